@@ -1,0 +1,55 @@
+/* sealkey: a table of subcommands and a dispatcher; each command is in its own file. */
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cli/cli.h"
+
+struct command {
+    const char *name;
+    int (*fn)(int argc, char **argv);
+    const char *summary;
+};
+
+static const struct command commands[] = {
+    {"order", cmd_order, "check an approved-order file and report every problem"},
+    {"ca", cmd_ca, "create the station's CA hierarchy (ca init) and show it"},
+    {"issue", cmd_issue, "turn one approved order into a personalised, verified token"},
+    {"status", cmd_status, "show where each order stands in the ledger"},
+    {"seal", cmd_seal, "seal pictures and GB/T 38540 electronic seals"},
+};
+
+static void print_help(FILE *f)
+{
+    fprintf(f, "usage: sealkey <command> [options]    (sealkey <command> --help for more)\n\n"
+               "commands:\n");
+    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+        fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].summary);
+    fprintf(f, "\nexit status: 0 ok, 1 check failed, 2 usage, 3 bad input, 4 ledger/token state,\n"
+               "5 token error, 6 PIN or passphrase, 7 crypto, 8 file system, 9 ledger, 10 internal\n");
+}
+
+int main(int argc, char **argv)
+{
+    /* Everything sealkey creates is private unless a command widens it on purpose. */
+    umask(077);
+    if (argc < 2) {
+        print_help(stderr);
+        return SK_EUSAGE;
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+        strcmp(argv[1], "help") == 0) {
+        print_help(stdout);
+        return SK_OK;
+    }
+    if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "version") == 0) {
+        printf("sealkey %s\n", SEALKEY_VERSION);
+        return SK_OK;
+    }
+    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+        if (strcmp(argv[1], commands[i].name) == 0)
+            return commands[i].fn(argc - 1, argv + 1);
+    fprintf(stderr, "sealkey: '%s' is not a command\n", argv[1]);
+    print_help(stderr);
+    return SK_EUSAGE;
+}

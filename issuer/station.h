@@ -1,0 +1,64 @@
+/* The station configuration: station.json in the station directory.
+ * Every field is documented in docs/station.md. Secrets are never stored here in clear:
+ * the config names where they come from (util/sk_secret.h source specs). */
+#ifndef SK_STATION_H
+#define SK_STATION_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "util/sk_err.h"
+#include "util/sk_keyalg.h"
+
+/* A certificate and seal profile: one per project the station produces for. */
+typedef struct station_project {
+    char *code;            /* "GCJS": what orders name in project_code */
+    char *name;            /* human name, e.g. 工程建设项目审批 */
+    sk_keyalg key_alg;     /* key pair generated on the token (default ec-p256) */
+    int validity_days;     /* organisation certificate validity (default 365) */
+    char *crl_url;         /* CRL distribution point URI, or NULL */
+    char *ca_issuers_url;  /* AIA caIssuers URI, or NULL */
+    char *ocsp_url;        /* AIA OCSP URI, or NULL */
+    char *province;        /* subject ST, or NULL */
+    char *locality;        /* subject L, or NULL */
+    int official_seal_mm;  /* round official seal diameter, 38-45 (default 40) */
+    int legal_rep_seal_mm; /* square legal-representative seal side, 18-22 (default 20) */
+} station_project;
+
+typedef struct station_config {
+    char *dir;            /* the station directory, as given */
+    char *station_id;     /* "JX-NC-01", recorded in the ledger and audit */
+    char *pkcs11_module;  /* module for the tokens being issued (default SoftHSM's) */
+    char *ledger;         /* ledger file relative to dir (default "ledger.sqlite") */
+    char *out_dir;        /* per-order outputs relative to dir (default "out") */
+
+    /* CA */
+    sk_keyalg ca_key_alg; /* default ec-p256 */
+    char *ca_name;        /* CA subject O and CN stem (default "sealkey Demo CA") */
+    char *ca_key_uri;     /* RFC 7512 URI of an HSM-held issuing CA key, or NULL for a file */
+    char *ca_pkcs11_module; /* module for ca_key_uri (default pkcs11_module) */
+    char *ca_passphrase;  /* secret source for the CA key file passphrase or HSM PIN
+                             (default "prompt") */
+
+    /* PIN policy */
+    char *so_pin;         /* secret source of the SO PIN set on tokens (required) */
+    int user_pin_min;     /* random user PIN length range, digits (default 6..8) */
+    int user_pin_max;
+    bool print_user_pin;  /* may the PIN mailer be printed on the delivery note (default false) */
+
+    station_project *projects;
+    size_t n_projects;
+} station_config;
+
+/* Load DIR/station.json. Unknown fields, wrong types and out-of-range values are refused
+ * with a message naming station.json and the field. */
+int station_load(const char *dir, station_config **out, sk_err *e);
+void station_free(station_config *st);
+
+/* The project with this code, or NULL. */
+const station_project *station_project_find(const station_config *st, const char *code);
+
+/* Resolve a path from the config against the station directory into buf. */
+int station_path(const station_config *st, const char *rel, char *buf, size_t buflen, sk_err *e);
+
+#endif

@@ -1,0 +1,127 @@
+/* Token access: libp11 for slots, login and OpenSSL keys; the module's raw function list
+ * (dlopen + C_GetFunctionList, see ../shared/PKCS11-NOTES.md) for what libp11 0.4.12 lacks:
+ * EC key generation with an exact template, minimal certificate templates, data objects.
+ *
+ * Nothing here prints. Errors name the PKCS#11 function and the CKR_* code, and PIN errors
+ * say how many tries the token reports left (low / final try / locked). */
+#ifndef SK_TOK_H
+#define SK_TOK_H
+
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "util/sk_err.h"
+#include "util/sk_keyalg.h"
+
+typedef struct tok_module tok_module; /* one loaded PKCS#11 module */
+typedef struct tok_slot tok_slot;     /* one slot with a token, selected from a module */
+
+#define TOK_ID_MAX 64
+
+typedef struct tok_info {
+    unsigned long slot_id;
+    char label[33];        /* trailing blanks trimmed */
+    char serial[17];
+    char manufacturer[33];
+    char model[17];
+    bool initialized;
+    bool user_pin_initialized;
+    bool user_pin_count_low;
+    bool user_pin_final_try;
+    bool user_pin_locked;
+    bool so_pin_locked;
+    unsigned long min_pin_len;
+    unsigned long max_pin_len;
+    unsigned long free_public_memory;  /* CK_UNAVAILABLE_INFORMATION maps to ULONG_MAX */
+    unsigned long free_private_memory;
+} tok_info;
+
+typedef struct tok_key_attrs {
+    bool local, never_extractable, always_sensitive, sensitive, extractable, is_private;
+} tok_key_attrs;
+
+/* An object as read back from the token. value is set for certificates (DER) and data
+ * objects; NULL for keys. */
+typedef struct tok_object {
+    unsigned long cls;        /* CKO_* */
+    unsigned char id[TOK_ID_MAX];
+    size_t id_len;
+    char label[256];
+    char application[256];    /* CKA_APPLICATION of data objects */
+    unsigned long cert_category; /* CKA_CERTIFICATE_CATEGORY of certificates (0 if absent) */
+    bool is_private;
+    unsigned char *value;
+    size_t value_len;
+} tok_object;
+
+int tok_module_open(const char *module_path, tok_module **out, sk_err *e);
+void tok_module_free(tok_module *m);
+
+/* Finalise and initialise the module again. SoftHSM offers its next blank token only after
+ * this; all tok_slot handles from the module must be freed first. */
+int tok_module_reload(tok_module *m, sk_err *e);
+
+/* Select a token. uri is an RFC 7512 PKCS#11 URI matched on token, serial, manufacturer,
+ * model and slot-id; NULL selects the first slot holding an uninitialised token.
+ * SK_ETOKEN names the URI when nothing matches or more than one token does. */
+int tok_select(tok_module *m, const char *uri, tok_slot **out, sk_err *e);
+void tok_slot_free(tok_slot *s);
+
+int tok_get_info(tok_slot *s, tok_info *out, sk_err *e);
+
+/* C_InitToken with label (padded to 32 bytes; longer labels are refused): erases the token. */
+int tok_init_token(tok_slot *s, const char *so_pin, const char *label, sk_err *e);
+
+/* Log in as SO, C_InitPIN, log out. */
+int tok_init_user_pin(tok_slot *s, const char *so_pin, const char *user_pin, sk_err *e);
+
+/* Log in as user after checking the PIN counters: a locked PIN or one on its final try is
+ * refused without trying (SK_EPIN) so one bad setting cannot lock a run of tokens. */
+int tok_login_user(tok_slot *s, const char *user_pin, sk_err *e);
+int tok_logout(tok_slot *s, sk_err *e);
+
+/* Generate a key pair on the token with C_GenerateKeyPair: CKA_TOKEN, CKA_ID, CKA_LABEL on
+ * both halves; private half CKA_PRIVATE, CKA_SENSITIVE, CKA_EXTRACTABLE=FALSE, CKA_SIGN.
+ * Requires a user login. *pub receives the public key read back from the token. */
+int tok_generate_keypair(tok_slot *s, sk_keyalg alg, const unsigned char *id, size_t id_len,
+                         const char *label, EVP_PKEY **pub, sk_err *e);
+
+/* The public key of the key pair with this CKA_ID, as an OpenSSL key. */
+int tok_get_public_key(tok_slot *s, const unsigned char *id, size_t id_len, EVP_PKEY **pub,
+                       sk_err *e);
+
+/* The private key with this CKA_ID as an EVP_PKEY that X509_REQ_sign / X509_sign use
+ * directly (the signature is made on the token). Free it before the slot. */
+int tok_get_private_key(tok_slot *s, const unsigned char *id, size_t id_len, EVP_PKEY **priv,
+                        sk_err *e);
+
+/* The private key named by an RFC 7512 URI (object= and/or id=) on this slot. */
+int tok_get_private_key_by_uri(tok_slot *s, const char *uri, EVP_PKEY **priv, sk_err *e);
+
+int tok_get_key_attrs(tok_slot *s, const unsigned char *id, size_t id_len, tok_key_attrs *out,
+                      sk_err *e);
+
+/* Store a certificate with a minimal C_CreateObject template (CKA_CLASS, CKA_CERTIFICATE_TYPE,
+ * CKA_TOKEN, CKA_ID, CKA_LABEL, CKA_SUBJECT, CKA_ISSUER, CKA_SERIAL_NUMBER, CKA_VALUE,
+ * CKA_CERTIFICATE_CATEGORY: 1 user or 2 authority). Requires a user login. */
+int tok_write_cert(tok_slot *s, X509 *cert, const unsigned char *id, size_t id_len,
+                   const char *label, bool authority, sk_err *e);
+
+/* Store a CKO_DATA object (public unless is_private). */
+int tok_write_data(tok_slot *s, const char *application, const char *label,
+                   const unsigned char *id, size_t id_len, const unsigned char *value,
+                   size_t value_len, bool is_private, sk_err *e);
+
+/* Every object visible in the current session state. */
+int tok_list_objects(tok_slot *s, tok_object **objs, size_t *n, sk_err *e);
+void tok_objects_free(tok_object *objs, size_t n);
+
+/* Destroy every object with this CKA_ID (for reconciling an interrupted issuance). */
+int tok_destroy_by_id(tok_slot *s, const unsigned char *id, size_t id_len, sk_err *e);
+
+/* Name of a CKR_* value ("CKR_PIN_INCORRECT"). */
+const char *tok_rv_name(unsigned long rv);
+
+#endif

@@ -1,0 +1,46 @@
+# Sourced by the shell tests. Gives each test a scratch directory, a throwaway SoftHSM store
+# and small assertion helpers; the closing line is ctest-readable.
+set -uo pipefail
+: "${SEALKEY:?run through ctest}" "${SOURCE_DIR:?}" "${SHARED_DIR:?}"
+T=$(mktemp -d "${TMPDIR:-/tmp}/sealkey-test.XXXXXX")
+trap 'rm -rf "$T"' EXIT
+eval "$("$SOURCE_DIR/softhsm-config/new-store.sh" "$T/hsm")"
+export SOFTHSM2_MODULE=${SOFTHSM2_MODULE:-/usr/lib/softhsm/libsofthsm2.so}
+PASSED=0
+FAILED=0
+
+ok()   { PASSED=$((PASSED + 1)); }
+fail() { FAILED=$((FAILED + 1)); echo "FAIL: $*" >&2; }
+
+# expect_status WANT DESCRIPTION -- command...   (stdout+stderr kept in $T/out)
+expect_status() {
+    local want=$1 what=$2; shift 3
+    "$@" >"$T/out" 2>&1
+    local got=$?
+    if [ "$got" -eq "$want" ]; then ok; else fail "$what: exit $got, want $want"; sed 's/^/    /' "$T/out" >&2; fi
+}
+# expect_output PATTERN DESCRIPTION   (grep -E on the last command's output)
+expect_output() {
+    if grep -Eq -- "$1" "$T/out"; then ok; else fail "$2: output lacks /$1/"; sed 's/^/    /' "$T/out" >&2; fi
+}
+expect_no_output() {
+    if grep -Eq -- "$1" "$T/out"; then fail "$2: output has /$1/"; sed 's/^/    /' "$T/out" >&2; else ok; fi
+}
+check() { local what=$1; shift; if "$@"; then ok; else fail "$what"; fi; }
+
+# A station directory with the example config and a SoftHSM-backed module, with the SO PIN
+# and CA passphrase in files (mode 0600) that the config names.
+make_station() {
+    local st=$1
+    mkdir -p "$st"
+    cp "$SOURCE_DIR/examples/station.json" "$st/station.json"
+    umask 077
+    printf '%s\n' 'so-pin-4711' > "$st/so-pin"
+    printf '%s\n' 'ca passphrase for tests' > "$st/ca-pass"
+    umask 022
+}
+
+finish() {
+    echo "$PASSED passed, $FAILED failed"
+    [ "$FAILED" -eq 0 ]
+}

@@ -1,0 +1,207 @@
+#include "util/sk_file.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+int sk_file_read(const char *path, size_t max, unsigned char **data, size_t *len, sk_err *e)
+{
+    int ret = SK_EIO;
+    int fd = -1;
+    unsigned char *buf = NULL;
+    struct stat st;
+    size_t got = 0;
+
+    *data = NULL;
+    *len = 0;
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        ret = sk_err_set(e, errno == ENOENT ? SK_EINPUT : SK_EIO, "%s: cannot open: %s", path,
+                         strerror(errno));
+        goto out;
+    }
+    if (fstat(fd, &st) != 0) {
+        ret = sk_err_set(e, SK_EIO, "%s: cannot stat: %s", path, strerror(errno));
+        goto out;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        ret = sk_err_set(e, SK_EINPUT, "%s: not a regular file", path);
+        goto out;
+    }
+    if ((unsigned long long)st.st_size > max) {
+        ret = sk_err_set(e, SK_EINPUT, "%s: file is %lld bytes, the limit is %zu", path,
+                         (long long)st.st_size, max);
+        goto out;
+    }
+    buf = malloc((size_t)st.st_size + 1);
+    if (buf == NULL) {
+        ret = sk_err_set(e, SK_EIO, "%s: out of memory", path);
+        goto out;
+    }
+    /* Read until EOF rather than trusting st_size, but never beyond max. */
+    for (;;) {
+        ssize_t n;
+
+        if (got == (size_t)st.st_size) {
+            char probe;
+            n = read(fd, &probe, 1);
+            if (n == 0)
+                break;
+            ret = sk_err_set(e, SK_EIO, "%s: file grew while being read", path);
+            goto out;
+        }
+        n = read(fd, buf + got, (size_t)st.st_size - got);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            ret = sk_err_set(e, SK_EIO, "%s: read failed: %s", path, strerror(errno));
+            goto out;
+        }
+        if (n == 0)
+            break;
+        got += (size_t)n;
+    }
+    buf[got] = '\0';
+    *data = buf;
+    *len = got;
+    buf = NULL;
+    ret = SK_OK;
+out:
+    free(buf);
+    if (fd >= 0)
+        close(fd);
+    return ret;
+}
+
+static int fsync_parent(const char *path)
+{
+    char copy[PATH_MAX];
+    int fd, rc;
+
+    if (snprintf(copy, sizeof(copy), "%s", path) >= (int)sizeof(copy))
+        return -1;
+    fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    rc = fsync(fd);
+    close(fd);
+    return rc;
+}
+
+int sk_file_write_atomic(const char *path, const void *data, size_t len, mode_t mode, sk_err *e)
+{
+    int ret = SK_EIO;
+    int fd = -1;
+    char tmp[PATH_MAX];
+    const unsigned char *p = data;
+    size_t done = 0;
+    int have_tmp = 0;
+    unsigned char rnd[6];
+    FILE *ur = NULL;
+
+    /* A unique name from /dev/urandom; O_EXCL makes a clash fail rather than overwrite. */
+    ur = fopen("/dev/urandom", "rb");
+    if (ur == NULL || fread(rnd, 1, sizeof(rnd), ur) != sizeof(rnd)) {
+        ret = sk_err_set(e, SK_EIO, "%s: cannot read /dev/urandom", path);
+        goto out;
+    }
+    if (snprintf(tmp, sizeof(tmp), "%s.tmp-%02x%02x%02x%02x%02x%02x", path, rnd[0], rnd[1],
+                 rnd[2], rnd[3], rnd[4], rnd[5]) >= (int)sizeof(tmp)) {
+        ret = sk_err_set(e, SK_EINPUT, "%s: path too long", path);
+        goto out;
+    }
+    fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+    if (fd < 0) {
+        ret = sk_err_set(e, SK_EIO, "%s: cannot create: %s", tmp, strerror(errno));
+        goto out;
+    }
+    have_tmp = 1;
+    /* The umask must not widen or narrow what the caller asked for. */
+    if (fchmod(fd, mode) != 0) {
+        ret = sk_err_set(e, SK_EIO, "%s: cannot set mode: %s", tmp, strerror(errno));
+        goto out;
+    }
+    while (done < len) {
+        ssize_t n = write(fd, p + done, len - done);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            ret = sk_err_set(e, SK_EIO, "%s: write failed: %s", tmp, strerror(errno));
+            goto out;
+        }
+        done += (size_t)n;
+    }
+    if (fsync(fd) != 0) {
+        ret = sk_err_set(e, SK_EIO, "%s: fsync failed: %s", tmp, strerror(errno));
+        goto out;
+    }
+    if (close(fd) != 0) {
+        fd = -1;
+        ret = sk_err_set(e, SK_EIO, "%s: close failed: %s", tmp, strerror(errno));
+        goto out;
+    }
+    fd = -1;
+    if (rename(tmp, path) != 0) {
+        ret = sk_err_set(e, SK_EIO, "%s: cannot rename into place: %s", path, strerror(errno));
+        goto out;
+    }
+    have_tmp = 0;
+    if (fsync_parent(path) != 0) {
+        ret = sk_err_set(e, SK_EIO, "%s: cannot fsync directory: %s", path, strerror(errno));
+        goto out;
+    }
+    ret = SK_OK;
+out:
+    if (ur != NULL)
+        fclose(ur);
+    if (fd >= 0)
+        close(fd);
+    if (have_tmp)
+        unlink(tmp);
+    return ret;
+}
+
+int sk_mkdir_p(const char *path, mode_t mode, sk_err *e)
+{
+    char buf[PATH_MAX];
+    size_t n;
+
+    if (snprintf(buf, sizeof(buf), "%s", path) >= (int)sizeof(buf))
+        return sk_err_set(e, SK_EINPUT, "%s: path too long", path);
+    n = strlen(buf);
+    for (size_t i = 1; i <= n; i++) {
+        if (buf[i] != '/' && buf[i] != '\0')
+            continue;
+        char saved = buf[i];
+        buf[i] = '\0';
+        if (mkdir(buf, mode) != 0 && errno != EEXIST)
+            return sk_err_set(e, SK_EIO, "%s: cannot create directory: %s", buf, strerror(errno));
+        buf[i] = saved;
+    }
+    return SK_OK;
+}
+
+int sk_file_exists(const char *path)
+{
+    struct stat st;
+    return lstat(path, &st) == 0;
+}
+
+int sk_path_join(char *buf, size_t buflen, const char *dir, const char *name, sk_err *e)
+{
+    int n;
+
+    if (name[0] == '/' || dir == NULL || dir[0] == '\0')
+        n = snprintf(buf, buflen, "%s", name);
+    else
+        n = snprintf(buf, buflen, "%s/%s", dir, name);
+    if (n < 0 || (size_t)n >= buflen)
+        return sk_err_set(e, SK_EINPUT, "%s/%s: path too long", dir != NULL ? dir : "", name);
+    return SK_OK;
+}
