@@ -1,0 +1,5 @@
+# Seal pictures: the synthetic scan generator and the scan -> picture pipeline's tests.
+add_library(scangen_lib STATIC ${CMAKE_CURRENT_SOURCE_DIR}/scangen/scangen.c)
+target_link_libraries(scangen_lib PUBLIC PkgConfig::LEPT m)
+add_executable(scangen ${CMAKE_CURRENT_SOURCE_DIR}/scangen/scangen_main.c)
+target_link_libraries(scangen PRIVATE scangen_lib)
