@@ -1,9 +1,182 @@
+#include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/cli_station.h"
+#include "issuer/issue.h"
+#include "util/sk_problems.h"
+#include "util/sk_secret.h"
+
+static const char usage[] =
+    "sealkey issue --orders FILE --order NUMBER [--token PKCS11-URI] [--station DIR]\n"
+    "              [--reissue] [--reinit] [--user-pin SOURCE] [--pin-to-tty]\n"
+    "              [--ca-pass SOURCE] [--operator NAME]\n"
+    "  Issue one approved order onto a token: initialise it (label = order number, SO PIN\n"
+    "  from the station policy), set the user PIN, generate the key pair on the token,\n"
+    "  issue the organisation certificate from a token-signed CSR, write certificate and CA\n"
+    "  chain, read everything back and verify it. Each step is recorded in the ledger.\n"
+    "  --token URI       RFC 7512 URI of the token (default: the first uninitialised token)\n"
+    "  --reissue         replace an order that was already issued (new token, new certificate)\n"
+    "  --reinit          erase a token that is already initialised (needs its SO PIN)\n"
+    "  --user-pin SOURCE the user PIN to set (env:NAME, file:PATH, fd:N, prompt); default a\n"
+    "                    random PIN by the station's policy\n"
+    "  --pin-to-tty      show the new PIN once on the terminal instead of writing the 0600\n"
+    "                    PIN mailer out/ORDER/pin-mailer.txt\n"
+    "  --ca-pass SOURCE  CA key passphrase / HSM PIN source (default ca.passphrase)\n"
+    "  Outputs: out/ORDER/cert.pem, chain.pem, pin-mailer.txt in the station directory.\n"
+    "  Exit status: 3 bad order, 4 order/token state forbids it, 5 token error, 6 PIN.";
+
+struct issue_args {
+    const char *station, *orders, *order_number, *token, *user_pin_src, *ca_pass, *operator_name;
+    bool reissue, reinit, pin_to_tty;
+};
+
+static int parse(int argc, char **argv, struct issue_args *a)
+{
+    static const struct option opts[] = {
+        {"station", required_argument, NULL, 's'}, {"orders", required_argument, NULL, 'f'},
+        {"order", required_argument, NULL, 'o'},   {"token", required_argument, NULL, 't'},
+        {"reissue", no_argument, NULL, 'R'},       {"reinit", no_argument, NULL, 'I'},
+        {"user-pin", required_argument, NULL, 'u'}, {"pin-to-tty", no_argument, NULL, 'T'},
+        {"ca-pass", required_argument, NULL, 'p'}, {"operator", required_argument, NULL, 'O'},
+        {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0}};
+    int c;
+
+    memset(a, 0, sizeof(*a));
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (c) {
+        case 's': a->station = optarg; break;
+        case 'f': a->orders = optarg; break;
+        case 'o': a->order_number = optarg; break;
+        case 't': a->token = optarg; break;
+        case 'R': a->reissue = true; break;
+        case 'I': a->reinit = true; break;
+        case 'u': a->user_pin_src = optarg; break;
+        case 'T': a->pin_to_tty = true; break;
+        case 'p': a->ca_pass = optarg; break;
+        case 'O': a->operator_name = optarg; break;
+        case 'h': printf("usage: %s\n", usage); return -1;
+        default: return cli_usage_error(usage, "issue: bad option");
+        }
+    }
+    if (optind != argc)
+        return cli_usage_error(usage, "issue: unexpected argument '%s'", argv[optind]);
+    if (a->orders == NULL || a->order_number == NULL)
+        return cli_usage_error(usage, "issue: --orders and --order are required");
+    if (a->pin_to_tty && !isatty(STDOUT_FILENO))
+        return cli_usage_error(usage, "issue: --pin-to-tty needs a terminal on standard output");
+    return SK_OK;
+}
+
+/* The chosen order, checked on its own and for duplicates in its file. */
+static int find_order(const char *path, const char *number, const station_config *st,
+                      order_file **f, const order **o, sk_err *e)
+{
+    sk_problems probs;
+    int ret;
+
+    sk_problems_init(&probs);
+    *o = NULL;
+    if ((ret = order_file_load(path, f, &probs, e)) != SK_OK)
+        goto out;
+    *o = order_file_find(*f, number);
+    if (*o == NULL) {
+        ret = sk_err_set(e, SK_EINPUT, "%s: no order %s in the file", path, number);
+        goto out;
+    }
+    sk_problems_free(&probs);
+    sk_problems_init(&probs);
+    order_file_check(*f, st, &probs, NULL);
+    char prefix[128];
+    snprintf(prefix, sizeof(prefix), "order %s:", number);
+    for (size_t i = 0; i < probs.n; i++) {
+        if (strncmp(probs.msgs[i], prefix, strlen(prefix)) == 0 ||
+            strstr(probs.msgs[i], number) != NULL) {
+            ret = sk_err_set(e, SK_EINPUT, "%s (and %zu problem(s) in all; see sealkey order check)",
+                             probs.msgs[i], probs.n);
+            goto out;
+        }
+    }
+    ret = SK_OK;
+out:
+    sk_problems_free(&probs);
+    return ret;
+}
 
 int cmd_issue(int argc, char **argv)
 {
-    fprintf(stderr, "sealkey: %s is not built yet\n", argv[0]);
-    return SK_EINTERNAL;
+    struct issue_args a;
+    station_config *st = NULL;
+    order_file *orders = NULL;
+    const order *o = NULL;
+    ledger *l = NULL;
+    cli_ca_env cae;
+    char so_pin[SK_SECRET_MAX], ca_secret[SK_SECRET_MAX], user_pin[SK_SECRET_MAX];
+    char ledger_path[PATH_MAX];
+    issue_result r;
+    sk_err e;
+    int ret;
+
+    memset(&cae, 0, sizeof(cae));
+    memset(&r, 0, sizeof(r));
+    so_pin[0] = ca_secret[0] = user_pin[0] = '\0';
+    sk_err_clear(&e);
+    if ((ret = parse(argc, argv, &a)) != SK_OK)
+        return ret < 0 ? SK_OK : ret;
+
+    if ((ret = station_load(cli_station_dir(a.station), &st, &e)) != SK_OK ||
+        (ret = find_order(a.orders, a.order_number, st, &orders, &o, &e)) != SK_OK)
+        goto out;
+    /* Secrets last-minute, after the cheap checks, and wiped at the end whatever happens. */
+    if ((ret = cli_station_secret(st, NULL, st->so_pin, "SO PIN", false, so_pin, sizeof(so_pin),
+                                  &e)) != SK_OK ||
+        (ret = cli_station_secret(st, a.ca_pass, st->ca_passphrase,
+                                  st->ca_key_uri ? "CA HSM PIN" : "CA passphrase", false,
+                                  ca_secret, sizeof(ca_secret), &e)) != SK_OK)
+        goto out;
+    if (a.user_pin_src != NULL &&
+        (ret = cli_station_secret(st, a.user_pin_src, NULL, "new user PIN", true, user_pin,
+                                  sizeof(user_pin), &e)) != SK_OK)
+        goto out;
+    if ((ret = station_path(st, st->ledger, ledger_path, sizeof(ledger_path), &e)) != SK_OK ||
+        (ret = ledger_open(ledger_path, &l, &e)) != SK_OK)
+        goto out;
+    if ((ret = cli_ca_env_open(st, true, ca_secret, &cae, &e)) != SK_OK)
+        goto out;
+    sk_secret_wipe(ca_secret, sizeof(ca_secret));
+
+    issue_env env = {.st = st, .ledger = l, .tokens = cae.tokens, .ca = cae.ca, .so_pin = so_pin,
+                     .operator_name = cli_operator(a.operator_name)};
+    issue_opts opts = {.token_uri = a.token, .reissue = a.reissue, .reinit = a.reinit,
+                       .user_pin = a.user_pin_src ? user_pin : NULL,
+                       .pin_to_caller = a.pin_to_tty};
+    ret = issue_order(&env, o, &opts, &r, &e);
+    if (ret != SK_OK)
+        goto out;
+    printf("order %s issued: token '%s' serial %s, certificate serial %s, valid until %s\n",
+           o->number, r.token_label, r.token_serial, r.cert_serial, r.not_after);
+    printf("  outputs in %s\n", r.out_dir);
+    if (a.pin_to_tty) {
+        /* Shown once, to the terminal only; never in a log or file. */
+        FILE *tty = fopen("/dev/tty", "w");
+        if (tty != NULL) {
+            fprintf(tty, "  user PIN (shown once, write it on the PIN mailer): %s\n", r.user_pin);
+            fclose(tty);
+        }
+    } else {
+        printf("  PIN mailer (0600): %s\n", r.pin_mailer);
+    }
+out:
+    sk_secret_wipe(r.user_pin, sizeof(r.user_pin));
+    sk_secret_wipe(so_pin, sizeof(so_pin));
+    sk_secret_wipe(ca_secret, sizeof(ca_secret));
+    sk_secret_wipe(user_pin, sizeof(user_pin));
+    cli_ca_env_close(&cae);
+    ledger_free(l);
+    order_file_free(orders);
+    station_free(st);
+    return ret == SK_OK ? SK_OK : cli_report(&e);
 }

@@ -1,9 +1,104 @@
+#include <getopt.h>
+#include <jansson.h>
+#include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "cli/cli.h"
+#include "issuer/ledger.h"
+#include "issuer/station.h"
+
+static const char usage[] =
+    "sealkey status [--station DIR] [--order NUMBER] [--all] [--json]\n"
+    "  Where each order stands in the ledger: its latest issuance's step (reserved,\n"
+    "  token_initialised, key_generated, cert_issued, written, verified, failed,\n"
+    "  superseded), token, certificate serial and validity, operator and times.\n"
+    "  --all   every issuance, failed and superseded attempts included\n"
+    "  --json  a JSON array on standard output";
+
+static json_t *issuance_json(const ledger_issuance *r)
+{
+    return json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}",
+                     "issuance", (json_int_t)r->id, "order_number", r->order_number, "step",
+                     iss_step_name(r->step), "station_id", r->station_id, "operator",
+                     r->operator_name, "key_algorithm", r->key_alg, "cert_serial", r->cert_serial,
+                     "token_label", r->token_label, "token_serial", r->token_serial, "key_id",
+                     r->key_id, "not_before", r->not_before, "not_after", r->not_after,
+                     "updated_at", r->updated_at, "error", r->error);
+}
 
 int cmd_status(int argc, char **argv)
 {
-    fprintf(stderr, "sealkey: %s is not built yet\n", argv[0]);
-    return SK_EINTERNAL;
+    static const struct option opts[] = {
+        {"station", required_argument, NULL, 's'}, {"order", required_argument, NULL, 'o'},
+        {"all", no_argument, NULL, 'a'},           {"json", no_argument, NULL, 'j'},
+        {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0}};
+    const char *station = NULL, *order_number = NULL;
+    bool all = false, as_json = false;
+    station_config *st = NULL;
+    ledger *l = NULL;
+    ledger_issuance *v = NULL;
+    size_t n = 0;
+    json_t *arr = NULL;
+    char path[PATH_MAX];
+    sk_err e;
+    int c, ret;
+
+    sk_err_clear(&e);
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (c) {
+        case 's': station = optarg; break;
+        case 'o': order_number = optarg; break;
+        case 'a': all = true; break;
+        case 'j': as_json = true; break;
+        case 'h': printf("usage: %s\n", usage); return SK_OK;
+        default: return cli_usage_error(usage, "status: bad option");
+        }
+    }
+    if (optind != argc)
+        return cli_usage_error(usage, "status: unexpected argument '%s'", argv[optind]);
+    if ((ret = station_load(cli_station_dir(station), &st, &e)) != SK_OK ||
+        (ret = station_path(st, st->ledger, path, sizeof(path), &e)) != SK_OK ||
+        (ret = ledger_open(path, &l, &e)) != SK_OK ||
+        (ret = ledger_list(l, order_number, &v, &n, &e)) != SK_OK)
+        goto out;
+    if (order_number != NULL && n == 0) {
+        ret = sk_err_set(&e, SK_EINPUT, "order %s: not in the ledger", order_number);
+        goto out;
+    }
+    arr = json_array();
+    for (size_t i = 0; i < n; i++) {
+        /* Without --all, an order shows as its latest attempt only. */
+        if (!all && i + 1 < n) {
+            bool later = false;
+            for (size_t j = i + 1; j < n && !later; j++)
+                later = strcmp(v[j].order_number, v[i].order_number) == 0;
+            if (later)
+                continue;
+        }
+        if (as_json) {
+            json_array_append_new(arr, issuance_json(&v[i]));
+        } else {
+            printf("%-16s %-17s token %-16s cert %-34s until %-20s %s%s\n", v[i].order_number,
+                   iss_step_name(v[i].step), v[i].token_serial[0] ? v[i].token_serial : "-",
+                   v[i].cert_serial, v[i].not_after[0] ? v[i].not_after : "-", v[i].updated_at,
+                   v[i].error[0] ? "" : "");
+            if (v[i].error[0] != '\0')
+                printf("%16s reason: %s\n", "", v[i].error);
+        }
+    }
+    if (as_json) {
+        char *s = json_dumps(arr, JSON_INDENT(2));
+        if (s != NULL)
+            puts(s);
+        free(s);
+    }
+    ret = SK_OK;
+out:
+    json_decref(arr);
+    free(v);
+    ledger_free(l);
+    station_free(st);
+    return ret == SK_OK ? SK_OK : cli_report(&e);
 }

@@ -1,0 +1,58 @@
+#include "cli/cli_station.h"
+
+#include <string.h>
+
+#include "util/sk_secret.h"
+
+int cli_station_secret(const station_config *st, const char *override, const char *configured,
+                       const char *what, bool confirm, char *buf, size_t len, sk_err *e)
+{
+    sk_secret_src src;
+    int ret;
+
+    ret = sk_secret_src_parse(override != NULL ? override : configured, what, &src, e);
+    if (ret == SK_OK)
+        ret = sk_secret_read(&src, st->dir, what, confirm, buf, len, e);
+    return ret;
+}
+
+int cli_ca_hsm_open(const station_config *st, tok_module **hsm, sk_err *e)
+{
+    const char *mod = st->ca_pkcs11_module != NULL ? st->ca_pkcs11_module : st->pkcs11_module;
+
+    *hsm = NULL;
+    if (st->ca_key_uri == NULL)
+        return SK_OK;
+    return tok_module_open(mod, hsm, e);
+}
+
+int cli_ca_env_open(const station_config *st, bool want_tokens, const char *ca_secret,
+                    cli_ca_env *env, sk_err *e)
+{
+    int ret;
+    const char *ca_mod = st->ca_pkcs11_module != NULL ? st->ca_pkcs11_module : st->pkcs11_module;
+
+    memset(env, 0, sizeof(*env));
+    if (want_tokens && (ret = tok_module_open(st->pkcs11_module, &env->tokens, e)) != SK_OK)
+        goto out;
+    if (st->ca_key_uri != NULL) {
+        if (env->tokens != NULL && strcmp(ca_mod, st->pkcs11_module) == 0)
+            env->hsm = env->tokens;
+        else if ((ret = tok_module_open(ca_mod, &env->hsm, e)) != SK_OK)
+            goto out;
+    }
+    ret = ca_open(st, ca_secret, env->hsm, &env->ca, e);
+out:
+    if (ret != SK_OK)
+        cli_ca_env_close(env);
+    return ret;
+}
+
+void cli_ca_env_close(cli_ca_env *env)
+{
+    ca_free(env->ca);
+    if (env->hsm != env->tokens)
+        tok_module_free(env->hsm);
+    tok_module_free(env->tokens);
+    memset(env, 0, sizeof(*env));
+}

@@ -1,0 +1,33 @@
+/* What several commands do with a station: read its secrets, load its modules and CA. */
+#ifndef SK_CLI_STATION_H
+#define SK_CLI_STATION_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "issuer/ca.h"
+#include "issuer/station.h"
+#include "pkcs11/tok.h"
+
+/* Read a secret from the source spec (command-line override if given, else the config's),
+ * relative files against the station directory. */
+int cli_station_secret(const station_config *st, const char *override, const char *configured,
+                       const char *what, bool confirm, char *buf, size_t len, sk_err *e);
+
+/* Everything needed to use the station's CA. The token module is shared with the CA's HSM
+ * when both name the same module file, since one process can initialise a module once. */
+typedef struct cli_ca_env {
+    tok_module *tokens;  /* the module tokens are issued on (may be NULL if not asked for) */
+    tok_module *hsm;     /* the CA key's module, == tokens when shared, NULL with a key file */
+    ca *ca;
+} cli_ca_env;
+
+/* Load the modules (tokens if want_tokens) and open the CA with the secret. */
+int cli_ca_env_open(const station_config *st, bool want_tokens, const char *ca_secret,
+                    cli_ca_env *env, sk_err *e);
+void cli_ca_env_close(cli_ca_env *env);
+
+/* Load only the HSM module for the CA key, if the station has one (for ca init). */
+int cli_ca_hsm_open(const station_config *st, tok_module **hsm, sk_err *e);
+
+#endif

@@ -1,0 +1,394 @@
+/* The station CA hierarchy: creation and loading. The organisation profile is ca_profile.c. */
+#include "issuer/ca.h"
+
+#include <limits.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/rand.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "issuer/ca_util.h"
+#include "util/sk_file.h"
+
+struct ca {
+    X509 *root;
+    X509 *issuing;
+    EVP_PKEY *key;        /* issuing CA key: software, or a token key via libp11 */
+    tok_slot *hsm_slot;   /* the HSM slot the key lives on, or NULL */
+    char issuer_id[64];
+};
+
+X509 *ca_issuing_cert(const ca *c)
+{
+    return c->issuing;
+}
+
+EVP_PKEY *ca_issuing_key(const ca *c)
+{
+    return c->key;
+}
+
+X509 *ca_root_cert(const ca *c)
+{
+    return c->root;
+}
+
+const char *ca_issuer_id(const ca *c)
+{
+    return c->issuer_id;
+}
+
+void ca_free(ca *c)
+{
+    if (c == NULL)
+        return;
+    X509_free(c->root);
+    X509_free(c->issuing);
+    /* The token key refers to the slot, so it goes first. */
+    EVP_PKEY_free(c->key);
+    tok_slot_free(c->hsm_slot);
+    free(c);
+}
+
+static int ca_file(const station_config *st, const char *name, char *buf, size_t len, sk_err *e)
+{
+    char rel[64];
+    snprintf(rel, sizeof(rel), "ca/%s", name);
+    return station_path(st, rel, buf, len, e);
+}
+
+static int write_key(const char *path, EVP_PKEY *key, const char *secret, sk_err *e)
+{
+    BIO *b = BIO_new(BIO_s_mem());
+    char *p = NULL;
+    long len;
+    int ret = SK_ECRYPTO;
+
+    if (b == NULL || !PEM_write_bio_PKCS8PrivateKey(b, key, EVP_aes_256_cbc(), NULL, 0, NULL,
+                                                    (void *)secret)) {
+        ret = sk_err_ossl(e, SK_ECRYPTO, "%s: encrypting key", path);
+        goto out;
+    }
+    len = BIO_get_mem_data(b, &p);
+    ret = sk_file_write_atomic(path, p, (size_t)len, 0600, e);
+    OPENSSL_cleanse(p, (size_t)len);
+out:
+    BIO_free(b);
+    return ret;
+}
+
+static int read_cert(const char *path, X509 **out, sk_err *e)
+{
+    unsigned char *data = NULL;
+    size_t len = 0;
+    BIO *b = NULL;
+    int ret;
+
+    *out = NULL;
+    ret = sk_file_read(path, 1 << 20, &data, &len, e);
+    if (ret != SK_OK)
+        goto out;
+    b = BIO_new_mem_buf(data, (int)len);
+    if (b == NULL || (*out = PEM_read_bio_X509(b, NULL, NULL, NULL)) == NULL) {
+        ret = sk_err_ossl(e, SK_EINPUT, "%s: not a PEM certificate", path);
+        goto out;
+    }
+    ret = SK_OK;
+out:
+    BIO_free(b);
+    free(data);
+    return ret;
+}
+
+static int read_key(const char *path, const char *secret, EVP_PKEY **out, sk_err *e)
+{
+    unsigned char *data = NULL;
+    size_t len = 0;
+    BIO *b = NULL;
+    int ret;
+
+    *out = NULL;
+    ret = sk_file_read(path, 1 << 20, &data, &len, e);
+    if (ret != SK_OK)
+        goto out;
+    b = BIO_new_mem_buf(data, (int)len);
+    if (b == NULL ||
+        (*out = PEM_read_bio_PrivateKey(b, NULL, NULL, (void *)secret)) == NULL) {
+        unsigned long err = ERR_peek_last_error();
+        ERR_clear_error();
+        /* A wrong passphrase surfaces as a decrypt or decode failure. */
+        if (ERR_GET_REASON(err) == EVP_R_BAD_DECRYPT || ERR_GET_LIB(err) == ERR_LIB_PEM ||
+            ERR_GET_LIB(err) == ERR_LIB_PKCS12 || ERR_GET_LIB(err) == ERR_LIB_EVP)
+            ret = sk_err_set(e, SK_EPIN, "%s: cannot decrypt the CA key: wrong passphrase?",
+                             path);
+        else
+            ret = sk_err_set(e, SK_ECRYPTO, "%s: cannot read the CA key", path);
+        goto out;
+    }
+    ret = SK_OK;
+out:
+    BIO_free(b);
+    if (data != NULL) {
+        OPENSSL_cleanse(data, len);
+        free(data);
+    }
+    return ret;
+}
+
+static int make_ca_cert(X509 **out, EVP_PKEY *subject_key, X509 *issuer, EVP_PKEY *issuer_key,
+                        const char *cn, const char *org, int days, const char *basic,
+                        sk_err *e)
+{
+    X509 *cert = X509_new();
+    X509_NAME *name = X509_NAME_new();
+    char serial[64];
+    int ret = SK_ECRYPTO;
+
+    *out = NULL;
+    if (cert == NULL || name == NULL) {
+        ret = sk_err_ossl(e, SK_ECRYPTO, "out of memory");
+        goto out;
+    }
+    if ((ret = cau_name_add(name, NID_countryName, "CN", e)) != SK_OK ||
+        (ret = cau_name_add(name, NID_organizationName, org, e)) != SK_OK ||
+        (ret = cau_name_add(name, NID_commonName, cn, e)) != SK_OK)
+        goto out;
+    if ((ret = ca_new_serial(serial, sizeof(serial), e)) != SK_OK ||
+        (ret = cau_set_serial_validity(cert, serial, time(NULL), days, e)) != SK_OK)
+        goto out;
+    if (!X509_set_version(cert, X509_VERSION_3) || !X509_set_subject_name(cert, name) ||
+        !X509_set_issuer_name(cert, issuer != NULL ? X509_get_subject_name(issuer) : name) ||
+        !X509_set_pubkey(cert, subject_key)) {
+        ret = sk_err_ossl(e, SK_ECRYPTO, "building CA certificate %s", cn);
+        goto out;
+    }
+    if ((ret = cau_add_ext(cert, issuer, NID_basic_constraints, basic, e)) != SK_OK ||
+        (ret = cau_add_ext(cert, issuer, NID_key_usage, "critical,keyCertSign,cRLSign", e)) !=
+            SK_OK ||
+        (ret = cau_add_ext(cert, issuer, NID_subject_key_identifier, "hash", e)) != SK_OK ||
+        (ret = cau_add_ext(cert, issuer, NID_authority_key_identifier, "keyid:always", e)) !=
+            SK_OK)
+        goto out;
+    if (!X509_sign(cert, issuer_key, EVP_sha256())) {
+        ret = sk_err_ossl(e, SK_ECRYPTO, "signing CA certificate %s", cn);
+        goto out;
+    }
+    *out = cert;
+    cert = NULL;
+    ret = SK_OK;
+out:
+    X509_free(cert);
+    X509_NAME_free(name);
+    return ret;
+}
+
+/* Generate the issuing key on the HSM named by the URI; returns the token's private key. */
+static int hsm_keygen(const station_config *st, sk_keyalg alg, const char *pin, tok_module *hsm,
+                      tok_slot **slot, EVP_PKEY **priv, EVP_PKEY **pub, sk_err *e)
+{
+    unsigned char id[20];
+    int ret;
+
+    if ((ret = tok_select(hsm, st->ca_key_uri, slot, e)) != SK_OK)
+        return sk_err_wrap(e, "CA key HSM");
+    if ((ret = tok_login_user(*slot, pin, e)) != SK_OK)
+        return sk_err_wrap(e, "CA key HSM");
+    if (RAND_bytes(id, sizeof(id)) != 1)
+        return sk_err_ossl(e, SK_ECRYPTO, "random key id");
+    ret = tok_generate_keypair(*slot, alg, id, sizeof(id), "sealkey issuing CA", pub, e);
+    if (ret != SK_OK)
+        return sk_err_wrap(e, "CA key HSM");
+    ret = tok_get_private_key(*slot, id, sizeof(id), priv, e);
+    if (ret != SK_OK)
+        return sk_err_wrap(e, "CA key HSM");
+    return SK_OK;
+}
+
+int ca_init(const station_config *st, const ca_init_opts *o, const char *secret, tok_module *hsm,
+            sk_err *e)
+{
+    int ret = SK_ECRYPTO;
+    EVP_PKEY *root_key = NULL, *iss_key = NULL, *iss_pub = NULL;
+    X509 *root = NULL, *issuing = NULL;
+    tok_slot *slot = NULL;
+    char dir[PATH_MAX], path[PATH_MAX], cn[256];
+    static const char *const files[] = {"root.key", "root.crt", "issuing.key", "issuing.crt"};
+
+    if ((ret = station_path(st, "ca", dir, sizeof(dir), e)) != SK_OK)
+        goto out;
+    for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+        if ((ret = ca_file(st, files[i], path, sizeof(path), e)) != SK_OK)
+            goto out;
+        if (sk_file_exists(path)) {
+            ret = sk_err_set(e, SK_ESTATE, "%s exists: this station already has a CA", path);
+            goto out;
+        }
+    }
+    if ((ret = sk_mkdir_p(dir, 0755, e)) != SK_OK)
+        goto out;
+
+    if ((ret = cau_keygen(o->key_alg, &root_key, e)) != SK_OK)
+        goto out;
+    snprintf(cn, sizeof(cn), "%s Root CA", st->ca_name);
+    if ((ret = make_ca_cert(&root, root_key, NULL, root_key, cn, st->ca_name, o->root_days,
+                            "critical,CA:TRUE", e)) != SK_OK)
+        goto out;
+
+    if (st->ca_key_uri != NULL) {
+        if (hsm == NULL) {
+            ret = sk_err_set(e, SK_EINTERNAL, "CA key URI set but no HSM module loaded");
+            goto out;
+        }
+        if ((ret = hsm_keygen(st, o->key_alg, secret, hsm, &slot, &iss_key, &iss_pub, e)) != SK_OK)
+            goto out;
+    } else {
+        if ((ret = cau_keygen(o->key_alg, &iss_key, e)) != SK_OK)
+            goto out;
+        iss_pub = iss_key;
+        EVP_PKEY_up_ref(iss_pub);
+    }
+    snprintf(cn, sizeof(cn), "%s Issuing CA 1", st->ca_name);
+    if ((ret = make_ca_cert(&issuing, iss_pub, root, root_key, cn, st->ca_name, o->issuing_days,
+                            "critical,CA:TRUE,pathlen:0", e)) != SK_OK)
+        goto out;
+
+    /* Keys first, certificates after: a half-made CA is then detected as existing and
+     * refused, never silently overwritten. */
+    if ((ret = ca_file(st, "root.key", path, sizeof(path), e)) != SK_OK ||
+        (ret = write_key(path, root_key, secret, e)) != SK_OK)
+        goto out;
+    if (st->ca_key_uri == NULL &&
+        ((ret = ca_file(st, "issuing.key", path, sizeof(path), e)) != SK_OK ||
+         (ret = write_key(path, iss_key, secret, e)) != SK_OK))
+        goto out;
+    X509 *chain[2] = {issuing, root};
+    if ((ret = ca_file(st, "root.crt", path, sizeof(path), e)) != SK_OK ||
+        (ret = cau_write_certs(path, &root, 1, e)) != SK_OK ||
+        (ret = ca_file(st, "issuing.crt", path, sizeof(path), e)) != SK_OK ||
+        (ret = cau_write_certs(path, &issuing, 1, e)) != SK_OK ||
+        (ret = ca_file(st, "chain.pem", path, sizeof(path), e)) != SK_OK ||
+        (ret = cau_write_certs(path, chain, 2, e)) != SK_OK)
+        goto out;
+    ret = SK_OK;
+out:
+    EVP_PKEY_free(root_key);
+    EVP_PKEY_free(iss_key);
+    EVP_PKEY_free(iss_pub);
+    X509_free(root);
+    X509_free(issuing);
+    tok_slot_free(slot);
+    return ret;
+}
+
+int ca_open(const station_config *st, const char *secret, tok_module *hsm, ca **out, sk_err *e)
+{
+    int ret = SK_ECRYPTO;
+    ca *c = NULL;
+    char path[PATH_MAX];
+
+    *out = NULL;
+    c = calloc(1, sizeof(*c));
+    if (c == NULL)
+        return sk_err_set(e, SK_ECRYPTO, "out of memory");
+    if ((ret = ca_file(st, "root.crt", path, sizeof(path), e)) != SK_OK ||
+        (ret = read_cert(path, &c->root, e)) != SK_OK ||
+        (ret = ca_file(st, "issuing.crt", path, sizeof(path), e)) != SK_OK ||
+        (ret = read_cert(path, &c->issuing, e)) != SK_OK) {
+        if (ret == SK_EINPUT)
+            sk_err_wrap(e, "no CA in this station (run sealkey ca init)");
+        goto out;
+    }
+    if (st->ca_key_uri != NULL) {
+        if (hsm == NULL) {
+            ret = sk_err_set(e, SK_EINTERNAL, "CA key URI set but no HSM module loaded");
+            goto out;
+        }
+        if ((ret = tok_select(hsm, st->ca_key_uri, &c->hsm_slot, e)) != SK_OK ||
+            (ret = tok_login_user(c->hsm_slot, secret, e)) != SK_OK ||
+            (ret = tok_get_private_key_by_uri(c->hsm_slot, st->ca_key_uri, &c->key, e)) !=
+                SK_OK) {
+            sk_err_wrap(e, "CA key %s", st->ca_key_uri);
+            goto out;
+        }
+    } else {
+        if ((ret = ca_file(st, "issuing.key", path, sizeof(path), e)) != SK_OK ||
+            (ret = read_key(path, secret, &c->key, e)) != SK_OK)
+            goto out;
+    }
+    /* The key must belong to the certificate, or every issued certificate would be bad. */
+    if (X509_check_private_key(c->issuing, c->key) != 1) {
+        EVP_PKEY *pub = X509_get0_pubkey(c->issuing);
+        if (st->ca_key_uri == NULL || pub == NULL) {
+            ret = sk_err_ossl(e, SK_ECRYPTO, "CA key does not match ca/issuing.crt");
+            goto out;
+        }
+        ERR_clear_error();
+    }
+    cau_ski_hex(c->issuing, c->issuer_id, sizeof(c->issuer_id));
+    *out = c;
+    c = NULL;
+    ret = SK_OK;
+out:
+    ca_free(c);
+    return ret;
+}
+
+int ca_new_serial(char *hex, size_t hexlen, sk_err *e)
+{
+    unsigned char rnd[16];
+    BIGNUM *bn = NULL;
+    char *h = NULL;
+    int ret = SK_ECRYPTO;
+
+    /* 128 random bits; a leading 0x00 in DER keeps the integer positive. Zero is not a
+     * valid serial, so draw again in that (theoretical) case. */
+    do {
+        if (RAND_bytes(rnd, sizeof(rnd)) != 1) {
+            ret = sk_err_ossl(e, SK_ECRYPTO, "random serial");
+            goto out;
+        }
+        BN_free(bn);
+        bn = BN_bin2bn(rnd, sizeof(rnd), NULL);
+    } while (bn != NULL && BN_is_zero(bn));
+    if (bn == NULL || (h = BN_bn2hex(bn)) == NULL) {
+        ret = sk_err_ossl(e, SK_ECRYPTO, "random serial");
+        goto out;
+    }
+    if (snprintf(hex, hexlen, "%s", h) >= (int)hexlen) {
+        ret = sk_err_set(e, SK_EINTERNAL, "serial buffer too small");
+        goto out;
+    }
+    ret = SK_OK;
+out:
+    OPENSSL_free(h);
+    BN_free(bn);
+    return ret;
+}
+
+int ca_verify_cert(const ca *c, X509 *cert, sk_err *e)
+{
+    X509_STORE *store = X509_STORE_new();
+    X509_STORE_CTX *ctx = X509_STORE_CTX_new();
+    STACK_OF(X509) *untrusted = sk_X509_new_null();
+    int ret = SK_EFAIL;
+
+    if (store == NULL || ctx == NULL || untrusted == NULL || !X509_STORE_add_cert(store, c->root) ||
+        !sk_X509_push(untrusted, c->issuing) ||
+        !X509_STORE_CTX_init(ctx, store, cert, untrusted)) {
+        ret = sk_err_ossl(e, SK_ECRYPTO, "setting up chain verification");
+        goto out;
+    }
+    if (X509_verify_cert(ctx) != 1) {
+        ret = sk_err_set(e, SK_EFAIL, "certificate chain does not verify: %s",
+                         X509_verify_cert_error_string(X509_STORE_CTX_get_error(ctx)));
+        goto out;
+    }
+    ret = SK_OK;
+out:
+    X509_STORE_CTX_free(ctx);
+    X509_STORE_free(store);
+    sk_X509_free(untrusted);
+    return ret;
+}

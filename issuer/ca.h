@@ -1,0 +1,60 @@
+/* The station's CA: a root and an issuing CA, created by `sealkey ca init`.
+ *
+ * Files in <station>/ca/: root.crt, root.key, issuing.crt, chain.pem (issuing then root),
+ * and issuing.key unless the issuing key lives on an HSM (station ca.key_uri). Key files are
+ * PKCS#8 PEM encrypted with AES-256 under the CA secret, mode 0600. With an HSM the same
+ * secret is the HSM token's user PIN. */
+#ifndef SK_CA_H
+#define SK_CA_H
+
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+#include <time.h>
+
+#include "issuer/order.h"
+#include "issuer/station.h"
+#include "pkcs11/tok.h"
+#include "util/sk_err.h"
+
+typedef struct ca ca;
+
+typedef struct ca_init_opts {
+    sk_keyalg key_alg;  /* CA key algorithm (ec-p256 default, rsa-3072 option) */
+    int root_days;      /* default 7300 */
+    int issuing_days;   /* default 3650 */
+} ca_init_opts;
+
+/* Create the hierarchy. Refuses if <station>/ca already holds a CA. secret is the key-file
+ * passphrase (and HSM PIN when st->ca_key_uri is set; hsm must then be the loaded module). */
+int ca_init(const station_config *st, const ca_init_opts *o, const char *secret, tok_module *hsm,
+            sk_err *e);
+
+/* Load the issuing CA: certificates, and the key from its file or the HSM. */
+int ca_open(const station_config *st, const char *secret, tok_module *hsm, ca **out, sk_err *e);
+void ca_free(ca *c);
+
+X509 *ca_issuing_cert(const ca *c);
+X509 *ca_root_cert(const ca *c);
+/* The issuing key (software or on the HSM); owned by the ca. */
+EVP_PKEY *ca_issuing_key(const ca *c);
+/* Hex SubjectKeyIdentifier of the issuing CA: the issuer id serials are unique under. */
+const char *ca_issuer_id(const ca *c);
+
+/* A fresh serial: 128 random bits, positive, as upper-case hex. */
+int ca_new_serial(char *hex, size_t hexlen, sk_err *e);
+
+/* Issue the organisation signing certificate for an order under a project profile:
+ * subject CN and O = unit name, organizationIdentifier = USCC, C=CN, ST/L from the profile;
+ * keyUsage digitalSignature+nonRepudiation (critical), basicConstraints CA:FALSE (critical),
+ * SKI/AKI, CRL distribution point and AIA from the profile, validity from the profile. */
+int ca_issue_org_cert(ca *c, const station_project *p, const order *o, EVP_PKEY *subject_key,
+                      const char *serial_hex, time_t not_before, X509 **out, sk_err *e);
+
+/* The organisation subject name of the profile (also used for the CSR). */
+int ca_org_subject(const station_project *p, const order *o, X509_NAME **out, sk_err *e);
+
+/* Build a chain-verification store: root trusted, issuing CA untrusted intermediate. Checks
+ * cert against it at time now. */
+int ca_verify_cert(const ca *c, X509 *cert, sk_err *e);
+
+#endif

@@ -1,0 +1,325 @@
+/* The issuance state machine: each step's work, then its ledger record, then the next. */
+#include <limits.h>
+#include <openssl/pem.h>
+#include <openssl/rand.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "issuer/ca_util.h"
+#include "issuer/issue_int.h"
+#include "util/sk_file.h"
+
+#define KEY_ID_LEN 20
+
+static void hex_encode(const unsigned char *b, size_t n, char *hex, size_t hexlen)
+{
+    size_t o = 0;
+    hex[0] = '\0';
+    for (size_t i = 0; i < n && o + 3 <= hexlen; i++, o += 2)
+        snprintf(hex + o, hexlen - o, "%02x", b[i]);
+}
+
+/* Decide from the ledger whether this order may be issued now, and onto which token. */
+static int check_ledger(const issue_env *env, const order *o, const issue_opts *opts,
+                        long long *reissue_of, char *resume_uri, size_t resume_len, sk_err *e)
+{
+    ledger_issuance prev;
+    bool found = false;
+    int ret;
+
+    *reissue_of = 0;
+    resume_uri[0] = '\0';
+    if ((ret = ledger_latest(env->ledger, o->number, &prev, &found, e)) != SK_OK)
+        return ret;
+    if (!found || prev.step == ISS_FAILED || prev.step == ISS_SUPERSEDED)
+        return SK_OK;
+    if (prev.step == ISS_VERIFIED) {
+        if (!opts->reissue)
+            return sk_err_set(e, SK_ESTATE,
+                              "order %s is already issued (token serial %s, certificate serial "
+                              "%s); use --reissue to make a replacement token",
+                              o->number, prev.token_serial, prev.cert_serial);
+        *reissue_of = prev.id;
+        return SK_OK;
+    }
+    /* An issuance that stopped part-way (crash, pulled token): close it as failed, so its
+     * serial is accounted for, and redo the order on the same token if the ledger knows it. */
+    char reason[128];
+    snprintf(reason, sizeof(reason), "interrupted at step %s; superseded by a new attempt",
+             iss_step_name(prev.step));
+    if ((ret = ledger_fail(env->ledger, prev.id, reason, e)) != SK_OK)
+        return ret;
+    if (prev.token_serial[0] != '\0' &&
+        snprintf(resume_uri, resume_len, "pkcs11:serial=%s", prev.token_serial) >= (int)resume_len)
+        resume_uri[0] = '\0';
+    return SK_OK;
+}
+
+static int reserve(const issue_env *env, const order *o, const station_project *p,
+                   long long reissue_of, long long *id, char *serial, size_t serial_len, sk_err *e)
+{
+    bool taken = true;
+    int ret = SK_OK;
+
+    /* A clash of 128 random bits means a broken RNG more than bad luck; a few draws decide. */
+    for (int attempt = 0; attempt < 4 && taken; attempt++) {
+        if ((ret = ca_new_serial(serial, serial_len, e)) != SK_OK)
+            return ret;
+        ret = ledger_begin(env->ledger, o->number, env->st->station_id, env->operator_name,
+                           sk_keyalg_name(p->key_alg), ca_issuer_id(env->ca), serial, reissue_of,
+                           id, &taken, e);
+        if (ret != SK_OK && !taken)
+            return ret;
+    }
+    return ret;
+}
+
+static int make_csr(const station_project *p, const order *o, EVP_PKEY *priv, EVP_PKEY *pub,
+                    X509_REQ **out, sk_err *e)
+{
+    X509_REQ *req = X509_REQ_new();
+    X509_NAME *name = NULL;
+    int ret = SK_ECRYPTO;
+
+    *out = NULL;
+    if (req == NULL) {
+        ret = sk_err_ossl(e, SK_ECRYPTO, "out of memory");
+        goto out;
+    }
+    if ((ret = ca_org_subject(p, o, &name, e)) != SK_OK)
+        goto out;
+    if (!X509_REQ_set_subject_name(req, name) || !X509_REQ_set_pubkey(req, pub)) {
+        ret = sk_err_ossl(e, SK_ECRYPTO, "building the CSR");
+        goto out;
+    }
+    if (X509_REQ_sign(req, priv, EVP_sha256()) <= 0) {
+        ret = sk_err_ossl(e, SK_ETOKEN, "signing the CSR with the token key");
+        goto out;
+    }
+    /* Proof that the token's key and the public key we read back belong together. */
+    if (X509_REQ_verify(req, pub) != 1) {
+        ret = sk_err_ossl(e, SK_EFAIL, "the CSR signed by the token does not verify");
+        goto out;
+    }
+    *out = req;
+    req = NULL;
+    ret = SK_OK;
+out:
+    X509_NAME_free(name);
+    X509_REQ_free(req);
+    return ret;
+}
+
+static int write_chain(tok_slot *slot, ca *c, sk_err *e)
+{
+    X509 *certs[2] = {ca_issuing_cert(c), ca_root_cert(c)};
+    unsigned char id[TOK_ID_MAX];
+    size_t id_len;
+    char label[256];
+    int ret;
+
+    for (int i = 0; i < 2; i++) {
+        if ((ret = issue_ca_cert_id(certs[i], id, &id_len, e)) != SK_OK)
+            return ret;
+        if (X509_NAME_get_text_by_NID(X509_get_subject_name(certs[i]), NID_commonName, label,
+                                      sizeof(label)) < 0)
+            snprintf(label, sizeof(label), "CA certificate");
+        if ((ret = tok_write_cert(slot, certs[i], id, id_len, label, true, e)) != SK_OK)
+            return ret;
+    }
+    return SK_OK;
+}
+
+static int write_outputs(const issue_env *env, const char *out_dir, X509 *cert, sk_err *e)
+{
+    char path[PATH_MAX];
+    X509 *chain[3] = {cert, ca_issuing_cert(env->ca), ca_root_cert(env->ca)};
+    int ret;
+
+    if ((ret = sk_path_join(path, sizeof(path), out_dir, "cert.pem", e)) != SK_OK ||
+        (ret = cau_write_certs(path, chain, 1, e)) != SK_OK ||
+        (ret = sk_path_join(path, sizeof(path), out_dir, "chain.pem", e)) != SK_OK ||
+        (ret = cau_write_certs(path, chain + 1, 2, e)) != SK_OK)
+        return ret;
+    return SK_OK;
+}
+
+/* Steps after the serial is reserved; any failure here is recorded by the caller. */
+static int personalise(const issue_env *env, const order *o, const station_project *p,
+                       const issue_opts *opts, tok_slot *slot, long long id, const char *serial,
+                       issue_result *r, sk_err *e)
+{
+    int ret;
+    char pin[SK_SECRET_MAX];
+    char label[128];
+    unsigned char key_id[KEY_ID_LEN];
+    EVP_PKEY *pub = NULL, *priv = NULL;
+    X509_REQ *req = NULL;
+    X509 *cert = NULL;
+    char *pem = NULL;
+    size_t pem_len = 0;
+    tok_info info;
+    char nb[32], na[32];
+
+    memset(pin, 0, sizeof(pin));
+    /* Token initialised: label, SO PIN, user PIN. The PIN mailer is written before the PIN
+     * is set, so a crash cannot leave a token whose PIN nobody knows. */
+    if ((ret = tok_init_token(slot, env->so_pin, o->number, e)) != SK_OK)
+        goto out;
+    if ((ret = tok_get_info(slot, &info, e)) != SK_OK)
+        goto out;
+    snprintf(r->token_label, sizeof(r->token_label), "%s", info.label);
+    snprintf(r->token_serial, sizeof(r->token_serial), "%s", info.serial);
+    if (opts->user_pin != NULL) {
+        if (snprintf(pin, sizeof(pin), "%s", opts->user_pin) >= (int)sizeof(pin)) {
+            ret = sk_err_set(e, SK_EPIN, "the user PIN is too long");
+            goto out;
+        }
+    } else if ((ret = issue_random_pin(env->st->user_pin_min, env->st->user_pin_max, pin,
+                                       sizeof(pin), e)) != SK_OK) {
+        goto out;
+    }
+    if (strlen(pin) < info.min_pin_len || strlen(pin) > info.max_pin_len) {
+        ret = sk_err_set(e, SK_EPIN, "the user PIN has %zu characters; token '%s' takes %lu to %lu",
+                         strlen(pin), info.label, info.min_pin_len, info.max_pin_len);
+        goto out;
+    }
+    if (opts->pin_to_caller) {
+        memcpy(r->user_pin, pin, sizeof(pin));
+        r->pin_mailer[0] = '\0';
+    } else if ((ret = sk_path_join(r->pin_mailer, sizeof(r->pin_mailer), r->out_dir,
+                                   "pin-mailer.txt", e)) != SK_OK ||
+               (ret = issue_write_pin_mailer(r->pin_mailer, o, info.label, info.serial, pin, e)) !=
+                   SK_OK) {
+        goto out;
+    }
+    if ((ret = tok_init_user_pin(slot, env->so_pin, pin, e)) != SK_OK)
+        goto out;
+    ledger_update u1 = {.token_label = info.label, .token_serial = info.serial};
+    if ((ret = ledger_step(env->ledger, id, ISS_TOKEN_INITIALISED, &u1, e)) != SK_OK)
+        goto out;
+
+    /* Key generated on the token under a random CKA_ID shared by key, certificate and seals. */
+    if ((ret = tok_login_user(slot, pin, e)) != SK_OK)
+        goto out;
+    OPENSSL_cleanse(pin, sizeof(pin));
+    if (RAND_bytes(key_id, sizeof(key_id)) != 1) {
+        ret = sk_err_ossl(e, SK_ECRYPTO, "random key id");
+        goto out;
+    }
+    hex_encode(key_id, sizeof(key_id), r->key_id, sizeof(r->key_id));
+    snprintf(label, sizeof(label), ISSUE_KEY_LABEL_FMT, o->number);
+    if ((ret = tok_generate_keypair(slot, p->key_alg, key_id, sizeof(key_id), label, &pub, e)) !=
+        SK_OK)
+        goto out;
+    ledger_update u2 = {.key_id = r->key_id};
+    if ((ret = ledger_step(env->ledger, id, ISS_KEY_GENERATED, &u2, e)) != SK_OK)
+        goto out;
+
+    /* Certificate issued from a CSR the token signed. */
+    if ((ret = tok_get_private_key(slot, key_id, sizeof(key_id), &priv, e)) != SK_OK ||
+        (ret = make_csr(p, o, priv, pub, &req, e)) != SK_OK)
+        goto out;
+    if ((ret = ca_issue_org_cert(env->ca, p, o, X509_REQ_get0_pubkey(req), serial, time(NULL),
+                                 &cert, e)) != SK_OK)
+        goto out;
+    if ((ret = cau_cert_pem(cert, &pem, &pem_len, e)) != SK_OK)
+        goto out;
+    cau_asn1_iso(X509_get0_notBefore(cert), nb, sizeof(nb));
+    cau_asn1_iso(X509_get0_notAfter(cert), na, sizeof(na));
+    snprintf(r->not_after, sizeof(r->not_after), "%s", na);
+    ledger_update u3 = {.not_before = nb, .not_after = na, .cert_pem = pem};
+    if ((ret = ledger_step(env->ledger, id, ISS_CERT_ISSUED, &u3, e)) != SK_OK)
+        goto out;
+
+    /* Written: the certificate beside its key, then the CA chain. */
+    if ((ret = tok_write_cert(slot, cert, key_id, sizeof(key_id), label, false, e)) != SK_OK ||
+        (ret = write_chain(slot, env->ca, e)) != SK_OK)
+        goto out;
+    if ((ret = ledger_step(env->ledger, id, ISS_WRITTEN, NULL, e)) != SK_OK)
+        goto out;
+
+    /* Verified: read back, check, and only then hand out the files. */
+    if ((ret = issue_verify_token(env, slot, key_id, sizeof(key_id), cert, e)) != SK_OK ||
+        (ret = write_outputs(env, r->out_dir, cert, e)) != SK_OK)
+        goto out;
+    if ((ret = ledger_step(env->ledger, id, ISS_VERIFIED, NULL, e)) != SK_OK)
+        goto out;
+    ret = SK_OK;
+out:
+    OPENSSL_cleanse(pin, sizeof(pin));
+    EVP_PKEY_free(priv);
+    EVP_PKEY_free(pub);
+    X509_REQ_free(req);
+    X509_free(cert);
+    free(pem);
+    return ret;
+}
+
+int issue_order(const issue_env *env, const order *o, const issue_opts *opts, issue_result *r,
+                sk_err *e)
+{
+    int ret;
+    const station_project *p = NULL;
+    long long reissue_of = 0, id = 0;
+    char resume_uri[128];
+    const char *uri = opts->token_uri;
+    tok_slot *slot = NULL;
+    tok_info info;
+    char outs[PATH_MAX];
+
+    memset(r, 0, sizeof(*r));
+    p = station_project_find(env->st, o->project_code);
+    if (p == NULL) {
+        ret = sk_err_set(e, SK_EINPUT, "order %s: project_code '%s' is not in station.json",
+                         o->number, o->project_code);
+        goto out;
+    }
+    if (o->review_status == NULL || strcmp(o->review_status, "approved") != 0) {
+        ret = sk_err_set(e, SK_ESTATE, "order %s: review status is '%s', not approved", o->number,
+                         o->review_status ? o->review_status : "");
+        goto out;
+    }
+    if ((ret = check_ledger(env, o, opts, &reissue_of, resume_uri, sizeof(resume_uri), e)) !=
+        SK_OK)
+        goto out;
+    bool resuming = resume_uri[0] != '\0' && uri == NULL;
+    if (resuming)
+        uri = resume_uri;
+
+    if ((ret = tok_select(env->tokens, uri, &slot, e)) != SK_OK ||
+        (ret = tok_get_info(slot, &info, e)) != SK_OK)
+        goto out;
+    /* Only a token this order itself half-made may be erased without being asked. */
+    if (info.initialized && !opts->reinit && !resuming) {
+        ret = sk_err_set(e, SK_ESTATE,
+                         "token '%s' (serial %s) is already initialised; use --reinit to erase it",
+                         info.label, info.serial);
+        goto out;
+    }
+
+    if ((ret = station_path(env->st, env->st->out_dir, outs, sizeof(outs), e)) != SK_OK ||
+        (ret = sk_path_join(r->out_dir, sizeof(r->out_dir), outs, o->number, e)) != SK_OK ||
+        (ret = sk_mkdir_p(r->out_dir, 0755, e)) != SK_OK)
+        goto out;
+
+    if ((ret = reserve(env, o, p, reissue_of, &id, r->cert_serial, sizeof(r->cert_serial), e)) !=
+        SK_OK)
+        goto out;
+    r->issuance_id = id;
+    ret = personalise(env, o, p, opts, slot, id, r->cert_serial, r, e);
+    if (ret != SK_OK) {
+        sk_err fe;
+        sk_err_clear(&fe);
+        /* The original error is what the operator needs; a ledger failure on top is added. */
+        if (ledger_fail(env->ledger, id, e->msg, &fe) != SK_OK)
+            sk_err_wrap(e, "%s; and recording the failure failed too", fe.msg);
+    }
+out:
+    if (ret != SK_OK)
+        sk_err_wrap(e, "order %s", o->number);
+    tok_slot_free(slot);
+    return ret;
+}

@@ -1,0 +1,54 @@
+/* One approved order -> one personalised, verified token (the issuance state machine). */
+#ifndef SK_ISSUE_H
+#define SK_ISSUE_H
+
+#include <limits.h>
+#include <stdbool.h>
+
+#include "issuer/ca.h"
+#include "issuer/ledger.h"
+#include "issuer/order.h"
+#include "issuer/station.h"
+#include "pkcs11/tok.h"
+#include "util/sk_secret.h"
+
+/* What an issuance works with; all owned by the caller. */
+typedef struct issue_env {
+    const station_config *st;
+    ledger *ledger;
+    tok_module *tokens;     /* module of the tokens being issued */
+    ca *ca;
+    const char *so_pin;     /* the station's SO PIN */
+    const char *operator_name;
+} issue_env;
+
+typedef struct issue_opts {
+    const char *token_uri;  /* RFC 7512 URI of the token, or NULL for the first blank one */
+    bool reissue;           /* replace a verified issuance of the order */
+    bool reinit;            /* erase a token that is already initialised */
+    const char *user_pin;   /* the user PIN to set, or NULL for a random one by policy */
+    bool pin_to_caller;     /* return the PIN in the result instead of writing a PIN mailer */
+} issue_opts;
+
+typedef struct issue_result {
+    long long issuance_id;
+    char token_label[40];
+    char token_serial[40];
+    char cert_serial[80];
+    char key_id[132];
+    char not_after[32];
+    char out_dir[PATH_MAX];
+    char pin_mailer[PATH_MAX]; /* "" when the PIN went to the caller */
+    char user_pin[SK_SECRET_MAX]; /* set only with pin_to_caller; the caller wipes it */
+} issue_result;
+
+/* Run the whole issuance of order o. On failure after the serial was reserved, the ledger
+ * records the issuance as failed with the reason (its serial void unless a certificate was
+ * already signed with it). */
+int issue_order(const issue_env *env, const order *o, const issue_opts *opts, issue_result *r,
+                sk_err *e);
+
+/* Key and certificate labels on the token. */
+#define ISSUE_KEY_LABEL_FMT "%s signing key"
+
+#endif

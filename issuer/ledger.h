@@ -1,0 +1,101 @@
+/* The ledger: what the station has issued, step by step.
+ *
+ * Every issuance moves through steps, each written in its own transaction before the work
+ * of the next step starts, so that a crash at any point leaves a record of how far it got:
+ *
+ *   reserved -> token_initialised -> key_generated -> cert_issued -> written -> verified
+ *                       \______________ any step ______________/
+ *                                         -> failed (serial voided unless a certificate used it)
+ *
+ * Certificate serials are reserved in the same transaction that opens the issuance, under a
+ * unique key (issuer, serial), and are never reused: a serial is 'reserved', then 'used' by
+ * a signed certificate or 'void'. This header is the whole interface; the SQLite backend is
+ * ledger_sqlite.c (a shared PostgreSQL backend can implement the same functions). */
+#ifndef SK_LEDGER_H
+#define SK_LEDGER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "util/sk_err.h"
+
+typedef struct ledger ledger;
+
+typedef enum iss_step {
+    ISS_RESERVED = 0,
+    ISS_TOKEN_INITIALISED,
+    ISS_KEY_GENERATED,
+    ISS_CERT_ISSUED,
+    ISS_WRITTEN,
+    ISS_VERIFIED,
+    ISS_FAILED,
+    ISS_SUPERSEDED, /* a verified issuance replaced by a reissue */
+} iss_step;
+
+const char *iss_step_name(iss_step s);
+
+typedef struct ledger_issuance {
+    long long id;
+    char order_number[64];
+    iss_step step;
+    char station_id[64];
+    char operator_name[64];
+    char key_alg[16];
+    char issuer_id[64];      /* hex SKI of the issuing CA */
+    char cert_serial[80];    /* hex */
+    char token_label[40];
+    char token_serial[40];
+    char key_id[132];        /* hex CKA_ID */
+    char not_before[32];     /* ISO 8601 UTC */
+    char not_after[32];
+    char started_at[32];
+    char updated_at[32];
+    char error[512];
+    char reissue_of[24];     /* id of the issuance this one replaces, or "" */
+} ledger_issuance;
+
+/* Fields a step records; NULL leaves a field as it was. */
+typedef struct ledger_update {
+    const char *token_label;
+    const char *token_serial;
+    const char *key_id;
+    const char *not_before;
+    const char *not_after;
+    const char *cert_pem;
+} ledger_update;
+
+/* Open (creating and migrating as needed) the ledger at path. */
+int ledger_open(const char *path, ledger **out, sk_err *e);
+void ledger_free(ledger *l);
+
+/* The most recent issuance of an order, failed ones included; *found false if none. */
+int ledger_latest(ledger *l, const char *order_number, ledger_issuance *out, bool *found,
+                  sk_err *e);
+
+/* Open an issuance at step 'reserved' and reserve its certificate serial (hex) in one
+ * transaction. SK_ESTATE if the order has an unfinished or verified issuance (unless
+ * reissue_of names the verified one being replaced); a serial collision returns SK_ESTATE
+ * with *serial_taken set so the caller draws another. */
+int ledger_begin(ledger *l, const char *order_number, const char *station_id,
+                 const char *operator_name, const char *key_alg, const char *issuer_id,
+                 const char *cert_serial, long long reissue_of, long long *id, bool *serial_taken,
+                 sk_err *e);
+
+/* Move an issuance to the next step, recording fields; at ISS_CERT_ISSUED the serial becomes
+ * 'used'. Steps only move forward. */
+int ledger_step(ledger *l, long long id, iss_step step, const ledger_update *u, sk_err *e);
+
+/* Mark an issuance failed with the reason; its serial becomes 'void' unless already used. */
+int ledger_fail(ledger *l, long long id, const char *reason, sk_err *e);
+
+/* All issuances (order_number NULL) or one order's, oldest first. */
+int ledger_list(ledger *l, const char *order_number, ledger_issuance **out, size_t *n, sk_err *e);
+
+/* The state of a reserved serial: "reserved", "used", "void", or "" if unknown. */
+int ledger_serial_state(ledger *l, const char *issuer_id, const char *cert_serial, char *state,
+                        size_t state_len, sk_err *e);
+
+/* The certificate (PEM) recorded for an issuance, heap-allocated; NULL if none yet. */
+int ledger_cert_pem(ledger *l, long long id, char **pem, sk_err *e);
+
+#endif

@@ -1,0 +1,595 @@
+/* SQLite backend of the ledger (issuer/ledger.h). */
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "issuer/ledger.h"
+
+struct ledger {
+    sqlite3 *db;
+    char path[1024];
+};
+
+static const char *const step_names[] = {
+    [ISS_RESERVED] = "reserved",       [ISS_TOKEN_INITIALISED] = "token_initialised",
+    [ISS_KEY_GENERATED] = "key_generated", [ISS_CERT_ISSUED] = "cert_issued",
+    [ISS_WRITTEN] = "written",         [ISS_VERIFIED] = "verified",
+    [ISS_FAILED] = "failed",           [ISS_SUPERSEDED] = "superseded",
+};
+
+const char *iss_step_name(iss_step s)
+{
+    if ((unsigned)s < sizeof(step_names) / sizeof(step_names[0]))
+        return step_names[s];
+    return "unknown";
+}
+
+static int step_from_name(const char *name)
+{
+    for (size_t i = 0; i < sizeof(step_names) / sizeof(step_names[0]); i++)
+        if (name != NULL && strcmp(name, step_names[i]) == 0)
+            return (int)i;
+    return -1;
+}
+
+/* Each migration brings the schema from version i to i+1. Later backends (PostgreSQL) run
+ * the same list; keep the SQL portable. */
+static const char *const migrations[] = {
+    "CREATE TABLE issuances ("
+    "  id INTEGER PRIMARY KEY,"
+    "  order_number TEXT NOT NULL,"
+    "  step TEXT NOT NULL,"
+    "  station_id TEXT NOT NULL,"
+    "  operator TEXT NOT NULL,"
+    "  key_alg TEXT NOT NULL,"
+    "  issuer_id TEXT NOT NULL,"
+    "  cert_serial TEXT NOT NULL,"
+    "  token_label TEXT NOT NULL DEFAULT '',"
+    "  token_serial TEXT NOT NULL DEFAULT '',"
+    "  key_id TEXT NOT NULL DEFAULT '',"
+    "  not_before TEXT NOT NULL DEFAULT '',"
+    "  not_after TEXT NOT NULL DEFAULT '',"
+    "  cert_pem TEXT,"
+    "  error TEXT NOT NULL DEFAULT '',"
+    "  reissue_of INTEGER REFERENCES issuances(id),"
+    "  started_at TEXT NOT NULL,"
+    "  updated_at TEXT NOT NULL);"
+    "CREATE INDEX issuances_order ON issuances(order_number);"
+    /* At most one issuance of an order is in flight or live; failed ones are history. */
+    "CREATE UNIQUE INDEX issuances_one_live ON issuances(order_number)"
+    "  WHERE step NOT IN ('failed', 'superseded');"
+    "CREATE TABLE serials ("
+    "  issuer_id TEXT NOT NULL,"
+    "  serial TEXT NOT NULL,"
+    "  state TEXT NOT NULL CHECK (state IN ('reserved', 'used', 'void')),"
+    "  issuance_id INTEGER NOT NULL REFERENCES issuances(id),"
+    "  reserved_at TEXT NOT NULL,"
+    "  PRIMARY KEY (issuer_id, serial));"
+    "CREATE TABLE issuance_steps ("
+    "  issuance_id INTEGER NOT NULL REFERENCES issuances(id),"
+    "  step TEXT NOT NULL,"
+    "  at TEXT NOT NULL,"
+    "  detail TEXT NOT NULL DEFAULT '');",
+};
+
+#define NOW_SQL "strftime('%Y-%m-%dT%H:%M:%SZ','now')"
+
+static int db_fail(ledger *l, sk_err *e, const char *what)
+{
+    return sk_err_set(e, SK_ELEDGER, "ledger %s: %s: %s", l->path, what, sqlite3_errmsg(l->db));
+}
+
+static int exec(ledger *l, const char *sql, sk_err *e)
+{
+    char *msg = NULL;
+    int ret = SK_OK;
+
+    if (sqlite3_exec(l->db, sql, NULL, NULL, &msg) != SQLITE_OK)
+        ret = sk_err_set(e, SK_ELEDGER, "ledger %s: %s", l->path, msg ? msg : "error");
+    sqlite3_free(msg);
+    return ret;
+}
+
+static int migrate(ledger *l, sk_err *e)
+{
+    int ret = SK_ELEDGER;
+    sqlite3_stmt *st = NULL;
+    int version = 0;
+    int in_tx = 0;
+
+    /* BEGIN IMMEDIATE takes the write lock first, so two processes opening a new ledger at
+     * once do not both try to create it. */
+    if ((ret = exec(l, "BEGIN IMMEDIATE", e)) != SK_OK)
+        goto out;
+    in_tx = 1;
+    if (sqlite3_prepare_v2(l->db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK ||
+        sqlite3_step(st) != SQLITE_ROW) {
+        ret = db_fail(l, e, "reading schema version");
+        goto out;
+    }
+    version = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    st = NULL;
+    if (version > (int)(sizeof(migrations) / sizeof(migrations[0]))) {
+        ret = sk_err_set(e, SK_ELEDGER,
+                         "ledger %s: schema version %d is newer than this sealkey knows (%zu)",
+                         l->path, version, sizeof(migrations) / sizeof(migrations[0]));
+        goto out;
+    }
+    for (size_t i = (size_t)version; i < sizeof(migrations) / sizeof(migrations[0]); i++) {
+        char pragma[64];
+        if ((ret = exec(l, migrations[i], e)) != SK_OK)
+            goto out;
+        snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %zu", i + 1);
+        if ((ret = exec(l, pragma, e)) != SK_OK)
+            goto out;
+    }
+    ret = exec(l, "COMMIT", e);
+    in_tx = ret != SK_OK;
+out:
+    sqlite3_finalize(st);
+    if (in_tx)
+        sqlite3_exec(l->db, "ROLLBACK", NULL, NULL, NULL);
+    return ret;
+}
+
+int ledger_open(const char *path, ledger **out, sk_err *e)
+{
+    int ret = SK_ELEDGER;
+    ledger *l = NULL;
+
+    *out = NULL;
+    l = calloc(1, sizeof(*l));
+    if (l == NULL)
+        return sk_err_set(e, SK_ELEDGER, "ledger %s: out of memory", path);
+    snprintf(l->path, sizeof(l->path), "%s", path);
+    if (sqlite3_open_v2(path, &l->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+                                          SQLITE_OPEN_FULLMUTEX, NULL) != SQLITE_OK) {
+        ret = sk_err_set(e, SK_ELEDGER, "ledger %s: cannot open: %s", path,
+                         l->db ? sqlite3_errmsg(l->db) : "out of memory");
+        goto out;
+    }
+    sqlite3_busy_timeout(l->db, 10000);
+    /* WAL + synchronous=FULL: each committed step survives power loss, and readers
+     * (sealkey status) do not block a running issuance. */
+    if ((ret = exec(l, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; "
+                       "PRAGMA foreign_keys=ON;", e)) != SK_OK)
+        goto out;
+    if ((ret = migrate(l, e)) != SK_OK)
+        goto out;
+    *out = l;
+    l = NULL;
+    ret = SK_OK;
+out:
+    ledger_free(l);
+    return ret;
+}
+
+void ledger_free(ledger *l)
+{
+    if (l == NULL)
+        return;
+    sqlite3_close(l->db);
+    free(l);
+}
+
+static void col_copy(sqlite3_stmt *st, int col, char *buf, size_t len)
+{
+    const unsigned char *t = sqlite3_column_text(st, col);
+    snprintf(buf, len, "%s", t != NULL ? (const char *)t : "");
+}
+
+#define ISSUANCE_COLUMNS                                                                     \
+    "id, order_number, step, station_id, operator, key_alg, issuer_id, cert_serial, "        \
+    "token_label, token_serial, key_id, not_before, not_after, started_at, updated_at, "     \
+    "error, COALESCE(reissue_of, '')"
+
+static void row_to_issuance(sqlite3_stmt *st, ledger_issuance *r)
+{
+    char step[32];
+
+    memset(r, 0, sizeof(*r));
+    r->id = sqlite3_column_int64(st, 0);
+    col_copy(st, 1, r->order_number, sizeof(r->order_number));
+    col_copy(st, 2, step, sizeof(step));
+    r->step = (iss_step)step_from_name(step);
+    col_copy(st, 3, r->station_id, sizeof(r->station_id));
+    col_copy(st, 4, r->operator_name, sizeof(r->operator_name));
+    col_copy(st, 5, r->key_alg, sizeof(r->key_alg));
+    col_copy(st, 6, r->issuer_id, sizeof(r->issuer_id));
+    col_copy(st, 7, r->cert_serial, sizeof(r->cert_serial));
+    col_copy(st, 8, r->token_label, sizeof(r->token_label));
+    col_copy(st, 9, r->token_serial, sizeof(r->token_serial));
+    col_copy(st, 10, r->key_id, sizeof(r->key_id));
+    col_copy(st, 11, r->not_before, sizeof(r->not_before));
+    col_copy(st, 12, r->not_after, sizeof(r->not_after));
+    col_copy(st, 13, r->started_at, sizeof(r->started_at));
+    col_copy(st, 14, r->updated_at, sizeof(r->updated_at));
+    col_copy(st, 15, r->error, sizeof(r->error));
+    col_copy(st, 16, r->reissue_of, sizeof(r->reissue_of));
+}
+
+int ledger_latest(ledger *l, const char *order_number, ledger_issuance *out, bool *found,
+                  sk_err *e)
+{
+    int ret = SK_ELEDGER;
+    sqlite3_stmt *st = NULL;
+    int rc;
+
+    *found = false;
+    if (sqlite3_prepare_v2(l->db,
+                           "SELECT " ISSUANCE_COLUMNS " FROM issuances WHERE order_number = ?"
+                           " ORDER BY id DESC LIMIT 1",
+                           -1, &st, NULL) != SQLITE_OK) {
+        ret = db_fail(l, e, "looking up order");
+        goto out;
+    }
+    sqlite3_bind_text(st, 1, order_number, -1, SQLITE_STATIC);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        row_to_issuance(st, out);
+        *found = true;
+    } else if (rc != SQLITE_DONE) {
+        ret = db_fail(l, e, "looking up order");
+        goto out;
+    }
+    ret = SK_OK;
+out:
+    sqlite3_finalize(st);
+    return ret;
+}
+
+static int add_history(ledger *l, long long id, const char *step, const char *detail, sk_err *e)
+{
+    sqlite3_stmt *st = NULL;
+    int ret = SK_OK;
+
+    if (sqlite3_prepare_v2(l->db,
+                           "INSERT INTO issuance_steps (issuance_id, step, at, detail)"
+                           " VALUES (?, ?, " NOW_SQL ", ?)",
+                           -1, &st, NULL) != SQLITE_OK) {
+        ret = db_fail(l, e, "recording step");
+        goto out;
+    }
+    sqlite3_bind_int64(st, 1, id);
+    sqlite3_bind_text(st, 2, step, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, detail != NULL ? detail : "", -1, SQLITE_STATIC);
+    if (sqlite3_step(st) != SQLITE_DONE)
+        ret = db_fail(l, e, "recording step");
+out:
+    sqlite3_finalize(st);
+    return ret;
+}
+
+int ledger_begin(ledger *l, const char *order_number, const char *station_id,
+                 const char *operator_name, const char *key_alg, const char *issuer_id,
+                 const char *cert_serial, long long reissue_of, long long *id, bool *serial_taken,
+                 sk_err *e)
+{
+    int ret = SK_ELEDGER;
+    sqlite3_stmt *st = NULL;
+    int in_tx = 0;
+    int rc;
+
+    *serial_taken = false;
+    *id = 0;
+    if ((ret = exec(l, "BEGIN IMMEDIATE", e)) != SK_OK)
+        goto out;
+    in_tx = 1;
+
+    /* An order has at most one live issuance; a reissue first retires the verified one. */
+    if (reissue_of > 0) {
+        if (sqlite3_prepare_v2(l->db,
+                               "UPDATE issuances SET step = 'superseded', updated_at = " NOW_SQL
+                               " WHERE id = ? AND order_number = ? AND step = 'verified'",
+                               -1, &st, NULL) != SQLITE_OK) {
+            ret = db_fail(l, e, "retiring the replaced issuance");
+            goto out;
+        }
+        sqlite3_bind_int64(st, 1, reissue_of);
+        sqlite3_bind_text(st, 2, order_number, -1, SQLITE_STATIC);
+        if (sqlite3_step(st) != SQLITE_DONE || sqlite3_changes(l->db) != 1) {
+            ret = sk_err_set(e, SK_ESTATE, "order %s: issuance %lld is not a verified issuance "
+                             "of this order, nothing to reissue", order_number, reissue_of);
+            goto out;
+        }
+        sqlite3_finalize(st);
+        st = NULL;
+    }
+
+    if (sqlite3_prepare_v2(l->db,
+                           "INSERT INTO issuances (order_number, step, station_id, operator,"
+                           " key_alg, issuer_id, cert_serial, reissue_of, started_at, updated_at)"
+                           " VALUES (?, 'reserved', ?, ?, ?, ?, ?, ?, " NOW_SQL ", " NOW_SQL ")",
+                           -1, &st, NULL) != SQLITE_OK) {
+        ret = db_fail(l, e, "opening issuance");
+        goto out;
+    }
+    sqlite3_bind_text(st, 1, order_number, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, station_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, operator_name, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, key_alg, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 5, issuer_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 6, cert_serial, -1, SQLITE_STATIC);
+    if (reissue_of > 0)
+        sqlite3_bind_int64(st, 7, reissue_of);
+    else
+        sqlite3_bind_null(st, 7);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_CONSTRAINT) {
+        ret = sk_err_set(e, SK_ESTATE, "order %s already has an issuance in the ledger",
+                         order_number);
+        goto out;
+    }
+    if (rc != SQLITE_DONE) {
+        ret = db_fail(l, e, "opening issuance");
+        goto out;
+    }
+    *id = sqlite3_last_insert_rowid(l->db);
+    sqlite3_finalize(st);
+    st = NULL;
+
+    if (sqlite3_prepare_v2(l->db,
+                           "INSERT INTO serials (issuer_id, serial, state, issuance_id,"
+                           " reserved_at) VALUES (?, ?, 'reserved', ?, " NOW_SQL ")",
+                           -1, &st, NULL) != SQLITE_OK) {
+        ret = db_fail(l, e, "reserving serial");
+        goto out;
+    }
+    sqlite3_bind_text(st, 1, issuer_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, cert_serial, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, *id);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_CONSTRAINT) {
+        *serial_taken = true;
+        ret = sk_err_set(e, SK_ESTATE, "certificate serial %s is already reserved", cert_serial);
+        goto out;
+    }
+    if (rc != SQLITE_DONE) {
+        ret = db_fail(l, e, "reserving serial");
+        goto out;
+    }
+    if ((ret = add_history(l, *id, "reserved", cert_serial, e)) != SK_OK)
+        goto out;
+    ret = exec(l, "COMMIT", e);
+    in_tx = ret != SK_OK;
+out:
+    sqlite3_finalize(st);
+    if (in_tx) {
+        sqlite3_exec(l->db, "ROLLBACK", NULL, NULL, NULL);
+        *id = 0;
+    }
+    return ret;
+}
+
+static int get_step(ledger *l, long long id, int *step, sk_err *e)
+{
+    sqlite3_stmt *st = NULL;
+    int ret = SK_OK;
+
+    if (sqlite3_prepare_v2(l->db, "SELECT step FROM issuances WHERE id = ?", -1, &st, NULL) !=
+        SQLITE_OK) {
+        ret = db_fail(l, e, "reading step");
+        goto out;
+    }
+    sqlite3_bind_int64(st, 1, id);
+    if (sqlite3_step(st) != SQLITE_ROW) {
+        ret = sk_err_set(e, SK_ELEDGER, "ledger %s: no issuance %lld", l->path, id);
+        goto out;
+    }
+    *step = step_from_name((const char *)sqlite3_column_text(st, 0));
+out:
+    sqlite3_finalize(st);
+    return ret;
+}
+
+static int set_serial_state(ledger *l, long long id, const char *state, const char *only_from,
+                            sk_err *e)
+{
+    sqlite3_stmt *st = NULL;
+    int ret = SK_OK;
+
+    if (sqlite3_prepare_v2(l->db,
+                           "UPDATE serials SET state = ? WHERE issuance_id = ? AND state = ?",
+                           -1, &st, NULL) != SQLITE_OK) {
+        ret = db_fail(l, e, "updating serial");
+        goto out;
+    }
+    sqlite3_bind_text(st, 1, state, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, id);
+    sqlite3_bind_text(st, 3, only_from, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) != SQLITE_DONE)
+        ret = db_fail(l, e, "updating serial");
+out:
+    sqlite3_finalize(st);
+    return ret;
+}
+
+int ledger_step(ledger *l, long long id, iss_step step, const ledger_update *u, sk_err *e)
+{
+    int ret = SK_ELEDGER;
+    sqlite3_stmt *st = NULL;
+    int in_tx = 0;
+    int cur = -1;
+    static const ledger_update none;
+
+    if (u == NULL)
+        u = &none;
+    if ((ret = exec(l, "BEGIN IMMEDIATE", e)) != SK_OK)
+        goto out;
+    in_tx = 1;
+    if ((ret = get_step(l, id, &cur, e)) != SK_OK)
+        goto out;
+    if (cur < 0 || cur >= (int)ISS_FAILED || (int)step <= cur || step >= ISS_FAILED) {
+        ret = sk_err_set(e, SK_ESTATE, "issuance %lld: cannot move from step %s to %s", id,
+                         cur < 0 ? "?" : iss_step_name((iss_step)cur), iss_step_name(step));
+        goto out;
+    }
+    if (sqlite3_prepare_v2(l->db,
+                           "UPDATE issuances SET step = ?, updated_at = " NOW_SQL ","
+                           " token_label = COALESCE(?, token_label),"
+                           " token_serial = COALESCE(?, token_serial),"
+                           " key_id = COALESCE(?, key_id),"
+                           " not_before = COALESCE(?, not_before),"
+                           " not_after = COALESCE(?, not_after),"
+                           " cert_pem = COALESCE(?, cert_pem) WHERE id = ?",
+                           -1, &st, NULL) != SQLITE_OK) {
+        ret = db_fail(l, e, "recording step");
+        goto out;
+    }
+    sqlite3_bind_text(st, 1, iss_step_name(step), -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, u->token_label, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, u->token_serial, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, u->key_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 5, u->not_before, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 6, u->not_after, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 7, u->cert_pem, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 8, id);
+    if (sqlite3_step(st) != SQLITE_DONE) {
+        ret = db_fail(l, e, "recording step");
+        goto out;
+    }
+    /* Once a certificate carries the serial it is spent, whatever happens to the token. */
+    if (step >= ISS_CERT_ISSUED && (ret = set_serial_state(l, id, "used", "reserved", e)) != SK_OK)
+        goto out;
+    if ((ret = add_history(l, id, iss_step_name(step), NULL, e)) != SK_OK)
+        goto out;
+    ret = exec(l, "COMMIT", e);
+    in_tx = ret != SK_OK;
+out:
+    sqlite3_finalize(st);
+    if (in_tx)
+        sqlite3_exec(l->db, "ROLLBACK", NULL, NULL, NULL);
+    return ret;
+}
+
+int ledger_fail(ledger *l, long long id, const char *reason, sk_err *e)
+{
+    int ret = SK_ELEDGER;
+    sqlite3_stmt *st = NULL;
+    int in_tx = 0;
+
+    if ((ret = exec(l, "BEGIN IMMEDIATE", e)) != SK_OK)
+        goto out;
+    in_tx = 1;
+    if (sqlite3_prepare_v2(l->db,
+                           "UPDATE issuances SET step = 'failed', error = ?, updated_at = " NOW_SQL
+                           " WHERE id = ? AND step NOT IN ('verified', 'failed', 'superseded')",
+                           -1, &st, NULL) != SQLITE_OK) {
+        ret = db_fail(l, e, "recording failure");
+        goto out;
+    }
+    sqlite3_bind_text(st, 1, reason, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, id);
+    if (sqlite3_step(st) != SQLITE_DONE) {
+        ret = db_fail(l, e, "recording failure");
+        goto out;
+    }
+    if ((ret = set_serial_state(l, id, "void", "reserved", e)) != SK_OK)
+        goto out;
+    if ((ret = add_history(l, id, "failed", reason, e)) != SK_OK)
+        goto out;
+    ret = exec(l, "COMMIT", e);
+    in_tx = ret != SK_OK;
+out:
+    sqlite3_finalize(st);
+    if (in_tx)
+        sqlite3_exec(l->db, "ROLLBACK", NULL, NULL, NULL);
+    return ret;
+}
+
+int ledger_list(ledger *l, const char *order_number, ledger_issuance **out, size_t *n, sk_err *e)
+{
+    int ret = SK_ELEDGER;
+    sqlite3_stmt *st = NULL;
+    ledger_issuance *v = NULL;
+    size_t cnt = 0, cap = 0;
+    int rc;
+
+    *out = NULL;
+    *n = 0;
+    if (sqlite3_prepare_v2(l->db,
+                           order_number != NULL
+                               ? "SELECT " ISSUANCE_COLUMNS
+                                 " FROM issuances WHERE order_number = ? ORDER BY id"
+                               : "SELECT " ISSUANCE_COLUMNS " FROM issuances ORDER BY id",
+                           -1, &st, NULL) != SQLITE_OK) {
+        ret = db_fail(l, e, "listing issuances");
+        goto out;
+    }
+    if (order_number != NULL)
+        sqlite3_bind_text(st, 1, order_number, -1, SQLITE_STATIC);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (cnt == cap) {
+            size_t ncap = cap ? cap * 2 : 16;
+            ledger_issuance *nv = realloc(v, ncap * sizeof(*nv));
+            if (nv == NULL) {
+                ret = sk_err_set(e, SK_ELEDGER, "ledger %s: out of memory", l->path);
+                goto out;
+            }
+            v = nv;
+            cap = ncap;
+        }
+        row_to_issuance(st, &v[cnt++]);
+    }
+    if (rc != SQLITE_DONE) {
+        ret = db_fail(l, e, "listing issuances");
+        goto out;
+    }
+    *out = v;
+    *n = cnt;
+    v = NULL;
+    ret = SK_OK;
+out:
+    free(v);
+    sqlite3_finalize(st);
+    return ret;
+}
+
+int ledger_serial_state(ledger *l, const char *issuer_id, const char *cert_serial, char *state,
+                        size_t state_len, sk_err *e)
+{
+    sqlite3_stmt *st = NULL;
+    int ret = SK_OK;
+    int rc;
+
+    state[0] = '\0';
+    if (sqlite3_prepare_v2(l->db, "SELECT state FROM serials WHERE issuer_id = ? AND serial = ?",
+                           -1, &st, NULL) != SQLITE_OK) {
+        ret = db_fail(l, e, "reading serial");
+        goto out;
+    }
+    sqlite3_bind_text(st, 1, issuer_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, cert_serial, -1, SQLITE_STATIC);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        col_copy(st, 0, state, state_len);
+    else if (rc != SQLITE_DONE)
+        ret = db_fail(l, e, "reading serial");
+out:
+    sqlite3_finalize(st);
+    return ret;
+}
+
+int ledger_cert_pem(ledger *l, long long id, char **pem, sk_err *e)
+{
+    sqlite3_stmt *st = NULL;
+    int ret = SK_OK;
+
+    *pem = NULL;
+    if (sqlite3_prepare_v2(l->db, "SELECT cert_pem FROM issuances WHERE id = ?", -1, &st,
+                           NULL) != SQLITE_OK) {
+        ret = db_fail(l, e, "reading certificate");
+        goto out;
+    }
+    sqlite3_bind_int64(st, 1, id);
+    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
+        *pem = strdup((const char *)sqlite3_column_text(st, 0));
+        if (*pem == NULL)
+            ret = sk_err_set(e, SK_ELEDGER, "ledger %s: out of memory", l->path);
+    }
+out:
+    sqlite3_finalize(st);
+    return ret;
+}
