@@ -184,25 +184,31 @@ out:
     return ret;
 }
 
-/* Generate the issuing key on the HSM named by the URI; returns the token's private key. */
+/* Generate the issuing key on the HSM token the URI names, under the URI's object label and
+ * id (a random id when the URI has none); returns the token's private key. */
 static int hsm_keygen(const station_config *st, sk_keyalg alg, const char *pin, tok_module *hsm,
                       tok_slot **slot, EVP_PKEY **priv, EVP_PKEY **pub, sk_err *e)
 {
-    unsigned char id[20];
+    tok_uri u;
     int ret;
 
-    if ((ret = tok_select(hsm, st->ca_key_uri, slot, e)) != SK_OK)
-        return sk_err_wrap(e, "CA key HSM");
-    if ((ret = tok_login_user(*slot, pin, e)) != SK_OK)
-        return sk_err_wrap(e, "CA key HSM");
-    if (RAND_bytes(id, sizeof(id)) != 1)
-        return sk_err_ossl(e, SK_ECRYPTO, "random key id");
-    ret = tok_generate_keypair(*slot, alg, id, sizeof(id), "sealkey issuing CA", pub, e);
-    if (ret != SK_OK)
-        return sk_err_wrap(e, "CA key HSM");
-    ret = tok_get_private_key(*slot, id, sizeof(id), priv, e);
-    if (ret != SK_OK)
-        return sk_err_wrap(e, "CA key HSM");
+    if ((ret = tok_uri_parse(st->ca_key_uri, &u, e)) != SK_OK)
+        return sk_err_wrap(e, "station.json: ca.key_uri");
+    if (!u.has_object && !u.has_id)
+        return sk_err_set(e, SK_EINPUT, "station.json: ca.key_uri: name the key with object= "
+                                        "or id=");
+    if (!u.has_id) {
+        u.id_len = 20;
+        if (RAND_bytes(u.id, (int)u.id_len) != 1)
+            return sk_err_ossl(e, SK_ECRYPTO, "random key id");
+    }
+    if ((ret = tok_select(hsm, st->ca_key_uri, slot, e)) != SK_OK ||
+        (ret = tok_login_user(*slot, pin, e)) != SK_OK ||
+        (ret = tok_generate_keypair(*slot, alg, u.id, u.id_len,
+                                    u.has_object ? u.object : "sealkey issuing CA", pub, e)) !=
+            SK_OK ||
+        (ret = tok_get_private_key(*slot, u.id, u.id_len, priv, e)) != SK_OK)
+        return sk_err_wrap(e, "CA key HSM %s", st->ca_key_uri);
     return SK_OK;
 }
 

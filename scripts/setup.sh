@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Install the Debian packages sealkey needs (only the missing ones) and build it.
+#   scripts/setup.sh [--sanitize] [BUILD_DIR]
+# Run as root on Debian 12 (apt-get). Idempotent: a second run installs nothing and rebuilds
+# only what changed.
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+sanitize=OFF
+if [ "${1:-}" = "--sanitize" ]; then sanitize=ON; shift; fi
+build=${1:-$here/build}
+
+missing=()
+for pkg in $(sed -e 's/#.*//' "$here"/scripts/packages.d/*.txt | sort -u); do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "setup: installing ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+cmake -S "$here" -B "$build" -DSEALKEY_SANITIZE=$sanitize >/dev/null
+cmake --build "$build" -j"$(nproc)" >/dev/null
+echo "setup: built $build/cli/sealkey"
