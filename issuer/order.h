@@ -35,7 +35,20 @@ typedef struct order {
     char *reviewer;          /* may be NULL */
     char *seal_official_scan;  /* path, resolved against the order file's directory; may be NULL */
     char *seal_legal_rep_scan; /* likewise */
+
+    /* Filled by order_file_load; zero for an order built in code. */
+    size_t index;               /* 1-based position in the file, for "order #3" */
+    size_t line;                /* line of the file where the order starts */
+    size_t load_problems;       /* problems order_file_load reported for this order */
+    unsigned long long load_bad; /* fields (bits of the field table in order.c) already
+                                    reported by the loader, so validation stays quiet on them */
 } order;
+
+/* Limits of an order file; docs/orders.md explains them. */
+#define ORDER_FILE_MAX_BYTES (64u * 1024 * 1024)
+#define ORDER_MAX_BYTES (1024u * 1024) /* one order's JSON text */
+#define ORDER_FILE_MAX_ORDERS 200000u
+#define ORDER_SCAN_MAX_BYTES (1024u * 1024) /* the seed's limit for an uploaded scan */
 
 typedef struct order_file {
     char *path;
@@ -45,8 +58,12 @@ typedef struct order_file {
 
 /* Parse an order file. Malformed JSON (with line and column), non-UTF-8 bytes, a file over
  * the size limit or a top level that is not an array fail with SK_EINPUT. Per-order
- * problems (wrong types, unknown or missing fields, over-long strings) are added to probs
- * and the order is still returned with what could be read; the result is SK_OK. */
+ * problems (wrong types, unknown fields, empty or over-long strings, control characters,
+ * unsafe scan paths) are added to probs and the order is still returned with what could be
+ * read; the result is SK_OK. Missing required fields are left to order_validate, which
+ * also serves orders that did not come from a file. The file is read as a stream, one order
+ * at a time, so memory stays near the size of the orders themselves. Scan paths are stored
+ * resolved against the file's directory. */
 int order_file_load(const char *path, order_file **out, sk_problems *probs, sk_err *e);
 void order_file_free(order_file *f);
 
@@ -61,11 +78,31 @@ size_t order_validate(const order *o, const station_config *st, sk_problems *pro
 /* Validate every order and also duplicate order numbers across the file. */
 size_t order_file_validate(const order_file *f, const station_config *st, sk_problems *probs);
 
+/* Like order_file_validate, and also counts the loader's problems: returns all problems of
+ * the file's orders and sets *bad_orders (if not NULL) to how many orders have any. */
+size_t order_file_check(const order_file *f, const station_config *st, sk_problems *probs,
+                        size_t *bad_orders);
+
+/* How messages name an order: its number when it is well formed, else "#index". */
+void order_label(const order *o, char *buf, size_t buflen);
+
 /* Identifier checks (GB 32100, GB 11643, mainland mobile). Each returns true when valid;
  * on false, why (if not NULL) receives a short explanation such as
  * "check character is 3, expected X". */
 bool order_uscc_valid(const char *s, char *why, size_t whylen);
 bool order_resident_id_valid(const char *s, char *why, size_t whylen);
 bool order_mobile_valid(const char *s, char *why, size_t whylen);
+
+/* The other formats of docs/orders.md, same contract. */
+bool order_email_valid(const char *s, char *why, size_t whylen);
+/* An 18-character USCC, or a legacy 15- or 20-character tax number of digits and A-Z. */
+bool order_tax_number_valid(const char *s, char *why, size_t whylen);
+/* 1-32 characters of A-Z, 0-9 and '-', starting with a letter or digit. */
+bool order_number_valid(const char *s, char *why, size_t whylen);
+
+/* The check character a 17-character USCC prefix needs, or '\0' if the prefix is not 17
+ * characters of the code's alphabet; likewise for the first 17 digits of a resident ID. */
+char order_uscc_check_char(const char *first17);
+char order_resident_id_check_char(const char *first17);
 
 #endif
