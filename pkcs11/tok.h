@@ -56,6 +56,38 @@ typedef struct tok_object {
     size_t value_len;
 } tok_object;
 
+/* A parsed RFC 7512 PKCS#11 URI. Each has_* flag says whether the attribute was present
+ * (an empty value such as "token=" is a real constraint: blank tokens have empty labels).
+ *
+ * Choices (the RFC leaves them to the consumer):
+ * - pin-value is refused: secrets do not go in URIs, which end up in configs and logs.
+ *   Use pin-source (kept for the caller to read through util/sk_secret).
+ * - Unknown attributes, including vendor "x-" ones, are refused with SK_EINPUT rather than
+ *   ignored: a misspelt "tokn=" that is ignored would widen a match to every token.
+ * - slot-manufacturer, slot-description and library-* are accepted and not matched: they
+ *   describe the reader and module, which the station config fixes by module path.
+ *   Ignoring them can only widen a match, and tok_select reports ambiguity.
+ * - module-name and module-path are kept for the caller. */
+typedef struct tok_uri {
+    bool has_token, has_serial, has_manufacturer, has_model, has_slot_id;
+    bool has_object, has_id, has_type;
+    char token[33];
+    char serial[17];
+    char manufacturer[33];
+    char model[17];
+    unsigned long slot_id;
+    char object[256];
+    unsigned char id[TOK_ID_MAX];
+    size_t id_len;
+    char type[16];           /* "private", "public", "cert", "data", "secret-key" */
+    char pin_source[1024];   /* "" if absent */
+    char module_path[1024];  /* "" if absent */
+    char module_name[256];   /* "" if absent */
+} tok_uri;
+
+/* Parse uri (percent-decoding each value). SK_EINPUT names the problem. */
+int tok_uri_parse(const char *uri, tok_uri *out, sk_err *e);
+
 int tok_module_open(const char *module_path, tok_module **out, sk_err *e);
 void tok_module_free(tok_module *m);
 
@@ -109,7 +141,10 @@ int tok_get_key_attrs(tok_slot *s, const unsigned char *id, size_t id_len, tok_k
 int tok_write_cert(tok_slot *s, X509 *cert, const unsigned char *id, size_t id_len,
                    const char *label, bool authority, sk_err *e);
 
-/* Store a CKO_DATA object (public unless is_private). */
+/* Store a CKO_DATA object (public unless is_private) with CKA_APPLICATION, CKA_LABEL and
+ * CKA_VALUE. id is NOT stored: PKCS#11 defines no CKA_ID for data objects, and SoftHSM 2.6.1
+ * refuses it and leaves an empty object behind. Link data objects to a key through the
+ * label or application (e.g. the key ID in hex); tok_destroy_by_id does not reach them. */
 int tok_write_data(tok_slot *s, const char *application, const char *label,
                    const unsigned char *id, size_t id_len, const unsigned char *value,
                    size_t value_len, bool is_private, sk_err *e);

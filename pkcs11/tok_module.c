@@ -1,0 +1,138 @@
+/* Loading a module: libp11 context plus the raw function list of the same instance. */
+#include "pkcs11/tok_int.h"
+
+#include <dlfcn.h>
+#include <openssl/crypto.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* libp11 reports failures through OpenSSL's error queue; the CKR code is the reason. */
+static unsigned long p11_last_rv(void)
+{
+    unsigned long err, last = 0;
+
+    while ((err = ERR_get_error()) != 0)
+        last = err;
+    return last ? (unsigned long)ERR_GET_REASON(last) : CKR_GENERAL_ERROR;
+}
+
+static int load_slots(tok_module *m, sk_err *e)
+{
+    m->slots = NULL;
+    m->nslots = 0;
+    if (PKCS11_enumerate_slots(m->ctx, &m->slots, &m->nslots) != 0) {
+        unsigned long rv = p11_last_rv();
+
+        m->slots = NULL;
+        m->nslots = 0;
+        return sk_err_set(e, SK_ETOKEN, "module %s: listing slots (libp11): %s", m->path,
+                          tok_rv_name(rv));
+    }
+    return SK_OK;
+}
+
+int tok_module_open(const char *module_path, tok_module **out, sk_err *e)
+{
+    tok_module *m = NULL;
+    CK_C_GetFunctionList getfl;
+    CK_RV rv;
+    int ret = SK_ETOKEN;
+
+    *out = NULL;
+    m = calloc(1, sizeof(*m));
+    if (m == NULL || (m->path = strdup(module_path)) == NULL) {
+        ret = sk_err_set(e, SK_EINTERNAL, "out of memory");
+        goto out;
+    }
+    m->ctx = PKCS11_CTX_new();
+    if (m->ctx == NULL) {
+        ret = sk_err_set(e, SK_EINTERNAL, "PKCS11_CTX_new failed");
+        goto out;
+    }
+    if (PKCS11_CTX_load(m->ctx, module_path) != 0) {
+        ERR_clear_error();
+        ret = sk_err_set(e, SK_ETOKEN, "cannot load PKCS#11 module %s", module_path);
+        goto out;
+    }
+    /* Same file, same process: dlopen hands back the instance libp11 initialised. */
+    m->dl = dlopen(module_path, RTLD_NOW | RTLD_LOCAL);
+    if (m->dl == NULL) {
+        ret = sk_err_set(e, SK_ETOKEN, "module %s: dlopen: %s", module_path, dlerror());
+        goto out;
+    }
+    *(void **)&getfl = dlsym(m->dl, "C_GetFunctionList");
+    if (getfl == NULL) {
+        ret = sk_err_set(e, SK_ETOKEN, "module %s has no C_GetFunctionList", module_path);
+        goto out;
+    }
+    rv = getfl(&m->f);
+    if (rv != CKR_OK) {
+        ret = sk_err_set(e, SK_ETOKEN, "module %s: C_GetFunctionList: %s", module_path,
+                         tok_rv_name(rv));
+        goto out;
+    }
+    /* A check that both sides share one instance, not an initialisation: if this returned
+     * CKR_OK we would hold a second copy whose logins libp11 cannot see. */
+    rv = m->f->C_Initialize(NULL);
+    if (rv == CKR_OK) {
+        m->f->C_Finalize(NULL);
+        m->f = NULL;
+        ret = sk_err_set(e, SK_ETOKEN,
+                         "module %s: raw C_Initialize succeeded after libp11's: the module was "
+                         "loaded twice and would not share sessions",
+                         module_path);
+        goto out;
+    }
+    if (rv != CKR_CRYPTOKI_ALREADY_INITIALIZED) {
+        ret = sk_err_set(e, SK_ETOKEN, "module %s: C_Initialize: %s", module_path,
+                         tok_rv_name(rv));
+        goto out;
+    }
+    ret = load_slots(m, e);
+    if (ret != SK_OK)
+        goto out;
+    *out = m;
+    m = NULL;
+out:
+    tok_module_free(m);
+    return ret;
+}
+
+void tok_module_free(tok_module *m)
+{
+    if (m == NULL)
+        return;
+    if (m->ctx != NULL) {
+        if (m->slots != NULL)
+            PKCS11_release_all_slots(m->ctx, m->slots, m->nslots);
+        /* PKCS11_CTX_unload finalises the module (the only C_Finalize we ever make). It is
+         * safe on a context that never loaded. */
+        PKCS11_CTX_unload(m->ctx);
+        PKCS11_CTX_free(m->ctx);
+    }
+    if (m->dl != NULL)
+        dlclose(m->dl);
+    free(m->path);
+    free(m);
+}
+
+int tok_module_reload(tok_module *m, sk_err *e)
+{
+    if (m->slots != NULL)
+        PKCS11_release_all_slots(m->ctx, m->slots, m->nslots);
+    m->slots = NULL;
+    m->nslots = 0;
+    /* C_Finalize + C_Initialize through libp11, with a fresh context: PKCS11_CTX_load on a
+     * reused context leaks the previous module strings. Our dlopen reference keeps the
+     * library mapped, so m->f stays valid and sees the re-initialised instance. */
+    PKCS11_CTX_unload(m->ctx);
+    PKCS11_CTX_free(m->ctx);
+    m->ctx = PKCS11_CTX_new();
+    if (m->ctx == NULL)
+        return sk_err_set(e, SK_EINTERNAL, "PKCS11_CTX_new failed");
+    if (PKCS11_CTX_load(m->ctx, m->path) != 0) {
+        ERR_clear_error();
+        return sk_err_set(e, SK_ETOKEN, "module %s: reload failed", m->path);
+    }
+    return load_slots(m, e);
+}
