@@ -135,7 +135,9 @@ static size_t count_id(tok_object *o, size_t n, unsigned long cls, const unsigne
 int main(void)
 {
     const char *module = getenv("SOFTHSM2_MODULE");
-    char *dir = make_store();
+    /* test_tok_tool.sh runs us on its own store and inspects it afterwards with OpenSC. */
+    bool keep = getenv("SK_TOK_KEEP_STORE") != NULL && getenv("SOFTHSM2_CONF") != NULL;
+    char *dir = keep ? getenv("SOFTHSM2_CONF") : make_store();
     tok_module *m = NULL;
     tok_slot *s = NULL, *s2 = NULL;
     tok_info info;
@@ -327,6 +329,13 @@ int main(void)
         CHECK(tok_get_private_key_by_uri(s, "pkcs11:object=ec-p384", &ec, &e) == SK_OK);
         if (ec != NULL)
             check_csr(ec, keys[2].pub, "P-384 by label");
+        if (keep && tok_get_info(s, &info, &e) == SK_OK) {
+            char hex[41];
+
+            for (int i = 0; i < 20; i++)
+                snprintf(hex + 2 * i, 3, "%02x", keys[0].id[i]);
+            printf("slot=%lu\nkey_id=%s\n", info.slot_id, hex);
+        }
     }
 
 out:
@@ -340,6 +349,7 @@ out:
     tok_slot_free(s);
     tok_slot_free(s2);
     tok_module_free(m);
-    nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    if (!keep)
+        nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
     TEST_DONE();
 }
