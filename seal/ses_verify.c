@@ -1,0 +1,260 @@
+/* Verifying a parsed seal: every check runs and reports, so a user sees all that is wrong
+ * at once; the return value and e carry the first failure. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <openssl/err.h>
+#include <openssl/objects.h>
+#include <openssl/pem.h>
+#include <openssl/x509_vfy.h>
+
+#include "seal/ses.h"
+#include "seal/ses_asn1.h"
+
+static const char *const check_names[SES_CHECK_COUNT] = {"signature", "validity",
+                                                         "maker-cert", "chain", "picture"};
+
+static void set_check(ses_check *c, int state, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void set_check(ses_check *c, int state, const char *fmt, ...)
+{
+    va_list ap;
+
+    c->state = state;
+    va_start(ap, fmt);
+    vsnprintf(c->detail, sizeof(c->detail), fmt, ap);
+    va_end(ap);
+}
+
+static void asn1_time_text(const ASN1_TIME *t, char *buf, size_t len)
+{
+    struct tm tm;
+
+    if (ASN1_TIME_to_tm(t, &tm))
+        ses_time_format(timegm(&tm), buf, len);
+    else
+        snprintf(buf, len, "?");
+}
+
+static int check_signature(const ses_seal *s, const char *sig_field, ses_check *c, sk_err *e)
+{
+    ASN1_OBJECT *obj = NULL;
+    int nid, md_nid = NID_undef, pk_nid = NID_undef;
+    const EVP_MD *md;
+    EVP_PKEY *key = X509_get0_pubkey(s->maker_cert);
+    sk_err tmp;
+    int ret;
+
+    obj = OBJ_txt2obj(s->sign_alg_oid, 1);
+    nid = obj != NULL ? OBJ_obj2nid(obj) : NID_undef;
+    ASN1_OBJECT_free(obj);
+    if (nid == NID_undef || !OBJ_find_sigid_algs(nid, &md_nid, &pk_nid) ||
+        (md = EVP_get_digestbynid(md_nid)) == NULL) {
+        ERR_clear_error();
+        set_check(c, SES_CHECK_FAILED, "signature algorithm %s is not supported", s->sign_alg_oid);
+        return SK_OK;
+    }
+    if (key == NULL) {
+        ERR_clear_error();
+        set_check(c, SES_CHECK_FAILED, "maker certificate has no usable public key");
+        return SK_OK;
+    }
+    if (nid == NID_SM2_with_SM3 && !EVP_PKEY_is_a(key, "SM2")) {
+        set_check(c, SES_CHECK_FAILED, "SM2-with-SM3 signature but the maker key is %s",
+                  EVP_PKEY_get0_type_name(key));
+        return SK_OK;
+    }
+    sk_err_clear(&tmp);
+    ret = ses_sm2_verify(key, md, s->signed_bytes, s->signed_len, s->signature,
+                         s->signature_len, &tmp);
+    if (ret == SK_EFAIL) {
+        set_check(c, SES_CHECK_FAILED, "%s: does not verify with the maker certificate's key",
+                  sig_field);
+        return SK_OK;
+    }
+    if (ret != SK_OK) {
+        *e = tmp;
+        return ret;
+    }
+    set_check(c, SES_CHECK_PASSED, "%s over %zu bytes of %s verifies (%s%s)", OBJ_nid2sn(nid),
+              s->signed_len,
+              s->format_version == 1 ? "SEQUENCE{esealInfo, cert, signatureAlgorithm}"
+                                     : "eSealInfo",
+              nid == NID_SM2_with_SM3 ? "SM2 ID " SES_SM2_ID : "no SM2 ID",
+              s->signature_was_raw ? ", raw r||s" : "");
+    return SK_OK;
+}
+
+static void check_maker_time(const ses_seal *s, time_t at, const char *at_text, ses_check *c)
+{
+    const ASN1_TIME *nb = X509_get0_notBefore(s->maker_cert);
+    const ASN1_TIME *na = X509_get0_notAfter(s->maker_cert);
+    char b[SES_TIME_TEXT], a[SES_TIME_TEXT];
+
+    asn1_time_text(nb, b, sizeof(b));
+    asn1_time_text(na, a, sizeof(a));
+    if (X509_cmp_time(nb, &at) != -1)
+        set_check(c, SES_CHECK_FAILED, "maker certificate not yet valid: notBefore %s, checked at %s",
+                  b, at_text);
+    else if (X509_cmp_time(na, &at) != 1)
+        set_check(c, SES_CHECK_FAILED, "maker certificate expired %s, checked at %s", a, at_text);
+    else
+        set_check(c, SES_CHECK_PASSED, "maker certificate valid %s .. %s", b, a);
+}
+
+/* Trusted certificates from a PEM file; each SM2-signed one gets the SM2 ID so that its
+ * signature checks when it is an intermediate. */
+static int load_store(const char *path, X509_STORE **out, sk_err *e)
+{
+    BIO *bio = NULL;
+    X509_STORE *store = NULL;
+    X509 *x = NULL;
+    int n = 0, ret = SK_EINPUT;
+
+    *out = NULL;
+    if ((bio = BIO_new_file(path, "r")) == NULL) {
+        ret = sk_err_ossl(e, SK_EINPUT, "%s: cannot open", path);
+        goto out;
+    }
+    if ((store = X509_STORE_new()) == NULL) {
+        ret = sk_err_ossl(e, SK_ECRYPTO, "X509_STORE_new");
+        goto out;
+    }
+    while ((x = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL) {
+        if ((ret = ses_sm2_cert_set_id(x, e)) != SK_OK)
+            goto out;
+        if (!X509_STORE_add_cert(store, x)) {
+            ret = sk_err_ossl(e, SK_ECRYPTO, "%s: certificate %d", path, n + 1);
+            goto out;
+        }
+        X509_free(x);
+        x = NULL;
+        n++;
+    }
+    ERR_clear_error(); /* the end of the file reads as "no start line" */
+    if (n == 0) {
+        ret = sk_err_set(e, SK_EINPUT, "%s: no PEM certificates in it", path);
+        goto out;
+    }
+    *out = store;
+    store = NULL;
+    ret = SK_OK;
+out:
+    X509_free(x);
+    X509_STORE_free(store);
+    BIO_free(bio);
+    return ret;
+}
+
+static int check_chain(const ses_seal *s, const char *ca_file, time_t at, ses_check *c, sk_err *e)
+{
+    X509_STORE *store = NULL;
+    X509_STORE_CTX *ctx = NULL;
+    X509 *leaf = NULL;
+    int ret;
+
+    if (ca_file == NULL) {
+        set_check(c, SES_CHECK_SKIPPED, "no trusted chain given (--ca)");
+        return SK_OK;
+    }
+    if ((ret = load_store(ca_file, &store, e)) != SK_OK)
+        goto out;
+    /* A copy: setting the SM2 ID changes the certificate, and the seal is const. */
+    if ((leaf = X509_dup(s->maker_cert)) == NULL || (ctx = X509_STORE_CTX_new()) == NULL) {
+        ret = sk_err_ossl(e, SK_ECRYPTO, "cannot set up chain verification");
+        goto out;
+    }
+    if ((ret = ses_sm2_cert_set_id(leaf, e)) != SK_OK)
+        goto out;
+    if (!X509_STORE_CTX_init(ctx, store, leaf, NULL)) {
+        ret = sk_err_ossl(e, SK_ECRYPTO, "cannot set up chain verification");
+        goto out;
+    }
+    X509_VERIFY_PARAM_set_time(X509_STORE_CTX_get0_param(ctx), at);
+    if (X509_verify_cert(ctx) == 1) {
+        STACK_OF(X509) *chain = X509_STORE_CTX_get0_chain(ctx);
+        int depth = sk_X509_num(chain);
+        char rn[256];
+
+        X509_NAME_oneline(X509_get_subject_name(sk_X509_value(chain, depth - 1)), rn, sizeof(rn));
+        set_check(c, SES_CHECK_PASSED, "maker certificate chains to %s (%d certificates)", rn,
+                  depth);
+    } else {
+        set_check(c, SES_CHECK_FAILED, "maker certificate does not chain to %s: %s (depth %d)",
+                  ca_file, X509_verify_cert_error_string(X509_STORE_CTX_get_error(ctx)),
+                  X509_STORE_CTX_get_error_depth(ctx));
+    }
+    ERR_clear_error();
+    ret = SK_OK;
+out:
+    X509_STORE_CTX_free(ctx);
+    X509_STORE_free(store);
+    X509_free(leaf);
+    return ret;
+}
+
+static void check_validity(const ses_seal *s, time_t at, const char *at_text, const char *top,
+                           ses_check *c)
+{
+    if (s->valid_start > s->valid_end)
+        set_check(c, SES_CHECK_FAILED, "%s.property.validStart %s is after validEnd %s", top,
+                  s->valid_start_text, s->valid_end_text);
+    else if (at < s->valid_start)
+        set_check(c, SES_CHECK_FAILED, "%s.property.validStart: seal not valid before %s, checked at %s",
+                  top, s->valid_start_text, at_text);
+    else if (at > s->valid_end)
+        set_check(c, SES_CHECK_FAILED, "%s.property.validEnd: seal expired %s, checked at %s", top,
+                  s->valid_end_text, at_text);
+    else
+        set_check(c, SES_CHECK_PASSED, "valid %s .. %s, checked at %s", s->valid_start_text,
+                  s->valid_end_text, at_text);
+}
+
+int ses_seal_verify(const ses_seal *s, const ses_verify_opts *o, ses_verify_result *r, sk_err *e)
+{
+    const char *name = o->name != NULL ? o->name : "seal";
+    const char *top = s->format_version == 1 ? "esealInfo" : "eSealInfo";
+    char at_text[SES_TIME_TEXT];
+    int ret;
+
+    memset(r, 0, sizeof(*r));
+    r->at = o->at != 0 ? o->at : time(NULL);
+    ses_time_format(r->at, at_text, sizeof(at_text));
+    for (int i = 0; i < SES_CHECK_COUNT; i++) {
+        r->check[i].name = check_names[i];
+        r->check[i].state = SES_CHECK_SKIPPED;
+    }
+    if ((ret = check_signature(s, s->format_version == 1 ? "signInfo.signData" : "SESeal.signedValue",
+                               &r->check[SES_CHECK_SIGNATURE], e)) != SK_OK)
+        return sk_err_wrap(e, "%s", name);
+    check_maker_time(s, r->at, at_text, &r->check[SES_CHECK_MAKER_CERT]);
+    if ((ret = check_chain(s, o->ca_file, r->at, &r->check[SES_CHECK_CHAIN], e)) != SK_OK)
+        return ret;
+    check_validity(s, r->at, at_text, top, &r->check[SES_CHECK_VALIDITY]);
+    r->check[SES_CHECK_PICTURE].state =
+        ses_picture_check(s->picture_type, s->picture, s->picture_len, &r->picture_px_width,
+                          &r->picture_px_height, r->check[SES_CHECK_PICTURE].detail,
+                          sizeof(r->check[SES_CHECK_PICTURE].detail)) == SK_OK
+            ? SES_CHECK_PASSED
+            : SES_CHECK_FAILED;
+
+    /* One line naming every failed check, most important first (the enum's order). */
+    char msg[sizeof(e->msg)];
+    size_t used = 0;
+    msg[0] = '\0';
+    for (int i = 0; i < SES_CHECK_COUNT; i++) {
+        if (r->check[i].state != SES_CHECK_FAILED)
+            continue;
+        r->n_failed++;
+        if (used < sizeof(msg)) {
+            int n = snprintf(msg + used, sizeof(msg) - used, "%s%s: %s", used ? "; " : "",
+                             r->check[i].name, r->check[i].detail);
+            used = n < 0 ? sizeof(msg) : used + (size_t)n;
+        }
+    }
+    if (r->n_failed > 0)
+        return sk_err_set(e, SK_EFAIL, "%s: %s", name, msg);
+    return SK_OK;
+}
