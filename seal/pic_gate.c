@@ -1,6 +1,6 @@
 /* Finding the seal and the quality gate: refuse what staff would refuse on paper (DOMAIN.md
  * step 5) before anything is signed. Every refusal names the scan and the measured reason. */
-#include <math.h>
+#include <math.h> /* M_PI only: sk_seal does not link libm */
 
 #include "seal/pic.h"
 
@@ -29,16 +29,18 @@ static double roundness(PIX *comp, int area)
         return 0;
     for (int y = 0; y < h; y++)
         for (int x = 0; x < w; x++) {
-            double d;
+            double d, dx, dy;
             pixGetPixel(comp, x, y, &v);
             if (!v)
                 continue;
-            d = (x + 0.5 - cx) * (x + 0.5 - cx) + (y + 0.5 - cy) * (y + 0.5 - cy);
+            /* The pixel's far corner: its edge, not its centre, bounds the disc. */
+            dx = (x + 0.5 - cx) + (x + 0.5 >= cx ? 0.5 : -0.5);
+            dy = (y + 0.5 - cy) + (y + 0.5 >= cy ? 0.5 : -0.5);
+            d = dx * dx + dy * dy;
             if (d > r2)
                 r2 = d;
         }
-    /* +0.5 px: the farthest pixel's centre lies half a pixel inside the true edge. */
-    return r2 > 0 ? area / (M_PI * (sqrt(r2) + 0.5) * (sqrt(r2) + 0.5)) : 0;
+    return r2 > 0 ? area / (M_PI * r2) : 0;
 }
 
 /* Tilt of a square seal from its edges and strokes: a text-line skew sweep sees the two

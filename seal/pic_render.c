@@ -2,7 +2,7 @@
  * A ramp instead of a hard threshold keeps stroke edges anti-aliased, and ending the ramp
  * below the ink's median strength makes unevenly inked patches solid, as staff expect
  * ("red and white, no impurities"). */
-#include <math.h>
+#include <math.h> /* M_PI only: sk_seal does not link libm */
 #include <string.h>
 
 #include "seal/pic.h"
@@ -37,7 +37,7 @@ int pic_render(PIX *red, BOX *box, PIX *outline, const pic_opts *o, pic_report *
     if ((alpha = pixCreate(cw, ch, 8)) == NULL || pixCombineMasked(alpha, ramp, outline) != 0)
         FAIL("cannot mask the seal");
 
-    if (o->kind == PIC_LEGAL_REP && fabs(r->rotation_deg) > 0.05) {
+    if (o->kind == PIC_LEGAL_REP && (r->rotation_deg > 0.05 || r->rotation_deg < -0.05)) {
         if ((pad = pixAddBorder(alpha, (cw > ch ? cw : ch) / 6 + 2, 0)) == NULL ||
             (rot = pixRotate(pad, (float)(-r->rotation_deg * M_PI / 180), L_ROTATE_AREA_MAP,
                              L_BRING_IN_BLACK, 0, 0)) == NULL)
@@ -52,7 +52,7 @@ int pic_render(PIX *red, BOX *box, PIX *outline, const pic_opts *o, pic_report *
         pixClipToForeground(solid, NULL, &tight) != 0 || tight == NULL)
         FAIL("the seal vanished while straightening");
     boxGetGeometry(tight, &tx, &ty, &tw, &th);
-    side = (int)ceil((tw > th ? tw : th) * 1.02) + 2;
+    side = ((tw > th ? tw : th) * 102 + 99) / 100 + 2;
     if ((canvas = pixCreate(side, side, 8)) == NULL)
         FAIL("out of memory");
     pixRasterop(canvas, (side - tw) / 2, (side - th) / 2, tw, th, PIX_SRC, alpha, tx, ty);
