@@ -111,7 +111,7 @@ int tok_get_attr(tok_slot *s, CK_OBJECT_HANDLE obj, CK_ATTRIBUTE_TYPE type, unsi
     return SK_OK;
 }
 
-/* DER of an X509_NAME / INTEGER-like field for a template; *der must be OPENSSL_free'd. */
+/* Check the length an i2d_* call returned. */
 static int der_of(int len, sk_err *e, const char *what)
 {
     if (len <= 0)

@@ -177,8 +177,10 @@ int tok_select(tok_module *m, const char *uri, tok_slot **out, sk_err *e)
         append_candidate(candidates, sizeof(candidates), &ti);
     }
     if (nfound == 0) {
-        ret = sk_err_set(e, SK_ETOKEN, uri ? "no token matches %s" : "no blank token present%s",
-                         uri ? uri : "");
+        if (uri != NULL)
+            ret = sk_err_set(e, SK_ETOKEN, "no token matches %s", uri);
+        else
+            ret = sk_err_set(e, SK_ETOKEN, "no blank (uninitialised) token present");
         goto out;
     }
     if (nfound > 1 && uri != NULL) {
