@@ -17,7 +17,7 @@ int pic_render(PIX *red, BOX *box, PIX *outline, const pic_opts *o, pic_report *
                unsigned char **png, size_t *png_len, sk_err *e)
 {
     PIX *crop = NULL, *ramp = NULL, *alpha = NULL, *pad = NULL, *rot = NULL, *solid = NULL;
-    PIX *canvas = NULL, *scaled = NULL, *rgba = NULL;
+    PIX *canvas = NULL, *scaled = NULL, *rgba = NULL, *keep = NULL;
     BOX *tight = NULL;
     l_uint8 *buf = NULL;
     size_t len = 0;
@@ -31,10 +31,16 @@ int pic_render(PIX *red, BOX *box, PIX *outline, const pic_opts *o, pic_report *
     hi = hi < PIC_INK_MIN + 20 ? PIC_INK_MIN + 20 : hi > 255 ? 255 : hi;
     if ((ramp = pixGammaTRC(NULL, crop, 1.0f, PIC_INK_MIN, hi)) == NULL)
         FAIL("cannot map the ink to alpha");
-    /* Only ink inside the seal's outline: red specks elsewhere on the page stay out. */
+    /* Only ink inside the seal's outline, so red specks elsewhere on the page stay out, and
+     * only near solid ink: faint pink ghosts where blue print or a pen crossed the ink are
+     * dropped, while the soft edges of real strokes stay. */
     cw = pixGetWidth(ramp);
     ch = pixGetHeight(ramp);
-    if ((alpha = pixCreate(cw, ch, 8)) == NULL || pixCombineMasked(alpha, ramp, outline) != 0)
+    if ((keep = pixGenerateMaskByBand(ramp, 128, 255, 1, 0)) == NULL ||
+        pixDilateBrick(keep, keep, 5, 5) == NULL ||
+        pixAnd(keep, keep, outline) == NULL)
+        FAIL("cannot mask the seal");
+    if ((alpha = pixCreate(cw, ch, 8)) == NULL || pixCombineMasked(alpha, ramp, keep) != 0)
         FAIL("cannot mask the seal");
 
     if (o->kind == PIC_LEGAL_REP && (r->rotation_deg > 0.05 || r->rotation_deg < -0.05)) {
@@ -82,6 +88,7 @@ cleanup:
     pixDestroy(&canvas);
     pixDestroy(&scaled);
     pixDestroy(&rgba);
+    pixDestroy(&keep);
     boxDestroy(&tight);
     return ret;
 }
