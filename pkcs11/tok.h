@@ -103,7 +103,11 @@ void tok_slot_free(tok_slot *s);
 
 int tok_get_info(tok_slot *s, tok_info *out, sk_err *e);
 
-/* C_InitToken with label (padded to 32 bytes; longer labels are refused): erases the token. */
+/* C_InitToken with label (padded to 32 bytes; longer labels are refused): erases the token.
+ * If the slot appeared after the module was loaded (SoftHSM 2.6.1 adds a blank slot as soon
+ * as the last one is initialised), libp11's slot list is rebuilt, which in libp11 0.4.12
+ * closes every session of the module and frees every EVP_PKEY it handed out: finish with
+ * one token (free its keys and tok_slot) before initialising the next. */
 int tok_init_token(tok_slot *s, const char *so_pin, const char *label, sk_err *e);
 
 /* Log in as SO, C_InitPIN, log out. */

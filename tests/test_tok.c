@@ -307,6 +307,26 @@ int main(void)
         tok_slot_free(s2);
         s2 = NULL;
     }
+    /* SoftHSM now offers a third blank slot that libp11 has not seen: initialising it
+     * rebuilds libp11's slot list, after which libp11 signs with its keys. */
+    rc = tok_select(m, NULL, &s2, &e);
+    CHECK_MSG(rc == SK_OK, "third blank: %s", e.msg);
+    if (rc == SK_OK) {
+        struct key k3 = {SK_KEY_EC_P256, {0}, NULL};
+        EVP_PKEY *p3 = NULL;
+
+        CHECK(tok_init_token(s2, SO_PIN, "JX2026-000103", &e) == SK_OK);
+        CHECK(tok_init_user_pin(s2, SO_PIN, USER_PIN, &e) == SK_OK);
+        CHECK(tok_login_user(s2, USER_PIN, &e) == SK_OK);
+        gen_and_check(s2, &k3);
+        CHECK(tok_get_private_key(s2, k3.id, 20, &p3, &e) == SK_OK);
+        if (p3 != NULL && k3.pub != NULL)
+            check_csr(p3, k3.pub, "token 3");
+        EVP_PKEY_free(p3);
+        EVP_PKEY_free(k3.pub);
+        tok_slot_free(s2);
+        s2 = NULL;
+    }
     /* Two tokens with one label: ambiguous, and both are named. */
     snprintf(uri, sizeof(uri), "pkcs11:token=%s", LABEL);
     CHECK(tok_select(m, uri, &s2, &e) == SK_ETOKEN && s2 == NULL);
