@@ -1,3 +1,4 @@
 # Seals (GB/T 38540): parse/verify the real ofdrw files, byte flips, build + sign with an SM2
 # maker; the CLI and OpenSSL's own command line cross-check in ses_cli.sh.
 sk_add_c_test(test_ses SOURCES test_ses.c LIBS sk_seal)
+sk_add_sh_test(ses_cli ses_cli.sh)

@@ -409,8 +409,62 @@ static void test_picture(void)
     CHECK(ses_picture_check("TIFF", png, sizeof(png), &w, &h, d, sizeof(d)) == SK_EFAIL);
 }
 
-int main(void)
+/* For tests/ses_cli.sh: a maker hierarchy, a second one (an untrusted chain), and seals made
+ * with the first, written into dir. */
+static int make_fixture(const char *dir)
 {
+    char mk[4096], other[4096], path[4200], esid[SES_ESID_MAX], pic_path[4096];
+    sealmaker *m = NULL;
+    X509 *holder = holder_cert();
+    ses_seal *v4 = NULL;
+    unsigned char *der = NULL;
+    size_t der_len = 0;
+    time_t now = time(NULL);
+    sk_err e;
+    int ret;
+
+    snprintf(mk, sizeof(mk), "%s/maker", dir);
+    snprintf(other, sizeof(other), "%s/other", dir);
+    if ((ret = sealmaker_init(mk, "test maker passphrase", "Test Station", &e)) != SK_OK ||
+        (ret = sealmaker_init(other, "other passphrase", "Other Station", &e)) != SK_OK ||
+        (ret = sealmaker_open(mk, "test maker passphrase", &m, &e)) != SK_OK ||
+        (ret = ses_seal_read_file(shared("testdata/eseal/ofdrw-UserV4.esl", pic_path,
+                                         sizeof(pic_path)), &v4, &e)) != SK_OK ||
+        (ret = ses_esid_new(esid, sizeof(esid), &e)) != SK_OK)
+        goto out;
+    ses_seal_params p = {.vid = "sealkey", .es_id = esid, .type = SES_TYPE_LEGAL_REP,
+                         .name = "张三", .holder_cert = holder, .create_date = now,
+                         .valid_start = now - 60, .valid_end = now + 86400L * 365,
+                         .picture = v4->picture, .picture_len = v4->picture_len,
+                         .picture_type = "PNG", .width_mm = 20, .height_mm = 20,
+                         .uscc = "91360100MA35XXXX0X", .unit_name = "测试单位有限公司"};
+    snprintf(path, sizeof(path), "%s/seal.esl", dir);
+    if ((ret = ses_seal_build(&p, m, &der, &der_len, &e)) != SK_OK ||
+        (ret = sk_file_write_atomic(path, der, der_len, 0644, &e)) != SK_OK)
+        goto out;
+    OPENSSL_free(der);
+    der = NULL;
+    p.valid_start = now - 86400L * 30;
+    p.valid_end = now - 86400L;
+    snprintf(path, sizeof(path), "%s/expired.esl", dir);
+    if ((ret = ses_seal_build(&p, m, &der, &der_len, &e)) != SK_OK ||
+        (ret = sk_file_write_atomic(path, der, der_len, 0644, &e)) != SK_OK)
+        goto out;
+out:
+    if (ret != SK_OK)
+        fprintf(stderr, "test_ses --make-seal: %s\n", e.msg);
+    OPENSSL_free(der);
+    ses_seal_free(v4);
+    sealmaker_free(m);
+    X509_free(holder);
+    return ret;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc == 3 && strcmp(argv[1], "--make-seal") == 0)
+        return make_fixture(argv[2]);
+
     /* Element offsets from `openssl asn1parse -inform DER -i` of each file. */
     static const struct region v1[] = {{"header", 8, 29},        {"esID", 29, 63},
                                        {"property", 63, 673},   {"picture", 673, 16385},
