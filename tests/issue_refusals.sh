@@ -21,7 +21,7 @@ expect_status 3 "order not approved" -- "$SEALKEY" issue --station "$st" --order
 expect_output "approved" "not-approved reason given"
 
 # A secret given in place of a source is refused without echoing it.
-expect_status 6 "bad CA passphrase source" -- "$SEALKEY" issue --station "$st" --orders "$orders" --order "$first" --ca-pass hunter2
+expect_status 3 "bad CA passphrase source" -- "$SEALKEY" issue --station "$st" --orders "$orders" --order "$first" --ca-pass hunter2
 expect_no_output "hunter2" "secret not echoed"
 
 # Wrong CA passphrase: refused before the ledger is touched.
