@@ -75,33 +75,33 @@ static int parse(int argc, char **argv, struct issue_args *a)
 static int find_order(const char *path, const char *number, const station_config *st,
                       order_file **f, const order **o, sk_err *e)
 {
-    sk_problems probs;
+    sk_problems load_probs, probs;
+    char label[128];
     int ret;
 
+    sk_problems_init(&load_probs);
     sk_problems_init(&probs);
     *o = NULL;
-    if ((ret = order_file_load(path, f, &probs, e)) != SK_OK)
+    if ((ret = order_file_load(path, f, &load_probs, e)) != SK_OK)
         goto out;
     *o = order_file_find(*f, number);
     if (*o == NULL) {
         ret = sk_err_set(e, SK_EINPUT, "%s: no order %s in the file", path, number);
         goto out;
     }
-    sk_problems_free(&probs);
-    sk_problems_init(&probs);
-    order_file_check(*f, st, &probs, NULL);
-    char prefix[128];
-    snprintf(prefix, sizeof(prefix), "order %s:", number);
+    order_file_check(*f, st, &load_probs, &probs, NULL);
+    order_label(*o, label, sizeof(label));
+    /* Other orders' problems do not stop this one; its own (and duplicates of it) do. */
     for (size_t i = 0; i < probs.n; i++) {
-        if (strncmp(probs.msgs[i], prefix, strlen(prefix)) == 0 ||
-            strstr(probs.msgs[i], number) != NULL) {
-            ret = sk_err_set(e, SK_EINPUT, "%s (and %zu problem(s) in all; see sealkey order check)",
-                             probs.msgs[i], probs.n);
+        if (probs.msgs[i] != NULL && strstr(probs.msgs[i], label) != NULL) {
+            ret = sk_err_set(e, SK_EINPUT, "%s (see sealkey order check for all problems)",
+                             probs.msgs[i]);
             goto out;
         }
     }
     ret = SK_OK;
 out:
+    sk_problems_free(&load_probs);
     sk_problems_free(&probs);
     return ret;
 }

@@ -80,10 +80,10 @@ int cmd_status(int argc, char **argv)
         if (as_json) {
             json_array_append_new(arr, issuance_json(&v[i]));
         } else {
-            printf("%-16s %-17s token %-16s cert %-34s until %-20s %s%s\n", v[i].order_number,
-                   iss_step_name(v[i].step), v[i].token_serial[0] ? v[i].token_serial : "-",
-                   v[i].cert_serial, v[i].not_after[0] ? v[i].not_after : "-", v[i].updated_at,
-                   v[i].error[0] ? "" : "");
+            printf("%-16s %-17s token %-16s cert %-34s until %-20s updated %s\n",
+                   v[i].order_number, iss_step_name(v[i].step),
+                   v[i].token_serial[0] ? v[i].token_serial : "-", v[i].cert_serial,
+                   v[i].not_after[0] ? v[i].not_after : "-", v[i].updated_at);
             if (v[i].error[0] != '\0')
                 printf("%16s reason: %s\n", "", v[i].error);
         }
