@@ -106,11 +106,12 @@ static int order_check(int argc, char **argv)
     bool no_station = false, as_json = false;
     station_config *st = NULL;
     order_file *f = NULL;
-    sk_problems probs;
+    sk_problems load_probs, probs;
     sk_err e;
     size_t bad_orders = 0, n_probs;
     int c, ret;
 
+    sk_problems_init(&load_probs);
     sk_problems_init(&probs);
     sk_err_clear(&e);
     opterr = 0;
@@ -141,14 +142,14 @@ static int order_check(int argc, char **argv)
         ret = cli_report(&e);
         goto out;
     }
-    ret = order_file_load(file, &f, &probs, &e);
+    ret = order_file_load(file, &f, &load_probs, &e);
     if (ret != SK_OK) {
         if (as_json)
             print_json(file, st != NULL ? st->station_id : NULL, NULL, &probs, 0, &e);
         ret = cli_report(&e);
         goto out;
     }
-    n_probs = order_file_check(f, st, &probs, &bad_orders);
+    n_probs = order_file_check(f, st, &load_probs, &probs, &bad_orders);
     for (size_t i = 0; i < probs.n; i++)
         fprintf(stderr, "%s: %s\n", file, probs.msgs[i]);
     if (as_json) {
@@ -168,6 +169,7 @@ static int order_check(int argc, char **argv)
 out:
     order_file_free(f);
     station_free(st);
+    sk_problems_free(&load_probs);
     sk_problems_free(&probs);
     return ret;
 }

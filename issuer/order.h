@@ -78,10 +78,12 @@ size_t order_validate(const order *o, const station_config *st, sk_problems *pro
 /* Validate every order and also duplicate order numbers across the file. */
 size_t order_file_validate(const order_file *f, const station_config *st, sk_problems *probs);
 
-/* Like order_file_validate, and also counts the loader's problems: returns all problems of
- * the file's orders and sets *bad_orders (if not NULL) to how many orders have any. */
-size_t order_file_check(const order_file *f, const station_config *st, sk_problems *probs,
-                        size_t *bad_orders);
+/* Like order_file_validate, for reports: load_probs is the list order_file_load filled for
+ * f (or NULL), and each order's loader problems are copied into probs just before its own,
+ * so a report reads order by order. Returns all problems of the file's orders, loader's
+ * included, and sets *bad_orders (if not NULL) to how many orders have any. */
+size_t order_file_check(const order_file *f, const station_config *st,
+                        const sk_problems *load_probs, sk_problems *probs, size_t *bad_orders);
 
 /* How messages name an order: its number when it is well formed, else "#index". */
 void order_label(const order *o, char *buf, size_t buflen);

@@ -195,10 +195,10 @@ static size_t check_duplicates(const order_file *f, size_t *counts, sk_problems 
     return total;
 }
 
-size_t order_file_check(const order_file *f, const station_config *st, sk_problems *probs,
-                        size_t *bad_orders)
+size_t order_file_check(const order_file *f, const station_config *st,
+                        const sk_problems *load_probs, sk_problems *probs, size_t *bad_orders)
 {
-    size_t total = 0, bad = 0;
+    size_t total = 0, bad = 0, next_load = 0;
     size_t *counts = NULL;
 
     if (f->n > 0) {
@@ -207,6 +207,10 @@ size_t order_file_check(const order_file *f, const station_config *st, sk_proble
             abort();
     }
     for (size_t i = 0; i < f->n; i++) {
+        /* The loader added problems order by order, so they come off the list in turn. */
+        for (size_t k = 0; load_probs != NULL && k < f->orders[i].load_problems &&
+                           next_load < load_probs->n; k++)
+            sk_problems_add(probs, "%s", load_probs->msgs[next_load++]);
         counts[i] = f->orders[i].load_problems + order_validate(&f->orders[i], st, probs);
         total += counts[i];
     }

@@ -38,6 +38,14 @@ expect_status 0 "examples" -- "$SEALKEY" order check --station "$SOURCE_DIR/exam
     "$SOURCE_DIR/examples/orders.json"
 expect_output '^6 orders, 0 problems$' "examples summary"
 
+# The demo of typical mistakes: every one reported, order by order (the loader's problems
+# of the third order come after the second order's, not first).
+expect_status 1 "bad examples" -- "$SEALKEY" order check --station "$SOURCE_DIR/examples" \
+    "$SOURCE_DIR/examples/orders-bad.json"
+expect_output '^3 orders, 9 problems in 3 orders$' "bad examples summary"
+check "bad examples: reported order by order" test \
+    "$(grep -n "review.status" "$T/out" | cut -d: -f1)" -lt "$(grep -n "'\.\.' component" "$T/out" | cut -d: -f1)"
+
 # Identifiers.
 bad "uscc check" 's/"uscc": "91360100MA35G8K21Y"/"uscc": "91360100MA35G8K213"/' \
     "${O}unit\.uscc: '91360100MA35G8K213': check character is 3, expected Y$"
