@@ -61,8 +61,8 @@ static int check_signature(const ses_seal *s, const char *sig_field, ses_check *
         set_check(c, SES_CHECK_FAILED, "maker certificate has no usable public key");
         return SK_OK;
     }
-    if (nid == NID_SM2_with_SM3 && !EVP_PKEY_is_a(key, "SM2")) {
-        set_check(c, SES_CHECK_FAILED, "SM2-with-SM3 signature but the maker key is %s",
+    if (pk_nid != NID_undef && !EVP_PKEY_is_a(key, OBJ_nid2sn(pk_nid))) {
+        set_check(c, SES_CHECK_FAILED, "%s signature but the maker key is %s", OBJ_nid2sn(nid),
                   EVP_PKEY_get0_type_name(key));
         return SK_OK;
     }
@@ -75,8 +75,9 @@ static int check_signature(const ses_seal *s, const char *sig_field, ses_check *
         return SK_OK;
     }
     if (ret != SK_OK) {
-        *e = tmp;
-        return ret;
+        /* Could not even set up the check (odd key or parameters): not verified is failed. */
+        set_check(c, SES_CHECK_FAILED, "%s: cannot be checked: %s", sig_field, tmp.msg);
+        return SK_OK;
     }
     set_check(c, SES_CHECK_PASSED, "%s over %zu bytes of %s verifies (%s%s)", OBJ_nid2sn(nid),
               s->signed_len,
