@@ -63,7 +63,9 @@ int pic_convert_pix(PIX *pix, const char *name, const pic_opts *in, unsigned cha
     r->width = pixGetWidth(pix);
     r->height = pixGetHeight(pix);
     r->megapixels = r->width * (double)r->height / 1e6;
-    if ((pix32 = pixConvertTo32(pix)) == NULL) {
+    /* No copy when it already is RGB: the pipeline only reads it. */
+    pix32 = pixGetDepth(pix) == 32 ? pixClone(pix) : pixConvertTo32(pix);
+    if (pix32 == NULL) {
         ret = sk_err_set(e, SK_EINPUT, "%s: cannot convert the image to colour", name);
         goto cleanup;
     }
