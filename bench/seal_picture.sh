@@ -13,7 +13,7 @@ PIN=""
 command -v taskset >/dev/null && PIN="taskset -c 0"
 
 "$B/tests/scangen" official "$D/a4.jpg" --seed 7 --page 2480x3508 --at 1700,2900 --quality 90 --signature
-"$B/tests/scangen" official "$D/crop.jpg" --seed 8 --dpi 600 --page 1500x1400 --quality 88 --noise 10
+"$B/tests/scangen" official "$D/crop.jpg" --seed 8 --dpi 600 --page 1500x1400 --quality 95 --noise 14
 
 im_ms() { # file: ms per run of the ImageMagick pipeline
     local t0 t1 i
