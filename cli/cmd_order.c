@@ -33,15 +33,27 @@ static const char *plural(size_t n, const char *one, const char *many)
     return n == 1 ? one : many;
 }
 
-/* Problems read "order LABEL: rest"; the JSON report keeps the label apart for scripts. */
+/* Problems read "order LABEL: rest"; the JSON report keeps the label apart for scripts.
+ * A message cut at its length limit may end inside a UTF-8 character, which JSON strings
+ * may not, so such a tail is dropped. */
 static json_t *problem_json(const char *msg)
 {
     const char *sep;
+    size_t n = strlen(msg), k = n;
 
-    if (strncmp(msg, "order ", 6) == 0 && (sep = strstr(msg + 6, ": ")) != NULL)
-        return json_pack("{s:s%,s:s}", "order", msg + 6, (size_t)(sep - msg - 6), "message",
-                         sep + 2);
-    return json_pack("{s:n,s:s}", "order", "message", msg);
+    while (k > 0 && ((unsigned char)msg[k - 1] & 0xC0) == 0x80 && n - k < 3)
+        k--;
+    if (k > 0 && (unsigned char)msg[k - 1] >= 0xC0) {
+        unsigned char lead = (unsigned char)msg[k - 1];
+        size_t need = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : 2;
+        if (n - (k - 1) < need)
+            n = k - 1;
+    }
+    if (strncmp(msg, "order ", 6) == 0 && (sep = strstr(msg + 6, ": ")) != NULL &&
+        (size_t)(sep - msg) + 2 <= n)
+        return json_pack("{s:s%,s:s%}", "order", msg + 6, (size_t)(sep - msg - 6), "message",
+                         sep + 2, n - (size_t)(sep + 2 - msg));
+    return json_pack("{s:n,s:s%}", "order", "message", msg, n);
 }
 
 static int print_json(const char *file, const char *station_id, const order_file *f,

@@ -316,6 +316,29 @@ static bool is_object_name(const char *key)
     return false;
 }
 
+/* A key from the file for a message: one line, at most about 60 bytes, cut only between
+ * UTF-8 characters (jansson has already checked the encoding). */
+static const char *safe_key(const char *k, char *buf, size_t buflen)
+{
+    size_t n = 0;
+
+    for (; *k != '\0' && n + 5 < buflen && n < 60; k++)
+        buf[n++] = ((unsigned char)*k < 0x20 || *k == 0x7f) ? '?' : *k;
+    while (n > 0 && *k != '\0' && ((unsigned char)*k & 0xC0) == 0x80 &&
+           ((unsigned char)buf[n - 1] & 0x80) != 0) {
+        /* Drop the partial character at the cut. */
+        while (n > 0 && ((unsigned char)buf[n - 1] & 0xC0) == 0x80)
+            n--;
+        if (n > 0)
+            n--;
+        break;
+    }
+    if (*k != '\0')
+        buf[n++] = '.', buf[n++] = '.', buf[n++] = '.';
+    buf[n] = '\0';
+    return buf;
+}
+
 /* Unknown fields are refused because a misspelt optional field would otherwise vanish
  * silently; a flood of them is summarised, not listed. */
 static void unknown(order *o, const char *path, size_t *n_unknown, sk_problems *probs)
@@ -329,7 +352,7 @@ static int load_order(order *o, const json_t *v, const char *dir, sk_problems *p
     const char *key, *sub;
     json_t *val, *sv;
     size_t n_unknown = 0;
-    char path[512];
+    char path[512], k1[80], k2[80];
 
     o->payment_amount_fen = ORDER_AMOUNT_ABSENT;
     if (!json_is_object(v)) {
@@ -352,7 +375,7 @@ static int load_order(order *o, const json_t *v, const char *dir, sk_problems *p
             continue;
         }
         if (!is_object_name(key)) {
-            snprintf(path, sizeof(path), "%.200s", key);
+            snprintf(path, sizeof(path), "%s", safe_key(key, k1, sizeof(k1)));
             unknown(o, path, &n_unknown, probs);
             continue;
         }
@@ -364,7 +387,7 @@ static int load_order(order *o, const json_t *v, const char *dir, sk_problems *p
         json_object_foreach(val, sub, sv) {
             fi = find_field(key, sub);
             if (fi == order_n_fields) {
-                snprintf(path, sizeof(path), "%s.%.200s", key, sub);
+                snprintf(path, sizeof(path), "%s.%s", key, safe_key(sub, k2, sizeof(k2)));
                 unknown(o, path, &n_unknown, probs);
             } else if (load_field(o, fi, sv, dir, probs) != 0) {
                 return -1;
@@ -432,6 +455,8 @@ static int read_element(reader *r, textbuf *t, sk_err *e)
                 break;
         }
     }
+    if (t->p == NULL)
+        return sk_err_set(e, SK_EINTERNAL, "%s: line %zu: no order text", r->path, r->line);
     t->p[t->len] = '\0';
     return SK_OK;
 }
