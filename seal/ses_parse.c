@@ -340,7 +340,7 @@ static int get_common(const SES_HEADER *h, const ASN1_IA5STRING *es_id, const SE
                       const char *name, const char *top, ses_seal *s, sk_err *e)
 {
     char field[96];
-    long v;
+    long v = 0;
     int ret;
 
     snprintf(field, sizeof(field), "%s.header.ID", top);
@@ -452,7 +452,7 @@ static int get_cert_list_v4(const SES_PROPERTY_V4 *pr, const char *name, const c
     SES_CERTS *certs = NULL;
     SES_CERTDIGESTS *digests = NULL;
     char field[96];
-    long t;
+    long t = 0;
     int len, ret;
 
     snprintf(field, sizeof(field), "%s.property.certListType", top);

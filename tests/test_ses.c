@@ -340,7 +340,7 @@ static void test_build(const unsigned char *picture, size_t picture_len)
 
     /* With the chain checked, even the maker certificate is bound: no flip passes. */
     {
-        struct region none[1];
+        static const struct region none[1] = {{"none", 0, 0}};
         flip_all(der, der_len, "built", 0, ca, 200, der_len - 700, 0, 0, none, 0);
     }
 
@@ -387,6 +387,52 @@ out:
     rm_maker(mk2);
     rmdir(dir);
     rmdir(dir2);
+}
+
+/* v1 extDatas as the 2014 text has it (untagged) and as some producers write it ([0]). */
+static void test_v1_ext(void)
+{
+    char path[4096];
+    unsigned char *der = NULL, *out = NULL;
+    size_t len = 0;
+    sk_err e;
+
+    if (sk_file_read(shared("testdata/eseal/ofdrw-UserV1.esl", path, sizeof(path)), SES_MAX_FILE,
+                     &der, &len, &e) != SK_OK) {
+        CHECK_MSG(0, "%s", e.msg);
+        return;
+    }
+    for (int tagged = 0; tagged < 2; tagged++) {
+        const unsigned char *p = der;
+        SES_SEAL_V1 *v = d2i_SES_SEAL_V1(NULL, &p, (long)len);
+        SES_EXTDATA *x = SES_EXTDATA_new();
+        STACK_OF(SES_EXTDATA) *sk = sk_SES_EXTDATA_new_null();
+        ses_seal *s = NULL;
+        ses_verify_opts o = {.at = t_of("2021-06-01"), .name = "v1ext"};
+        ses_verify_result r;
+        int out_len;
+
+        ASN1_OBJECT_free(x->extnID);
+        x->extnID = OBJ_txt2obj(SES_OID_UNIT_ID, 1);
+        ASN1_OCTET_STRING_set(x->extnValue, (const unsigned char *)"91360100MA35XXXX0X+x", -1);
+        sk_SES_EXTDATA_push(sk, x);
+        if (tagged)
+            v->esealInfo->extDatas0 = sk;
+        else
+            v->esealInfo->extDatas = sk;
+        out_len = i2d_SES_SEAL_V1(v, &out);
+        CHECK(out_len > 0 && out[0] == 0x30);
+        CHECK_MSG(ses_seal_parse(out, (size_t)out_len, "v1ext", &s, &e) == SK_OK, "%s", e.msg);
+        CHECK(s != NULL && s->n_exts == 1 && strcmp(s->exts[0].oid, SES_OID_UNIT_ID) == 0);
+        /* The extension was added after signing: the signature must notice. */
+        CHECK(s != NULL && ses_seal_verify(s, &o, &r, &e) == SK_EFAIL &&
+              r.check[SES_CHECK_SIGNATURE].state == SES_CHECK_FAILED);
+        ses_seal_free(s);
+        OPENSSL_free(out);
+        out = NULL;
+        SES_SEAL_V1_free(v);
+    }
+    free(der);
 }
 
 static void test_picture(void)
@@ -475,6 +521,7 @@ int main(int argc, char **argv)
 
     test_time();
     test_picture();
+    test_v1_ext();
     test_ofdrw("testdata/eseal/ofdrw-UserV1.esl", 1, "40C8CDD24DEF43388B86E62CCE1D6832", 16389,
                16919, 686, 16379, v1, 6);
     test_ofdrw("testdata/eseal/ofdrw-UserV4.esl", 4, "51f044b76510434e9bc67a1185c2fba5", 16397,
