@@ -26,18 +26,18 @@ cp "$here/examples/station.json" "$st/station.json"
 umask 077; echo bench-so-pin > "$st/so-pin"; echo bench-ca-pass > "$st/ca-pass"; umask 022
 eval "$("$here/softhsm-config/new-store.sh" "$W/hsm-ca")"
 "$sealkey" ca init --station "$st" >/dev/null
+cp -r "$here/examples/scans" "$W/scans"   # the orders name their scans relative to the file
 
 # N orders per algorithm, cloned from the first example order with new numbers.
 make_orders() { # PROJECT PREFIX
     local proj=$1 prefix=$2 first
-    first=$(awk 'BEGIN{d=0} /^  \{/{d=1} d{print} /^  \}/{exit}' "$here/examples/orders.json")
+    first=$(awk 'BEGIN{d=0} /^  \{/{d=1} d{print} /^  \}/{exit}' "$here/examples/orders.json" | sed '$ s/},$/}/')
     {
         echo "["
         for i in $(seq -w 1 "$N"); do
             [ "$i" = "$(seq -w 1 "$N" | head -1)" ] || echo ","
             echo "$first" | sed -e "s/\"order_number\": \"[^\"]*\"/\"order_number\": \"$prefix-$i\"/" \
-                -e "s/\"project_code\": \"[^\"]*\"/\"project_code\": \"$proj\"/" \
-                -e "s|\"scans/|\"$here/examples/scans/|g"
+                -e "s/\"project_code\": \"[^\"]*\"/\"project_code\": \"$proj\"/"
         done
         echo "]"
     }
@@ -46,11 +46,13 @@ make_orders() { # PROJECT PREFIX
 bench_sealkey() { # ALG PROJECT
     local alg=$1 proj=$2
     eval "$("$here/softhsm-config/new-store.sh" "$W/hsm-sk-$alg")"
-    make_orders "$proj" "B$alg" > "$W/orders-$alg.json"
+    local prefix
+    prefix=$(echo "B$alg" | tr a-z A-Z)
+    make_orders "$proj" "$prefix" > "$W/orders-$alg.json"
     local t0 t1
     t0=$(now)
     for i in $(seq -w 1 "$N"); do
-        "$sealkey" issue --station "$st" --orders "$W/orders-$alg.json" --order "B$alg-$i" >/dev/null
+        "$sealkey" issue --station "$st" --orders "$W/orders-$alg.json" --order "$prefix-$i" >/dev/null
     done
     t1=$(now)
     rate "$N" "$t0" "$t1"

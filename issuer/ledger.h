@@ -3,7 +3,8 @@
  * Every issuance moves through steps, each written in its own transaction before the work
  * of the next step starts, so that a crash at any point leaves a record of how far it got:
  *
- *   reserved -> token_initialised -> key_generated -> cert_issued -> written -> verified
+ *   reserved -> token_initialised -> key_generated -> cert_issued -> seals_made -> written
+ *            -> verified
  *                       \______________ any step ______________/
  *                                         -> failed (serial voided unless a certificate used it)
  *
@@ -26,6 +27,7 @@ typedef enum iss_step {
     ISS_TOKEN_INITIALISED,
     ISS_KEY_GENERATED,
     ISS_CERT_ISSUED,
+    ISS_SEALS_MADE,
     ISS_WRITTEN,
     ISS_VERIFIED,
     ISS_FAILED,
@@ -97,5 +99,23 @@ int ledger_serial_state(ledger *l, const char *issuer_id, const char *cert_seria
 
 /* The certificate (PEM) recorded for an issuance, heap-allocated; NULL if none yet. */
 int ledger_cert_pem(ledger *l, long long id, char **pem, sk_err *e);
+
+/* An electronic seal made for an issuance (or by `sealkey seal make` for an issued order).
+ * esIDs are unique across the ledger. */
+typedef struct ledger_seal {
+    char es_id[64];
+    long long issuance_id;
+    char order_number[64];
+    char kind[16];        /* "official" | "legal-rep" */
+    char sha256[65];      /* hex of the seal file's bytes */
+    char created_at[32];
+} ledger_seal;
+
+/* Record a seal; SK_ESTATE if the esID is already in the ledger. */
+int ledger_seal_add(ledger *l, long long issuance_id, const char *order_number, const char *kind,
+                    const char *es_id, const char *sha256_hex, sk_err *e);
+
+/* The seals of one issuance, oldest first. */
+int ledger_seal_list(ledger *l, long long issuance_id, ledger_seal **out, size_t *n, sk_err *e);
 
 #endif

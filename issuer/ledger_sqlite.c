@@ -14,6 +14,7 @@ struct ledger {
 static const char *const step_names[] = {
     [ISS_RESERVED] = "reserved",       [ISS_TOKEN_INITIALISED] = "token_initialised",
     [ISS_KEY_GENERATED] = "key_generated", [ISS_CERT_ISSUED] = "cert_issued",
+    [ISS_SEALS_MADE] = "seals_made",
     [ISS_WRITTEN] = "written",         [ISS_VERIFIED] = "verified",
     [ISS_FAILED] = "failed",           [ISS_SUPERSEDED] = "superseded",
 };
@@ -71,6 +72,15 @@ static const char *const migrations[] = {
     "  step TEXT NOT NULL,"
     "  at TEXT NOT NULL,"
     "  detail TEXT NOT NULL DEFAULT '');",
+    /* 2: electronic seals (GB/T 38540), esID unique across the station. */
+    "CREATE TABLE seals ("
+    "  es_id TEXT PRIMARY KEY,"
+    "  issuance_id INTEGER NOT NULL REFERENCES issuances(id),"
+    "  order_number TEXT NOT NULL,"
+    "  kind TEXT NOT NULL CHECK (kind IN ('official', 'legal-rep')),"
+    "  sha256 TEXT NOT NULL,"
+    "  created_at TEXT NOT NULL);"
+    "CREATE INDEX seals_issuance ON seals(issuance_id);",
 };
 
 #define NOW_SQL "strftime('%Y-%m-%dT%H:%M:%SZ','now')"
@@ -590,6 +600,87 @@ int ledger_cert_pem(ledger *l, long long id, char **pem, sk_err *e)
             ret = sk_err_set(e, SK_ELEDGER, "ledger %s: out of memory", l->path);
     }
 out:
+    sqlite3_finalize(st);
+    return ret;
+}
+
+int ledger_seal_add(ledger *l, long long issuance_id, const char *order_number, const char *kind,
+                    const char *es_id, const char *sha256_hex, sk_err *e)
+{
+    sqlite3_stmt *st = NULL;
+    int ret = SK_OK;
+    int rc;
+
+    if (sqlite3_prepare_v2(l->db,
+                           "INSERT INTO seals (es_id, issuance_id, order_number, kind, sha256,"
+                           " created_at) VALUES (?, ?, ?, ?, ?, " NOW_SQL ")",
+                           -1, &st, NULL) != SQLITE_OK) {
+        ret = db_fail(l, e, "recording seal");
+        goto out;
+    }
+    sqlite3_bind_text(st, 1, es_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, issuance_id);
+    sqlite3_bind_text(st, 3, order_number, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, kind, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 5, sha256_hex, -1, SQLITE_STATIC);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_CONSTRAINT)
+        ret = sk_err_set(e, SK_ESTATE, "seal id %s is already in the ledger", es_id);
+    else if (rc != SQLITE_DONE)
+        ret = db_fail(l, e, "recording seal");
+out:
+    sqlite3_finalize(st);
+    return ret;
+}
+
+int ledger_seal_list(ledger *l, long long issuance_id, ledger_seal **out, size_t *n, sk_err *e)
+{
+    sqlite3_stmt *st = NULL;
+    ledger_seal *v = NULL;
+    size_t cnt = 0, cap = 0;
+    int ret = SK_ELEDGER;
+    int rc;
+
+    *out = NULL;
+    *n = 0;
+    if (sqlite3_prepare_v2(l->db,
+                           "SELECT es_id, issuance_id, order_number, kind, sha256, created_at"
+                           " FROM seals WHERE issuance_id = ? ORDER BY rowid",
+                           -1, &st, NULL) != SQLITE_OK) {
+        ret = db_fail(l, e, "listing seals");
+        goto out;
+    }
+    sqlite3_bind_int64(st, 1, issuance_id);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (cnt == cap) {
+            size_t ncap = cap ? cap * 2 : 4;
+            ledger_seal *nv = realloc(v, ncap * sizeof(*nv));
+            if (nv == NULL) {
+                ret = sk_err_set(e, SK_ELEDGER, "ledger %s: out of memory", l->path);
+                goto out;
+            }
+            v = nv;
+            cap = ncap;
+        }
+        ledger_seal *r = &v[cnt++];
+        memset(r, 0, sizeof(*r));
+        col_copy(st, 0, r->es_id, sizeof(r->es_id));
+        r->issuance_id = sqlite3_column_int64(st, 1);
+        col_copy(st, 2, r->order_number, sizeof(r->order_number));
+        col_copy(st, 3, r->kind, sizeof(r->kind));
+        col_copy(st, 4, r->sha256, sizeof(r->sha256));
+        col_copy(st, 5, r->created_at, sizeof(r->created_at));
+    }
+    if (rc != SQLITE_DONE) {
+        ret = db_fail(l, e, "listing seals");
+        goto out;
+    }
+    *out = v;
+    *n = cnt;
+    v = NULL;
+    ret = SK_OK;
+out:
+    free(v);
     sqlite3_finalize(st);
     return ret;
 }
