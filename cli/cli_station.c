@@ -41,7 +41,15 @@ int cli_ca_env_open(const station_config *st, bool want_tokens, const char *ca_s
         else if ((ret = tok_module_open(ca_mod, &env->hsm, e)) != SK_OK)
             goto out;
     }
-    ret = ca_open(st, ca_secret, env->hsm, &env->ca, e);
+    if ((ret = ca_open(st, ca_secret, env->hsm, &env->ca, e)) != SK_OK)
+        goto out;
+    char dir[4096];
+    if ((ret = station_path(st, "ca", dir, sizeof(dir), e)) != SK_OK ||
+        (ret = station_path(st, "ca/" SEALMAKER_ROOT_CRT, env->seal_root, sizeof(env->seal_root),
+                            e)) != SK_OK)
+        goto out;
+    if ((ret = sealmaker_open(dir, ca_secret, &env->maker, e)) != SK_OK)
+        sk_err_wrap(e, "seal maker");
 out:
     if (ret != SK_OK)
         cli_ca_env_close(env);
@@ -50,6 +58,7 @@ out:
 
 void cli_ca_env_close(cli_ca_env *env)
 {
+    sealmaker_free(env->maker);
     ca_free(env->ca);
     if (env->hsm != env->tokens)
         tok_module_free(env->hsm);

@@ -8,6 +8,7 @@
 #include "issuer/ca.h"
 #include "issuer/station.h"
 #include "pkcs11/tok.h"
+#include "seal/sealmaker.h"
 
 /* Read a secret from the source spec (command-line override if given, else the config's),
  * relative files against the station directory. */
@@ -20,9 +21,12 @@ typedef struct cli_ca_env {
     tok_module *tokens;  /* the module tokens are issued on (may be NULL if not asked for) */
     tok_module *hsm;     /* the CA key's module, == tokens when shared, NULL with a key file */
     ca *ca;
+    sealmaker *maker;    /* the SM2 seal maker in <station>/ca */
+    char seal_root[4096]; /* its root certificate file */
 } cli_ca_env;
 
-/* Load the modules (tokens if want_tokens) and open the CA with the secret. */
+/* Load the modules (tokens if want_tokens) and open the CA and its seal maker with the
+ * secret. */
 int cli_ca_env_open(const station_config *st, bool want_tokens, const char *ca_secret,
                     cli_ca_env *env, sk_err *e);
 void cli_ca_env_close(cli_ca_env *env);

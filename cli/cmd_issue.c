@@ -17,7 +17,9 @@ static const char usage[] =
     "  Issue one approved order onto a token: initialise it (label = order number, SO PIN\n"
     "  from the station policy), set the user PIN, generate the key pair on the token,\n"
     "  issue the organisation certificate from a token-signed CSR, write certificate and CA\n"
-    "  chain, read everything back and verify it. Each step is recorded in the ledger.\n"
+    "  chain, make the electronic seals from the order's scans (official, and legal-rep\n"
+    "  when scanned) and write them as data objects, read everything back and verify it.\n"
+    "  Each step is recorded in the ledger.\n"
     "  --token URI       RFC 7512 URI of the token (default: the first uninitialised token)\n"
     "  --reissue         replace an order that was already issued (new token, new certificate)\n"
     "  --reinit          erase a token that is already initialised (needs its SO PIN)\n"
@@ -26,7 +28,9 @@ static const char usage[] =
     "  --pin-to-tty      show the new PIN once on the terminal instead of writing the 0600\n"
     "                    PIN mailer out/ORDER/pin-mailer.txt\n"
     "  --ca-pass SOURCE  CA key passphrase / HSM PIN source (default ca.passphrase)\n"
-    "  Outputs: out/ORDER/cert.pem, chain.pem, pin-mailer.txt in the station directory.\n"
+    "  Outputs in the station's out/ORDER/: cert.pem, chain.pem, official.esl and\n"
+    "  legal-rep.esl (signed seals), official.png and legal-rep.png (seal pictures),\n"
+    "  pin-mailer.txt (0600).\n"
     "  Exit status: 3 bad order, 4 order/token state forbids it, 5 token error, 6 PIN.";
 
 struct issue_args {
@@ -148,7 +152,8 @@ int cmd_issue(int argc, char **argv)
         goto out;
     sk_secret_wipe(ca_secret, sizeof(ca_secret));
 
-    issue_env env = {.st = st, .ledger = l, .tokens = cae.tokens, .ca = cae.ca, .so_pin = so_pin,
+    issue_env env = {.st = st, .ledger = l, .tokens = cae.tokens, .ca = cae.ca,
+                     .maker = cae.maker, .seal_root = cae.seal_root, .so_pin = so_pin,
                      .operator_name = cli_operator(a.operator_name)};
     issue_opts opts = {.token_uri = a.token, .reissue = a.reissue, .reinit = a.reinit,
                        .user_pin = a.user_pin_src ? user_pin : NULL,
@@ -158,6 +163,8 @@ int cmd_issue(int argc, char **argv)
         goto out;
     printf("order %s issued: token '%s' serial %s, certificate serial %s, valid until %s\n",
            o->number, r.token_label, r.token_serial, r.cert_serial, r.not_after);
+    for (size_t i = 0; i < r.n_seals; i++)
+        printf("  seal %s\n", r.seal_ids[i]);
     printf("  outputs in %s\n", r.out_dir);
     if (a.pin_to_tty) {
         /* Shown once, to the terminal only; never in a log or file. */

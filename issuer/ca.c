@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "issuer/ca_util.h"
+#include "seal/sealmaker.h"
 #include "util/sk_file.h"
 
 struct ca {
@@ -276,6 +277,9 @@ int ca_init(const station_config *st, const ca_init_opts *o, const char *secret,
         (ret = cau_write_certs(path, &issuing, 1, e)) != SK_OK ||
         (ret = ca_file(st, "chain.pem", path, sizeof(path), e)) != SK_OK ||
         (ret = cau_write_certs(path, chain, 2, e)) != SK_OK)
+        goto out;
+    /* The SM2 seal-maker hierarchy beside it: SoftHSM has no SM2, so its keys are files. */
+    if ((ret = sealmaker_init(dir, secret, st->ca_name, e)) != SK_OK)
         goto out;
     ret = SK_OK;
 out:

@@ -1,9 +1,10 @@
 /* The station's CA: a root and an issuing CA, created by `sealkey ca init`.
  *
  * Files in <station>/ca/: root.crt, root.key, issuing.crt, chain.pem (issuing then root),
- * and issuing.key unless the issuing key lives on an HSM (station ca.key_uri). Key files are
- * PKCS#8 PEM encrypted with AES-256 under the CA secret, mode 0600. With an HSM the same
- * secret is the HSM token's user PIN. */
+ * and issuing.key unless the issuing key lives on an HSM (station ca.key_uri); and the SM2
+ * seal-maker hierarchy (seal/sealmaker.h: seal-root.*, seal-maker.*). Key files are PKCS#8
+ * PEM encrypted with AES-256 under the CA secret, mode 0600. With an HSM the same secret is
+ * the HSM token's user PIN. */
 #ifndef SK_CA_H
 #define SK_CA_H
 

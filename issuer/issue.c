@@ -147,9 +147,48 @@ static int write_outputs(const issue_env *env, const char *out_dir, X509 *cert, 
 }
 
 /* Steps after the serial is reserved; any failure here is recorded by the caller. */
+static int make_seals(const issue_env *env, const order *o, long long id, X509 *cert,
+                      issue_seal *seals, size_t n, issue_result *r, sk_err *e)
+{
+    char path[PATH_MAX], name[64];
+    int ret;
+
+    for (size_t i = 0; i < n; i++) {
+        if ((ret = issue_seal_build(env->maker, o, cert, &seals[i], e)) != SK_OK)
+            return ret;
+        snprintf(name, sizeof(name), "%s.esl", seals[i].kind);
+        if ((ret = sk_path_join(path, sizeof(path), r->out_dir, name, e)) != SK_OK ||
+            (ret = sk_file_write_atomic(path, seals[i].der, seals[i].der_len, 0644, e)) != SK_OK)
+            return ret;
+        snprintf(name, sizeof(name), "%s.png", seals[i].kind);
+        if ((ret = sk_path_join(path, sizeof(path), r->out_dir, name, e)) != SK_OK ||
+            (ret = sk_file_write_atomic(path, seals[i].png, seals[i].png_len, 0644, e)) != SK_OK)
+            return ret;
+        if ((ret = ledger_seal_add(env->ledger, id, o->number, seals[i].kind, seals[i].es_id,
+                                   seals[i].sha256, e)) != SK_OK)
+            return ret;
+        snprintf(r->seal_ids[i], sizeof(r->seal_ids[i]), "%s", seals[i].es_id);
+    }
+    r->n_seals = n;
+    return ledger_step(env->ledger, id, ISS_SEALS_MADE, NULL, e);
+}
+
+static int write_seals(tok_slot *slot, const issue_seal *seals, size_t n, sk_err *e)
+{
+    int ret;
+
+    /* PKCS#11 gives data objects no CKA_ID; the seal is tied to the key by the certificate
+     * it carries, which sits on the token under the key's CKA_ID. */
+    for (size_t i = 0; i < n; i++)
+        if ((ret = tok_write_data(slot, ISSUE_SEAL_APPLICATION, seals[i].label, NULL, 0,
+                                  seals[i].der, seals[i].der_len, false, e)) != SK_OK)
+            return ret;
+    return SK_OK;
+}
+
 static int personalise(const issue_env *env, const order *o, const station_project *p,
                        const issue_opts *opts, tok_slot *slot, long long id, const char *serial,
-                       issue_result *r, sk_err *e)
+                       issue_seal *seals, size_t n_seals, issue_result *r, sk_err *e)
 {
     int ret;
     char pin[SK_SECRET_MAX];
@@ -234,15 +273,21 @@ static int personalise(const issue_env *env, const order *o, const station_proje
     if ((ret = ledger_step(env->ledger, id, ISS_CERT_ISSUED, &u3, e)) != SK_OK)
         goto out;
 
-    /* Written: the certificate beside its key, then the CA chain. */
+    /* Seals made: signed by the CA's seal maker, bound to the certificate, in the ledger. */
+    if ((ret = make_seals(env, o, id, cert, seals, n_seals, r, e)) != SK_OK)
+        goto out;
+
+    /* Written: the certificate beside its key, the CA chain, the seals. */
     if ((ret = tok_write_cert(slot, cert, key_id, sizeof(key_id), label, false, e)) != SK_OK ||
-        (ret = write_chain(slot, env->ca, e)) != SK_OK)
+        (ret = write_chain(slot, env->ca, e)) != SK_OK ||
+        (ret = write_seals(slot, seals, n_seals, e)) != SK_OK)
         goto out;
     if ((ret = ledger_step(env->ledger, id, ISS_WRITTEN, NULL, e)) != SK_OK)
         goto out;
 
     /* Verified: read back, check, and only then hand out the files. */
-    if ((ret = issue_verify_token(env, slot, key_id, sizeof(key_id), cert, e)) != SK_OK ||
+    if ((ret = issue_verify_token(env, slot, key_id, sizeof(key_id), cert, seals, n_seals, e)) !=
+            SK_OK ||
         (ret = write_outputs(env, r->out_dir, cert, e)) != SK_OK)
         goto out;
     if ((ret = ledger_step(env->ledger, id, ISS_VERIFIED, NULL, e)) != SK_OK)
@@ -269,8 +314,11 @@ int issue_order(const issue_env *env, const order *o, const issue_opts *opts, is
     tok_slot *slot = NULL;
     tok_info info;
     char outs[PATH_MAX];
+    issue_seal seals[ISSUE_MAX_SEALS];
+    size_t n_seals = 0;
 
     memset(r, 0, sizeof(*r));
+    memset(seals, 0, sizeof(seals));
     p = station_project_find(env->st, o->project_code);
     if (p == NULL) {
         ret = sk_err_set(e, SK_EINPUT, "order %s: project_code '%s' is not in station.json",
@@ -282,6 +330,9 @@ int issue_order(const issue_env *env, const order *o, const issue_opts *opts, is
                          o->review_status ? o->review_status : "");
         goto out;
     }
+    /* A scan the quality gate refuses stops the order before any token or serial is used. */
+    if ((ret = issue_seal_pictures(o, p, seals, &n_seals, e)) != SK_OK)
+        goto out;
     if ((ret = check_ledger(env, o, opts, &reissue_of, resume_uri, sizeof(resume_uri), e)) !=
         SK_OK)
         goto out;
@@ -309,7 +360,7 @@ int issue_order(const issue_env *env, const order *o, const issue_opts *opts, is
         SK_OK)
         goto out;
     r->issuance_id = id;
-    ret = personalise(env, o, p, opts, slot, id, r->cert_serial, r, e);
+    ret = personalise(env, o, p, opts, slot, id, r->cert_serial, seals, n_seals, r, e);
     if (ret != SK_OK) {
         sk_err fe;
         sk_err_clear(&fe);
@@ -318,8 +369,10 @@ int issue_order(const issue_env *env, const order *o, const issue_opts *opts, is
             sk_err_wrap(e, "%s; and recording the failure failed too", fe.msg);
     }
 out:
-    if (ret != SK_OK)
+    if (ret != SK_OK && strncmp(e->msg, "order ", 6) != 0)
         sk_err_wrap(e, "order %s", o->number);
+    for (size_t i = 0; i < ISSUE_MAX_SEALS; i++)
+        issue_seal_clear(&seals[i]);
     tok_slot_free(slot);
     return ret;
 }

@@ -10,6 +10,7 @@
 #include "issuer/order.h"
 #include "issuer/station.h"
 #include "pkcs11/tok.h"
+#include "seal/sealmaker.h"
 #include "util/sk_secret.h"
 
 /* What an issuance works with; all owned by the caller. */
@@ -18,6 +19,8 @@ typedef struct issue_env {
     ledger *ledger;
     tok_module *tokens;     /* module of the tokens being issued */
     ca *ca;
+    const sealmaker *maker; /* the CA's seal maker (SM2) */
+    const char *seal_root;  /* path of the seal maker's root certificate, for verification */
     const char *so_pin;     /* the station's SO PIN */
     const char *operator_name;
 } issue_env;
@@ -39,6 +42,8 @@ typedef struct issue_result {
     char not_after[32];
     char out_dir[PATH_MAX];
     char pin_mailer[PATH_MAX]; /* "" when the PIN went to the caller */
+    size_t n_seals;
+    char seal_ids[2][48];      /* esIDs: official, then legal-rep when made */
     char user_pin[SK_SECRET_MAX]; /* set only with pin_to_caller; the caller wipes it */
 } issue_result;
 

@@ -31,8 +31,19 @@ static bool same_der(const tok_object *ob, X509 *cert)
     return same;
 }
 
+/* The seal this data object should be, or NULL. */
+static const issue_seal *seal_for(const tok_object *ob, const issue_seal *seals, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(ob->label, seals[i].label) == 0 &&
+            strcmp(ob->application, ISSUE_SEAL_APPLICATION) == 0)
+            return &seals[i];
+    return NULL;
+}
+
 int issue_verify_token(const issue_env *env, tok_slot *slot, const unsigned char *key_id,
-                       size_t key_id_len, X509 *cert, sk_err *e)
+                       size_t key_id_len, X509 *cert, const issue_seal *seals, size_t n_seals,
+                       sk_err *e)
 {
     int ret = SK_EFAIL;
     tok_object *objs = NULL;
@@ -43,6 +54,7 @@ int issue_verify_token(const issue_env *env, tok_slot *slot, const unsigned char
     unsigned char ca_ids[2][TOK_ID_MAX];
     size_t ca_id_lens[2];
     int seen_priv = 0, seen_pub = 0, seen_cert = 0, seen_ca[2] = {0, 0};
+    size_t seen_seals = 0;
 
     for (int i = 0; i < 2; i++)
         if ((ret = issue_ca_cert_id(ca_certs[i], ca_ids[i], &ca_id_lens[i], e)) != SK_OK)
@@ -68,17 +80,31 @@ int issue_verify_token(const issue_env *env, tok_slot *slot, const unsigned char
         } else if (ob->cls == CKO_CERTIFICATE && same_id(ob, ca_ids[1], ca_id_lens[1]) &&
                    same_der(ob, ca_certs[1])) {
             seen_ca[1]++;
+        } else if (ob->cls == CKO_DATA && seal_for(ob, seals, n_seals) != NULL) {
+            const issue_seal *sl = seal_for(ob, seals, n_seals);
+            if (ob->value_len != sl->der_len || memcmp(ob->value, sl->der, sl->der_len) != 0) {
+                sk_err_set(e, SK_EFAIL, "the %s on the token differs from the one made",
+                           sl->label);
+                goto out;
+            }
+            if ((ret = issue_seal_check(env->seal_root, ob->value, ob->value_len, cert, sl->label,
+                                        e)) != SK_OK)
+                goto out;
+            ret = SK_EFAIL;
+            seen_seals++;
         } else {
             sk_err_set(e, SK_EFAIL, "unexpected object on the token: class %lu, label '%s'",
                        ob->cls, ob->label);
             goto out;
         }
     }
-    if (seen_priv != 1 || seen_pub != 1 || seen_cert != 1 || seen_ca[0] != 1 || seen_ca[1] != 1) {
+    if (seen_priv != 1 || seen_pub != 1 || seen_cert != 1 || seen_ca[0] != 1 || seen_ca[1] != 1 ||
+        seen_seals != n_seals) {
         sk_err_set(e, SK_EFAIL,
-                   "token holds %d private key(s), %d public key(s), %d certificate(s) and "
-                   "%d+%d CA certificate(s) under the expected ids; expected one of each",
-                   seen_priv, seen_pub, seen_cert, seen_ca[0], seen_ca[1]);
+                   "token holds %d private key(s), %d public key(s), %d certificate(s), "
+                   "%d+%d CA certificate(s) and %zu of %zu seal(s) under the expected ids; "
+                   "expected one of each",
+                   seen_priv, seen_pub, seen_cert, seen_ca[0], seen_ca[1], seen_seals, n_seals);
         goto out;
     }
     if ((ret = tok_get_key_attrs(slot, key_id, key_id_len, &attrs, e)) != SK_OK)
