@@ -69,10 +69,9 @@ int pic_convert_pix(PIX *pix, const char *name, const pic_opts *in, unsigned cha
         ret = sk_err_set(e, SK_EINPUT, "%s: cannot convert the image to colour", name);
         goto cleanup;
     }
-    if ((ret = pic_redness(pix32, &red, e)) != SK_OK ||
-        (ret = pic_ink_mask(red, &mask, e)) != SK_OK ||
-        (ret = pic_find_seal(mask, red, name, &o, &box, &outline, r, e)) != SK_OK ||
-        (ret = pic_render(red, box, outline, &o, r, png, png_len, e)) != SK_OK)
+    if ((ret = pic_ink_mask(pix32, &mask, e)) != SK_OK ||
+        (ret = pic_find_seal(mask, pix32, name, &o, &box, &red, &outline, r, e)) != SK_OK ||
+        (ret = pic_render(red, outline, &o, r, png, png_len, e)) != SK_OK)
         goto cleanup;
     r->accepted = 1;
     snprintf(r->decision, sizeof(r->decision),

@@ -73,22 +73,27 @@ int pic_convert_pix(PIX *pix, const char *name, const pic_opts *o, unsigned char
 
 /* --- stages, shared by the pic_*.c files --- */
 
-/* The redness image: 8 bpp R - max(G, B), clipped at 0, and 0 where R < PIC_INK_MIN_R. */
+/* Redness is R - max(G, B), clipped at 0, and 0 where R < PIC_INK_MIN_R; ink is redness
+ * >= PIC_INK_MIN. */
 #define PIC_INK_MIN_R 130
-int pic_redness(PIX *pix32, PIX **red, sk_err *e);
-
-/* Binary ink mask of redness >= PIC_INK_MIN with isolated specks removed. */
 #define PIC_INK_MIN 30
-int pic_ink_mask(PIX *red, PIX **mask, sk_err *e);
 
-/* The single seal-sized region: its outline (filled, at scan resolution, cropped to *box),
- * measurements into r; SK_EINPUT with the reason when the gate refuses. */
-int pic_find_seal(PIX *mask, PIX *red, const char *name, const pic_opts *o, BOX **box,
-                  PIX **outline, pic_report *r, sk_err *e);
+/* Binary ink mask of the whole 32 bpp scan, isolated specks removed. One pass over the RGB
+ * words: no 8 bpp redness image of the page is made, since only the seal's box needs one. */
+int pic_ink_mask(PIX *pix32, PIX **mask, sk_err *e);
 
-/* Alpha from the redness inside the outline, straightened, cropped tight, squared, scaled
- * to o->out_px, then the RGBA PNG. */
-int pic_render(PIX *red, BOX *box, PIX *outline, const pic_opts *o, pic_report *r,
-               unsigned char **png, size_t *png_len, sk_err *e);
+/* The 8 bpp redness of the part of pix32 inside box (clipped to the image). */
+int pic_redness(PIX *pix32, BOX *box, PIX **red, sk_err *e);
+
+/* The single seal-sized region: its box, its redness (*red, cropped to *box), its outline
+ * (filled, at scan resolution, from the box's corner), measurements into r; SK_EINPUT with
+ * the reason when the gate refuses. */
+int pic_find_seal(PIX *mask, PIX *pix32, const char *name, const pic_opts *o, BOX **box,
+                  PIX **red, PIX **outline, pic_report *r, sk_err *e);
+
+/* Alpha from the seal's redness (cropped to its box) inside the outline, straightened,
+ * cropped tight, squared, scaled to o->out_px, then the PNG. */
+int pic_render(PIX *red, PIX *outline, const pic_opts *o, pic_report *r, unsigned char **png,
+               size_t *png_len, sk_err *e);
 
 #endif

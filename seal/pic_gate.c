@@ -96,11 +96,11 @@ static int refuse(sk_err *e, pic_report *r, const char *name, const char *why)
     return sk_err_set(e, SK_EINPUT, "%s: %s", name, why);
 }
 
-int pic_find_seal(PIX *mask, PIX *red, const char *name, const pic_opts *o, BOX **pbox,
-                  PIX **poutline, pic_report *r, sk_err *e)
+int pic_find_seal(PIX *mask, PIX *pix32, const char *name, const pic_opts *o, BOX **pbox,
+                  PIX **pred, PIX **poutline, pic_report *r, sk_err *e)
 {
     PIX *small = NULL, *tmp = NULL, *closed = NULL, *filled = NULL, *comp = NULL, *ink = NULL;
-    PIX *outline = NULL;
+    PIX *outline = NULL, *red = NULL;
     BOXA *boxa = NULL;
     PIXA *pixa = NULL;
     BOX *box = NULL;
@@ -111,6 +111,7 @@ int pic_find_seal(PIX *mask, PIX *red, const char *name, const pic_opts *o, BOX 
     char why[200];
 
     *pbox = NULL;
+    *pred = NULL;
     *poutline = NULL;
     if ((tab = makePixelSumTab8()) == NULL)
         OOM();
@@ -193,7 +194,10 @@ int pic_find_seal(PIX *mask, PIX *red, const char *name, const pic_opts *o, BOX 
         OOM();
     pixCountPixels(ink, &ninks, tab);
     r->ink_fill = (double)ninks / ((double)area * f * f);
-    if (pixGetRankValueMasked(red, ink, r->box_x, r->box_y, 1, 0.5f, &strength, NULL) != 0)
+    /* Redness is needed only here and for the picture: computed for the box alone. */
+    if ((ret = pic_redness(pix32, box, &red, e)) != SK_OK)
+        goto cleanup;
+    if (pixGetRankValueMasked(red, ink, 0, 0, 1, 0.5f, &strength, NULL) != 0)
         strength = 0;
     r->ink_strength = strength;
     r->px_per_mm = (r->box_w > r->box_h ? r->box_w : r->box_h) / (double)o->size_mm;
@@ -249,6 +253,8 @@ int pic_find_seal(PIX *mask, PIX *red, const char *name, const pic_opts *o, BOX 
         OOM();
     *pbox = box;
     box = NULL;
+    *pred = red;
+    red = NULL;
     *poutline = outline;
     outline = NULL;
     ret = SK_OK;
@@ -261,6 +267,7 @@ cleanup:
     pixDestroy(&comp);
     pixDestroy(&ink);
     pixDestroy(&outline);
+    pixDestroy(&red);
     boxaDestroy(&boxa);
     pixaDestroy(&pixa);
     boxDestroy(&box);

@@ -13,10 +13,10 @@
         goto cleanup;                                                                      \
     } while (0)
 
-int pic_render(PIX *red, BOX *box, PIX *outline, const pic_opts *o, pic_report *r,
-               unsigned char **png, size_t *png_len, sk_err *e)
+int pic_render(PIX *red, PIX *outline, const pic_opts *o, pic_report *r, unsigned char **png,
+               size_t *png_len, sk_err *e)
 {
-    PIX *crop = NULL, *ramp = NULL, *alpha = NULL, *pad = NULL, *rot = NULL, *solid = NULL;
+    PIX *ramp = NULL, *alpha = NULL, *pad = NULL, *rot = NULL, *solid = NULL;
     PIX *canvas = NULL, *scaled = NULL, *rgba = NULL, *keep = NULL;
     BOX *tight = NULL;
     l_uint8 *buf = NULL;
@@ -25,11 +25,9 @@ int pic_render(PIX *red, BOX *box, PIX *outline, const pic_opts *o, pic_report *
 
     *png = NULL;
     *png_len = 0;
-    if ((crop = pixClipRectangle(red, box, NULL)) == NULL)
-        FAIL("cannot crop the seal");
     hi = (int)(r->ink_strength * 0.75);
     hi = hi < PIC_INK_MIN + 20 ? PIC_INK_MIN + 20 : hi > 255 ? 255 : hi;
-    if ((ramp = pixGammaTRC(NULL, crop, 1.0f, PIC_INK_MIN, hi)) == NULL)
+    if ((ramp = pixGammaTRC(NULL, red, 1.0f, PIC_INK_MIN, hi)) == NULL)
         FAIL("cannot map the ink to alpha");
     /* Only ink inside the seal's outline, so red specks elsewhere on the page stay out, and
      * only near solid ink: faint pink ghosts where blue print or a pen crossed the ink are
@@ -79,7 +77,6 @@ int pic_render(PIX *red, BOX *box, PIX *outline, const pic_opts *o, pic_report *
     ret = SK_OK;
 cleanup:
     LEPT_FREE(buf);
-    pixDestroy(&crop);
     pixDestroy(&ramp);
     pixDestroy(&alpha);
     pixDestroy(&pad);
