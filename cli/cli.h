@@ -22,6 +22,7 @@ const char *cli_operator(const char *opt);
 int cmd_order(int argc, char **argv);
 int cmd_ca(int argc, char **argv);
 int cmd_issue(int argc, char **argv);
+int cmd_batch(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_seal(int argc, char **argv);
 int cmd_seal_picture(int argc, char **argv);

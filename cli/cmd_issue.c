@@ -6,7 +6,8 @@
 
 #include "cli/cli.h"
 #include "cli/cli_station.h"
-#include "issuer/issue.h"
+#include "util/sk_file.h"
+#include "cli/issue_run.h"
 #include "util/sk_problems.h"
 #include "util/sk_secret.h"
 
@@ -116,15 +117,11 @@ int cmd_issue(int argc, char **argv)
     station_config *st = NULL;
     order_file *orders = NULL;
     const order *o = NULL;
-    ledger *l = NULL;
-    cli_ca_env cae;
     char so_pin[SK_SECRET_MAX], ca_secret[SK_SECRET_MAX], user_pin[SK_SECRET_MAX];
-    char ledger_path[PATH_MAX];
     issue_result r;
     sk_err e;
     int ret;
 
-    memset(&cae, 0, sizeof(cae));
     memset(&r, 0, sizeof(r));
     so_pin[0] = ca_secret[0] = user_pin[0] = '\0';
     sk_err_clear(&e);
@@ -145,20 +142,11 @@ int cmd_issue(int argc, char **argv)
         (ret = cli_station_secret(st, a.user_pin_src, NULL, "new user PIN", true, user_pin,
                                   sizeof(user_pin), &e)) != SK_OK)
         goto out;
-    if ((ret = station_path(st, st->ledger, ledger_path, sizeof(ledger_path), &e)) != SK_OK ||
-        (ret = ledger_open(ledger_path, &l, &e)) != SK_OK)
-        goto out;
-    if ((ret = cli_ca_env_open(st, true, ca_secret, &cae, &e)) != SK_OK)
-        goto out;
-    sk_secret_wipe(ca_secret, sizeof(ca_secret));
-
-    issue_env env = {.st = st, .ledger = l, .tokens = cae.tokens, .ca = cae.ca,
-                     .maker = cae.maker, .seal_root = cae.seal_root, .so_pin = so_pin,
-                     .operator_name = cli_operator(a.operator_name)};
+    issue_run_secrets sec = {.so_pin = so_pin, .ca_secret = ca_secret};
     issue_opts opts = {.token_uri = a.token, .reissue = a.reissue, .reinit = a.reinit,
                        .user_pin = a.user_pin_src ? user_pin : NULL,
                        .pin_to_caller = a.pin_to_tty};
-    ret = issue_order(&env, o, &opts, &r, &e);
+    ret = issue_run(st, o, &sec, cli_operator(a.operator_name), &opts, &r, &e);
     if (ret != SK_OK)
         goto out;
     printf("order %s issued: token '%s' serial %s, certificate serial %s, valid until %s\n",
@@ -181,8 +169,6 @@ out:
     sk_secret_wipe(so_pin, sizeof(so_pin));
     sk_secret_wipe(ca_secret, sizeof(ca_secret));
     sk_secret_wipe(user_pin, sizeof(user_pin));
-    cli_ca_env_close(&cae);
-    ledger_free(l);
     order_file_free(orders);
     station_free(st);
     return ret == SK_OK ? SK_OK : cli_report(&e);

@@ -1,9 +1,11 @@
 /* sealkey: a table of subcommands and a dispatcher; each command is in its own file. */
+#include <leptonica/allheaders.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "cli/cli.h"
+#include "cli/cmd_audit.h"
 
 struct command {
     const char *name;
@@ -15,8 +17,10 @@ static const struct command commands[] = {
     {"order", cmd_order, "check an approved-order file and report every problem"},
     {"ca", cmd_ca, "create the station's CA hierarchy (ca init) and show it"},
     {"issue", cmd_issue, "turn one approved order into a personalised, verified token"},
+    {"batch", cmd_batch, "issue every unfinished order of a file, several tokens at once"},
     {"status", cmd_status, "show where each order stands in the ledger"},
     {"seal", cmd_seal, "seal pictures and GB/T 38540 electronic seals"},
+    {"audit", cmd_audit, "verify the hash-chained audit log"},
 };
 
 static void print_help(FILE *f)
@@ -33,6 +37,8 @@ int main(int argc, char **argv)
 {
     /* Everything sealkey creates is private unless a command widens it on purpose. */
     umask(077);
+    /* Leptonica reports to stderr by default; sealkey's own messages say what went wrong. */
+    setMsgSeverity(L_SEVERITY_NONE);
     if (argc < 2) {
         print_help(stderr);
         return SK_EUSAGE;

@@ -1,5 +1,6 @@
 /* The issuance state machine: each step's work, then its ledger record, then the next. */
 #include <limits.h>
+#include <signal.h>
 #include <openssl/pem.h>
 #include <openssl/rand.h>
 #include <stdio.h>
@@ -10,8 +11,20 @@
 #include "issuer/ca_util.h"
 #include "issuer/issue_int.h"
 #include "util/sk_file.h"
+#include "util/sk_lock.h"
 
 #define KEY_ID_LEN 20
+
+/* Test-only crash points: SEALKEY_TEST_CRASH_AT=<point> kills the whole process group (a
+ * batch and all its workers) with SIGKILL there, so tests can prove that a re-run recovers
+ * from a crash at every step. Reading the environment keeps this free of global state. */
+static void crash_point(const char *point)
+{
+    const char *at = getenv("SEALKEY_TEST_CRASH_AT");
+
+    if (at != NULL && strcmp(at, point) == 0)
+        kill(0, SIGKILL);
+}
 
 static void hex_encode(const unsigned char *b, size_t n, char *hex, size_t hexlen)
 {
@@ -51,8 +64,11 @@ static int check_ledger(const issue_env *env, const order *o, const issue_opts *
              iss_step_name(prev.step));
     if ((ret = ledger_fail(env->ledger, prev.id, reason, e)) != SK_OK)
         return ret;
-    if (prev.token_serial[0] != '\0' &&
-        snprintf(resume_uri, resume_len, "pkcs11:serial=%s", prev.token_serial) >= (int)resume_len)
+    /* Before its serial was recorded, the token can only be known by the order's label. */
+    int n = prev.token_serial[0] != '\0'
+                ? snprintf(resume_uri, resume_len, "pkcs11:serial=%s", prev.token_serial)
+                : snprintf(resume_uri, resume_len, "pkcs11:token=%s", o->number);
+    if (n < 0 || (size_t)n >= resume_len)
         resume_uri[0] = '\0';
     return SK_OK;
 }
@@ -188,7 +204,8 @@ static int write_seals(tok_slot *slot, const issue_seal *seals, size_t n, sk_err
 
 static int personalise(const issue_env *env, const order *o, const station_project *p,
                        const issue_opts *opts, tok_slot *slot, long long id, const char *serial,
-                       issue_seal *seals, size_t n_seals, issue_result *r, sk_err *e)
+                       issue_seal *seals, size_t n_seals, int *token_lock, issue_result *r,
+                       sk_err *e)
 {
     int ret;
     char pin[SK_SECRET_MAX];
@@ -207,8 +224,11 @@ static int personalise(const issue_env *env, const order *o, const station_proje
      * is set, so a crash cannot leave a token whose PIN nobody knows. */
     if ((ret = tok_init_token(slot, env->so_pin, o->number, e)) != SK_OK)
         goto out;
+    crash_point("token_init");
     if ((ret = tok_get_info(slot, &info, e)) != SK_OK)
         goto out;
+    /* The token is ours now (labelled with the order): other workers may pick the next. */
+    sk_lock_release(token_lock);
     snprintf(r->token_label, sizeof(r->token_label), "%s", info.label);
     snprintf(r->token_serial, sizeof(r->token_serial), "%s", info.serial);
     if (opts->user_pin != NULL) {
@@ -239,6 +259,7 @@ static int personalise(const issue_env *env, const order *o, const station_proje
     ledger_update u1 = {.token_label = info.label, .token_serial = info.serial};
     if ((ret = ledger_step(env->ledger, id, ISS_TOKEN_INITIALISED, &u1, e)) != SK_OK)
         goto out;
+    crash_point("token_initialised");
 
     /* Key generated on the token under a random CKA_ID shared by key, certificate and seals. */
     if ((ret = tok_login_user(slot, pin, e)) != SK_OK)
@@ -253,9 +274,11 @@ static int personalise(const issue_env *env, const order *o, const station_proje
     if ((ret = tok_generate_keypair(slot, p->key_alg, key_id, sizeof(key_id), label, &pub, e)) !=
         SK_OK)
         goto out;
+    crash_point("keygen");
     ledger_update u2 = {.key_id = r->key_id};
     if ((ret = ledger_step(env->ledger, id, ISS_KEY_GENERATED, &u2, e)) != SK_OK)
         goto out;
+    crash_point("key_generated");
 
     /* Certificate issued from a CSR the token signed. */
     if ((ret = tok_get_private_key(slot, key_id, sizeof(key_id), &priv, e)) != SK_OK ||
@@ -266,32 +289,39 @@ static int personalise(const issue_env *env, const order *o, const station_proje
         goto out;
     if ((ret = cau_cert_pem(cert, &pem, &pem_len, e)) != SK_OK)
         goto out;
+    crash_point("cert_signed");
     cau_asn1_iso(X509_get0_notBefore(cert), nb, sizeof(nb));
     cau_asn1_iso(X509_get0_notAfter(cert), na, sizeof(na));
     snprintf(r->not_after, sizeof(r->not_after), "%s", na);
     ledger_update u3 = {.not_before = nb, .not_after = na, .cert_pem = pem};
     if ((ret = ledger_step(env->ledger, id, ISS_CERT_ISSUED, &u3, e)) != SK_OK)
         goto out;
+    crash_point("cert_issued");
 
     /* Seals made: signed by the CA's seal maker, bound to the certificate, in the ledger. */
     if ((ret = make_seals(env, o, id, cert, seals, n_seals, r, e)) != SK_OK)
         goto out;
+    crash_point("seals_made");
 
     /* Written: the certificate beside its key, the CA chain, the seals. */
     if ((ret = tok_write_cert(slot, cert, key_id, sizeof(key_id), label, false, e)) != SK_OK ||
         (ret = write_chain(slot, env->ca, e)) != SK_OK ||
         (ret = write_seals(slot, seals, n_seals, e)) != SK_OK)
         goto out;
+    crash_point("objects_written");
     if ((ret = ledger_step(env->ledger, id, ISS_WRITTEN, NULL, e)) != SK_OK)
         goto out;
+    crash_point("written");
 
     /* Verified: read back, check, and only then hand out the files. */
     if ((ret = issue_verify_token(env, slot, key_id, sizeof(key_id), cert, seals, n_seals, e)) !=
             SK_OK ||
         (ret = write_outputs(env, r->out_dir, cert, e)) != SK_OK)
         goto out;
+    crash_point("outputs_written");
     if ((ret = ledger_step(env->ledger, id, ISS_VERIFIED, NULL, e)) != SK_OK)
         goto out;
+    crash_point("verified");
     ret = SK_OK;
 out:
     OPENSSL_cleanse(pin, sizeof(pin));
@@ -316,6 +346,8 @@ int issue_order(const issue_env *env, const order *o, const issue_opts *opts, is
     char outs[PATH_MAX];
     issue_seal seals[ISSUE_MAX_SEALS];
     size_t n_seals = 0;
+    char lock_path[PATH_MAX];
+    int token_lock = -1;
 
     memset(r, 0, sizeof(*r));
     memset(seals, 0, sizeof(seals));
@@ -340,8 +372,19 @@ int issue_order(const issue_env *env, const order *o, const issue_opts *opts, is
     if (resuming)
         uri = resume_uri;
 
-    if ((ret = tok_select(env->tokens, uri, &slot, e)) != SK_OK ||
-        (ret = tok_get_info(slot, &info, e)) != SK_OK)
+    /* Choosing a blank token and initialising it is one critical section across the
+     * station's processes: two workers must not take the same token, and SoftHSM loses
+     * tokens when two processes initialise its free slot at once. */
+    if ((ret = station_path(env->st, "tokens.lock", lock_path, sizeof(lock_path), e)) != SK_OK ||
+        (ret = sk_lock_acquire(lock_path, &token_lock, e)) != SK_OK)
+        goto out;
+    ret = tok_select(env->tokens, uri, &slot, e);
+    if (ret == SK_ETOKEN && resuming && strncmp(uri, "pkcs11:token=", 13) == 0) {
+        /* The crash came before the token was initialised: any blank token will do. */
+        resuming = false;
+        ret = tok_select(env->tokens, opts->token_uri, &slot, e);
+    }
+    if (ret != SK_OK || (ret = tok_get_info(slot, &info, e)) != SK_OK)
         goto out;
     /* Only a token this order itself half-made may be erased without being asked. */
     if (info.initialized && !opts->reinit && !resuming) {
@@ -360,7 +403,9 @@ int issue_order(const issue_env *env, const order *o, const issue_opts *opts, is
         SK_OK)
         goto out;
     r->issuance_id = id;
-    ret = personalise(env, o, p, opts, slot, id, r->cert_serial, seals, n_seals, r, e);
+    crash_point("reserved");
+    ret = personalise(env, o, p, opts, slot, id, r->cert_serial, seals, n_seals, &token_lock, r,
+                      e);
     if (ret != SK_OK) {
         sk_err fe;
         sk_err_clear(&fe);
@@ -374,5 +419,6 @@ out:
     for (size_t i = 0; i < ISSUE_MAX_SEALS; i++)
         issue_seal_clear(&seals[i]);
     tok_slot_free(slot);
+    sk_lock_release(&token_lock);
     return ret;
 }

@@ -44,3 +44,21 @@ finish() {
     echo "$PASSED passed, $FAILED failed"
     [ "$FAILED" -eq 0 ]
 }
+
+# clone_orders COUNT PREFIX PROJECT DIR: DIR/orders.json with COUNT copies of the first example
+# order numbered PREFIX-0001.., and the example scans beside it.
+clone_orders() {
+    local count=$1 prefix=$2 proj=$3 dir=$4 first i
+    mkdir -p "$dir"
+    cp -r "$SOURCE_DIR/examples/scans" "$dir/"
+    first=$(awk '/^  \{/{d=1} d{print} /^  \}/{exit}' "$SOURCE_DIR/examples/orders.json" | sed '$ s/},$/}/')
+    {
+        echo "["
+        for i in $(seq -f "%04g" 1 "$count"); do
+            [ "$i" = 0001 ] || echo ","
+            echo "$first" | sed -e "s/\"order_number\": \"[^\"]*\"/\"order_number\": \"$prefix-$i\"/" \
+                -e "s/\"project_code\": \"[^\"]*\"/\"project_code\": \"$proj\"/"
+        done
+        echo "]"
+    } > "$dir/orders.json"
+}
