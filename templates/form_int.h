@@ -1,0 +1,58 @@
+/* Inside the forms layer: the parsed template, shared by the renderer and the extractor. */
+#ifndef SK_FORM_INT_H
+#define SK_FORM_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "templates/form.h"
+
+#define FORM_PAGE_W_MM 210.0
+#define FORM_PAGE_H_MM 297.0
+#define FORM_PT_PER_MM (72.0 / 25.4)
+#define FORM_QR_MAGIC "SKF1"
+
+typedef enum {
+    FORM_IT_TEXT,     /* one line at (x, y) = baseline start; shrunk to fit w if given */
+    FORM_IT_PARA,     /* text wrapped into width w, lines `leading` mm apart */
+    FORM_IT_FIELD,    /* a table row: frame, label cell of label_w, value */
+    FORM_IT_LINE,     /* (x, y) -> (x2, y2) */
+    FORM_IT_RECT,     /* frame or filled box */
+    FORM_IT_QR,       /* the form's QR code (form id, order, seal sizes), size mm square */
+    FORM_IT_MARK,     /* a registration mark: a filled black square of size mm */
+    FORM_IT_SEAL_BOX, /* a frame w x h and, centred, the seal's physical outline */
+} form_item_type;
+
+typedef enum { FORM_ALIGN_LEFT, FORM_ALIGN_CENTER, FORM_ALIGN_RIGHT } form_align;
+
+typedef struct form_item {
+    form_item_type type;
+    double x, y, w, h, x2, y2; /* mm from the page's top-left */
+    double size;               /* font size pt; QR and mark side mm */
+    double width;              /* line width pt */
+    double gray;               /* 0 black .. 1 white */
+    double dash;               /* dash length mm, 0 solid */
+    double label_w, leading;   /* mm */
+    form_align align;
+    bool fill, hei;            /* filled rect; SimHei instead of SimSun */
+    char *text, *label;
+    char *cond_if, *cond_unless; /* drawn only if the variable is non-empty / empty */
+    pic_kind kind;               /* seal box */
+} form_item;
+
+typedef struct form_page {
+    form_item *items;
+    size_t n;
+} form_page;
+
+struct form_template {
+    char *path;
+    char *name;
+    char id[64]; /* name.vN */
+    int version;
+    char *title;
+    form_page *pages;
+    size_t n_pages;
+};
+
+#endif
