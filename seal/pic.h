@@ -82,8 +82,10 @@ int pic_convert_pix(PIX *pix, const char *name, const pic_opts *o, unsigned char
  * words: no 8 bpp redness image of the page is made, since only the seal's box needs one. */
 int pic_ink_mask(PIX *pix32, PIX **mask, sk_err *e);
 
-/* The 8 bpp redness of the part of pix32 inside box (clipped to the image). */
-int pic_redness(PIX *pix32, BOX *box, PIX **red, sk_err *e);
+/* The 8 bpp redness of the part of pix32 inside box (clipped to the image) and, when hist
+ * is not NULL, the 256-bin histogram of the redness under ink (1 bpp, the clipped box's
+ * size), as pixGetGrayHistogramMasked would give it. */
+int pic_redness(PIX *pix32, BOX *box, PIX *ink, PIX **red, NUMA **hist, sk_err *e);
 
 /* The single seal-sized region: its box, its redness (*red, cropped to *box), its outline
  * (filled, at scan resolution, from the box's corner), measurements into r; SK_EINPUT with

@@ -18,28 +18,42 @@
 
 /* Area over the disc through the farthest pixel from the centroid: rotation invariant, 1 for
  * a disc, 2/pi for a square. */
+/* Squared distance from (cx, cy) to the far corner of pixel (x, y): its edge, not its
+ * centre, bounds the disc. */
+static double far_corner2(int x, int y, float cx, float cy)
+{
+    double dx = (x + 0.5 - cx) + (x + 0.5 >= cx ? 0.5 : -0.5);
+    double dy = (y + 0.5 - cy) + (y + 0.5 >= cy ? 0.5 : -0.5);
+
+    return dx * dx + dy * dy;
+}
+
 static double roundness(PIX *comp, int area)
 {
     float cx = 0, cy = 0;
     double r2 = 0;
-    int w = pixGetWidth(comp), h = pixGetHeight(comp);
-    l_uint32 v;
+    int w = pixGetWidth(comp), h = pixGetHeight(comp), wpl = pixGetWpl(comp);
+    l_uint32 *line = pixGetData(comp);
 
     if (area <= 0 || pixCentroid(comp, NULL, NULL, &cx, &cy) != 0)
         return 0;
-    for (int y = 0; y < h; y++)
-        for (int x = 0; x < w; x++) {
-            double d, dx, dy;
-            pixGetPixel(comp, x, y, &v);
-            if (!v)
-                continue;
-            /* The pixel's far corner: its edge, not its centre, bounds the disc. */
-            dx = (x + 0.5 - cx) + (x + 0.5 >= cx ? 0.5 : -0.5);
-            dy = (y + 0.5 - cy) + (y + 0.5 >= cy ? 0.5 : -0.5);
-            d = dx * dx + dy * dy;
+    /* In a row the farthest pixel is its first or last one, so only those are measured. */
+    for (int y = 0; y < h; y++, line += wpl) {
+        int x0 = 0, x1 = w - 1;
+        while (x0 < w && line[x0 >> 5] == 0)
+            x0 = (x0 | 31) + 1;
+        while (x0 < w && !GET_DATA_BIT(line, x0))
+            x0++;
+        if (x0 >= w)
+            continue;
+        while (!GET_DATA_BIT(line, x1))
+            x1--;
+        for (int k = 0; k < 2; k++) {
+            double d = far_corner2(k ? x1 : x0, y, cx, cy);
             if (d > r2)
                 r2 = d;
         }
+    }
     return r2 > 0 ? area / (M_PI * r2) : 0;
 }
 
@@ -103,6 +117,7 @@ int pic_find_seal(PIX *mask, PIX *pix32, const char *name, const pic_opts *o, BO
     PIX *outline = NULL, *red = NULL;
     BOXA *boxa = NULL;
     PIXA *pixa = NULL;
+    NUMA *hist = NULL;
     BOX *box = NULL;
     int w = pixGetWidth(mask), h = pixGetHeight(mask), f = 1, n, largest = 0, best = -1;
     int looks_square, looks_round, wrong_kind, ninks = 0, area = 0, bx, by, bw, bh, k, ret = SK_EINTERNAL;
@@ -195,9 +210,9 @@ int pic_find_seal(PIX *mask, PIX *pix32, const char *name, const pic_opts *o, BO
     pixCountPixels(ink, &ninks, tab);
     r->ink_fill = (double)ninks / ((double)area * f * f);
     /* Redness is needed only here and for the picture: computed for the box alone. */
-    if ((ret = pic_redness(pix32, box, &red, e)) != SK_OK)
+    if ((ret = pic_redness(pix32, box, ink, &red, &hist, e)) != SK_OK)
         goto cleanup;
-    if (pixGetRankValueMasked(red, ink, 0, 0, 1, 0.5f, &strength, NULL) != 0)
+    if (numaHistogramGetValFromRank(hist, 0.5f, &strength) != 0)
         strength = 0;
     r->ink_strength = strength;
     r->px_per_mm = (r->box_w > r->box_h ? r->box_w : r->box_h) / (double)o->size_mm;
@@ -270,6 +285,7 @@ cleanup:
     pixDestroy(&red);
     boxaDestroy(&boxa);
     pixaDestroy(&pixa);
+    numaDestroy(&hist);
     boxDestroy(&box);
     return ret;
 }

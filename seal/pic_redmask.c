@@ -70,20 +70,29 @@ cleanup:
     return ret;
 }
 
-int pic_redness(PIX *pix32, BOX *box, PIX **red, sk_err *e)
+int pic_redness(PIX *pix32, BOX *box, PIX *ink, PIX **red, NUMA **hist, sk_err *e)
 {
     PIX *r = NULL;
     BOX *clip = NULL;
-    l_uint32 *src, *dst;
-    int bx, by, bw, bh, swpl, dwpl, ret = SK_EINTERNAL;
+    NUMA *na = NULL;
+    l_uint32 *src, *dst, *mline = NULL;
+    l_int32 counts[256] = {0};
+    int bx, by, bw, bh, swpl, dwpl, mwpl = 0, ret = SK_EINTERNAL;
 
     *red = NULL;
+    if (hist != NULL)
+        *hist = NULL;
     if (pixGetDepth(pix32) != 32 ||
         (clip = boxClipToRectangle(box, pixGetWidth(pix32), pixGetHeight(pix32))) == NULL) {
         ret = sk_err_set(e, SK_EINTERNAL, "the seal's box is outside the scan");
         goto cleanup;
     }
     boxGetGeometry(clip, &bx, &by, &bw, &bh);
+    if (hist != NULL && (ink == NULL || pixGetDepth(ink) != 1 || pixGetWidth(ink) != bw ||
+                         pixGetHeight(ink) != bh)) {
+        ret = sk_err_set(e, SK_EINTERNAL, "the ink mask does not match the seal's box");
+        goto cleanup;
+    }
     if (bw <= 0 || bh <= 0 || (r = pixCreate(bw, bh, 8)) == NULL) {
         ret = sk_err_set(e, SK_EINTERNAL, "cannot compute the red channel margin");
         goto cleanup;
@@ -92,14 +101,36 @@ int pic_redness(PIX *pix32, BOX *box, PIX **red, sk_err *e)
     dwpl = pixGetWpl(r);
     src = pixGetData(pix32) + (size_t)by * swpl + bx;
     dst = pixGetData(r);
-    for (int y = 0; y < bh; y++, src += swpl, dst += dwpl)
+    if (hist != NULL) {
+        mline = pixGetData(ink);
+        mwpl = pixGetWpl(ink);
+    }
+    for (int y = 0; y < bh; y++, src += swpl, dst += dwpl) {
         for (int x = 0; x < bw; x++)
             SET_DATA_BYTE(dst, x, redness(src[x]));
+        if (mline == NULL)
+            continue;
+        /* In the same pass, while the row is in cache: the histogram under the ink that
+         * pixGetRankValueMasked would make. */
+        for (int x = 0; x < bw; x++)
+            if (GET_DATA_BIT(mline, x))
+                counts[GET_DATA_BYTE(dst, x)]++;
+        mline += mwpl;
+    }
+    if (hist != NULL && (na = numaCreateFromIArray(counts, 256)) == NULL) {
+        ret = sk_err_set(e, SK_EINTERNAL, "out of memory");
+        goto cleanup;
+    }
     *red = r;
     r = NULL;
+    if (hist != NULL) {
+        *hist = na;
+        na = NULL;
+    }
     ret = SK_OK;
 cleanup:
     pixDestroy(&r);
     boxDestroy(&clip);
+    numaDestroy(&na);
     return ret;
 }
