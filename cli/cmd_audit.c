@@ -1,0 +1,124 @@
+/* sealkey audit verify|show: check the audit log's chain, print its records. */
+#include "cli/cmd_audit.h"
+
+#include <getopt.h>
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "issuer/audit.h"
+
+static const char usage[] =
+    "sealkey audit <verify|show> [options]\n"
+    "  verify [--station DIR] [--json]\n"
+    "         check every record's hash, the chain and audit.head: exit 0 with the count,\n"
+    "         1 naming the first edited, deleted, reordered or truncated record\n"
+    "  show [--station DIR] [--order NUMBER]\n"
+    "         print the records (of one order), checking the chain as it goes";
+
+static const struct option opts[] = {
+    {"station", required_argument, NULL, 's'}, {"order", required_argument, NULL, 'o'},
+    {"json", no_argument, NULL, 'j'},          {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0}};
+
+static int verify(const char *dir, bool as_json)
+{
+    size_t n = 0;
+    sk_err e;
+    int ret;
+
+    sk_err_clear(&e);
+    ret = audit_verify(dir, &n, &e);
+    if (as_json) {
+        json_t *j = json_pack("{s:b, s:I, s:s}", "ok", ret == SK_OK, "records", (json_int_t)n,
+                              "error", ret == SK_OK ? "" : e.msg);
+        char *s = j ? json_dumps(j, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;
+
+        if (s != NULL)
+            printf("%s\n", s);
+        free(s);
+        json_decref(j);
+    }
+    if (ret != SK_OK)
+        return cli_report(&e);
+    if (!as_json)
+        printf("%s/%s: %zu records, chain intact, matches %s\n", dir, AUDIT_LOG_NAME, n,
+               AUDIT_HEAD_NAME);
+    return SK_OK;
+}
+
+/* A field shown only when set, as " name=value". */
+static void opt_field(const char *name, const char *v)
+{
+    if (v != NULL && v[0] != '\0')
+        printf(" %s=%s", name, v);
+}
+
+static int show_one(const audit_record *r, void *arg)
+{
+    const char *order = arg;
+
+    if (order != NULL && strcmp(order, r->order) != 0)
+        return 0;
+    printf("#%llu %s %s %s %s %s", r->seq, r->time, r->station, r->operator_name, r->event,
+           r->result);
+    opt_field("order", r->order);
+    opt_field("token", r->token_serial);
+    opt_field("cert", r->cert_serial);
+    if (r->detail[0] != '\0')
+        printf(" -- %s", r->detail);
+    printf("\n");
+    return 0;
+}
+
+static int show(const char *dir, const char *order)
+{
+    size_t n = 0;
+    sk_err e;
+    int ret;
+
+    sk_err_clear(&e);
+    ret = audit_foreach(dir, show_one, (void *)order, &n, &e);
+    fflush(stdout);
+    return ret == SK_OK ? SK_OK : cli_report(&e);
+}
+
+int cmd_audit(int argc, char **argv)
+{
+    const char *station = NULL, *order = NULL, *verb;
+    bool as_json = false;
+    int c;
+
+    if (argc < 2)
+        return cli_usage_error(usage, "audit: verify or show?");
+    verb = argv[1];
+    if (strcmp(verb, "--help") == 0 || strcmp(verb, "-h") == 0) {
+        printf("usage: %s\n", usage);
+        return SK_OK;
+    }
+    if (strcmp(verb, "verify") != 0 && strcmp(verb, "show") != 0)
+        return cli_usage_error(usage, "audit: '%s' is not an audit command", verb);
+    optind = 1;
+    while ((c = getopt_long(argc - 1, argv + 1, "h", opts, NULL)) != -1) {
+        switch (c) {
+        case 's': station = optarg; break;
+        case 'o': order = optarg; break;
+        case 'j': as_json = true; break;
+        case 'h': printf("usage: %s\n", usage); return SK_OK;
+        default: return cli_usage_error(usage, "audit %s: bad option", verb);
+        }
+    }
+    if (optind != argc - 1)
+        return cli_usage_error(usage, "audit %s: unexpected argument '%s'", verb, argv[optind + 1]);
+    if (strcmp(verb, "verify") == 0) {
+        if (order != NULL)
+            return cli_usage_error(usage, "audit verify: --order is for show");
+        return verify(cli_station_dir(station), as_json);
+    }
+    if (as_json)
+        return cli_usage_error(usage, "audit show: --json is for verify");
+    return show(cli_station_dir(station), order);
+}

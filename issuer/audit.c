@@ -1,0 +1,555 @@
+/* The hash-chained audit log: appending under a lock, and verifying the chain. */
+#include "issuer/audit.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <limits.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "util/sk_file.h"
+
+#define HASH_HEX 65 /* 64 hex digits and the NUL */
+#define DUMP_FLAGS (JSON_SORT_KEYS | JSON_COMPACT)
+
+static const char zero_hash[HASH_HEX] =
+    "0000000000000000000000000000000000000000000000000000000000000000";
+
+/* The fields of a record, all required: a fixed schema makes an added or dropped field
+ * an edit that verify reports. */
+static const char *const str_fields[] = {"time",   "station", "operator",    "event",
+                                         "order",  "token_serial", "cert_serial", "result",
+                                         "detail", "prev",    "hash"};
+#define N_FIELDS (sizeof(str_fields) / sizeof(str_fields[0]) + 1) /* + seq */
+
+typedef struct head {
+    bool present;
+    unsigned long long seq;
+    char hash[HASH_HEX];
+} head;
+
+static int paths(const char *dir, char *log, char *hd, sk_err *e)
+{
+    int ret = sk_path_join(log, PATH_MAX, dir, AUDIT_LOG_NAME, e);
+
+    return ret != SK_OK ? ret : sk_path_join(hd, PATH_MAX, dir, AUDIT_HEAD_NAME, e);
+}
+
+/* SHA-256 of the record's canonical form without "hash". */
+static int record_hash(json_t *rec, char hex[HASH_HEX], sk_err *e)
+{
+    json_t *copy = NULL;
+    char *canon = NULL;
+    unsigned char md[32];
+    unsigned int mdlen = 0;
+    int ret = SK_EINTERNAL;
+
+    if ((copy = json_copy(rec)) == NULL) {
+        ret = sk_err_set(e, SK_EINTERNAL, "out of memory");
+        goto out;
+    }
+    json_object_del(copy, "hash");
+    if ((canon = json_dumps(copy, DUMP_FLAGS)) == NULL) {
+        ret = sk_err_set(e, SK_EINTERNAL, "audit record: cannot serialise");
+        goto out;
+    }
+    if (EVP_Digest(canon, strlen(canon), md, &mdlen, EVP_sha256(), NULL) != 1 || mdlen != 32) {
+        ret = sk_err_ossl(e, SK_ECRYPTO, "audit record: SHA-256");
+        goto out;
+    }
+    for (unsigned int i = 0; i < 32; i++)
+        snprintf(hex + 2 * i, 3, "%02x", md[i]);
+    ret = SK_OK;
+out:
+    free(canon);
+    json_decref(copy);
+    return ret;
+}
+
+static bool hash_eq(const char *a, const char *b)
+{
+    return strlen(a) == HASH_HEX - 1 && strlen(b) == HASH_HEX - 1 &&
+           CRYPTO_memcmp(a, b, HASH_HEX - 1) == 0;
+}
+
+/* Read audit.head; absent is not an error (h->present = false). */
+static int head_read(const char *path, head *h, sk_err *e)
+{
+    unsigned char *data = NULL;
+    size_t len = 0;
+    json_t *j = NULL;
+    json_int_t seq = 0;
+    const char *hash = NULL;
+    json_error_t jerr;
+    int ret;
+
+    memset(h, 0, sizeof(*h));
+    if (!sk_file_exists(path))
+        return SK_OK;
+    if ((ret = sk_file_read(path, 1024, &data, &len, e)) != SK_OK)
+        goto out;
+    j = json_loadb((const char *)data, len, JSON_REJECT_DUPLICATES, &jerr);
+    if (j == NULL || json_unpack(j, "{s:I, s:s !}", "seq", &seq, "hash", &hash) != 0 || seq < 0 ||
+        strlen(hash) != HASH_HEX - 1) {
+        ret = sk_err_set(e, SK_EFAIL, "%s: not a head record {\"hash\":..., \"seq\":...} (edited?)",
+                         path);
+        goto out;
+    }
+    h->present = true;
+    h->seq = (unsigned long long)seq;
+    snprintf(h->hash, sizeof(h->hash), "%s", hash);
+    ret = SK_OK;
+out:
+    json_decref(j);
+    free(data);
+    return ret;
+}
+
+static int head_write(const char *path, unsigned long long seq, const char *hash, sk_err *e)
+{
+    char buf[160];
+    int n = snprintf(buf, sizeof(buf), "{\"hash\":\"%s\",\"seq\":%llu}\n", hash, seq);
+
+    if (n < 0 || n >= (int)sizeof(buf))
+        return sk_err_set(e, SK_EINTERNAL, "%s: head record too long", path);
+    return sk_file_write_atomic(path, buf, (size_t)n, 0600, e);
+}
+
+/* Check one parsed line against the schema and its own hash; fill r (pointing into j). */
+static int record_check(const char *log, size_t line, json_t *j, const char *text,
+                        audit_record *r, sk_err *e)
+{
+    const char **dst[] = {&r->time,        &r->station,     &r->operator_name, &r->event,
+                          &r->order,       &r->token_serial, &r->cert_serial,  &r->result,
+                          &r->detail,      &r->prev,        &r->hash};
+    json_t *seq = json_object_get(j, "seq");
+    char hex[HASH_HEX], at[32], where[80];
+    char *again = NULL;
+    int ret;
+
+    memset(r, 0, sizeof(*r));
+    r->line = line;
+    /* line 0: the appender's look at the last line, whose number it does not know. */
+    if (line > 0)
+        snprintf(at, sizeof(at), "line %zu", line);
+    else
+        snprintf(at, sizeof(at), "the last line");
+    if (!json_is_object(j))
+        return sk_err_set(e, SK_EFAIL, "%s: %s: not a JSON object", log, at);
+    if (!json_is_integer(seq) || json_integer_value(seq) < 1)
+        return sk_err_set(e, SK_EFAIL, "%s: %s: seq missing or not a positive integer", log, at);
+    r->seq = (unsigned long long)json_integer_value(seq);
+    snprintf(where, sizeof(where), "record %llu (%s)", r->seq, at);
+    for (size_t i = 0; i < N_FIELDS - 1; i++) {
+        json_t *v = json_object_get(j, str_fields[i]);
+        if (!json_is_string(v))
+            return sk_err_set(e, SK_EFAIL, "%s: %s: field '%s' missing or not a string "
+                              "(edited?)", log, where, str_fields[i]);
+        *dst[i] = json_string_value(v);
+    }
+    if (json_object_size(j) != N_FIELDS)
+        return sk_err_set(e, SK_EFAIL, "%s: %s: has fields beyond the record's %zu (edited?)",
+                          log, where, N_FIELDS);
+    if ((ret = record_hash(j, hex, e)) != SK_OK)
+        return ret;
+    if (!hash_eq(hex, r->hash))
+        return sk_err_set(e, SK_EFAIL, "%s: %s: hash does not match its content (edited?)", log,
+                          where);
+    /* Byte for byte what append wrote: catches edits that leave the parsed values alone
+     * (spacing, key order, escapes), which the hash alone would not see. */
+    again = json_dumps(j, DUMP_FLAGS);
+    if (again == NULL || strcmp(again, text) != 0)
+        ret = sk_err_set(e, SK_EFAIL, "%s: %s: not in the form the log writes (edited?)", log,
+                         where);
+    free(again);
+    return ret;
+}
+
+/* After seq jumped from want-1 to got: is want further down (reordered) or gone? */
+static int jump_error(const char *log, FILE *f, size_t line, unsigned long long want,
+                      unsigned long long got, sk_err *e)
+{
+    char *buf = NULL;
+    size_t cap = 0, later = line;
+    ssize_t n;
+    int ret;
+
+    while ((n = getline(&buf, &cap, f)) > 0) {
+        json_t *j = json_loadb(buf, (size_t)n, 0, NULL);
+        json_t *s = json_object_get(j, "seq");
+        bool found = json_is_integer(s) && (unsigned long long)json_integer_value(s) == want;
+
+        later++;
+        json_decref(j);
+        if (found) {
+            ret = sk_err_set(e, SK_EFAIL, "%s: records out of order: record %llu (line %zu) "
+                             "comes before record %llu (line %zu)", log, got, line, want, later);
+            goto out;
+        }
+    }
+    if (want == 1)
+        ret = sk_err_set(e, SK_EFAIL, "%s: record 1 is missing: the log starts at record %llu "
+                         "(line %zu) (deleted?)", log, got, line);
+    else
+        ret = sk_err_set(e, SK_EFAIL, "%s: record %llu is missing: seq jumps from %llu to %llu "
+                         "at line %zu (deleted?)", log, want, want - 1, got, line);
+out:
+    free(buf);
+    return ret;
+}
+
+int audit_foreach(const char *station_dir, audit_visit_fn fn, void *arg, size_t *n_records,
+                  sk_err *e)
+{
+    char log[PATH_MAX], hd[PATH_MAX], prev[HASH_HEX];
+    int fd = -1, ret;
+    FILE *f = NULL;
+    char *buf = NULL;
+    size_t cap = 0, line = 0;
+    ssize_t n;
+    json_t *j = NULL;
+    head h;
+    audit_record r;
+    unsigned long long last = 0;
+
+    *n_records = 0;
+    memcpy(prev, zero_hash, sizeof(prev));
+    if ((ret = paths(station_dir, log, hd, e)) != SK_OK)
+        goto out;
+    fd = open(log, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0 && errno != ENOENT) {
+        ret = sk_err_set(e, SK_EIO, "%s: cannot open: %s", log, strerror(errno));
+        goto out;
+    }
+    /* Shared lock: an append in progress (record and head) finishes before we read. */
+    while (fd >= 0 && flock(fd, LOCK_SH) != 0) {
+        if (errno != EINTR) {
+            ret = sk_err_set(e, SK_EIO, "%s: cannot lock: %s", log, strerror(errno));
+            goto out;
+        }
+    }
+    if ((ret = head_read(hd, &h, e)) != SK_OK)
+        goto out;
+    if (fd < 0) {
+        if (h.present)
+            ret = sk_err_set(e, SK_EFAIL, "%s is missing but %s says %llu records (deleted?)", log,
+                             hd, h.seq);
+        goto out;
+    }
+    if ((f = fdopen(fd, "r")) == NULL) {
+        ret = sk_err_set(e, SK_EIO, "%s: %s", log, strerror(errno));
+        goto out;
+    }
+    fd = -1;
+    while ((n = getline(&buf, &cap, f)) > 0) {
+        json_error_t jerr;
+
+        line++;
+        if (buf[n - 1] != '\n') {
+            ret = sk_err_set(e, SK_EFAIL, "%s: line %zu (after record %llu): incomplete last line "
+                             "(truncated or a torn write)", log, line, last);
+            goto out;
+        }
+        buf[--n] = '\0';
+        if (n > AUDIT_LINE_MAX) {
+            ret = sk_err_set(e, SK_EFAIL, "%s: line %zu (after record %llu): longer than %d bytes",
+                             log, line, last, AUDIT_LINE_MAX);
+            goto out;
+        }
+        json_decref(j);
+        j = json_loadb(buf, (size_t)n, JSON_REJECT_DUPLICATES, &jerr);
+        if (j == NULL) {
+            ret = sk_err_set(e, SK_EFAIL, "%s: line %zu (after record %llu): not a JSON record "
+                             "(garbage?)", log, line, last);
+            goto out;
+        }
+        if ((ret = record_check(log, line, j, buf, &r, e)) != SK_OK)
+            goto out;
+        if (r.seq > last + 1) {
+            ret = jump_error(log, f, line, last + 1, r.seq, e);
+            goto out;
+        }
+        if (r.seq <= last) {
+            ret = sk_err_set(e, SK_EFAIL, "%s: records out of order: record %llu (line %zu) comes "
+                             "after record %llu", log, r.seq, line, last);
+            goto out;
+        }
+        if (!hash_eq(r.prev, prev)) {
+            ret = sk_err_set(e, SK_EFAIL, "%s: record %llu (line %zu): prev does not match the "
+                             "hash of record %llu (a record replaced or edited?)", log, r.seq,
+                             line, last);
+            goto out;
+        }
+        last = r.seq;
+        snprintf(prev, sizeof(prev), "%s", r.hash);
+        (*n_records)++;
+        if (fn != NULL && (ret = fn(&r, arg)) != 0)
+            goto out;
+    }
+    if (ferror(f)) {
+        ret = sk_err_set(e, SK_EIO, "%s: read failed", log);
+        goto out;
+    }
+    if (!h.present && last > 0)
+        ret = sk_err_set(e, SK_EFAIL, "%s is missing (deleted?); the log has %llu records", hd,
+                         last);
+    else if (h.present && h.seq > last)
+        ret = sk_err_set(e, SK_EFAIL, "%s: log ends at record %llu but %s says %llu (truncated?)",
+                         log, last, AUDIT_HEAD_NAME, h.seq);
+    else if (h.present && h.seq < last)
+        ret = sk_err_set(e, SK_EFAIL, "%s: log goes on to record %llu but %s says %llu (records "
+                         "added, or an append did not finish)", log, last, AUDIT_HEAD_NAME, h.seq);
+    else if (h.present && last > 0 && !hash_eq(h.hash, prev))
+        ret = sk_err_set(e, SK_EFAIL, "%s: record %llu does not have the hash %s records "
+                         "(replaced?)", log, last, AUDIT_HEAD_NAME);
+out:
+    json_decref(j);
+    free(buf);
+    if (f != NULL)
+        fclose(f);
+    if (fd >= 0)
+        close(fd);
+    return ret;
+}
+
+int audit_verify(const char *station_dir, size_t *n_records, sk_err *e)
+{
+    return audit_foreach(station_dir, NULL, NULL, n_records, e);
+}
+
+/* The last record of the log (seq 0 and zero hash for an empty log), from its tail only. */
+static int read_last(const char *log, int fd, unsigned long long *seq, char hash[HASH_HEX],
+                     char prev[HASH_HEX], sk_err *e)
+{
+    char *buf = NULL;
+    struct stat st;
+    size_t want, start;
+    ssize_t got;
+    json_t *j = NULL;
+    audit_record r;
+    int ret = SK_EIO;
+
+    *seq = 0;
+    memcpy(hash, zero_hash, HASH_HEX);
+    memcpy(prev, zero_hash, HASH_HEX);
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        ret = sk_err_set(e, SK_EIO, "%s: not a regular file", log);
+        goto out;
+    }
+    if (st.st_size == 0)
+        return SK_OK;
+    want = (size_t)st.st_size < AUDIT_LINE_MAX + 2 ? (size_t)st.st_size : AUDIT_LINE_MAX + 2;
+    if ((buf = malloc(want + 1)) == NULL) {
+        ret = sk_err_set(e, SK_EINTERNAL, "out of memory");
+        goto out;
+    }
+    got = pread(fd, buf, want, st.st_size - (off_t)want);
+    if (got != (ssize_t)want) {
+        ret = sk_err_set(e, SK_EIO, "%s: cannot read the last record", log);
+        goto out;
+    }
+    buf[want] = '\0';
+    if (buf[want - 1] != '\n') {
+        ret = sk_err_set(e, SK_EFAIL, "%s: the last line is incomplete; not appending (run "
+                         "sealkey audit verify)", log);
+        goto out;
+    }
+    buf[want - 1] = '\0';
+    start = want - 1;
+    while (start > 0 && buf[start - 1] != '\n')
+        start--;
+    if (start == 0 && want < (size_t)st.st_size) {
+        ret = sk_err_set(e, SK_EFAIL, "%s: the last line is longer than %d bytes; not appending",
+                         log, AUDIT_LINE_MAX);
+        goto out;
+    }
+    j = json_loads(buf + start, JSON_REJECT_DUPLICATES, NULL);
+    if (j == NULL) {
+        ret = sk_err_set(e, SK_EFAIL, "%s: the last line is not a JSON record; not appending "
+                         "(run sealkey audit verify)", log);
+        goto out;
+    }
+    if ((ret = record_check(log, 0, j, buf + start, &r, e)) != SK_OK) {
+        sk_err_wrap(e, "not appending");
+        goto out;
+    }
+    *seq = r.seq;
+    snprintf(hash, HASH_HEX, "%s", r.hash);
+    snprintf(prev, HASH_HEX, "%s", r.prev);
+    ret = SK_OK;
+out:
+    json_decref(j);
+    free(buf);
+    return ret;
+}
+
+/* Appending to a log whose end disagrees with audit.head would hide a truncation, so only
+ * two states are accepted: they agree, or the log is one record ahead with that record
+ * chained to the head (a crash between writing the record and the head). */
+static int check_head(const char *log, const char *hd, unsigned long long seq, const char *hash,
+                      const char *prev, sk_err *e)
+{
+    head h;
+    int ret;
+
+    if ((ret = head_read(hd, &h, e)) != SK_OK)
+        return ret;
+    if (!h.present && seq == 0)
+        return SK_OK;
+    if (!h.present)
+        return sk_err_set(e, SK_EFAIL, "%s is missing but %s has %llu records; not appending "
+                          "(run sealkey audit verify)", hd, log, seq);
+    if (h.seq == seq && (seq == 0 || hash_eq(h.hash, hash)))
+        return SK_OK;
+    if (h.seq + 1 == seq && hash_eq(h.hash, prev))
+        return SK_OK;
+    return sk_err_set(e, SK_EFAIL, "%s ends at record %llu but %s says %llu; not appending "
+                      "(run sealkey audit verify)", log, seq, AUDIT_HEAD_NAME, h.seq);
+}
+
+static int set_str(json_t *o, const char *key, const char *v, size_t max, sk_err *e)
+{
+    json_t *s;
+
+    if (v == NULL)
+        v = "";
+    if (strlen(v) > max)
+        return sk_err_set(e, SK_EINPUT, "audit record: %s is longer than %zu bytes", key, max);
+    if ((s = json_string(v)) == NULL)
+        return sk_err_set(e, SK_EINPUT, "audit record: %s is not valid UTF-8", key);
+    if (json_object_set_new(o, key, s) != 0)
+        return sk_err_set(e, SK_EINTERNAL, "out of memory");
+    return SK_OK;
+}
+
+static int check_event(const audit_event *ev, sk_err *e)
+{
+    size_t len = ev->event ? strlen(ev->event) : 0;
+
+    if (len == 0 || len > 32 || strspn(ev->event, "abcdefghijklmnopqrstuvwxyz0123456789_") != len)
+        return sk_err_set(e, SK_EINPUT, "audit record: event '%s' is not 1-32 of [a-z0-9_]",
+                          ev->event ? ev->event : "");
+    if (ev->result == NULL ||
+        (strcmp(ev->result, AUDIT_OK) != 0 && strcmp(ev->result, AUDIT_FAILED) != 0))
+        return sk_err_set(e, SK_EINPUT, "audit record %s: result must be 'ok' or 'failed'",
+                          ev->event);
+    return SK_OK;
+}
+
+static int build(const char *station_id, const char *operator_name, const audit_event *ev,
+                 unsigned long long seq, const char *prev, char **line, char hash[HASH_HEX],
+                 sk_err *e)
+{
+    json_t *o = json_object();
+    char now[32];
+    struct tm tm;
+    time_t t = time(NULL);
+    char *text = NULL;
+    size_t len;
+    int ret = SK_EINTERNAL;
+
+    *line = NULL;
+    if (o == NULL) {
+        ret = sk_err_set(e, SK_EINTERNAL, "out of memory");
+        goto out;
+    }
+    if (gmtime_r(&t, &tm) == NULL || strftime(now, sizeof(now), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0) {
+        ret = sk_err_set(e, SK_EINTERNAL, "audit record: cannot format the time");
+        goto out;
+    }
+    if (json_object_set_new(o, "seq", json_integer((json_int_t)seq)) != 0 ||
+        (ret = set_str(o, "time", now, AUDIT_FIELD_MAX, e)) != SK_OK ||
+        (ret = set_str(o, "station", station_id, AUDIT_FIELD_MAX, e)) != SK_OK ||
+        (ret = set_str(o, "operator", operator_name, AUDIT_FIELD_MAX, e)) != SK_OK ||
+        (ret = set_str(o, "event", ev->event, AUDIT_FIELD_MAX, e)) != SK_OK ||
+        (ret = set_str(o, "order", ev->order, AUDIT_FIELD_MAX, e)) != SK_OK ||
+        (ret = set_str(o, "token_serial", ev->token_serial, AUDIT_FIELD_MAX, e)) != SK_OK ||
+        (ret = set_str(o, "cert_serial", ev->cert_serial, AUDIT_FIELD_MAX, e)) != SK_OK ||
+        (ret = set_str(o, "result", ev->result, AUDIT_FIELD_MAX, e)) != SK_OK ||
+        (ret = set_str(o, "detail", ev->detail, AUDIT_DETAIL_MAX, e)) != SK_OK ||
+        (ret = set_str(o, "prev", prev, HASH_HEX, e)) != SK_OK)
+        goto out;
+    if ((ret = record_hash(o, hash, e)) != SK_OK ||
+        (ret = set_str(o, "hash", hash, HASH_HEX, e)) != SK_OK)
+        goto out;
+    if ((text = json_dumps(o, DUMP_FLAGS)) == NULL) {
+        ret = sk_err_set(e, SK_EINTERNAL, "audit record: cannot serialise");
+        goto out;
+    }
+    /* Escaped control characters keep a record on one line; the size bounds verify's read. */
+    len = strlen(text);
+    if (len > AUDIT_LINE_MAX) {
+        ret = sk_err_set(e, SK_EINPUT, "audit record %s: %zu bytes, the limit is %d", ev->event,
+                         len, AUDIT_LINE_MAX);
+        goto out;
+    }
+    if ((*line = malloc(len + 2)) == NULL) {
+        ret = sk_err_set(e, SK_EINTERNAL, "out of memory");
+        goto out;
+    }
+    memcpy(*line, text, len);
+    (*line)[len] = '\n';
+    (*line)[len + 1] = '\0';
+    ret = SK_OK;
+out:
+    free(text);
+    json_decref(o);
+    return ret;
+}
+
+int audit_append(const char *station_dir, const char *station_id, const char *operator_name,
+                 const audit_event *ev, sk_err *e)
+{
+    char log[PATH_MAX], hd[PATH_MAX], last[HASH_HEX], last_prev[HASH_HEX], hash[HASH_HEX];
+    unsigned long long seq = 0;
+    char *line = NULL;
+    int fd = -1, ret;
+    size_t len;
+    ssize_t w;
+
+    if ((ret = check_event(ev, e)) != SK_OK || (ret = paths(station_dir, log, hd, e)) != SK_OK)
+        goto out;
+    fd = open(log, O_RDWR | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        ret = sk_err_set(e, SK_EIO, "%s: cannot open for appending: %s", log, strerror(errno));
+        goto out;
+    }
+    /* One writer at a time from here to close(): read the end, write, update the head. */
+    while (flock(fd, LOCK_EX) != 0) {
+        if (errno != EINTR) {
+            ret = sk_err_set(e, SK_EIO, "%s: cannot lock: %s", log, strerror(errno));
+            goto out;
+        }
+    }
+    if ((ret = read_last(log, fd, &seq, last, last_prev, e)) != SK_OK ||
+        (ret = check_head(log, hd, seq, last, last_prev, e)) != SK_OK ||
+        (ret = build(station_id, operator_name, ev, seq + 1, last, &line, hash, e)) != SK_OK)
+        goto out;
+    /* A single write() of the whole line: with O_APPEND it lands after any other record. */
+    len = strlen(line);
+    w = write(fd, line, len);
+    if (w != (ssize_t)len) {
+        ret = sk_err_set(e, SK_EIO, "%s: writing record %llu: %s", log, seq + 1,
+                         w < 0 ? strerror(errno) : "short write");
+        goto out;
+    }
+    if (fsync(fd) != 0) {
+        ret = sk_err_set(e, SK_EIO, "%s: fsync: %s", log, strerror(errno));
+        goto out;
+    }
+    ret = head_write(hd, seq + 1, hash, e);
+out:
+    free(line);
+    if (fd >= 0)
+        close(fd); /* releases the lock */
+    return ret;
+}
