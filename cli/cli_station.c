@@ -16,6 +16,15 @@ int cli_station_secret(const station_config *st, const char *override, const cha
     return ret;
 }
 
+int cli_ledger_open(const station_config *st, ledger **l, sk_err *e)
+{
+    char path[4096];
+    int ret = station_path(st, st->ledger, path, sizeof(path), e);
+
+    *l = NULL;
+    return ret != SK_OK ? ret : ledger_open(path, l, e);
+}
+
 int cli_ca_hsm_open(const station_config *st, tok_module **hsm, sk_err *e)
 {
     const char *mod = st->ca_pkcs11_module != NULL ? st->ca_pkcs11_module : st->pkcs11_module;

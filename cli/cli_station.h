@@ -6,6 +6,7 @@
 #include <stddef.h>
 
 #include "issuer/ca.h"
+#include "issuer/ledger.h"
 #include "issuer/station.h"
 #include "pkcs11/tok.h"
 #include "seal/sealmaker.h"
@@ -14,6 +15,9 @@
  * relative files against the station directory. */
 int cli_station_secret(const station_config *st, const char *override, const char *configured,
                        const char *what, bool confirm, char *buf, size_t len, sk_err *e);
+
+/* Open the station's ledger. */
+int cli_ledger_open(const station_config *st, ledger **l, sk_err *e);
 
 /* Everything needed to use the station's CA. The token module is shared with the CA's HSM
  * when both name the same module file, since one process can initialise a module once. */

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 
 #include "cli/cli.h"
+#include "cli/cmd_form.h"
 #include "cli/cmd_audit.h"
 
 struct command {
@@ -19,7 +20,12 @@ static const struct command commands[] = {
     {"issue", cmd_issue, "turn one approved order into a personalised, verified token"},
     {"batch", cmd_batch, "issue every unfinished order of a file, several tokens at once"},
     {"status", cmd_status, "show where each order stands in the ledger"},
+    {"ship", cmd_ship, "record the courier waybill of an issued order"},
+    {"export", cmd_export, "status export for the acceptance system, parcel manifest"},
+    {"revoke", cmd_revoke, "revoke an issued order's certificate (lost or faulty token)"},
+    {"crl", cmd_crl, "issue a CRL of the revoked certificates"},
     {"seal", cmd_seal, "seal pictures and GB/T 38540 electronic seals"},
+    {"form", cmd_form, "print an order's forms: application, authorization, seal-collection, delivery"},
     {"audit", cmd_audit, "verify the hash-chained audit log"},
 };
 

@@ -12,6 +12,7 @@
 #include <openssl/x509.h>
 #include <time.h>
 
+#include "issuer/ledger.h"
 #include "issuer/order.h"
 #include "issuer/station.h"
 #include "pkcs11/tok.h"
@@ -57,5 +58,14 @@ int ca_org_subject(const station_project *p, const order *o, X509_NAME **out, sk
 /* Build a chain-verification store: root trusted, issuing CA untrusted intermediate. Checks
  * cert against it at time now. */
 int ca_verify_cert(const ca *c, X509 *cert, sk_err *e);
+
+/* Map a revocation reason ("lost", "faulty", "closed" or an RFC 5280 name) to its RFC 5280
+ * name; SK_EINPUT for anything else. */
+int ca_revocation_reason(const char *name, const char **canonical, sk_err *e);
+
+/* A v2 CRL signed by the issuing CA: the revoked issuances with their dates and reasons,
+ * CRL number, AKI, next update in days. */
+int ca_make_crl(ca *c, const ledger_issuance *revoked, size_t n, long long number, int days,
+                X509_CRL **out, sk_err *e);
 
 #endif

@@ -48,6 +48,15 @@ static int check_ledger(const issue_env *env, const order *o, const issue_opts *
         return ret;
     if (!found || prev.step == ISS_FAILED || prev.step == ISS_SUPERSEDED)
         return SK_OK;
+    if (prev.step == ISS_REVOKED) {
+        if (!opts->reissue)
+            return sk_err_set(e, SK_ESTATE,
+                              "order %s was revoked (%s, certificate serial %s); use --reissue "
+                              "to make a replacement token",
+                              o->number, prev.revocation_reason, prev.cert_serial);
+        *reissue_of = prev.id;
+        return SK_OK;
+    }
     if (prev.step == ISS_VERIFIED) {
         if (!opts->reissue)
             return sk_err_set(e, SK_ESTATE,

@@ -32,6 +32,7 @@ typedef enum iss_step {
     ISS_VERIFIED,
     ISS_FAILED,
     ISS_SUPERSEDED, /* a verified issuance replaced by a reissue */
+    ISS_REVOKED,    /* a verified issuance whose certificate was revoked (lost, faulty token) */
 } iss_step;
 
 const char *iss_step_name(iss_step s);
@@ -54,7 +55,14 @@ typedef struct ledger_issuance {
     char updated_at[32];
     char error[512];
     char reissue_of[24];     /* id of the issuance this one replaces, or "" */
+    char waybill[64];        /* courier waybill of the parcel, "" until shipped */
+    char revoked_at[32];     /* "" unless revoked */
+    char revocation_reason[32];
+    char produced_at[32];    /* when it reached 'verified', "" if it never did */
 } ledger_issuance;
+
+/* The delivery note of an issuance is named after it: DN-000042. */
+#define LEDGER_DELIVERY_NOTE_FMT "DN-%06lld"
 
 /* Fields a step records; NULL leaves a field as it was. */
 typedef struct ledger_update {
@@ -99,6 +107,19 @@ int ledger_serial_state(ledger *l, const char *issuer_id, const char *cert_seria
 
 /* The certificate (PEM) recorded for an issuance, heap-allocated; NULL if none yet. */
 int ledger_cert_pem(ledger *l, long long id, char **pem, sk_err *e);
+
+/* Record the courier waybill of an order's issued token. SK_ESTATE if not issued. */
+int ledger_set_waybill(ledger *l, const char *order_number, const char *waybill, sk_err *e);
+
+/* Revoke an order's issued token (step verified -> revoked) with a CRL reason name.
+ * SK_ESTATE if the order has no verified issuance. */
+int ledger_revoke(ledger *l, const char *order_number, const char *reason, sk_err *e);
+
+/* Every revoked issuance under an issuing CA, oldest revocation first (for the CRL). */
+int ledger_revoked(ledger *l, const char *issuer_id, ledger_issuance **out, size_t *n, sk_err *e);
+
+/* Take the next CRL number for an issuer (1, 2, ...), recorded so it never repeats. */
+int ledger_next_crl_number(ledger *l, const char *issuer_id, long long *number, sk_err *e);
 
 /* An electronic seal made for an issuance (or by `sealkey seal make` for an issued order).
  * esIDs are unique across the ledger. */

@@ -17,6 +17,7 @@ static const char *const step_names[] = {
     [ISS_SEALS_MADE] = "seals_made",
     [ISS_WRITTEN] = "written",         [ISS_VERIFIED] = "verified",
     [ISS_FAILED] = "failed",           [ISS_SUPERSEDED] = "superseded",
+    [ISS_REVOKED] = "revoked",
 };
 
 const char *iss_step_name(iss_step s)
@@ -81,6 +82,19 @@ static const char *const migrations[] = {
     "  sha256 TEXT NOT NULL,"
     "  created_at TEXT NOT NULL);"
     "CREATE INDEX seals_issuance ON seals(issuance_id);",
+    /* 3: shipping and revocation. A revoked issuance is history like a failed one, so the
+     * order may be reissued. */
+    "ALTER TABLE issuances ADD COLUMN waybill TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE issuances ADD COLUMN revoked_at TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE issuances ADD COLUMN revocation_reason TEXT NOT NULL DEFAULT '';"
+    "DROP INDEX issuances_one_live;"
+    "CREATE UNIQUE INDEX issuances_one_live ON issuances(order_number)"
+    "  WHERE step NOT IN ('failed', 'superseded', 'revoked');"
+    "CREATE TABLE crls ("
+    "  issuer_id TEXT NOT NULL,"
+    "  number INTEGER NOT NULL,"
+    "  issued_at TEXT NOT NULL,"
+    "  PRIMARY KEY (issuer_id, number));",
 };
 
 #define NOW_SQL "strftime('%Y-%m-%dT%H:%M:%SZ','now')"
@@ -193,7 +207,9 @@ static void col_copy(sqlite3_stmt *st, int col, char *buf, size_t len)
 #define ISSUANCE_COLUMNS                                                                     \
     "id, order_number, step, station_id, operator, key_alg, issuer_id, cert_serial, "        \
     "token_label, token_serial, key_id, not_before, not_after, started_at, updated_at, "     \
-    "error, COALESCE(reissue_of, '')"
+    "error, COALESCE(reissue_of, ''), waybill, revoked_at, revocation_reason, "               \
+    "COALESCE((SELECT max(at) FROM issuance_steps s WHERE s.issuance_id = issuances.id"      \
+    " AND s.step = 'verified'), '')"
 
 static void row_to_issuance(sqlite3_stmt *st, ledger_issuance *r)
 {
@@ -218,6 +234,10 @@ static void row_to_issuance(sqlite3_stmt *st, ledger_issuance *r)
     col_copy(st, 14, r->updated_at, sizeof(r->updated_at));
     col_copy(st, 15, r->error, sizeof(r->error));
     col_copy(st, 16, r->reissue_of, sizeof(r->reissue_of));
+    col_copy(st, 17, r->waybill, sizeof(r->waybill));
+    col_copy(st, 18, r->revoked_at, sizeof(r->revoked_at));
+    col_copy(st, 19, r->revocation_reason, sizeof(r->revocation_reason));
+    col_copy(st, 20, r->produced_at, sizeof(r->produced_at));
 }
 
 int ledger_latest(ledger *l, const char *order_number, ledger_issuance *out, bool *found,
@@ -291,8 +311,10 @@ int ledger_begin(ledger *l, const char *order_number, const char *station_id,
     /* An order has at most one live issuance; a reissue first retires the verified one. */
     if (reissue_of > 0) {
         if (sqlite3_prepare_v2(l->db,
-                               "UPDATE issuances SET step = 'superseded', updated_at = " NOW_SQL
-                               " WHERE id = ? AND order_number = ? AND step = 'verified'",
+                               "UPDATE issuances SET step = CASE step WHEN 'revoked' THEN"
+                               " 'revoked' ELSE 'superseded' END, updated_at = " NOW_SQL
+                               " WHERE id = ? AND order_number = ? AND step IN ('verified',"
+                               " 'revoked')",
                                -1, &st, NULL) != SQLITE_OK) {
             ret = db_fail(l, e, "retiring the replaced issuance");
             goto out;
@@ -300,8 +322,9 @@ int ledger_begin(ledger *l, const char *order_number, const char *station_id,
         sqlite3_bind_int64(st, 1, reissue_of);
         sqlite3_bind_text(st, 2, order_number, -1, SQLITE_STATIC);
         if (sqlite3_step(st) != SQLITE_DONE || sqlite3_changes(l->db) != 1) {
-            ret = sk_err_set(e, SK_ESTATE, "order %s: issuance %lld is not a verified issuance "
-                             "of this order, nothing to reissue", order_number, reissue_of);
+            ret = sk_err_set(e, SK_ESTATE, "order %s: issuance %lld is not a verified or "
+                             "revoked issuance of this order, nothing to reissue", order_number,
+                             reissue_of);
             goto out;
         }
         sqlite3_finalize(st);
@@ -682,5 +705,129 @@ int ledger_seal_list(ledger *l, long long issuance_id, ledger_seal **out, size_t
 out:
     free(v);
     sqlite3_finalize(st);
+    return ret;
+}
+
+/* The live (verified) issuance of an order, for the shipping and revocation updates. */
+static int update_verified(ledger *l, const char *sql, const char *order_number, const char *a,
+                           const char *b, const char *what, sk_err *e)
+{
+    sqlite3_stmt *st = NULL;
+    int ret = SK_OK;
+
+    if (sqlite3_prepare_v2(l->db, sql, -1, &st, NULL) != SQLITE_OK) {
+        ret = db_fail(l, e, what);
+        goto out;
+    }
+    sqlite3_bind_text(st, 1, a, -1, SQLITE_STATIC);
+    if (b != NULL)
+        sqlite3_bind_text(st, 2, b, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, b != NULL ? 3 : 2, order_number, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) != SQLITE_DONE) {
+        ret = db_fail(l, e, what);
+        goto out;
+    }
+    if (sqlite3_changes(l->db) != 1)
+        ret = sk_err_set(e, SK_ESTATE, "order %s has no issued (verified) token in the ledger",
+                         order_number);
+out:
+    sqlite3_finalize(st);
+    return ret;
+}
+
+int ledger_set_waybill(ledger *l, const char *order_number, const char *waybill, sk_err *e)
+{
+    return update_verified(l,
+                           "UPDATE issuances SET waybill = ?, updated_at = " NOW_SQL
+                           " WHERE order_number = ? AND step = 'verified'",
+                           order_number, waybill, NULL, "recording waybill", e);
+}
+
+int ledger_revoke(ledger *l, const char *order_number, const char *reason, sk_err *e)
+{
+    return update_verified(l,
+                           "UPDATE issuances SET step = 'revoked', revocation_reason = ?,"
+                           " revoked_at = " NOW_SQL ", updated_at = " NOW_SQL
+                           " WHERE order_number = ? AND step = 'verified'",
+                           order_number, reason, NULL, "recording revocation", e);
+}
+
+int ledger_revoked(ledger *l, const char *issuer_id, ledger_issuance **out, size_t *n, sk_err *e)
+{
+    sqlite3_stmt *st = NULL;
+    ledger_issuance *v = NULL;
+    size_t cnt = 0, cap = 0;
+    int ret = SK_ELEDGER;
+    int rc;
+
+    *out = NULL;
+    *n = 0;
+    if (sqlite3_prepare_v2(l->db,
+                           "SELECT " ISSUANCE_COLUMNS " FROM issuances WHERE issuer_id = ?"
+                           " AND revoked_at <> '' ORDER BY revoked_at, id",
+                           -1, &st, NULL) != SQLITE_OK) {
+        ret = db_fail(l, e, "listing revocations");
+        goto out;
+    }
+    sqlite3_bind_text(st, 1, issuer_id, -1, SQLITE_STATIC);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (cnt == cap) {
+            size_t ncap = cap ? cap * 2 : 16;
+            ledger_issuance *nv = realloc(v, ncap * sizeof(*nv));
+            if (nv == NULL) {
+                ret = sk_err_set(e, SK_ELEDGER, "ledger %s: out of memory", l->path);
+                goto out;
+            }
+            v = nv;
+            cap = ncap;
+        }
+        row_to_issuance(st, &v[cnt++]);
+    }
+    if (rc != SQLITE_DONE) {
+        ret = db_fail(l, e, "listing revocations");
+        goto out;
+    }
+    *out = v;
+    *n = cnt;
+    v = NULL;
+    ret = SK_OK;
+out:
+    free(v);
+    sqlite3_finalize(st);
+    return ret;
+}
+
+int ledger_next_crl_number(ledger *l, const char *issuer_id, long long *number, sk_err *e)
+{
+    sqlite3_stmt *st = NULL;
+    int ret = SK_ELEDGER;
+    int in_tx = 0;
+
+    if ((ret = exec(l, "BEGIN IMMEDIATE", e)) != SK_OK)
+        goto out;
+    in_tx = 1;
+    if (sqlite3_prepare_v2(l->db,
+                           "INSERT INTO crls (issuer_id, number, issued_at) SELECT ?,"
+                           " COALESCE(MAX(number), 0) + 1, " NOW_SQL
+                           " FROM crls WHERE issuer_id = ? RETURNING number",
+                           -1, &st, NULL) != SQLITE_OK) {
+        ret = db_fail(l, e, "numbering the CRL");
+        goto out;
+    }
+    sqlite3_bind_text(st, 1, issuer_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, issuer_id, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) != SQLITE_ROW) {
+        ret = db_fail(l, e, "numbering the CRL");
+        goto out;
+    }
+    *number = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    st = NULL;
+    ret = exec(l, "COMMIT", e);
+    in_tx = ret != SK_OK;
+out:
+    sqlite3_finalize(st);
+    if (in_tx)
+        sqlite3_exec(l->db, "ROLLBACK", NULL, NULL, NULL);
     return ret;
 }

@@ -1,0 +1,217 @@
+#include <getopt.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "cli/cli_station.h"
+#include "util/sk_problems.h"
+
+static const char usage[] =
+    "sealkey export status [--since TIME] [--json|--csv] [--station DIR]\n"
+    "       sealkey export shipping --orders FILE [--all] [--json|--csv] [--station DIR]\n"
+    "  status    the produced orders for the acceptance system: order number, status\n"
+    "            (issued, revoked, replaced), token serial, certificate serial, seal ids,\n"
+    "            produced-at and waybill; --since keeps those produced at or after TIME\n"
+    "            (ISO 8601 UTC, e.g. 2026-11-25 or 2026-11-25T08:00:00Z).\n"
+    "  shipping  the parcel manifest for the courier's bulk upload: recipient name, mobile,\n"
+    "            address, order number, delivery-note id, for issued orders not yet shipped\n"
+    "            (--all: shipped ones too). Recipients come from the order FILE.\n"
+    "  Default output is CSV with a header line (cells that a spreadsheet would run as a\n"
+    "  formula are prefixed with ').";
+
+enum fmt { FMT_CSV, FMT_JSON };
+
+static void csv_cell(FILE *f, const char *v, bool last)
+{
+    bool quote = strpbrk(v, ",\"\r\n") != NULL;
+
+    if (quote)
+        fputc('"', f);
+    /* A cell starting with = + - @ is a formula to spreadsheet programs. */
+    if (strchr("=+-@", v[0]) != NULL && v[0] != '\0')
+        fputc('\'', f);
+    for (const char *p = v; *p != '\0'; p++) {
+        if (*p == '"')
+            fputc('"', f);
+        fputc(*p, f);
+    }
+    if (quote)
+        fputc('"', f);
+    fputc(last ? '\n' : ',', f);
+}
+
+static void emit(enum fmt fmt, json_t *arr, const char *const *keys, const char *const *vals,
+                 size_t n, bool *header)
+{
+    if (fmt == FMT_JSON) {
+        json_t *o = json_object();
+        for (size_t i = 0; i < n; i++)
+            json_object_set_new(o, keys[i], json_string(vals[i]));
+        json_array_append_new(arr, o);
+        return;
+    }
+    if (!*header) {
+        for (size_t i = 0; i < n; i++)
+            csv_cell(stdout, keys[i], i + 1 == n);
+        *header = true;
+    }
+    for (size_t i = 0; i < n; i++)
+        csv_cell(stdout, vals[i], i + 1 == n);
+}
+
+static const char *status_name(iss_step s)
+{
+    return s == ISS_REVOKED ? "revoked" : s == ISS_SUPERSEDED ? "replaced" : "issued";
+}
+
+static int export_status(ledger *l, const char *since, enum fmt fmt, json_t *arr, sk_err *e)
+{
+    static const char *const keys[] = {"order_number", "status", "token_serial", "cert_serial",
+                                       "seal_ids", "produced_at", "waybill"};
+    ledger_issuance *v = NULL;
+    size_t n = 0;
+    bool header = false;
+    int ret;
+
+    if ((ret = ledger_list(l, NULL, &v, &n, e)) != SK_OK)
+        goto out;
+    for (size_t i = 0; i < n; i++) {
+        ledger_seal *seals = NULL;
+        size_t ns = 0;
+        char ids[256] = "";
+        if (v[i].produced_at[0] == '\0' || (since != NULL && strcmp(v[i].produced_at, since) < 0))
+            continue;
+        if ((ret = ledger_seal_list(l, v[i].id, &seals, &ns, e)) != SK_OK)
+            goto out;
+        for (size_t k = 0; k < ns; k++) {
+            size_t used = strlen(ids);
+            snprintf(ids + used, sizeof(ids) - used, "%s%s", k ? ";" : "", seals[k].es_id);
+        }
+        free(seals);
+        const char *vals[] = {v[i].order_number, status_name(v[i].step), v[i].token_serial,
+                              v[i].cert_serial, ids, v[i].produced_at, v[i].waybill};
+        emit(fmt, arr, keys, vals, 7, &header);
+    }
+    ret = SK_OK;
+out:
+    free(v);
+    return ret;
+}
+
+static int export_shipping(ledger *l, const char *orders, bool all, enum fmt fmt, json_t *arr,
+                           sk_err *e)
+{
+    static const char *const keys[] = {"recipient_name", "recipient_mobile", "recipient_address",
+                                       "order_number", "delivery_note_id"};
+    order_file *f = NULL;
+    sk_problems probs;
+    bool header = false;
+    int ret;
+
+    sk_problems_init(&probs);
+    if ((ret = order_file_load(orders, &f, &probs, e)) != SK_OK)
+        goto out;
+    for (size_t i = 0; i < f->n; i++) {
+        const order *o = &f->orders[i];
+        ledger_issuance r;
+        bool found = false;
+        char dn[32];
+        if (o->number == NULL)
+            continue;
+        if ((ret = ledger_latest(l, o->number, &r, &found, e)) != SK_OK)
+            goto out;
+        if (!found || r.step != ISS_VERIFIED || (!all && r.waybill[0] != '\0'))
+            continue;
+        snprintf(dn, sizeof(dn), LEDGER_DELIVERY_NOTE_FMT, r.id);
+        const char *vals[] = {o->recipient_name ? o->recipient_name : "",
+                              o->recipient_mobile ? o->recipient_mobile : "",
+                              o->recipient_address ? o->recipient_address : "", o->number, dn};
+        emit(fmt, arr, keys, vals, 5, &header);
+    }
+    ret = SK_OK;
+out:
+    sk_problems_free(&probs);
+    order_file_free(f);
+    return ret;
+}
+
+int cmd_export(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"station", required_argument, NULL, 's'}, {"since", required_argument, NULL, 'S'},
+        {"orders", required_argument, NULL, 'f'},  {"all", no_argument, NULL, 'a'},
+        {"json", no_argument, NULL, 'j'},          {"csv", no_argument, NULL, 'c'},
+        {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0}};
+    const char *station = NULL, *since = NULL, *orders = NULL, *what;
+    bool all = false;
+    enum fmt fmt = FMT_CSV;
+    station_config *st = NULL;
+    ledger *l = NULL;
+    json_t *arr = NULL;
+    char since_buf[80];
+    sk_err e;
+    int c, ret;
+
+    sk_err_clear(&e);
+    if (argc < 2 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
+        if (argc >= 2) {
+            printf("usage: %s\n", usage);
+            return SK_OK;
+        }
+        return cli_usage_error(usage, "export: which one, status or shipping?");
+    }
+    what = argv[1];
+    if (strcmp(what, "status") != 0 && strcmp(what, "shipping") != 0)
+        return cli_usage_error(usage, "export: '%s' is not status or shipping", what);
+    argc--;
+    argv++;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (c) {
+        case 's': station = optarg; break;
+        case 'S': since = optarg; break;
+        case 'f': orders = optarg; break;
+        case 'a': all = true; break;
+        case 'j': fmt = FMT_JSON; break;
+        case 'c': fmt = FMT_CSV; break;
+        case 'h': printf("usage: %s\n", usage); return SK_OK;
+        default: return cli_usage_error(usage, "export: bad option");
+        }
+    }
+    if (optind != argc)
+        return cli_usage_error(usage, "export: unexpected argument '%s'", argv[optind]);
+    if (strcmp(what, "shipping") == 0 && orders == NULL)
+        return cli_usage_error(usage, "export shipping: --orders is required");
+    if (since != NULL) {
+        /* Ledger times are "YYYY-MM-DDTHH:MM:SSZ": a date alone means its midnight. */
+        int y = 0, mo = 0, d = 0, h = 0, mi = 0, s = 0;
+        if ((sscanf(since, "%4d-%2d-%2dT%2d:%2d:%2dZ", &y, &mo, &d, &h, &mi, &s) != 6 &&
+             sscanf(since, "%4d-%2d-%2d", &y, &mo, &d) != 3) ||
+            mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60) {
+            sk_err_set(&e, SK_EINPUT, "--since '%s': expected YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ",
+                       since);
+            return cli_report(&e);
+        }
+        snprintf(since_buf, sizeof(since_buf), "%04d-%02d-%02dT%02d:%02d:%02dZ", y, mo, d, h, mi,
+                 s);
+        since = since_buf;
+    }
+    arr = json_array();
+    if ((ret = station_load(cli_station_dir(station), &st, &e)) != SK_OK ||
+        (ret = cli_ledger_open(st, &l, &e)) != SK_OK)
+        goto out;
+    ret = strcmp(what, "status") == 0 ? export_status(l, since, fmt, arr, &e)
+                                      : export_shipping(l, orders, all, fmt, arr, &e);
+    if (ret == SK_OK && fmt == FMT_JSON) {
+        char *s = json_dumps(arr, JSON_INDENT(2));
+        if (s != NULL)
+            puts(s);
+        free(s);
+    }
+out:
+    json_decref(arr);
+    ledger_free(l);
+    station_free(st);
+    return ret == SK_OK ? SK_OK : cli_report(&e);
+}
