@@ -94,7 +94,8 @@ int pic_find_seal(PIX *mask, PIX *pix32, const char *name, const pic_opts *o, BO
                   PIX **red, PIX **outline, pic_report *r, sk_err *e);
 
 /* Alpha from the seal's redness (cropped to its box) inside the outline, straightened,
- * cropped tight, squared, scaled to o->out_px, then the PNG. */
+ * cropped tight, squared, scaled to o->out_px, then the PNG. red is overwritten with the
+ * unscaled alpha: it is the largest image left and nothing needs it afterwards. */
 int pic_render(PIX *red, PIX *outline, const pic_opts *o, pic_report *r, unsigned char **png,
                size_t *png_len, sk_err *e);
 
