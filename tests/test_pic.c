@@ -272,6 +272,76 @@ static void test_refusals(void)
     CHECK_CONTAINS(e.msg, "official seal size 30 mm is outside 38-45");
 }
 
+/* A seal touching the right and bottom edges of an odd-sized page over 800 px: the box found
+ * on the halved copy ends at the page's edge, and the full-resolution redness, ink and
+ * outline cut to it must still line up. */
+static void test_seal_at_edge(void)
+{
+    scangen_page p = {.seed = 41, .dpi = 300, .width = 1201, .height = 1001, .noise = 6};
+    scangen_seal s = {.kind = SCANGEN_OFFICIAL, .size_mm = 40};
+    unsigned char *png = NULL;
+    size_t png_len = 0;
+    PIX *scan = NULL, *pix = NULL;
+    pic_opts o;
+    pic_report r;
+    sk_err e;
+    double px = 40 * 300 / 25.4;
+
+    s.cx = p.width - px / 2 - 1;
+    s.cy = p.height - px / 2 - 1;
+    sk_err_clear(&e);
+    pic_opts_init(&o, PIC_OFFICIAL);
+    if ((scan = scangen_render(&p, &s, 1)) == NULL) {
+        CHECK(scan != NULL);
+        return;
+    }
+    CHECK_MSG(pic_convert_pix(scan, "edge", &o, &png, &png_len, &r, &e) == SK_OK, "%s", e.msg);
+    CHECK_MSG(r.box_x + r.box_w <= p.width && r.box_y + r.box_h <= p.height,
+              "box %d,%d %dx%d", r.box_x, r.box_y, r.box_w, r.box_h);
+    CHECK_MSG(r.box_x + r.box_w >= p.width - 4 && r.box_y + r.box_h >= p.height - 4,
+              "box %d,%d %dx%d", r.box_x, r.box_y, r.box_w, r.box_h);
+    if (png != NULL)
+        pix = pixReadMem(png, png_len);
+    check_picture_basics(pix, 800);
+    pixDestroy(&pix);
+    pixDestroy(&scan);
+    free(png);
+}
+
+/* Grey and colour-mapped input go through the same ink test as RGB: a grey page has no red
+ * ink, and the seal on a colour-mapped copy is still found. */
+static void test_not_rgb(void)
+{
+    scan_spec sp = {.kind = SCANGEN_OFFICIAL, .seed = 42};
+    unsigned char *scan_data = NULL, *png = NULL;
+    size_t len = 0, png_len = 0;
+    PIX *scan = NULL, *grey = NULL, *mapped = NULL;
+    pic_opts o;
+    pic_report r;
+    sk_err e;
+
+    pic_opts_init(&o, PIC_OFFICIAL);
+    if ((scan_data = make_scan(&sp, &len)) == NULL || (scan = pixReadMem(scan_data, len)) == NULL ||
+        (grey = pixConvertRGBToLuminance(scan)) == NULL ||
+        (mapped = pixOctreeColorQuant(scan, 240, 0)) == NULL) {
+        CHECK(0);
+        goto cleanup;
+    }
+    CHECK(pic_convert_pix(grey, "grey", &o, &png, &png_len, &r, &e) == SK_EINPUT);
+    CHECK_CONTAINS(e.msg, "grey: no red seal impression found");
+    free(png);
+    png = NULL;
+    CHECK_MSG(pic_convert_pix(mapped, "mapped", &o, &png, &png_len, &r, &e) == SK_OK, "%s",
+              e.msg);
+    CHECK(r.accepted && r.regions == 1);
+cleanup:
+    free(scan_data);
+    free(png);
+    pixDestroy(&scan);
+    pixDestroy(&grey);
+    pixDestroy(&mapped);
+}
+
 int main(void)
 {
     setMsgSeverity(L_SEVERITY_NONE);
@@ -280,5 +350,7 @@ int main(void)
     test_legal_rep(-2.5, 32);
     test_legal_rep(0.0, 33);
     test_refusals();
+    test_seal_at_edge();
+    test_not_rgb();
     TEST_DONE();
 }
