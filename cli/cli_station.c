@@ -2,6 +2,8 @@
 
 #include <string.h>
 
+#include "cli/cli.h"
+#include "issuer/audit.h"
 #include "util/sk_secret.h"
 
 int cli_station_secret(const station_config *st, const char *override, const char *configured,
@@ -14,6 +16,20 @@ int cli_station_secret(const station_config *st, const char *override, const cha
     if (ret == SK_OK)
         ret = sk_secret_read(&src, st->dir, what, confirm, buf, len, e);
     return ret;
+}
+
+int cli_audit(const station_config *st, const char *event, const char *order,
+              const char *token_serial, const char *cert_serial, const char *detail, sk_err *e)
+{
+    audit_event ev = {.event = event,
+                      .order = order,
+                      .token_serial = token_serial,
+                      .cert_serial = cert_serial,
+                      .result = AUDIT_OK,
+                      .detail = detail};
+    int ret = audit_append(st->dir, st->station_id, cli_operator(NULL), &ev, e);
+
+    return ret != SK_OK ? sk_err_wrap(e, "audit log") : SK_OK;
 }
 
 int cli_ledger_open(const station_config *st, ledger **l, sk_err *e)

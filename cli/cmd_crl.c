@@ -81,7 +81,10 @@ int cmd_crl(int argc, char **argv)
         goto out;
     }
     len = BIO_get_mem_data(b, &pem);
-    if ((ret = sk_file_write_atomic(path, pem, (size_t)len, 0644, &e)) != SK_OK)
+    char detail[64];
+    snprintf(detail, sizeof(detail), "CRL %lld, %zu revoked", number, n);
+    if ((ret = sk_file_write_atomic(path, pem, (size_t)len, 0644, &e)) != SK_OK ||
+        (ret = cli_audit(st, "crl_issued", NULL, NULL, NULL, detail, &e)) != SK_OK)
         goto out;
     printf("CRL number %lld with %zu revoked certificate(s) written to %s\n", number, n, path);
 out:

@@ -203,6 +203,8 @@ int cmd_export(int argc, char **argv)
         goto out;
     ret = strcmp(what, "status") == 0 ? export_status(l, since, fmt, arr, &e)
                                       : export_shipping(l, orders, all, fmt, arr, &e);
+    if (ret == SK_OK)
+        ret = cli_audit(st, "exported", NULL, NULL, NULL, what, &e);
     if (ret == SK_OK && fmt == FMT_JSON) {
         char *s = json_dumps(arr, JSON_INDENT(2));
         if (s != NULL)

@@ -43,7 +43,9 @@ int cmd_revoke(int argc, char **argv)
         (ret = station_load(cli_station_dir(station), &st, &e)) != SK_OK ||
         (ret = cli_ledger_open(st, &l, &e)) != SK_OK ||
         (ret = ledger_revoke(l, number, canonical, &e)) != SK_OK ||
-        (ret = ledger_latest(l, number, &r, &found, &e)) != SK_OK)
+        (ret = ledger_latest(l, number, &r, &found, &e)) != SK_OK ||
+        (ret = cli_audit(st, "revoked", number, r.token_serial, r.cert_serial, canonical, &e)) !=
+            SK_OK)
         goto out;
     printf("order %s revoked (%s): certificate serial %s, token %s; run sealkey crl to publish\n",
            number, canonical, r.cert_serial, r.token_serial);

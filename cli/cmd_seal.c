@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/cmd_form.h"
 
 static const char usage[] =
     "sealkey seal <picture|make|verify|show> [options]\n"
@@ -18,7 +19,8 @@ int cmd_seal(int argc, char **argv)
     } verbs[] = {{"picture", cmd_seal_picture},
                  {"make", cmd_seal_make},
                  {"verify", cmd_seal_verify},
-                 {"show", cmd_seal_show}};
+                 {"show", cmd_seal_show},
+                 {"extract-form", cmd_seal_extract_form}};
 
     if (argc < 2)
         return cli_usage_error(usage, "seal: which one?");

@@ -24,9 +24,9 @@ static const struct command commands[] = {
     {"export", cmd_export, "status export for the acceptance system, parcel manifest"},
     {"revoke", cmd_revoke, "revoke an issued order's certificate (lost or faulty token)"},
     {"crl", cmd_crl, "issue a CRL of the revoked certificates"},
+    {"audit", cmd_audit, "verify and show the hash-chained audit log"},
     {"seal", cmd_seal, "seal pictures and GB/T 38540 electronic seals"},
     {"form", cmd_form, "print an order's forms: application, authorization, seal-collection, delivery"},
-    {"audit", cmd_audit, "verify the hash-chained audit log"},
 };
 
 static void print_help(FILE *f)

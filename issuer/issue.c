@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "issuer/audit.h"
 #include "issuer/ca_util.h"
 #include "issuer/issue_int.h"
 #include "util/sk_file.h"
@@ -24,6 +25,21 @@ static void crash_point(const char *point)
 
     if (at != NULL && strcmp(at, point) == 0)
         kill(0, SIGKILL);
+}
+
+/* One audit record for this issuance; details never carry secrets. */
+static int audit(const issue_env *env, const order *o, const issue_result *r, const char *event,
+                 const char *result, const char *detail, sk_err *e)
+{
+    audit_event ev = {.event = event,
+                      .order = o->number,
+                      .token_serial = r->token_serial,
+                      .cert_serial = r->cert_serial,
+                      .result = result,
+                      .detail = detail};
+    int ret = audit_append(env->st->dir, env->st->station_id, env->operator_name, &ev, e);
+
+    return ret != SK_OK ? sk_err_wrap(e, "audit log") : SK_OK;
 }
 
 static void hex_encode(const unsigned char *b, size_t n, char *hex, size_t hexlen)
@@ -46,8 +62,17 @@ static int check_ledger(const issue_env *env, const order *o, const issue_opts *
     resume_uri[0] = '\0';
     if ((ret = ledger_latest(env->ledger, o->number, &prev, &found, e)) != SK_OK)
         return ret;
-    if (!found || prev.step == ISS_FAILED || prev.step == ISS_SUPERSEDED)
+    if (!found || prev.step == ISS_SUPERSEDED)
         return SK_OK;
+    /* A failed attempt may have left the order's token half-made (pulled mid-step, full):
+     * when it is back, it is redone rather than left holding a stray key. */
+    if (prev.step == ISS_FAILED) {
+        if (prev.token_serial[0] != '\0' &&
+            snprintf(resume_uri, resume_len, "pkcs11:serial=%s", prev.token_serial) >=
+                (int)resume_len)
+            resume_uri[0] = '\0';
+        return SK_OK;
+    }
     if (prev.step == ISS_REVOKED) {
         if (!opts->reissue)
             return sk_err_set(e, SK_ESTATE,
@@ -73,6 +98,15 @@ static int check_ledger(const issue_env *env, const order *o, const issue_opts *
              iss_step_name(prev.step));
     if ((ret = ledger_fail(env->ledger, prev.id, reason, e)) != SK_OK)
         return ret;
+    audit_event ev = {.event = AUDIT_EV_ISSUANCE_FAILED,
+                      .order = o->number,
+                      .token_serial = prev.token_serial,
+                      .cert_serial = prev.cert_serial,
+                      .result = AUDIT_FAILED,
+                      .detail = reason};
+    if ((ret = audit_append(env->st->dir, env->st->station_id, env->operator_name, &ev, e)) !=
+        SK_OK)
+        return sk_err_wrap(e, "audit log");
     /* Before its serial was recorded, the token can only be known by the order's label. */
     int n = prev.token_serial[0] != '\0'
                 ? snprintf(resume_uri, resume_len, "pkcs11:serial=%s", prev.token_serial)
@@ -193,6 +227,11 @@ static int make_seals(const issue_env *env, const order *o, long long id, X509 *
                                    seals[i].sha256, e)) != SK_OK)
             return ret;
         snprintf(r->seal_ids[i], sizeof(r->seal_ids[i]), "%s", seals[i].es_id);
+        char detail[160];
+        snprintf(detail, sizeof(detail), "%s seal %s sha256 %s", seals[i].kind, seals[i].es_id,
+                 seals[i].sha256);
+        if ((ret = audit(env, o, r, AUDIT_EV_SEAL_MADE, AUDIT_OK, detail, e)) != SK_OK)
+            return ret;
     }
     r->n_seals = n;
     return ledger_step(env->ledger, id, ISS_SEALS_MADE, NULL, e);
@@ -266,7 +305,8 @@ static int personalise(const issue_env *env, const order *o, const station_proje
     if ((ret = tok_init_user_pin(slot, env->so_pin, pin, e)) != SK_OK)
         goto out;
     ledger_update u1 = {.token_label = info.label, .token_serial = info.serial};
-    if ((ret = ledger_step(env->ledger, id, ISS_TOKEN_INITIALISED, &u1, e)) != SK_OK)
+    if ((ret = ledger_step(env->ledger, id, ISS_TOKEN_INITIALISED, &u1, e)) != SK_OK ||
+        (ret = audit(env, o, r, AUDIT_EV_TOKEN_INITIALISED, AUDIT_OK, info.label, e)) != SK_OK)
         goto out;
     crash_point("token_initialised");
 
@@ -285,7 +325,9 @@ static int personalise(const issue_env *env, const order *o, const station_proje
         goto out;
     crash_point("keygen");
     ledger_update u2 = {.key_id = r->key_id};
-    if ((ret = ledger_step(env->ledger, id, ISS_KEY_GENERATED, &u2, e)) != SK_OK)
+    if ((ret = ledger_step(env->ledger, id, ISS_KEY_GENERATED, &u2, e)) != SK_OK ||
+        (ret = audit(env, o, r, AUDIT_EV_KEY_GENERATED, AUDIT_OK, sk_keyalg_name(p->key_alg), e)) !=
+            SK_OK)
         goto out;
     crash_point("key_generated");
 
@@ -303,7 +345,8 @@ static int personalise(const issue_env *env, const order *o, const station_proje
     cau_asn1_iso(X509_get0_notAfter(cert), na, sizeof(na));
     snprintf(r->not_after, sizeof(r->not_after), "%s", na);
     ledger_update u3 = {.not_before = nb, .not_after = na, .cert_pem = pem};
-    if ((ret = ledger_step(env->ledger, id, ISS_CERT_ISSUED, &u3, e)) != SK_OK)
+    if ((ret = ledger_step(env->ledger, id, ISS_CERT_ISSUED, &u3, e)) != SK_OK ||
+        (ret = audit(env, o, r, AUDIT_EV_CERT_ISSUED, AUDIT_OK, na, e)) != SK_OK)
         goto out;
     crash_point("cert_issued");
 
@@ -318,7 +361,8 @@ static int personalise(const issue_env *env, const order *o, const station_proje
         (ret = write_seals(slot, seals, n_seals, e)) != SK_OK)
         goto out;
     crash_point("objects_written");
-    if ((ret = ledger_step(env->ledger, id, ISS_WRITTEN, NULL, e)) != SK_OK)
+    if ((ret = ledger_step(env->ledger, id, ISS_WRITTEN, NULL, e)) != SK_OK ||
+        (ret = audit(env, o, r, AUDIT_EV_WRITTEN, AUDIT_OK, NULL, e)) != SK_OK)
         goto out;
     crash_point("written");
 
@@ -328,7 +372,8 @@ static int personalise(const issue_env *env, const order *o, const station_proje
         (ret = write_outputs(env, r->out_dir, cert, e)) != SK_OK)
         goto out;
     crash_point("outputs_written");
-    if ((ret = ledger_step(env->ledger, id, ISS_VERIFIED, NULL, e)) != SK_OK)
+    if ((ret = ledger_step(env->ledger, id, ISS_VERIFIED, NULL, e)) != SK_OK ||
+        (ret = audit(env, o, r, AUDIT_EV_VERIFIED, AUDIT_OK, NULL, e)) != SK_OK)
         goto out;
     crash_point("verified");
     ret = SK_OK;
@@ -388,12 +433,19 @@ int issue_order(const issue_env *env, const order *o, const issue_opts *opts, is
         (ret = sk_lock_acquire(lock_path, &token_lock, e)) != SK_OK)
         goto out;
     ret = tok_select(env->tokens, uri, &slot, e);
-    if (ret == SK_ETOKEN && resuming && strncmp(uri, "pkcs11:token=", 13) == 0) {
-        /* The crash came before the token was initialised: any blank token will do. */
+    if (ret == SK_OK && (ret = tok_get_info(slot, &info, e)) != SK_OK)
+        goto out;
+    /* The half-made token is not in a reader, or has since been reused for another order:
+     * any blank token will do, and the other order's token is left alone. */
+    if (resuming && (ret == SK_ETOKEN || (ret == SK_OK && strcmp(info.label, o->number) != 0))) {
+        tok_slot_free(slot);
+        slot = NULL;
         resuming = false;
-        ret = tok_select(env->tokens, opts->token_uri, &slot, e);
+        if ((ret = tok_select(env->tokens, opts->token_uri, &slot, e)) != SK_OK ||
+            (ret = tok_get_info(slot, &info, e)) != SK_OK)
+            goto out;
     }
-    if (ret != SK_OK || (ret = tok_get_info(slot, &info, e)) != SK_OK)
+    if (ret != SK_OK)
         goto out;
     /* Only a token this order itself half-made may be erased without being asked. */
     if (info.initialized && !opts->reinit && !resuming) {
@@ -412,6 +464,11 @@ int issue_order(const issue_env *env, const order *o, const issue_opts *opts, is
         SK_OK)
         goto out;
     r->issuance_id = id;
+    if ((ret = audit(env, o, r, AUDIT_EV_SERIAL_RESERVED, AUDIT_OK, NULL, e)) != SK_OK) {
+        sk_err fe;
+        ledger_fail(env->ledger, id, e->msg, &fe);
+        goto out;
+    }
     crash_point("reserved");
     ret = personalise(env, o, p, opts, slot, id, r->cert_serial, seals, n_seals, &token_lock, r,
                       e);
@@ -419,7 +476,8 @@ int issue_order(const issue_env *env, const order *o, const issue_opts *opts, is
         sk_err fe;
         sk_err_clear(&fe);
         /* The original error is what the operator needs; a ledger failure on top is added. */
-        if (ledger_fail(env->ledger, id, e->msg, &fe) != SK_OK)
+        if (ledger_fail(env->ledger, id, e->msg, &fe) != SK_OK ||
+            audit(env, o, r, AUDIT_EV_ISSUANCE_FAILED, AUDIT_FAILED, e->msg, &fe) != SK_OK)
             sk_err_wrap(e, "%s; and recording the failure failed too", fe.msg);
     }
 out:

@@ -36,6 +36,10 @@ check "no serial left merely reserved" test "$(sqlite3 "$db" "SELECT count(*) FR
 check "every verified issuance's serial is used" test "$(sqlite3 "$db" "SELECT count(*) FROM serials s JOIN issuances i ON i.id=s.issuance_id WHERE i.step='verified' AND s.state='used'")" = 16
 check "serials unique" test "$(sqlite3 "$db" "SELECT count(*) - count(DISTINCT serial) FROM serials")" = 0
 check "the crash runs left failed attempts on record" test "$(sqlite3 "$db" "SELECT count(*) FROM issuances WHERE step='failed'")" -ge 10
+# The audit trail survived the kills intact and tells the same story.
+expect_status 0 "audit log verifies after the crashes" -- "$SEALKEY" audit verify --station "$st"
+check "audit records one 'verified' per order" test "$(grep -c '"event":"verified"' "$st/audit.log")" = 16
+check "audit records the interrupted attempts" test "$(grep -c '"event":"issuance_failed"' "$st/audit.log")" -ge 10
 # Tokens: one per order, each holding what the ledger says.
 check "exactly one token per order, no strays" test "$(softhsm2-util --show-slots | grep -c 'Label: *CRASH-')" = 16
 for i in $(seq -f "%04g" 1 16); do
