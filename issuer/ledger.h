@@ -10,8 +10,9 @@
  *
  * Certificate serials are reserved in the same transaction that opens the issuance, under a
  * unique key (issuer, serial), and are never reused: a serial is 'reserved', then 'used' by
- * a signed certificate or 'void'. This header is the whole interface; the SQLite backend is
- * ledger_sqlite.c (a shared PostgreSQL backend can implement the same functions). */
+ * a signed certificate or 'void'. This header is the whole interface: ledger.c picks a
+ * backend (issuer/ledger_backend.h) by the ledger's location; ledger_sqlite.c is the embedded
+ * single-station default. */
 #ifndef SK_LEDGER_H
 #define SK_LEDGER_H
 

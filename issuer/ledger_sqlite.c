@@ -4,36 +4,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "issuer/ledger.h"
+#include "issuer/ledger_backend.h"
 
-struct ledger {
+struct sq_ledger {
     sqlite3 *db;
     char path[1024];
 };
-
-static const char *const step_names[] = {
-    [ISS_RESERVED] = "reserved",       [ISS_TOKEN_INITIALISED] = "token_initialised",
-    [ISS_KEY_GENERATED] = "key_generated", [ISS_CERT_ISSUED] = "cert_issued",
-    [ISS_SEALS_MADE] = "seals_made",
-    [ISS_WRITTEN] = "written",         [ISS_VERIFIED] = "verified",
-    [ISS_FAILED] = "failed",           [ISS_SUPERSEDED] = "superseded",
-    [ISS_REVOKED] = "revoked",
-};
-
-const char *iss_step_name(iss_step s)
-{
-    if ((unsigned)s < sizeof(step_names) / sizeof(step_names[0]))
-        return step_names[s];
-    return "unknown";
-}
-
-static int step_from_name(const char *name)
-{
-    for (size_t i = 0; i < sizeof(step_names) / sizeof(step_names[0]); i++)
-        if (name != NULL && strcmp(name, step_names[i]) == 0)
-            return (int)i;
-    return -1;
-}
 
 /* Each migration brings the schema from version i to i+1. Later backends (PostgreSQL) run
  * the same list; keep the SQL portable. */
@@ -99,12 +75,12 @@ static const char *const migrations[] = {
 
 #define NOW_SQL "strftime('%Y-%m-%dT%H:%M:%SZ','now')"
 
-static int db_fail(ledger *l, sk_err *e, const char *what)
+static int db_fail(struct sq_ledger *l, sk_err *e, const char *what)
 {
     return sk_err_set(e, SK_ELEDGER, "ledger %s: %s: %s", l->path, what, sqlite3_errmsg(l->db));
 }
 
-static int exec(ledger *l, const char *sql, sk_err *e)
+static int exec(struct sq_ledger *l, const char *sql, sk_err *e)
 {
     char *msg = NULL;
     int ret = SK_OK;
@@ -115,7 +91,7 @@ static int exec(ledger *l, const char *sql, sk_err *e)
     return ret;
 }
 
-static int migrate(ledger *l, sk_err *e)
+static int migrate(struct sq_ledger *l, sk_err *e)
 {
     int ret = SK_ELEDGER;
     sqlite3_stmt *st = NULL;
@@ -158,10 +134,12 @@ out:
     return ret;
 }
 
-int ledger_open(const char *path, ledger **out, sk_err *e)
+static void sq_free(void *impl);
+
+static int sq_open(const char *path, void **out, sk_err *e)
 {
     int ret = SK_ELEDGER;
-    ledger *l = NULL;
+    struct sq_ledger *l = NULL;
 
     *out = NULL;
     l = calloc(1, sizeof(*l));
@@ -186,12 +164,14 @@ int ledger_open(const char *path, ledger **out, sk_err *e)
     l = NULL;
     ret = SK_OK;
 out:
-    ledger_free(l);
+    sq_free(l);
     return ret;
 }
 
-void ledger_free(ledger *l)
+static void sq_free(void *impl)
 {
+    struct sq_ledger *l = impl;
+
     if (l == NULL)
         return;
     sqlite3_close(l->db);
@@ -219,7 +199,7 @@ static void row_to_issuance(sqlite3_stmt *st, ledger_issuance *r)
     r->id = sqlite3_column_int64(st, 0);
     col_copy(st, 1, r->order_number, sizeof(r->order_number));
     col_copy(st, 2, step, sizeof(step));
-    r->step = (iss_step)step_from_name(step);
+    r->step = (iss_step)ledger_step_from_name(step);
     col_copy(st, 3, r->station_id, sizeof(r->station_id));
     col_copy(st, 4, r->operator_name, sizeof(r->operator_name));
     col_copy(st, 5, r->key_alg, sizeof(r->key_alg));
@@ -240,9 +220,10 @@ static void row_to_issuance(sqlite3_stmt *st, ledger_issuance *r)
     col_copy(st, 20, r->produced_at, sizeof(r->produced_at));
 }
 
-int ledger_latest(ledger *l, const char *order_number, ledger_issuance *out, bool *found,
+static int sq_latest(void *impl, const char *order_number, ledger_issuance *out, bool *found,
                   sk_err *e)
 {
+    struct sq_ledger *l = impl;
     int ret = SK_ELEDGER;
     sqlite3_stmt *st = NULL;
     int rc;
@@ -270,7 +251,7 @@ out:
     return ret;
 }
 
-static int add_history(ledger *l, long long id, const char *step, const char *detail, sk_err *e)
+static int add_history(struct sq_ledger *l, long long id, const char *step, const char *detail, sk_err *e)
 {
     sqlite3_stmt *st = NULL;
     int ret = SK_OK;
@@ -292,11 +273,12 @@ out:
     return ret;
 }
 
-int ledger_begin(ledger *l, const char *order_number, const char *station_id,
+static int sq_begin(void *impl, const char *order_number, const char *station_id,
                  const char *operator_name, const char *key_alg, const char *issuer_id,
                  const char *cert_serial, long long reissue_of, long long *id, bool *serial_taken,
                  sk_err *e)
 {
+    struct sq_ledger *l = impl;
     int ret = SK_ELEDGER;
     sqlite3_stmt *st = NULL;
     int in_tx = 0;
@@ -396,7 +378,7 @@ out:
     return ret;
 }
 
-static int get_step(ledger *l, long long id, int *step, sk_err *e)
+static int get_step(struct sq_ledger *l, long long id, int *step, sk_err *e)
 {
     sqlite3_stmt *st = NULL;
     int ret = SK_OK;
@@ -411,13 +393,13 @@ static int get_step(ledger *l, long long id, int *step, sk_err *e)
         ret = sk_err_set(e, SK_ELEDGER, "ledger %s: no issuance %lld", l->path, id);
         goto out;
     }
-    *step = step_from_name((const char *)sqlite3_column_text(st, 0));
+    *step = ledger_step_from_name((const char *)sqlite3_column_text(st, 0));
 out:
     sqlite3_finalize(st);
     return ret;
 }
 
-static int set_serial_state(ledger *l, long long id, const char *state, const char *only_from,
+static int set_serial_state(struct sq_ledger *l, long long id, const char *state, const char *only_from,
                             sk_err *e)
 {
     sqlite3_stmt *st = NULL;
@@ -439,8 +421,9 @@ out:
     return ret;
 }
 
-int ledger_step(ledger *l, long long id, iss_step step, const ledger_update *u, sk_err *e)
+static int sq_step(void *impl, long long id, iss_step step, const ledger_update *u, sk_err *e)
 {
+    struct sq_ledger *l = impl;
     int ret = SK_ELEDGER;
     sqlite3_stmt *st = NULL;
     int in_tx = 0;
@@ -497,8 +480,9 @@ out:
     return ret;
 }
 
-int ledger_fail(ledger *l, long long id, const char *reason, sk_err *e)
+static int sq_fail(void *impl, long long id, const char *reason, sk_err *e)
 {
+    struct sq_ledger *l = impl;
     int ret = SK_ELEDGER;
     sqlite3_stmt *st = NULL;
     int in_tx = 0;
@@ -532,8 +516,9 @@ out:
     return ret;
 }
 
-int ledger_list(ledger *l, const char *order_number, ledger_issuance **out, size_t *n, sk_err *e)
+static int sq_list(void *impl, const char *order_number, ledger_issuance **out, size_t *n, sk_err *e)
 {
+    struct sq_ledger *l = impl;
     int ret = SK_ELEDGER;
     sqlite3_stmt *st = NULL;
     ledger_issuance *v = NULL;
@@ -580,9 +565,10 @@ out:
     return ret;
 }
 
-int ledger_serial_state(ledger *l, const char *issuer_id, const char *cert_serial, char *state,
+static int sq_serial_state(void *impl, const char *issuer_id, const char *cert_serial, char *state,
                         size_t state_len, sk_err *e)
 {
+    struct sq_ledger *l = impl;
     sqlite3_stmt *st = NULL;
     int ret = SK_OK;
     int rc;
@@ -605,8 +591,9 @@ out:
     return ret;
 }
 
-int ledger_cert_pem(ledger *l, long long id, char **pem, sk_err *e)
+static int sq_cert_pem(void *impl, long long id, char **pem, sk_err *e)
 {
+    struct sq_ledger *l = impl;
     sqlite3_stmt *st = NULL;
     int ret = SK_OK;
 
@@ -627,9 +614,10 @@ out:
     return ret;
 }
 
-int ledger_seal_add(ledger *l, long long issuance_id, const char *order_number, const char *kind,
+static int sq_seal_add(void *impl, long long issuance_id, const char *order_number, const char *kind,
                     const char *es_id, const char *sha256_hex, sk_err *e)
 {
+    struct sq_ledger *l = impl;
     sqlite3_stmt *st = NULL;
     int ret = SK_OK;
     int rc;
@@ -656,8 +644,9 @@ out:
     return ret;
 }
 
-int ledger_seal_list(ledger *l, long long issuance_id, ledger_seal **out, size_t *n, sk_err *e)
+static int sq_seal_list(void *impl, long long issuance_id, ledger_seal **out, size_t *n, sk_err *e)
 {
+    struct sq_ledger *l = impl;
     sqlite3_stmt *st = NULL;
     ledger_seal *v = NULL;
     size_t cnt = 0, cap = 0;
@@ -709,7 +698,7 @@ out:
 }
 
 /* The live (verified) issuance of an order, for the shipping and revocation updates. */
-static int update_verified(ledger *l, const char *sql, const char *order_number, const char *a,
+static int update_verified(struct sq_ledger *l, const char *sql, const char *order_number, const char *a,
                            const char *b, const char *what, sk_err *e)
 {
     sqlite3_stmt *st = NULL;
@@ -735,16 +724,18 @@ out:
     return ret;
 }
 
-int ledger_set_waybill(ledger *l, const char *order_number, const char *waybill, sk_err *e)
+static int sq_set_waybill(void *impl, const char *order_number, const char *waybill, sk_err *e)
 {
+    struct sq_ledger *l = impl;
     return update_verified(l,
                            "UPDATE issuances SET waybill = ?, updated_at = " NOW_SQL
                            " WHERE order_number = ? AND step = 'verified'",
                            order_number, waybill, NULL, "recording waybill", e);
 }
 
-int ledger_revoke(ledger *l, const char *order_number, const char *reason, sk_err *e)
+static int sq_revoke(void *impl, const char *order_number, const char *reason, sk_err *e)
 {
+    struct sq_ledger *l = impl;
     return update_verified(l,
                            "UPDATE issuances SET step = 'revoked', revocation_reason = ?,"
                            " revoked_at = " NOW_SQL ", updated_at = " NOW_SQL
@@ -752,8 +743,9 @@ int ledger_revoke(ledger *l, const char *order_number, const char *reason, sk_er
                            order_number, reason, NULL, "recording revocation", e);
 }
 
-int ledger_revoked(ledger *l, const char *issuer_id, ledger_issuance **out, size_t *n, sk_err *e)
+static int sq_revoked(void *impl, const char *issuer_id, ledger_issuance **out, size_t *n, sk_err *e)
 {
+    struct sq_ledger *l = impl;
     sqlite3_stmt *st = NULL;
     ledger_issuance *v = NULL;
     size_t cnt = 0, cap = 0;
@@ -797,8 +789,9 @@ out:
     return ret;
 }
 
-int ledger_next_crl_number(ledger *l, const char *issuer_id, long long *number, sk_err *e)
+static int sq_next_crl_number(void *impl, const char *issuer_id, long long *number, sk_err *e)
 {
+    struct sq_ledger *l = impl;
     sqlite3_stmt *st = NULL;
     int ret = SK_ELEDGER;
     int in_tx = 0;
@@ -831,3 +824,22 @@ out:
         sqlite3_exec(l->db, "ROLLBACK", NULL, NULL, NULL);
     return ret;
 }
+
+const struct ledger_ops ledger_sqlite_ops = {
+    .name = "sqlite",
+    .open = sq_open,
+    .free = sq_free,
+    .latest = sq_latest,
+    .begin = sq_begin,
+    .step = sq_step,
+    .fail = sq_fail,
+    .list = sq_list,
+    .serial_state = sq_serial_state,
+    .cert_pem = sq_cert_pem,
+    .seal_add = sq_seal_add,
+    .seal_list = sq_seal_list,
+    .set_waybill = sq_set_waybill,
+    .revoke = sq_revoke,
+    .revoked = sq_revoked,
+    .next_crl_number = sq_next_crl_number,
+};
