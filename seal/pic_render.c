@@ -31,30 +31,6 @@ cleanup:
     return ret;
 }
 
-/* 1 where red >= t, written a word at a time (padding bits included). */
-static PIX *at_least(PIX *red, int t)
-{
-    int w = pixGetWidth(red), h = pixGetHeight(red), swpl = pixGetWpl(red), dwpl;
-    l_uint32 *src, *dst;
-    PIX *m;
-
-    if ((m = pixCreateNoInit(w, h, 1)) == NULL)
-        return NULL;
-    src = pixGetData(red);
-    dst = pixGetData(m);
-    dwpl = pixGetWpl(m);
-    for (int y = 0; y < h; y++, src += swpl, dst += dwpl)
-        for (int x0 = 0; x0 < w; x0 += 32) {
-            int n = w - x0 < 32 ? w - x0 : 32;
-            l_uint32 bits = 0;
-            for (int k = 0; k < n; k++)
-                if (GET_DATA_BYTE(src, x0 + k) >= t)
-                    bits |= 0x80000000u >> k;
-            dst[x0 >> 5] = bits;
-        }
-    return m;
-}
-
 int pic_render(PIX *red, PIX *outline, const pic_opts *o, pic_report *r, unsigned char **png,
                size_t *png_len, sk_err *e)
 {
@@ -83,7 +59,8 @@ int pic_render(PIX *red, PIX *outline, const pic_opts *o, pic_report *r, unsigne
     ch = pixGetHeight(red);
     x0 = cw;
     y0 = ch;
-    if ((keep = at_least(red, seed)) == NULL || pixDilateBrick(keep, keep, 5, 5) == NULL ||
+    if ((keep = pixThresholdToBinary(red, seed)) == NULL || pixInvert(keep, keep) == NULL ||
+        pixDilateBrick(keep, keep, 5, 5) == NULL ||
         pixAnd(keep, keep, outline) == NULL)
         FAIL("cannot mask the seal");
     /* The alpha is made in place of the redness, which is not needed after this. In the same
@@ -96,7 +73,15 @@ int pic_render(PIX *red, PIX *outline, const pic_opts *o, pic_report *r, unsigne
     kwpl = pixGetWpl(keep);
     for (int y = 0; y < ch; y++, aline += awpl, kline += kwpl)
         for (int x = 0; x < cw; x++) {
-            int a = GET_DATA_BIT(kline, x) ? lut[GET_DATA_BYTE(aline, x)] : 0;
+            int a;
+            if ((x & 31) == 0 && kline[x >> 5] == 0) {
+                /* 32 pixels outside the kept ink: 8 words of 0, the padding included. */
+                for (int i = 0; i < 8 && (x >> 2) + i < awpl; i++)
+                    aline[(x >> 2) + i] = 0;
+                x += 31;
+                continue;
+            }
+            a = GET_DATA_BIT(kline, x) ? lut[GET_DATA_BYTE(aline, x)] : 0;
             SET_DATA_BYTE(aline, x, a);
             if (a >= 32) {
                 x0 = x < x0 ? x : x0;
