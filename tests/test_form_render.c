@@ -175,7 +175,9 @@ int main(void)
         CHECK(form_render(t, v, "order X", &pdf, &pdf_len, &e) == SK_EINPUT);
         CHECK_CONTAINS(e.msg, "bad3.json page 1 item 1: unknown variable ${unit.nmae}");
     }
-    CHECK(form_template_load(dir, "../etc", &t, &e) == SK_EINPUT || t == NULL);
+    form_template_free(t);
+    t = NULL;
+    CHECK(form_template_load(dir, "../etc", &t, &e) == SK_EINPUT && t == NULL);
 
 done:
     pixDestroy(&page);

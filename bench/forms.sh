@@ -1,0 +1,35 @@
+#!/bin/bash
+# Forms bench: one render of each form through the CLI, then a batch of delivery notes
+# (default 1000) as a station would print them: one `sealkey form delivery` per order, from the
+# ledger. Usage: bench/forms.sh BUILD_DIR [COUNT]. Targets: under 100 ms a form, 1000 notes
+# under a minute.
+set -euo pipefail
+B=${1:?usage: bench/forms.sh BUILD_DIR [COUNT]}
+N=${2:-1000}
+SRC=$(cd "$(dirname "$0")/.." && pwd)
+SK="$B/cli/sealkey"
+T=$(mktemp -d "${TMPDIR:-/tmp}/forms-bench.XXXXXX")
+trap 'rm -rf "$T"' EXIT
+mkdir -p "$T/st" "$T/notes"
+cp "$SRC/examples/station.json" "$T/st/"
+O="$SRC/examples/orders.json"
+"$B/tests/form_ledger_fixture" "$T/st/ledger.sqlite" JX2026-000102 JX2026-000103 JX2026-000104
+
+ms() { date +%s%N; }
+for f in application authorization seal-collection delivery; do
+    t0=$(ms)
+    "$SK" form $f --orders "$O" --order JX2026-000102 --station "$T/st" -o "$T/$f.pdf"
+    t1=$(ms)
+    printf '%-16s %6d bytes %6.1f ms (process included)\n' $f "$(stat -c %s "$T/$f.pdf")" \
+        "$(echo "($t1 - $t0) / 1000000" | bc -l)"
+done
+orders=(JX2026-000102 JX2026-000103 JX2026-000104)
+t0=$(ms)
+for i in $(seq 1 "$N"); do
+    "$SK" form delivery --orders "$O" --order "${orders[$((i % 3))]}" --station "$T/st" \
+        --waybill "SF$((1000000000 + i))" -o "$T/notes/$i.pdf"
+done
+t1=$(ms)
+printf 'delivery batch: %d notes in %.1f s (%.1f ms each), %s on disk\n' "$N" \
+    "$(echo "($t1 - $t0) / 1000000000" | bc -l)" "$(echo "($t1 - $t0) / 1000000 / $N" | bc -l)" \
+    "$(du -sh "$T/notes" | cut -f1)"
