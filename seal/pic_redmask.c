@@ -98,6 +98,23 @@ cleanup:
     return ret;
 }
 
+/* The redness of 32 pixels as 8 words of 8 bpp (first pixel in the high byte). Branch-free
+ * over a fixed count, so that the compiler does it with vector instructions. */
+static void redness_words(const l_uint32 *s, l_uint32 *d)
+{
+    l_uint32 v[32];
+
+    for (int k = 0; k < 32; k++) {
+        l_int32 r = (l_int32)(s[k] >> L_RED_SHIFT & 0xff);
+        l_int32 g = (l_int32)(s[k] >> L_GREEN_SHIFT & 0xff);
+        l_int32 b = (l_int32)(s[k] >> L_BLUE_SHIFT & 0xff);
+        l_int32 m = r - (g > b ? g : b);
+        v[k] = (l_uint32)m & (0u - (l_uint32)((r >= PIC_INK_MIN_R) & (m > 0)));
+    }
+    for (int i = 0; i < 8; i++)
+        d[i] = v[4 * i] << 24 | v[4 * i + 1] << 16 | v[4 * i + 2] << 8 | v[4 * i + 3];
+}
+
 int pic_redness(PIX *pix32, BOX *box, PIX *ink, PIX **red, NUMA **hist, sk_err *e)
 {
     PIX *r = NULL;
@@ -134,7 +151,10 @@ int pic_redness(PIX *pix32, BOX *box, PIX *ink, PIX **red, NUMA **hist, sk_err *
         mwpl = pixGetWpl(ink);
     }
     for (int y = 0; y < bh; y++, src += swpl, dst += dwpl) {
-        for (int x = 0; x < bw; x++)
+        int x = 0;
+        for (; x + 32 <= bw; x += 32)
+            redness_words(src + x, dst + (x >> 2));
+        for (; x < bw; x++)
             SET_DATA_BYTE(dst, x, redness(src[x]));
         if (mline == NULL)
             continue;
