@@ -93,7 +93,7 @@ int pic_convert_mem(const unsigned char *data, size_t len, const char *name, con
     PIX *pix = NULL;
     pic_report local;
     pic_report *r = rep != NULL ? rep : &local;
-    pic_opts ro;
+    pic_opts ro = {0}; /* resolve_opts fills it; -O3 cannot see that (Release, -Werror) */
     int fmt = 0, w = 0, h = 0, bps = 0, spp = 0, ret;
 
     *png = NULL;
