@@ -8,12 +8,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pkcs11/tok.h"
 #include "util/sk_file.h"
 #include "util/sk_secret.h"
 
 #define STATION_MAX_BYTES (1024u * 1024)
 #define STATION_MAX_PROJECTS 256
 #define STATION_STR_MAX 1024
+#define STATION_MAX_READERS 64
+#define STATION_READER_NAME_MAX 127 /* pcsc-lite's MAX_READERNAME less the NUL */
 
 /* What every helper needs to name the field: the config file and the error. */
 typedef struct ctx {
@@ -308,10 +311,55 @@ static int load_projects(const ctx *c, const json_t *root, station_config *st)
     return SK_OK;
 }
 
+/* "readers": {"reader name or prefix": "pkcs11:..." | "blank"}. The URI is parsed here so a
+ * typo stops the station at start rather than at the first insertion. */
+static int load_readers(const ctx *c, const json_t *root, station_config *st)
+{
+    json_t *obj = NULL, *v;
+    const char *key;
+    char path[256];
+    size_t i = 0;
+    int ret;
+
+    if ((ret = get_object(c, root, "", "readers", false, &obj)) != SK_OK || obj == NULL)
+        return ret;
+    if (json_object_size(obj) > STATION_MAX_READERS)
+        return bad(c, "readers", "has %zu entries, at most %d", json_object_size(obj),
+                   STATION_MAX_READERS);
+    st->readers = calloc(json_object_size(obj) + 1, sizeof(*st->readers));
+    if (st->readers == NULL)
+        return sk_err_set(c->e, SK_EINTERNAL, "%s: out of memory", c->file);
+    json_object_foreach(obj, key, v) {
+        station_reader *r = &st->readers[i];
+        tok_uri uri;
+
+        snprintf(path, sizeof(path), "readers.%s", key);
+        if (key[0] == '\0' || strlen(key) > STATION_READER_NAME_MAX)
+            return bad(c, "readers", "a reader name must have 1-%d bytes",
+                       STATION_READER_NAME_MAX);
+        for (const char *p = key; *p != '\0'; p++)
+            if ((unsigned char)*p < 0x20 || *p == 0x7f)
+                return bad(c, "readers", "a reader name contains a control character");
+        st->n_readers = ++i;
+        if ((r->name = strdup(key)) == NULL)
+            return sk_err_set(c->e, SK_EINTERNAL, "%s: out of memory", c->file);
+        if ((ret = get_string(c, obj, "readers", key, true, NULL, &r->token)) != SK_OK)
+            return ret;
+        if (strcmp(r->token, "blank") == 0)
+            continue;
+        if (strncmp(r->token, "pkcs11:", 7) != 0)
+            return bad(c, path, "'%s' is neither a pkcs11: URI (RFC 7512) nor \"blank\"",
+                       r->token);
+        if ((ret = tok_uri_parse(r->token, &uri, c->e)) != SK_OK)
+            return sk_err_wrap(c->e, "%s: %s", c->file, path);
+    }
+    return SK_OK;
+}
+
 static int load_root(const ctx *c, const json_t *root, station_config *st)
 {
     static const char *const top[] = {"station_id", "pkcs11_module", "ledger", "out_dir", "ca",
-                                      "pin_policy", "projects", NULL};
+                                      "pin_policy", "projects", "readers", NULL};
     static const char *const ca_keys[] = {"name", "key_algorithm", "passphrase", "key_uri",
                                           "pkcs11_module", NULL};
     static const char *const pin_keys[] = {"so_pin", "user_pin_min_digits",
@@ -364,7 +412,9 @@ static int load_root(const ctx *c, const json_t *root, station_config *st)
     if (st->user_pin_min > st->user_pin_max)
         return bad(c, "pin_policy", "user_pin_min_digits %d is above user_pin_max_digits %d",
                    st->user_pin_min, st->user_pin_max);
-    return load_projects(c, root, st);
+    if ((ret = load_projects(c, root, st)) != SK_OK)
+        return ret;
+    return load_readers(c, root, st);
 }
 
 int station_load(const char *dir, station_config **out, sk_err *e)
@@ -415,6 +465,11 @@ void station_free(station_config *st)
     for (size_t i = 0; i < st->n_projects; i++)
         project_clear(&st->projects[i]);
     free(st->projects);
+    for (size_t i = 0; i < st->n_readers; i++) {
+        free(st->readers[i].name);
+        free(st->readers[i].token);
+    }
+    free(st->readers);
     free(st->dir);
     free(st->station_id);
     free(st->pkcs11_module);
@@ -436,6 +491,25 @@ const station_project *station_project_find(const station_config *st, const char
         if (strcmp(st->projects[i].code, code) == 0)
             return &st->projects[i];
     return NULL;
+}
+
+const station_reader *station_reader_find(const station_config *st, const char *reader)
+{
+    const station_reader *best = NULL;
+    size_t best_len = 0;
+
+    if (st == NULL || reader == NULL)
+        return NULL;
+    for (size_t i = 0; i < st->n_readers; i++) {
+        size_t n = strlen(st->readers[i].name);
+        if (strcmp(st->readers[i].name, reader) == 0)
+            return &st->readers[i];
+        if (n > best_len && strncmp(st->readers[i].name, reader, n) == 0) {
+            best = &st->readers[i];
+            best_len = n;
+        }
+    }
+    return best;
 }
 
 int station_path(const station_config *st, const char *rel, char *buf, size_t buflen, sk_err *e)

@@ -25,6 +25,14 @@ typedef struct station_project {
     int legal_rep_seal_mm; /* square legal-representative seal side, 18-22 (default 20) */
 } station_project;
 
+/* A card reader of the station and the token it stands for (station mode, docs/station-mode.md):
+ * a reader name or name prefix, and an RFC 7512 "pkcs11:" URI or "blank" (the first
+ * uninitialised token of the module, for readers whose cards are not the tokens themselves). */
+typedef struct station_reader {
+    char *name;
+    char *token;
+} station_reader;
+
 typedef struct station_config {
     char *dir;            /* the station directory, as given */
     char *station_id;     /* "JX-NC-01", recorded in the ledger and audit */
@@ -48,6 +56,9 @@ typedef struct station_config {
 
     station_project *projects;
     size_t n_projects;
+
+    station_reader *readers; /* optional "readers" object, in file order */
+    size_t n_readers;
 } station_config;
 
 /* Load DIR/station.json. Unknown fields, wrong types and out-of-range values are refused
@@ -57,6 +68,10 @@ void station_free(station_config *st);
 
 /* The project with this code, or NULL. */
 const station_project *station_project_find(const station_config *st, const char *code);
+
+/* The reader entry for a reader name: an exact name, else the longest name that is a prefix
+ * of it; NULL if none. */
+const station_reader *station_reader_find(const station_config *st, const char *reader);
 
 /* Resolve a path from the config against the station directory into buf. */
 int station_path(const station_config *st, const char *rel, char *buf, size_t buflen, sk_err *e);
