@@ -18,11 +18,11 @@ int cli_station_secret(const station_config *st, const char *override, const cha
     return ret;
 }
 
-int cli_audit(const station_config *st, const char *event, const char *order,
+int cli_audit(const station_config *st, const char *event, const char *order_number,
               const char *token_serial, const char *cert_serial, const char *detail, sk_err *e)
 {
     audit_event ev = {.event = event,
-                      .order = order,
+                      .order = order_number,
                       .token_serial = token_serial,
                       .cert_serial = cert_serial,
                       .result = AUDIT_OK,

@@ -17,7 +17,7 @@ int cli_station_secret(const station_config *st, const char *override, const cha
                        const char *what, bool confirm, char *buf, size_t len, sk_err *e);
 
 /* Append one record to the station's audit log (operator from --operator / environment). */
-int cli_audit(const station_config *st, const char *event, const char *order,
+int cli_audit(const station_config *st, const char *event, const char *order_number,
               const char *token_serial, const char *cert_serial, const char *detail, sk_err *e);
 
 /* Open the station's ledger. */

@@ -32,7 +32,7 @@ static const char usage[] =
     "  Exit status: 0 when every order is issued, 1 when any failed, 2/3/6 as usual for\n"
     "  the command line, the station or its secrets.";
 
-enum outcome { OUT_PENDING, OUT_ISSUED, OUT_DONE_BEFORE, OUT_INVALID, OUT_FAILED };
+enum outcome { OUT_PENDING, OUT_ISSUED, OUT_DONE_BEFORE, OUT_INVALID, OUT_FAILED, OUT_ELSEWHERE };
 
 struct job {
     const order *o;
@@ -175,11 +175,14 @@ static void work(const station_config *st, const order *o, const issue_run_secre
     int ret, n;
 
     memset(&opts, 0, sizeof(opts));
+    /* Another batch may have finished the order since the plan was made. */
+    opts.issued_is_done = true;
     sk_err_clear(&e);
     ret = issue_run(st, o, sec, operator_name, &opts, &r, &e);
     if (ret == SK_OK)
-        n = snprintf(line, sizeof(line), "%s\t%s\t%s\t%s", r.token_serial, r.cert_serial,
-                     r.n_seals > 0 ? r.seal_ids[0] : "", r.n_seals > 1 ? r.seal_ids[1] : "");
+        n = snprintf(line, sizeof(line), "%s\t%s\t%s\t%s\t%s", r.token_serial, r.cert_serial,
+                     r.n_seals > 0 ? r.seal_ids[0] : "", r.n_seals > 1 ? r.seal_ids[1] : "",
+                     r.already_issued ? "done-before" : "");
     else
         n = snprintf(line, sizeof(line), "%s", e.msg);
     if (n > 0 && write(fd, line, strlen(line)) < 0)
@@ -226,14 +229,14 @@ static void reap(struct worker *w, int wstatus, struct job *j)
     close(w->fd);
     j->seconds = since(&w->start);
     if (WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == SK_OK) {
-        char *save = buf, *fields[4] = {"", "", "", ""};
-        for (int k = 0; k < 4 && save != NULL; k++) {
+        char *save = buf, *fields[5] = {"", "", "", "", ""};
+        for (int k = 0; k < 5 && save != NULL; k++) {
             fields[k] = save;
             save = strchr(save, '\t');
             if (save != NULL)
                 *save++ = '\0';
         }
-        j->outcome = OUT_ISSUED;
+        j->outcome = strcmp(fields[4], "done-before") == 0 ? OUT_DONE_BEFORE : OUT_ISSUED;
         snprintf(j->token_serial, sizeof(j->token_serial), "%s", fields[0]);
         snprintf(j->cert_serial, sizeof(j->cert_serial), "%s", fields[1]);
         snprintf(j->seals[0], sizeof(j->seals[0]), "%s", fields[2]);
@@ -241,6 +244,13 @@ static void reap(struct worker *w, int wstatus, struct job *j)
         return;
     }
     j->outcome = OUT_FAILED;
+    if (WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == SK_EBUSY) {
+        /* Another batch or station holds the order: theirs to finish, not a failure. */
+        j->outcome = OUT_ELSEWHERE;
+        j->status = SK_EBUSY;
+        snprintf(j->message, sizeof(j->message), "%s", got ? buf : "claimed elsewhere");
+        return;
+    }
     if (WIFEXITED(wstatus)) {
         j->status = WEXITSTATUS(wstatus);
         snprintf(j->message, sizeof(j->message), "%s", got ? buf : "worker failed");
@@ -254,7 +264,7 @@ static void reap(struct worker *w, int wstatus, struct job *j)
 }
 
 struct tally {
-    size_t total, issued, before, failed, done;
+    size_t total, issued, before, failed, elsewhere, done;
     struct timespec start;
 };
 
@@ -273,6 +283,12 @@ static void progress(const struct tally *t, const struct job *j, bool tty, bool 
         if (j->outcome == OUT_ISSUED)
             printf("%s issued: token %s, certificate %s (%.1f s) [%zu/%zu]\n", j->o->number,
                    j->token_serial, j->cert_serial, j->seconds, t->done, t->total);
+        else if (j->outcome == OUT_ELSEWHERE)
+            printf("%s skipped: being issued by another process or station [%zu/%zu]\n",
+                   j->o->number, t->done, t->total);
+        else if (j->outcome == OUT_DONE_BEFORE)
+            printf("%s already issued elsewhere: token %s, certificate %s [%zu/%zu]\n",
+                   j->o->number, j->token_serial, j->cert_serial, t->done, t->total);
         else
             printf("%s FAILED (%s): %s [%zu/%zu]\n", j->o->number, sk_status_name(j->status),
                    j->message, t->done, t->total);
@@ -290,7 +306,7 @@ static void progress(const struct tally *t, const struct job *j, bool tty, bool 
 static json_t *report(const struct job *jobs, size_t n, const struct tally *t)
 {
     static const char *const names[] = {"pending", "issued", "already_issued", "invalid",
-                                        "failed"};
+                                        "failed", "claimed_elsewhere"};
     json_t *arr = json_array();
 
     for (size_t i = 0; i < n; i++) {
@@ -307,9 +323,10 @@ static json_t *report(const struct job *jobs, size_t n, const struct tally *t)
                            "token_serial", j->token_serial, "cert_serial", j->cert_serial,
                            "seal_ids", seals, "seconds", j->seconds));
     }
-    return json_pack("{s:o, s:{s:I, s:I, s:I, s:I, s:f}}", "orders", arr, "summary", "orders",
-                     (json_int_t)t->total, "issued", (json_int_t)t->issued, "already_issued",
-                     (json_int_t)t->before, "failed", (json_int_t)t->failed, "seconds",
+    return json_pack("{s:o, s:{s:I, s:I, s:I, s:I, s:I, s:f}}", "orders", arr, "summary",
+                     "orders", (json_int_t)t->total, "issued", (json_int_t)t->issued,
+                     "already_issued", (json_int_t)t->before, "failed", (json_int_t)t->failed,
+                     "claimed_elsewhere", (json_int_t)t->elsewhere, "seconds",
                      since(&t->start));
 }
 
@@ -406,6 +423,10 @@ int cmd_batch(int argc, char **argv)
             reap(&workers[k], wstatus, j);
             if (j->outcome == OUT_ISSUED)
                 t.issued++;
+            else if (j->outcome == OUT_DONE_BEFORE)
+                t.before++;
+            else if (j->outcome == OUT_ELSEWHERE)
+                t.elsewhere++;
             else
                 t.failed++;
             t.done++;
@@ -428,6 +449,9 @@ int cmd_batch(int argc, char **argv)
         printf("batch: %zu orders: %zu issued, %zu already issued, %zu failed, in %.1f s "
                "(%.2f orders/s)\n",
                t.total, t.issued, t.before, t.failed, el, el > 0 ? (double)t.issued / el : 0.0);
+        if (t.elsewhere > 0)
+            printf("batch: %zu order(s) were being issued elsewhere and were left to them\n",
+                   t.elsewhere);
     }
     ret = t.failed == 0 ? SK_OK : SK_EFAIL;
 out:

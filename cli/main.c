@@ -36,7 +36,8 @@ static void print_help(FILE *f)
     for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
         fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].summary);
     fprintf(f, "\nexit status: 0 ok, 1 check failed, 2 usage, 3 bad input, 4 ledger/token state,\n"
-               "5 token error, 6 PIN or passphrase, 7 crypto, 8 file system, 9 ledger, 10 internal\n");
+               "5 token error, 6 PIN or passphrase, 7 crypto, 8 file system, 9 ledger, 10 internal,\n"
+               "11 busy (another process or station holds the order)\n");
 }
 
 int main(int argc, char **argv)

@@ -52,7 +52,8 @@ static void hex_encode(const unsigned char *b, size_t n, char *hex, size_t hexle
 
 /* Decide from the ledger whether this order may be issued now, and onto which token. */
 static int check_ledger(const issue_env *env, const order *o, const issue_opts *opts,
-                        long long *reissue_of, char *resume_uri, size_t resume_len, sk_err *e)
+                        long long *reissue_of, char *resume_uri, size_t resume_len,
+                        issue_result *r, sk_err *e)
 {
     ledger_issuance prev;
     bool found = false;
@@ -80,6 +81,12 @@ static int check_ledger(const issue_env *env, const order *o, const issue_opts *
                               "to make a replacement token",
                               o->number, prev.revocation_reason, prev.cert_serial);
         *reissue_of = prev.id;
+        return SK_OK;
+    }
+    if (prev.step == ISS_VERIFIED && !opts->reissue && opts->issued_is_done) {
+        r->already_issued = true;
+        snprintf(r->token_serial, sizeof(r->token_serial), "%s", prev.token_serial);
+        snprintf(r->cert_serial, sizeof(r->cert_serial), "%s", prev.cert_serial);
         return SK_OK;
     }
     if (prev.step == ISS_VERIFIED) {
@@ -402,6 +409,7 @@ int issue_order(const issue_env *env, const order *o, const issue_opts *opts, is
     size_t n_seals = 0;
     char lock_path[PATH_MAX];
     int token_lock = -1;
+    bool claimed = false;
 
     memset(r, 0, sizeof(*r));
     memset(seals, 0, sizeof(seals));
@@ -419,8 +427,17 @@ int issue_order(const issue_env *env, const order *o, const issue_opts *opts, is
     /* A scan the quality gate refuses stops the order before any token or serial is used. */
     if ((ret = issue_seal_pictures(o, p, seals, &n_seals, e)) != SK_OK)
         goto out;
-    if ((ret = check_ledger(env, o, opts, &reissue_of, resume_uri, sizeof(resume_uri), e)) !=
-        SK_OK)
+    /* Only the claim holder may judge an unfinished issuance to be interrupted. */
+    if ((ret = ledger_claim(env->ledger, o->number, &claimed, e)) != SK_OK)
+        goto out;
+    if (!claimed) {
+        ret = sk_err_set(e, SK_EBUSY, "order %s is being issued by another process or station",
+                         o->number);
+        goto out;
+    }
+    if ((ret = check_ledger(env, o, opts, &reissue_of, resume_uri, sizeof(resume_uri), r, e)) !=
+            SK_OK ||
+        r->already_issued)
         goto out;
     bool resuming = resume_uri[0] != '\0' && uri == NULL;
     if (resuming)
@@ -487,5 +504,7 @@ out:
         issue_seal_clear(&seals[i]);
     tok_slot_free(slot);
     sk_lock_release(&token_lock);
+    if (claimed)
+        ledger_release(env->ledger, o->number);
     return ret;
 }

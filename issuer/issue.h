@@ -31,9 +31,12 @@ typedef struct issue_opts {
     bool reinit;            /* erase a token that is already initialised */
     const char *user_pin;   /* the user PIN to set, or NULL for a random one by policy */
     bool pin_to_caller;     /* return the PIN in the result instead of writing a PIN mailer */
+    bool issued_is_done;    /* an order already verified is success (r->already_issued), not
+                               an error: for batches racing other batches or stations */
 } issue_opts;
 
 typedef struct issue_result {
+    bool already_issued;       /* with issued_is_done: nothing was done */
     long long issuance_id;
     char token_label[40];
     char token_serial[40];

@@ -129,6 +129,16 @@ int ledger_revoked(ledger *l, const char *issuer_id, ledger_issuance **out, size
     return l->ops->revoked(l->impl, issuer_id, out, n, e);
 }
 
+int ledger_claim(ledger *l, const char *order_number, bool *got, sk_err *e)
+{
+    return l->ops->claim(l->impl, order_number, got, e);
+}
+
+void ledger_release(ledger *l, const char *order_number)
+{
+    l->ops->release(l->impl, order_number);
+}
+
 int ledger_next_crl_number(ledger *l, const char *issuer_id, long long *number, sk_err *e)
 {
     return l->ops->next_crl_number(l->impl, issuer_id, number, e);

@@ -122,6 +122,13 @@ int ledger_revoked(ledger *l, const char *issuer_id, ledger_issuance **out, size
 /* Take the next CRL number for an issuer (1, 2, ...), recorded so it never repeats. */
 int ledger_next_crl_number(ledger *l, const char *issuer_id, long long *number, sk_err *e);
 
+/* Claim an order for this process before working on it, so that two processes (or, on a
+ * shared ledger, two stations) never work on one order at once. The claim dies with the
+ * process (or its database session), so a crashed worker never blocks an order. *got is
+ * false when someone else holds it. */
+int ledger_claim(ledger *l, const char *order_number, bool *got, sk_err *e);
+void ledger_release(ledger *l, const char *order_number);
+
 /* An electronic seal made for an issuance (or by `sealkey seal make` for an issued order).
  * esIDs are unique across the ledger. */
 typedef struct ledger_seal {

@@ -30,6 +30,8 @@ struct ledger_ops {
     int (*revoked)(void *impl, const char *issuer_id, ledger_issuance **out, size_t *n,
                    sk_err *e);
     int (*next_crl_number)(void *impl, const char *issuer_id, long long *number, sk_err *e);
+    int (*claim)(void *impl, const char *order_number, bool *got, sk_err *e);
+    void (*release)(void *impl, const char *order_number);
 };
 
 extern const struct ledger_ops ledger_sqlite_ops;

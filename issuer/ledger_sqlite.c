@@ -1,12 +1,27 @@
 /* SQLite backend of the ledger (issuer/ledger.h). */
+#include <errno.h>
+#include <fcntl.h>
 #include <sqlite3.h>
 #include <stdio.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "issuer/ledger_backend.h"
 
+#define SQ_MAX_CLAIMS 8
+
+/* An order claimed by this process: an flock on <ledger>.claims/<order>, which the kernel
+ * drops when the process dies. */
+struct sq_claim {
+    char order[64];
+    int fd;
+};
+
 struct sq_ledger {
+    struct sq_claim claims[SQ_MAX_CLAIMS];
     sqlite3 *db;
     char path[1024];
 };
@@ -145,6 +160,8 @@ static int sq_open(const char *path, void **out, sk_err *e)
     l = calloc(1, sizeof(*l));
     if (l == NULL)
         return sk_err_set(e, SK_ELEDGER, "ledger %s: out of memory", path);
+    for (size_t i = 0; i < SQ_MAX_CLAIMS; i++)
+        l->claims[i].fd = -1;
     snprintf(l->path, sizeof(l->path), "%s", path);
     if (sqlite3_open_v2(path, &l->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
                                           SQLITE_OPEN_FULLMUTEX, NULL) != SQLITE_OK) {
@@ -174,6 +191,9 @@ static void sq_free(void *impl)
 
     if (l == NULL)
         return;
+    for (size_t i = 0; i < SQ_MAX_CLAIMS; i++)
+        if (l->claims[i].fd >= 0)
+            close(l->claims[i].fd);
     sqlite3_close(l->db);
     free(l);
 }
@@ -825,6 +845,54 @@ out:
     return ret;
 }
 
+static int sq_claim(void *impl, const char *order_number, bool *got, sk_err *e)
+{
+    struct sq_ledger *l = impl;
+    struct sq_claim *slot = NULL;
+    char dir[1100], path[1200];
+    int fd;
+
+    *got = false;
+    for (size_t i = 0; i < SQ_MAX_CLAIMS && slot == NULL; i++)
+        if (l->claims[i].fd < 0)
+            slot = &l->claims[i];
+    /* Order numbers are A-Z, 0-9 and '-' (issuer/order.c), so they are safe file names. */
+    if (slot == NULL || strchr(order_number, '/') != NULL || order_number[0] == '.' ||
+        strlen(order_number) >= sizeof(slot->order))
+        return sk_err_set(e, SK_EINTERNAL, "ledger %s: cannot claim order '%s'", l->path,
+                          order_number);
+    snprintf(dir, sizeof(dir), "%s.claims", l->path);
+    if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+        return sk_err_set(e, SK_EIO, "%s: cannot create: %s", dir, strerror(errno));
+    snprintf(path, sizeof(path), "%s/%s", dir, order_number);
+    fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return sk_err_set(e, SK_EIO, "%s: cannot open: %s", path, strerror(errno));
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        int err = errno;
+        close(fd);
+        if (err == EWOULDBLOCK)
+            return SK_OK;
+        return sk_err_set(e, SK_EIO, "%s: cannot lock: %s", path, strerror(err));
+    }
+    snprintf(slot->order, sizeof(slot->order), "%s", order_number);
+    slot->fd = fd;
+    *got = true;
+    return SK_OK;
+}
+
+static void sq_release(void *impl, const char *order_number)
+{
+    struct sq_ledger *l = impl;
+
+    for (size_t i = 0; i < SQ_MAX_CLAIMS; i++) {
+        if (l->claims[i].fd >= 0 && strcmp(l->claims[i].order, order_number) == 0) {
+            close(l->claims[i].fd);
+            l->claims[i].fd = -1;
+        }
+    }
+}
+
 const struct ledger_ops ledger_sqlite_ops = {
     .name = "sqlite",
     .open = sq_open,
@@ -842,4 +910,6 @@ const struct ledger_ops ledger_sqlite_ops = {
     .revoke = sq_revoke,
     .revoked = sq_revoked,
     .next_crl_number = sq_next_crl_number,
+    .claim = sq_claim,
+    .release = sq_release,
 };

@@ -30,5 +30,17 @@ expect_output '"already_issued": 6' "second run finds the six done"
 expect_output '"issued": 0' "second run issues nothing"
 check "six tokens in all" test "$(softhsm2-util --show-slots | grep -c 'Label: *BATCH-')" = 6
 check "one verified issuance per order" test "$(sqlite3 "$st/ledger.sqlite" "SELECT count(DISTINCT order_number) FROM issuances WHERE step='verified'")" = 6
+# Two batches at once on one station and file: the claims split the orders between them.
+clone_orders 10 TWIN GCJS "$T/t"
+"$SEALKEY" batch --station "$st" --orders "$T/t/orders.json" --jobs 2 > "$T/a.out" 2>&1 &
+a=$!
+"$SEALKEY" batch --station "$st" --orders "$T/t/orders.json" --jobs 2 > "$T/b.out" 2>&1
+rb=$?
+wait "$a"
+ra=$?
+check "both concurrent batches succeed ($ra, $rb)" test "$ra" -eq 0 -a "$rb" -eq 0
+check "each of the 10 orders verified exactly once" test "$(sqlite3 "$st/ledger.sqlite" "SELECT count(*) FROM issuances WHERE order_number LIKE 'TWIN-%' AND step='verified'")" = 10
+check "no failed attempts from the race" test "$(sqlite3 "$st/ledger.sqlite" "SELECT count(*) FROM issuances WHERE order_number LIKE 'TWIN-%' AND step='failed'")" = 0
+check "10 tokens for 10 orders" test "$(softhsm2-util --show-slots | grep -c 'Label: *TWIN-')" = 10
 expect_status 2 "bad --jobs" -- "$SEALKEY" batch --station "$st" --orders "$T/o/orders.json" --jobs 0
 finish

@@ -86,6 +86,7 @@ const char *sk_status_name(int code)
     case SK_ECRYPTO: return "crypto";
     case SK_EIO: return "io";
     case SK_ELEDGER: return "ledger";
+    case SK_EBUSY: return "busy";
     default: return "internal";
     }
 }

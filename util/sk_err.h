@@ -21,6 +21,7 @@ enum sk_status {
     SK_EIO = 8,      /* file system */
     SK_ELEDGER = 9,  /* ledger database failure */
     SK_EINTERNAL = 10,
+    SK_EBUSY = 11,    /* another process or station is working on it right now */
 };
 
 typedef struct sk_err {
