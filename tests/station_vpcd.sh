@@ -1,0 +1,163 @@
+#!/usr/bin/env bash
+# Station mode against a real pcscd with the vpcd virtual reader and the vicc card emulator
+# (started and stopped here): starting vicc is a token insertion into "Virtual PCD 00 00",
+# killing it a removal. That reader maps to "blank" SoftHSM tokens. Proves: an insertion
+# issues the next order and names the token; a removal between orders is harmless; a
+# removal during an issuance (slowed by tests/p11fault) stops it, puts the order back, and the
+# next insertion resumes it on the same half-made token; exit statuses, ledger, token count.
+source "$SOURCE_DIR/tests/lib.sh"
+: "${P11FAULT_SO:?needs the p11fault test module (tests/faults.cmake)}"
+VICC_PY=/usr/lib/python3/site-packages/virtualsmartcard
+for need in /usr/sbin/pcscd /usr/bin/vicc /usr/lib/pcsc/drivers/serial/libifdvpcd.so \
+    /usr/lib/python3/dist-packages/Cryptodome "$VICC_PY"; do
+    [ -e "$need" ] || { echo "missing $need: install scripts/packages.d/station.txt" >&2; exit 1; }
+done
+
+pcscd_pid= vicc_pid= station_pid=
+stop_all() {
+    local p
+    for p in $station_pid $vicc_pid $pcscd_pid; do
+        kill "$p" 2>/dev/null && wait "$p" 2>/dev/null
+    done
+    [ -n "${KEEP_T:-}" ] || rm -rf "$T"
+}
+trap stop_all EXIT
+
+# A private pcscd: its own reader config (vpcd on a port of its own) and, when mount
+# namespaces are allowed, its own socket. pcscd 1.9.9 always listens on /run/pcscd/pcscd.comm
+# (only clients read PCSCLITE_CSOCK_NAME), so a private directory is bound there for it alone
+# and a system pcscd is left alone.
+port=$((0x9000 + RANDOM % 0x2000))
+mkdir -p "$T/pcsc/conf" "$T/pcsc/run" "$T/py"
+cat > "$T/pcsc/conf/vpcd" <<EOF
+FRIENDLYNAME "Virtual PCD"
+DEVICENAME   /dev/null:$(printf '0x%X' $port)
+LIBPATH      /usr/lib/pcsc/drivers/serial/libifdvpcd.so
+CHANNELID    $(printf '0x%X' $port)
+EOF
+if unshare -m --propagation private true 2>/dev/null; then
+    export PCSCLITE_CSOCK_NAME=$T/pcsc/run/pcscd.comm
+    unshare -m --propagation private sh -c \
+        'mkdir -p /run/pcscd && mount --bind "$1" /run/pcscd && exec /usr/sbin/pcscd -f -c "$2"' \
+        sh "$T/pcsc/run" "$T/pcsc/conf" > "$T/pcscd.log" 2>&1 &
+else
+    /usr/sbin/pcscd -f -c "$T/pcsc/conf" > "$T/pcscd.log" 2>&1 &
+fi
+pcscd_pid=$!
+
+# The two vicc workarounds of PKCS11-NOTES: its modules' directory, and Crypto -> Cryptodome.
+ln -s /usr/lib/python3/dist-packages/Cryptodome "$T/py/Crypto"
+insert() {
+    PYTHONPATH=$VICC_PY:$T/py /usr/bin/python3 /usr/bin/vicc -t iso7816 -P "$port" >> "$T/vicc.log" 2>&1 &
+    vicc_pid=$!
+}
+pull() { kill "$vicc_pid"; wait "$vicc_pid" 2>/dev/null; vicc_pid=; }
+
+# wait_for PATTERN FILE SECONDS: until grep -E finds PATTERN in FILE.
+wait_for() {
+    local i
+    for ((i = 0; i < $3 * 10; i++)); do
+        grep -Eq -- "$1" "$2" 2>/dev/null && return 0
+        sleep 0.1
+    done
+    fail "waited $3 s for /$1/ in $(basename "$2")"
+    sed 's/^/    /' "$2" >&2
+    return 1
+}
+
+for ((i = 0; i < 100; i++)); do
+    opensc-tool -l 2>/dev/null | grep -q "Virtual PCD 00 00" && break
+    sleep 0.1
+done
+check "pcscd shows the vpcd readers" opensc-tool -l
+
+st=$T/station
+make_station "$st"
+sed -i 's|^  "station_id": "JX-NC-01",|&\n  "readers": {"Virtual PCD 00 00": "blank"},|' "$st/station.json"
+"$SEALKEY" ca init --station "$st" >/dev/null 2>&1 || fail "ca init"
+clone_orders 3 ST GCJS "$T/o"
+R="reader Virtual PCD 00 00"
+sql() { sqlite3 "$st/ledger.sqlite" "$1"; }
+
+# Refusals: no --orders; a station without "readers"; a reader mapped to nonsense.
+expect_status 2 "no --orders" -- "$SEALKEY" station --station "$st"
+mkdir -p "$T/bare" && make_station "$T/bare"
+expect_status 3 "station.json without readers" -- "$SEALKEY" station --station "$T/bare" --orders "$T/o/orders.json"
+expect_output 'no "readers"' "the missing mapping is named"
+sed -i 's|^  "station_id": "JX-NC-01",|&\n  "readers": {"X": "slot 3"},|' "$T/bare/station.json"
+expect_status 3 "a reader mapped to nonsense" -- "$SEALKEY" station --station "$T/bare" --orders "$T/o/orders.json"
+expect_output 'readers.X: .slot 3. is neither a pkcs11: URI' "the bad mapping is named"
+
+# 1: two insertions, two orders; the pull in between is only reported.
+"$SEALKEY" station --station "$st" --orders "$T/o/orders.json" --max-orders 2 --timeout 60 \
+    > "$T/a.out" 2>&1 &
+station_pid=$!
+wait_for "waiting for tokens" "$T/a.out" 20
+wait_for "reader Virtual PCD 00 01: not in station.json" "$T/a.out" 5
+insert
+wait_for "$R: order ST-0001 done \(token [0-9a-f]+\) -- the token may be pulled" "$T/a.out" 30
+pull
+wait_for "$R: token removed$" "$T/a.out" 10
+insert
+wait_for "$R: order ST-0002 done" "$T/a.out" 30
+wait "$station_pid"
+check "station stops after --max-orders 2 with status 0" test $? -eq 0
+station_pid=
+pull
+cp "$T/a.out" "$T/out"
+expect_output "$R: order ST-0001 issuing" "the operator sees which order goes where"
+expect_output "2 issued, 0 interrupted by a pulled token, 0 failed, 1 left in the queue" "summary"
+check "two orders verified" test "$(sql "SELECT count(*) FROM issuances WHERE step='verified'")" = 2
+
+# 2: the token is pulled while its key is being generated (6 s, by the fault module; the
+# station waits 2 s before it takes a token out for pulled, contact bounces aside).
+sed -i "s|\"pkcs11_module\": \"[^\"]*\"|\"pkcs11_module\": \"$P11FAULT_SO\"|" "$st/station.json"
+P11FAULT_MODULE=$SOFTHSM2_MODULE P11FAULT_DELAY_MS=C_GenerateKeyPair:6000 \
+    "$SEALKEY" station --station "$st" --orders "$T/o/orders.json" --exit-when-done --timeout 60 \
+    > "$T/b.out" 2>&1 &
+station_pid=$!
+wait_for "1 orders in the queue, 2 already issued" "$T/b.out" 20
+wait_for "waiting for tokens" "$T/b.out" 20
+insert
+wait_for "$R: order ST-0003 issuing" "$T/b.out" 20
+for ((i = 0; i < 200; i++)); do
+    [ "$(sql "SELECT step FROM issuances WHERE order_number='ST-0003'")" = token_initialised ] && break
+    sleep 0.05
+done
+# Not at once: a card pulled during vpcd's power-up handshake can make the next one bounce.
+sleep 1
+pull
+wait_for "$R: token removed during order ST-0003 -- order back in the queue" "$T/b.out" 10
+sleep 0.5
+check "the ledger holds the interrupted issuance" \
+    test "$(sql "SELECT step FROM issuances WHERE order_number='ST-0003'")" = token_initialised
+insert
+wait_for "$R: order ST-0003 done" "$T/b.out" 40
+wait "$station_pid"
+check "station exits 0 when the queue is empty" test $? -eq 0
+station_pid=
+pull
+cp "$T/b.out" "$T/out"
+expect_output "1 issued, 1 interrupted by a pulled token, 0 failed, 0 left in the queue" "summary"
+check "first attempt closed as interrupted" \
+    test "$(sql "SELECT count(*) FROM issuances WHERE order_number='ST-0003' AND step='failed' AND error LIKE 'interrupted at step token_initialised%'")" = 1
+check "second attempt verified" \
+    test "$(sql "SELECT count(*) FROM issuances WHERE order_number='ST-0003' AND step='verified'")" = 1
+check "resumed on the same token" \
+    test "$(sql "SELECT count(DISTINCT token_serial) FROM issuances WHERE order_number='ST-0003'")" = 1
+check "three tokens in all, none wasted" test "$(softhsm2-util --show-slots | grep -c 'Label: *ST-')" = 3
+
+# 3: an idle station stops on SIGTERM (status 0) and at --timeout (status 1).
+"$SEALKEY" station --station "$st" --orders "$T/o/orders.json" > "$T/c.out" 2>&1 &
+station_pid=$!
+wait_for "waiting for tokens" "$T/c.out" 20
+kill -TERM "$station_pid"
+wait "$station_pid"
+check "SIGTERM stops an idle station with status 0" test $? -eq 0
+station_pid=
+cp "$T/c.out" "$T/out"
+expect_output "0 orders in the queue, 3 already issued" "nothing left to do"
+expect_output "0 issued, 0 interrupted by a pulled token, 0 failed, 0 left in the queue" "summary"
+expect_status 1 "--timeout" -- "$SEALKEY" station --station "$st" --orders "$T/o/orders.json" --timeout 1
+expect_output "timed out after 1 s" "the timeout is reported"
+finish
