@@ -396,6 +396,12 @@ static void finished(struct station *s, struct reader *rd, int wstatus)
             s->pulled++;
         else
             say("reader %s: order %s stopped -- order back in the queue", rd->name, num);
+    } else if (WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == SK_EBUSY) {
+        /* Another station or batch holds the order's claim: not this token's fault. */
+        s->queue[s->qn++] = rd->order;
+        say("reader %s: order %s is being issued elsewhere -- order back in the queue; "
+            "the token was not used",
+            rd->name, num);
     } else {
         int status = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : SK_EINTERNAL;
         bool drop = status == SK_EINPUT || ++s->attempts[rd->order] >= MAX_ATTEMPTS;
