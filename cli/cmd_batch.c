@@ -22,13 +22,15 @@
 
 static const char usage[] =
     "sealkey batch --orders FILE [--jobs N] [--json] [--station DIR] [--ca-pass SOURCE]\n"
-    "              [--order-timeout SECONDS] [--operator NAME]\n"
+    "              [--order-timeout SECONDS] [--operator NAME] [--dry-run]\n"
     "  Issue every order of FILE that the ledger has not finished (as `sealkey issue` does,\n"
     "  seals included) onto the available blank tokens, N at a time (default 1), each in\n"
     "  its own worker process. Orders already verified are skipped; an order interrupted by\n"
     "  a crash is resumed on its token. A failing order (bad data, bad scan, token error,\n"
     "  timeout) is reported with its reason and does not stop the others.\n"
     "  Progress: a bar on a terminal, else one line per order; --json prints a report.\n"
+    "  --dry-run checks the file and the ledger and says what would be issued, touching no\n"
+    "  token and no secret.\n"
     "  Exit status: 0 when every order is issued, 1 when any failed, 2/3/6 as usual for\n"
     "  the command line, the station or its secrets.";
 
@@ -53,7 +55,7 @@ struct worker {
 struct batch_args {
     const char *station, *orders, *ca_pass, *operator_name;
     long jobs, timeout;
-    bool json;
+    bool json, dry_run;
 };
 
 static double since(const struct timespec *t0)
@@ -82,7 +84,8 @@ static int parse(int argc, char **argv, struct batch_args *a)
         {"station", required_argument, NULL, 's'},   {"orders", required_argument, NULL, 'f'},
         {"jobs", required_argument, NULL, 'j'},      {"json", no_argument, NULL, 'J'},
         {"ca-pass", required_argument, NULL, 'p'},   {"operator", required_argument, NULL, 'O'},
-        {"order-timeout", required_argument, NULL, 't'}, {"help", no_argument, NULL, 'h'},
+        {"order-timeout", required_argument, NULL, 't'}, {"dry-run", no_argument, NULL, 'n'},
+        {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     int c;
 
@@ -102,6 +105,7 @@ static int parse(int argc, char **argv, struct batch_args *a)
                 return cli_usage_error(usage, "batch: --order-timeout takes 1 to 86400 seconds");
             break;
         case 'J': a->json = true; break;
+        case 'n': a->dry_run = true; break;
         case 'p': a->ca_pass = optarg; break;
         case 'O': a->operator_name = optarg; break;
         case 'h': printf("usage: %s\n", usage); return -1;
@@ -364,6 +368,20 @@ int cmd_batch(int argc, char **argv)
     }
     if ((ret = plan(st, f, &load_probs, jobs, &e)) != SK_OK)
         goto out;
+    if (a.dry_run) {
+        size_t todo = 0, done = 0, bad = 0;
+        for (size_t i = 0; i < f->n; i++) {
+            todo += jobs[i].outcome == OUT_PENDING;
+            done += jobs[i].outcome == OUT_DONE_BEFORE;
+            bad += jobs[i].outcome == OUT_INVALID;
+            if (jobs[i].outcome == OUT_INVALID)
+                printf("%s\n", jobs[i].message);
+        }
+        printf("batch (dry run): %zu orders: %zu to issue, %zu already issued, %zu invalid\n",
+               f->n, todo, done, bad);
+        ret = bad == 0 ? SK_OK : SK_EFAIL;
+        goto out;
+    }
     /* Secrets once, here (a prompt is fine); the workers inherit them and never ask. */
     if ((ret = cli_station_secret(st, NULL, st->so_pin, "SO PIN", false, so_pin, sizeof(so_pin),
                                   &e)) != SK_OK ||
