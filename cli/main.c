@@ -7,6 +7,7 @@
 #include "cli/cli.h"
 #include "cli/cmd_form.h"
 #include "cli/cmd_audit.h"
+#include "cli/cmd_station.h"
 
 struct command {
     const char *name;
@@ -27,6 +28,7 @@ static const struct command commands[] = {
     {"audit", cmd_audit, "verify and show the hash-chained audit log"},
     {"seal", cmd_seal, "seal pictures and GB/T 38540 electronic seals"},
     {"form", cmd_form, "print an order's forms: application, authorization, seal-collection, delivery"},
+    {"station", cmd_station, "wait for tokens in the readers and issue orders onto them"},
 };
 
 static void print_help(FILE *f)

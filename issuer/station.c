@@ -514,5 +514,8 @@ const station_reader *station_reader_find(const station_config *st, const char *
 
 int station_path(const station_config *st, const char *rel, char *buf, size_t buflen, sk_err *e)
 {
+    /* A URI (the shared ledger's postgresql://...) is a location, not a relative path. */
+    if (strstr(rel, "://") != NULL)
+        return sk_path_join(buf, buflen, NULL, rel, e);
     return sk_path_join(buf, buflen, st->dir, rel, e);
 }
