@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "issuer/ledger_backend.h"
 #include "util/sk_file.h"
 
 #define HASH_HEX 65 /* 64 hex digits and the NUL */
@@ -207,6 +208,207 @@ out:
     return ret;
 }
 
+/* Where a station's audit log lives: its directory, or the shared ledger its station.json
+ * names ("ledger": "postgresql://..."), where records are kept per station id. Read here
+ * rather than passed in, so every caller of audit_append reaches the right log. */
+struct location {
+    bool shared;
+    char uri[1024];
+    char station_id[AUDIT_FIELD_MAX + 1];
+};
+
+static int audit_location(const char *station_dir, struct location *loc, sk_err *e)
+{
+    char path[PATH_MAX];
+    json_t *j = NULL;
+    json_error_t jerr;
+    const char *uri, *id;
+    int ret;
+
+    memset(loc, 0, sizeof(*loc));
+    if ((ret = sk_path_join(path, sizeof(path), station_dir, "station.json", e)) != SK_OK ||
+        !sk_file_exists(path))
+        return ret;
+    if ((j = json_load_file(path, 0, &jerr)) == NULL)
+        return sk_err_set(e, SK_EINPUT, "%s: line %d: %s", path, jerr.line, jerr.text);
+    uri = json_string_value(json_object_get(j, "ledger"));
+    id = json_string_value(json_object_get(j, "station_id"));
+    if (uri != NULL && strstr(uri, "://") != NULL) {
+        loc->shared = true;
+        if (snprintf(loc->uri, sizeof(loc->uri), "%s", uri) >= (int)sizeof(loc->uri) ||
+            id == NULL || strlen(id) > AUDIT_FIELD_MAX)
+            ret = sk_err_set(e, SK_EINPUT, "%s: ledger or station_id missing or too long", path);
+        else
+            snprintf(loc->station_id, sizeof(loc->station_id), "%s", id);
+    }
+    json_decref(j);
+    return ret;
+}
+
+static int build(const char *station_id, const char *operator_name, const audit_event *ev,
+                 unsigned long long seq, const char *prev, const char *db_now, char **line,
+                 char hash[HASH_HEX], sk_err *e);
+
+struct db_build {
+    const char *station_id, *operator_name;
+    const audit_event *ev;
+};
+
+static int db_build(void *arg, unsigned long long seq, const char *prev, const char *now,
+                    char **line, char *hash, sk_err *e)
+{
+    const struct db_build *b = arg;
+    int ret = build(b->station_id, b->operator_name, b->ev, seq, prev, now, line, hash, e);
+
+    /* The file log's line ends in a newline; a database row does not. */
+    if (ret == SK_OK)
+        (*line)[strcspn(*line, "\n")] = '\0';
+    return ret;
+}
+
+/* Checking a shared ledger's audit records: each station's chain as in the file log, and
+ * each station's head row against its last record. */
+struct db_station {
+    char name[AUDIT_FIELD_MAX + 1];
+    unsigned long long last;
+    char hash[HASH_HEX];
+    bool headed;
+};
+
+struct db_walker {
+    const struct location *loc;
+    audit_visit_fn fn;
+    void *arg;
+    sk_err *e;
+    struct db_station *st;
+    size_t n_st, cap;
+    size_t n_records;
+};
+
+static int db_row(void *arg, const char *station, unsigned long long seq, const char *text)
+{
+    struct db_walker *w = arg;
+    struct db_station *s;
+    char label[1300];
+    json_t *j = NULL;
+    audit_record r;
+    int ret;
+
+    if (w->n_st == 0 || strcmp(w->st[w->n_st - 1].name, station) != 0) {
+        if (w->n_st == w->cap) {
+            size_t ncap = w->cap ? w->cap * 2 : 8;
+            struct db_station *nv = realloc(w->st, ncap * sizeof(*nv));
+            if (nv == NULL)
+                return sk_err_set(w->e, SK_EINTERNAL, "out of memory");
+            w->st = nv;
+            w->cap = ncap;
+        }
+        s = &w->st[w->n_st++];
+        memset(s, 0, sizeof(*s));
+        snprintf(s->name, sizeof(s->name), "%s", station);
+        memcpy(s->hash, zero_hash, HASH_HEX);
+    }
+    s = &w->st[w->n_st - 1];
+    snprintf(label, sizeof(label), "ledger %s: audit log of station %s", w->loc->uri, station);
+    if (strlen(text) > AUDIT_LINE_MAX ||
+        (j = json_loads(text, JSON_REJECT_DUPLICATES, NULL)) == NULL) {
+        ret = sk_err_set(w->e, SK_EFAIL, "%s: record %llu: not a JSON record (garbage?)", label,
+                         seq);
+        goto out;
+    }
+    if ((ret = record_check(label, (size_t)seq, j, text, &r, w->e)) != SK_OK)
+        goto out;
+    if (strcmp(r.station, station) != 0 || r.seq != seq) {
+        ret = sk_err_set(w->e, SK_EFAIL, "%s: the row of record %llu holds record %llu of "
+                         "station %s (moved?)", label, seq, r.seq, r.station);
+        goto out;
+    }
+    if (seq != s->last + 1) {
+        ret = sk_err_set(w->e, SK_EFAIL, "%s: record %llu is missing: seq jumps from %llu to "
+                         "%llu (deleted?)", label, s->last + 1, s->last, seq);
+        goto out;
+    }
+    if (!hash_eq(r.prev, s->hash)) {
+        ret = sk_err_set(w->e, SK_EFAIL, "%s: record %llu: prev does not match the hash of "
+                         "record %llu (a record replaced or edited?)", label, seq, s->last);
+        goto out;
+    }
+    s->last = seq;
+    snprintf(s->hash, sizeof(s->hash), "%s", r.hash);
+    w->n_records++;
+    if (w->fn != NULL)
+        ret = w->fn(&r, w->arg);
+out:
+    json_decref(j);
+    return ret;
+}
+
+static int db_head(void *arg, const char *station, unsigned long long seq, const char *hash)
+{
+    struct db_walker *w = arg;
+
+    for (size_t i = 0; i < w->n_st; i++) {
+        struct db_station *s = &w->st[i];
+        if (strcmp(s->name, station) != 0)
+            continue;
+        s->headed = true;
+        if (s->last != seq)
+            return sk_err_set(w->e, SK_EFAIL, "ledger %s: audit log of station %s ends at "
+                              "record %llu but its head says %llu (truncated?)", w->loc->uri,
+                              station, s->last, seq);
+        if (!hash_eq(s->hash, hash))
+            return sk_err_set(w->e, SK_EFAIL, "ledger %s: audit log of station %s: record "
+                              "%llu does not have the hash its head records (replaced?)",
+                              w->loc->uri, station, seq);
+        return SK_OK;
+    }
+    return sk_err_set(w->e, SK_EFAIL, "ledger %s: audit log of station %s: its head says %llu "
+                      "records but there are none (deleted?)", w->loc->uri, station, seq);
+}
+
+/* One station's records (station non-NULL) or every station's. */
+static int db_walk(const struct location *loc, const char *station, audit_visit_fn fn,
+                   void *arg, size_t *n_records, size_t *n_stations, sk_err *e)
+{
+    struct db_walker w = {.loc = loc, .fn = fn, .arg = arg, .e = e};
+    int ret = ledger_pg_audit_read(loc->uri, station, db_row, db_head, &w, e);
+
+    for (size_t i = 0; ret == SK_OK && i < w.n_st; i++)
+        if (!w.st[i].headed)
+            ret = sk_err_set(e, SK_EFAIL, "ledger %s: audit log of station %s has %llu records "
+                             "but no head (deleted?)", loc->uri, w.st[i].name, w.st[i].last);
+    *n_records = w.n_records;
+    if (n_stations != NULL)
+        *n_stations = w.n_st;
+    free(w.st);
+    return ret;
+}
+
+int audit_verify_all(const char *station_dir, size_t *n_records, size_t *n_stations,
+                     sk_err *e)
+{
+    struct location loc;
+    int ret;
+
+    *n_records = 0;
+    *n_stations = 0;
+    if ((ret = audit_location(station_dir, &loc, e)) != SK_OK)
+        return ret;
+    if (loc.shared)
+        return db_walk(&loc, NULL, NULL, NULL, n_records, n_stations, e);
+    ret = audit_verify(station_dir, n_records, e);
+    *n_stations = ret == SK_OK && *n_records > 0;
+    return ret;
+}
+
+bool audit_is_shared(const char *station_dir)
+{
+    struct location loc;
+    sk_err e;
+
+    return audit_location(station_dir, &loc, &e) == SK_OK && loc.shared;
+}
+
 int audit_foreach(const char *station_dir, audit_visit_fn fn, void *arg, size_t *n_records,
                   sk_err *e)
 {
@@ -220,9 +422,16 @@ int audit_foreach(const char *station_dir, audit_visit_fn fn, void *arg, size_t 
     head h;
     audit_record r;
     unsigned long long last = 0;
+    struct location loc;
 
     *n_records = 0;
     memcpy(prev, zero_hash, sizeof(prev));
+    if ((ret = audit_location(station_dir, &loc, e)) != SK_OK)
+        goto out;
+    if (loc.shared) {
+        ret = db_walk(&loc, loc.station_id, fn, arg, n_records, NULL, e);
+        goto out;
+    }
     if ((ret = paths(station_dir, log, hd, e)) != SK_OK)
         goto out;
     fd = open(log, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
@@ -445,9 +654,10 @@ static int check_event(const audit_event *ev, sk_err *e)
     return SK_OK;
 }
 
+/* now: the time to stamp (the database's, for a shared ledger), or NULL for this host's. */
 static int build(const char *station_id, const char *operator_name, const audit_event *ev,
-                 unsigned long long seq, const char *prev, char **line, char hash[HASH_HEX],
-                 sk_err *e)
+                 unsigned long long seq, const char *prev, const char *db_now, char **line,
+                 char hash[HASH_HEX], sk_err *e)
 {
     json_t *o = json_object();
     char now[32];
@@ -462,7 +672,10 @@ static int build(const char *station_id, const char *operator_name, const audit_
         ret = sk_err_set(e, SK_EINTERNAL, "out of memory");
         goto out;
     }
-    if (gmtime_r(&t, &tm) == NULL || strftime(now, sizeof(now), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0) {
+    if (db_now != NULL)
+        snprintf(now, sizeof(now), "%s", db_now);
+    else if (gmtime_r(&t, &tm) == NULL ||
+             strftime(now, sizeof(now), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0) {
         ret = sk_err_set(e, SK_EINTERNAL, "audit record: cannot format the time");
         goto out;
     }
@@ -515,9 +728,16 @@ int audit_append(const char *station_dir, const char *station_id, const char *op
     int fd = -1, ret;
     size_t len;
     ssize_t w;
+    struct location loc;
 
-    if ((ret = check_event(ev, e)) != SK_OK || (ret = paths(station_dir, log, hd, e)) != SK_OK)
+    if ((ret = check_event(ev, e)) != SK_OK || (ret = paths(station_dir, log, hd, e)) != SK_OK ||
+        (ret = audit_location(station_dir, &loc, e)) != SK_OK)
         goto out;
+    if (loc.shared) {
+        struct db_build b = {station_id, operator_name, ev};
+        ret = ledger_pg_audit_append(loc.uri, station_id, db_build, &b, e);
+        goto out;
+    }
     fd = open(log, O_RDWR | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (fd < 0) {
         ret = sk_err_set(e, SK_EIO, "%s: cannot open for appending: %s", log, strerror(errno));
@@ -532,7 +752,8 @@ int audit_append(const char *station_dir, const char *station_id, const char *op
     }
     if ((ret = read_last(log, fd, &seq, last, last_prev, e)) != SK_OK ||
         (ret = check_head(log, hd, seq, last, last_prev, e)) != SK_OK ||
-        (ret = build(station_id, operator_name, ev, seq + 1, last, &line, hash, e)) != SK_OK)
+        (ret = build(station_id, operator_name, ev, seq + 1, last, NULL, &line, hash, e)) !=
+            SK_OK)
         goto out;
     /* A single write() of the whole line: with O_APPEND it lands after any other record. */
     len = strlen(line);

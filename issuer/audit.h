@@ -13,6 +13,7 @@
 #ifndef SK_AUDIT_H
 #define SK_AUDIT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "util/sk_err.h"
@@ -87,5 +88,17 @@ int audit_verify(const char *station_dir, size_t *n_records, sk_err *e);
 typedef int (*audit_visit_fn)(const audit_record *r, void *arg);
 int audit_foreach(const char *station_dir, audit_visit_fn fn, void *arg, size_t *n_records,
                   sk_err *e);
+
+/* A station whose station.json names a shared ledger ("ledger": "postgresql://...") keeps
+ * its audit log there instead (docs/ledger.md): the same records, chained per station id,
+ * stamped with the database's time, with a head row per station in place of audit.head.
+ * audit_append, audit_verify and audit_foreach go there by themselves for such a station.
+ * Whether station_dir's log is in a shared ledger: */
+bool audit_is_shared(const char *station_dir);
+
+/* Check every station's chain in the shared ledger station_dir names (for a station with a
+ * file log, that log); *n_stations counts the stations with records. */
+int audit_verify_all(const char *station_dir, size_t *n_records, size_t *n_stations,
+                     sk_err *e);
 
 #endif

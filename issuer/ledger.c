@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "issuer/ledger_backend.h"
+#include "issuer/ledger_migrations.h"
 
 struct ledger {
     const struct ledger_ops *ops;
@@ -37,21 +38,96 @@ int ledger_step_from_name(const char *name)
     return -1;
 }
 
-int ledger_open(const char *where, ledger **out, sk_err *e)
+bool ledger_is_shared(const char *where)
 {
-    ledger *l = calloc(1, sizeof(*l));
+    return where != NULL && (strncmp(where, "postgresql://", 13) == 0 ||
+                             strncmp(where, "postgres://", 11) == 0);
+}
+
+static int open_mode(const char *where, enum ledger_open_mode mode, int *from, ledger **out,
+                     sk_err *e)
+{
+    ledger *l = NULL;
     int ret;
 
     *out = NULL;
-    if (l == NULL)
+    /* Any other scheme is a mistake, not a file name to create. */
+    if (!ledger_is_shared(where) && strstr(where, "://") != NULL)
+        return sk_err_set(e, SK_EINPUT, "ledger %s: unknown scheme; a shared ledger is "
+                          "postgresql://..., anything else a SQLite file", where);
+    if ((l = calloc(1, sizeof(*l))) == NULL)
         return sk_err_set(e, SK_ELEDGER, "ledger %s: out of memory", where);
-    l->ops = &ledger_sqlite_ops;
-    if ((ret = l->ops->open(where, &l->impl, e)) != SK_OK) {
+    l->ops = ledger_is_shared(where) ? &ledger_pg_ops : &ledger_sqlite_ops;
+    if ((ret = l->ops->open(where, mode, from, &l->impl, e)) != SK_OK) {
         free(l);
         return ret;
     }
     *out = l;
     return SK_OK;
+}
+
+int ledger_open(const char *where, ledger **out, sk_err *e)
+{
+    int from = 0;
+
+    return open_mode(where, LEDGER_OPEN_USE, &from, out, e);
+}
+
+int ledger_init(const char *where, int *version, sk_err *e)
+{
+    ledger *l = NULL;
+    int from = 0;
+    int ret = open_mode(where, LEDGER_OPEN_INIT, &from, &l, e);
+
+    if (ret == SK_OK)
+        ret = ledger_schema_version(l, version, e);
+    ledger_free(l);
+    return ret;
+}
+
+int ledger_migrate(const char *where, int *from, int *to, sk_err *e)
+{
+    ledger *l = NULL;
+    int ret = open_mode(where, LEDGER_OPEN_MIGRATE, from, &l, e);
+
+    if (ret == SK_OK)
+        ret = ledger_schema_version(l, to, e);
+    ledger_free(l);
+    return ret;
+}
+
+int ledger_schema_latest(void)
+{
+    return (int)ledger_migrations_count();
+}
+
+int ledger_schema_version(ledger *l, int *version, sk_err *e)
+{
+    return l->ops->schema_version(l->impl, version, e);
+}
+
+const char *ledger_backend_name(const ledger *l)
+{
+    return l->ops->name;
+}
+
+int ledger_export(ledger *l, char **json, sk_err *e)
+{
+    *json = NULL;
+    if (l->ops->export_json == NULL)
+        return sk_err_set(e, SK_ESTATE, "a %s ledger cannot be exported (use the database's "
+                          "own backup tools)", l->ops->name);
+    return l->ops->export_json(l->impl, json, e);
+}
+
+int ledger_import(ledger *l, const char *json, size_t len, const char *origin,
+                  ledger_import_counts *counts, sk_err *e)
+{
+    memset(counts, 0, sizeof(*counts));
+    if (l->ops->import_json == NULL)
+        return sk_err_set(e, SK_ESTATE, "a %s ledger takes no imports; import into the shared "
+                          "(postgresql://) ledger", l->ops->name);
+    return l->ops->import_json(l->impl, json, len, origin, counts, e);
 }
 
 void ledger_free(ledger *l)

@@ -129,6 +129,34 @@ int ledger_next_crl_number(ledger *l, const char *issuer_id, long long *number, 
 int ledger_claim(ledger *l, const char *order_number, bool *got, sk_err *e);
 void ledger_release(ledger *l, const char *order_number);
 
+/* The schema. A ledger's version counts the migrations applied to it; both backends run
+ * the same list (issuer/ledger_migrations.c). */
+int ledger_schema_latest(void);
+int ledger_schema_version(ledger *l, int *version, sk_err *e);
+/* "sqlite" or "postgresql". */
+const char *ledger_backend_name(const ledger *l);
+/* Whether a ledger location names a shared database ("postgresql://...") rather than a file. */
+bool ledger_is_shared(const char *where);
+
+/* Create the schema of a new ledger (SK_ESTATE if it has one). ledger_open on a SQLite file
+ * does this by itself; a shared ledger must be created by init before stations use it. */
+int ledger_init(const char *where, int *version, sk_err *e);
+/* Bring a ledger to the latest schema; *from is the version it had, *to the one it has. */
+int ledger_migrate(const char *where, int *from, int *to, sk_err *e);
+
+/* Moving a station's ledger into a shared one (docs/ledger.md): export writes the whole
+ * history (issuances with their certificates, steps, serials, seals, CRL numbers) as a JSON
+ * document, heap-allocated; import adds such a document, and any audit records under its
+ * "audit" key, in one transaction. Imported issuances get new ids and keep the old one in
+ * origin ("<origin>:<id>"); importing the same origin twice is SK_ESTATE, as is any clash
+ * (an order live on both, a serial reserved on both). */
+typedef struct ledger_import_counts {
+    size_t issuances, steps, serials, seals, crls, audit_records;
+} ledger_import_counts;
+int ledger_export(ledger *l, char **json, sk_err *e);
+int ledger_import(ledger *l, const char *json, size_t len, const char *origin,
+                  ledger_import_counts *counts, sk_err *e);
+
 /* An electronic seal made for an issuance (or by `sealkey seal make` for an issued order).
  * esIDs are unique across the ledger. */
 typedef struct ledger_seal {

@@ -5,9 +5,20 @@
 
 #include "issuer/ledger.h"
 
+/* What ledger_open asks of a backend: use a ledger (SQLite creates and migrates it as it
+ * always did; a shared ledger must already be at the latest schema, so that no station
+ * migrates it behind the others' backs), create the schema of a new one, or migrate. */
+enum ledger_open_mode {
+    LEDGER_OPEN_USE,
+    LEDGER_OPEN_INIT,
+    LEDGER_OPEN_MIGRATE,
+};
+
 struct ledger_ops {
     const char *name;
-    int (*open)(const char *where, void **impl, sk_err *e);
+    /* *from: the schema version found before any migration. */
+    int (*open)(const char *where, enum ledger_open_mode mode, int *from, void **impl,
+                sk_err *e);
     void (*free)(void *impl);
     int (*latest)(void *impl, const char *order_number, ledger_issuance *out, bool *found,
                   sk_err *e);
@@ -32,9 +43,46 @@ struct ledger_ops {
     int (*next_crl_number)(void *impl, const char *issuer_id, long long *number, sk_err *e);
     int (*claim)(void *impl, const char *order_number, bool *got, sk_err *e);
     void (*release)(void *impl, const char *order_number);
+    int (*schema_version)(void *impl, int *version, sk_err *e);
+    /* NULL when the backend cannot be the source (export) or target (import) of a move. */
+    int (*export_json)(void *impl, char **json, sk_err *e);
+    int (*import_json)(void *impl, const char *json, size_t len, const char *origin,
+                       ledger_import_counts *counts, sk_err *e);
 };
 
 extern const struct ledger_ops ledger_sqlite_ops;
+extern const struct ledger_ops ledger_pg_ops;
+
+/* The export document's format name (docs/ledger.md). */
+#define LEDGER_EXPORT_FORMAT "sealkey-ledger-export/1"
+
+/* PostgreSQL connections (issuer/ledger_pg_conn.c). A URI carrying a password is refused:
+ * passwords come from PGPASSFILE or the service file. purpose goes into application_name,
+ * so pg_stat_activity shows which station process holds what. */
+int ledger_pg_connect(const char *uri, const char *purpose, void **conn, sk_err *e);
+
+/* Import an export document into the shared ledger on conn (issuer/ledger_pg_import.c);
+ * where names the ledger in messages. See ledger_import. */
+int ledger_pg_import(void *conn, const char *where, const char *json, size_t len,
+                     const char *origin, ledger_import_counts *counts, sk_err *e);
+
+/* The audit log of stations on a shared ledger (issuer/ledger_pg_audit.c), for
+ * issuer/audit.c, which makes and checks the records. append: under the station's head row
+ * lock, build is handed the next seq, the previous hash and the database time, and returns
+ * the record's line and hash, which are stored with the new head in one transaction. */
+typedef int (*ledger_pg_audit_build_fn)(void *arg, unsigned long long seq, const char *prev,
+                                        const char *now, char **line, char *hash,
+                                        sk_err *e);
+int ledger_pg_audit_append(const char *uri, const char *station, ledger_pg_audit_build_fn build,
+                           void *arg, sk_err *e);
+/* Every record (of one station, or of all when station is NULL) by station then seq, then
+ * every head, from one snapshot. A non-zero return from a callback stops and is returned. */
+typedef int (*ledger_pg_audit_row_fn)(void *arg, const char *station, unsigned long long seq,
+                                      const char *record);
+typedef int (*ledger_pg_audit_head_fn)(void *arg, const char *station, unsigned long long seq,
+                                       const char *hash);
+int ledger_pg_audit_read(const char *uri, const char *station, ledger_pg_audit_row_fn row,
+                         ledger_pg_audit_head_fn head, void *arg, sk_err *e);
 
 /* The step with this stored name, or -1. */
 int ledger_step_from_name(const char *name);

@@ -9,7 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "issuer/ledger_backend.h"
+#include "issuer/ledger_migrations.h"
 
 #define SQ_MAX_CLAIMS 8
 
@@ -24,68 +27,6 @@ struct sq_ledger {
     struct sq_claim claims[SQ_MAX_CLAIMS];
     sqlite3 *db;
     char path[1024];
-};
-
-/* Each migration brings the schema from version i to i+1. Later backends (PostgreSQL) run
- * the same list; keep the SQL portable. */
-static const char *const migrations[] = {
-    "CREATE TABLE issuances ("
-    "  id INTEGER PRIMARY KEY,"
-    "  order_number TEXT NOT NULL,"
-    "  step TEXT NOT NULL,"
-    "  station_id TEXT NOT NULL,"
-    "  operator TEXT NOT NULL,"
-    "  key_alg TEXT NOT NULL,"
-    "  issuer_id TEXT NOT NULL,"
-    "  cert_serial TEXT NOT NULL,"
-    "  token_label TEXT NOT NULL DEFAULT '',"
-    "  token_serial TEXT NOT NULL DEFAULT '',"
-    "  key_id TEXT NOT NULL DEFAULT '',"
-    "  not_before TEXT NOT NULL DEFAULT '',"
-    "  not_after TEXT NOT NULL DEFAULT '',"
-    "  cert_pem TEXT,"
-    "  error TEXT NOT NULL DEFAULT '',"
-    "  reissue_of INTEGER REFERENCES issuances(id),"
-    "  started_at TEXT NOT NULL,"
-    "  updated_at TEXT NOT NULL);"
-    "CREATE INDEX issuances_order ON issuances(order_number);"
-    /* At most one issuance of an order is in flight or live; failed ones are history. */
-    "CREATE UNIQUE INDEX issuances_one_live ON issuances(order_number)"
-    "  WHERE step NOT IN ('failed', 'superseded');"
-    "CREATE TABLE serials ("
-    "  issuer_id TEXT NOT NULL,"
-    "  serial TEXT NOT NULL,"
-    "  state TEXT NOT NULL CHECK (state IN ('reserved', 'used', 'void')),"
-    "  issuance_id INTEGER NOT NULL REFERENCES issuances(id),"
-    "  reserved_at TEXT NOT NULL,"
-    "  PRIMARY KEY (issuer_id, serial));"
-    "CREATE TABLE issuance_steps ("
-    "  issuance_id INTEGER NOT NULL REFERENCES issuances(id),"
-    "  step TEXT NOT NULL,"
-    "  at TEXT NOT NULL,"
-    "  detail TEXT NOT NULL DEFAULT '');",
-    /* 2: electronic seals (GB/T 38540), esID unique across the station. */
-    "CREATE TABLE seals ("
-    "  es_id TEXT PRIMARY KEY,"
-    "  issuance_id INTEGER NOT NULL REFERENCES issuances(id),"
-    "  order_number TEXT NOT NULL,"
-    "  kind TEXT NOT NULL CHECK (kind IN ('official', 'legal-rep')),"
-    "  sha256 TEXT NOT NULL,"
-    "  created_at TEXT NOT NULL);"
-    "CREATE INDEX seals_issuance ON seals(issuance_id);",
-    /* 3: shipping and revocation. A revoked issuance is history like a failed one, so the
-     * order may be reissued. */
-    "ALTER TABLE issuances ADD COLUMN waybill TEXT NOT NULL DEFAULT '';"
-    "ALTER TABLE issuances ADD COLUMN revoked_at TEXT NOT NULL DEFAULT '';"
-    "ALTER TABLE issuances ADD COLUMN revocation_reason TEXT NOT NULL DEFAULT '';"
-    "DROP INDEX issuances_one_live;"
-    "CREATE UNIQUE INDEX issuances_one_live ON issuances(order_number)"
-    "  WHERE step NOT IN ('failed', 'superseded', 'revoked');"
-    "CREATE TABLE crls ("
-    "  issuer_id TEXT NOT NULL,"
-    "  number INTEGER NOT NULL,"
-    "  issued_at TEXT NOT NULL,"
-    "  PRIMARY KEY (issuer_id, number));",
 };
 
 #define NOW_SQL "strftime('%Y-%m-%dT%H:%M:%SZ','now')"
@@ -106,35 +47,49 @@ static int exec(struct sq_ledger *l, const char *sql, sk_err *e)
     return ret;
 }
 
-static int migrate(struct sq_ledger *l, sk_err *e)
+static int read_version(struct sq_ledger *l, int *version, sk_err *e)
+{
+    sqlite3_stmt *st = NULL;
+    int ret = SK_OK;
+
+    if (sqlite3_prepare_v2(l->db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK ||
+        sqlite3_step(st) != SQLITE_ROW)
+        ret = db_fail(l, e, "reading schema version");
+    else
+        *version = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    return ret;
+}
+
+static int migrate(struct sq_ledger *l, enum ledger_open_mode mode, int *from, sk_err *e)
 {
     int ret = SK_ELEDGER;
-    sqlite3_stmt *st = NULL;
     int version = 0;
     int in_tx = 0;
+    size_t latest = ledger_migrations_count();
 
     /* BEGIN IMMEDIATE takes the write lock first, so two processes opening a new ledger at
      * once do not both try to create it. */
     if ((ret = exec(l, "BEGIN IMMEDIATE", e)) != SK_OK)
         goto out;
     in_tx = 1;
-    if (sqlite3_prepare_v2(l->db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK ||
-        sqlite3_step(st) != SQLITE_ROW) {
-        ret = db_fail(l, e, "reading schema version");
+    if ((ret = read_version(l, &version, e)) != SK_OK)
         goto out;
-    }
-    version = sqlite3_column_int(st, 0);
-    sqlite3_finalize(st);
-    st = NULL;
-    if (version > (int)(sizeof(migrations) / sizeof(migrations[0]))) {
+    *from = version;
+    if (version > (int)latest) {
         ret = sk_err_set(e, SK_ELEDGER,
                          "ledger %s: schema version %d is newer than this sealkey knows (%zu)",
-                         l->path, version, sizeof(migrations) / sizeof(migrations[0]));
+                         l->path, version, latest);
         goto out;
     }
-    for (size_t i = (size_t)version; i < sizeof(migrations) / sizeof(migrations[0]); i++) {
+    if (mode == LEDGER_OPEN_INIT && version > 0) {
+        ret = sk_err_set(e, SK_ESTATE, "ledger %s already exists (schema version %d); use "
+                         "sealkey ledger migrate", l->path, version);
+        goto out;
+    }
+    for (size_t i = (size_t)version; i < latest; i++) {
         char pragma[64];
-        if ((ret = exec(l, migrations[i], e)) != SK_OK)
+        if ((ret = exec(l, ledger_migration_sql(i, LEDGER_SQLITE), e)) != SK_OK)
             goto out;
         snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %zu", i + 1);
         if ((ret = exec(l, pragma, e)) != SK_OK)
@@ -143,15 +98,20 @@ static int migrate(struct sq_ledger *l, sk_err *e)
     ret = exec(l, "COMMIT", e);
     in_tx = ret != SK_OK;
 out:
-    sqlite3_finalize(st);
     if (in_tx)
         sqlite3_exec(l->db, "ROLLBACK", NULL, NULL, NULL);
     return ret;
 }
 
+static int sq_schema_version(void *impl, int *version, sk_err *e)
+{
+    return read_version(impl, version, e);
+}
+
 static void sq_free(void *impl);
 
-static int sq_open(const char *path, void **out, sk_err *e)
+static int sq_open(const char *path, enum ledger_open_mode mode, int *from, void **out,
+                   sk_err *e)
 {
     int ret = SK_ELEDGER;
     struct sq_ledger *l = NULL;
@@ -175,7 +135,7 @@ static int sq_open(const char *path, void **out, sk_err *e)
     if ((ret = exec(l, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; "
                        "PRAGMA foreign_keys=ON;", e)) != SK_OK)
         goto out;
-    if ((ret = migrate(l, e)) != SK_OK)
+    if ((ret = migrate(l, mode, from, e)) != SK_OK)
         goto out;
     *out = l;
     l = NULL;
@@ -893,6 +853,95 @@ static void sq_release(void *impl, const char *order_number)
     }
 }
 
+/* One table as an array of objects, column name -> value, in insertion (rowid) order. */
+static int export_table(struct sq_ledger *l, const char *table, json_t *tables, sk_err *e)
+{
+    char sql[128];
+    sqlite3_stmt *st = NULL;
+    json_t *rows = json_array();
+    int ret = SK_ELEDGER;
+    int rc;
+
+    snprintf(sql, sizeof(sql), "SELECT * FROM %s ORDER BY rowid", table);
+    if (rows == NULL || json_object_set(tables, table, rows) != 0) {
+        ret = sk_err_set(e, SK_ELEDGER, "ledger %s: out of memory", l->path);
+        goto out;
+    }
+    if (sqlite3_prepare_v2(l->db, sql, -1, &st, NULL) != SQLITE_OK) {
+        ret = db_fail(l, e, "exporting");
+        goto out;
+    }
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        json_t *row = json_object();
+        if (row == NULL || json_array_append_new(rows, row) != 0) {
+            ret = sk_err_set(e, SK_ELEDGER, "ledger %s: out of memory", l->path);
+            goto out;
+        }
+        for (int c = 0; c < sqlite3_column_count(st); c++) {
+            json_t *v;
+            switch (sqlite3_column_type(st, c)) {
+            case SQLITE_NULL:
+                v = json_null();
+                break;
+            case SQLITE_INTEGER:
+                v = json_integer((json_int_t)sqlite3_column_int64(st, c));
+                break;
+            default:
+                v = json_string((const char *)sqlite3_column_text(st, c));
+                break;
+            }
+            if (v == NULL || json_object_set_new(row, sqlite3_column_name(st, c), v) != 0) {
+                ret = sk_err_set(e, SK_ELEDGER, "ledger %s: %s: a value that is not UTF-8 text",
+                                 l->path, table);
+                goto out;
+            }
+        }
+    }
+    if (rc != SQLITE_DONE) {
+        ret = db_fail(l, e, "exporting");
+        goto out;
+    }
+    ret = SK_OK;
+out:
+    json_decref(rows);
+    sqlite3_finalize(st);
+    return ret;
+}
+
+/* The whole ledger from one read transaction, so the tables agree with each other. */
+static int sq_export(void *impl, char **json, sk_err *e)
+{
+    static const char *const tables[] = {"issuances", "issuance_steps", "serials", "seals",
+                                         "crls"};
+    struct sq_ledger *l = impl;
+    json_t *doc = NULL, *t = json_object();
+    int version = 0, in_tx = 0;
+    int ret;
+
+    *json = NULL;
+    if ((ret = exec(l, "BEGIN", e)) != SK_OK)
+        goto out;
+    in_tx = 1;
+    if ((ret = read_version(l, &version, e)) != SK_OK)
+        goto out;
+    for (size_t i = 0; i < sizeof(tables) / sizeof(tables[0]); i++)
+        if ((ret = export_table(l, tables[i], t, e)) != SK_OK)
+            goto out;
+    doc = json_pack("{s:s, s:i, s:O}", "format", LEDGER_EXPORT_FORMAT, "schema", version,
+                    "tables", t);
+    if (doc == NULL || (*json = json_dumps(doc, JSON_INDENT(1) | JSON_SORT_KEYS)) == NULL) {
+        ret = sk_err_set(e, SK_ELEDGER, "ledger %s: out of memory", l->path);
+        goto out;
+    }
+    ret = SK_OK;
+out:
+    if (in_tx)
+        sqlite3_exec(l->db, "COMMIT", NULL, NULL, NULL);
+    json_decref(doc);
+    json_decref(t);
+    return ret;
+}
+
 const struct ledger_ops ledger_sqlite_ops = {
     .name = "sqlite",
     .open = sq_open,
@@ -912,4 +961,7 @@ const struct ledger_ops ledger_sqlite_ops = {
     .next_crl_number = sq_next_crl_number,
     .claim = sq_claim,
     .release = sq_release,
+    .schema_version = sq_schema_version,
+    .export_json = sq_export,
+    .import_json = NULL,
 };

@@ -1,0 +1,209 @@
+/* The ledger's promises, against either backend: test_ledger_pg LOCATION [STATION_DIR].
+ * LOCATION is a SQLite file or a postgresql:// URI of an empty database (the test runs
+ * init on it). Serials unique per issuer and accounted for, steps forward only, one live
+ * issuance per order, claims exclusive and dropped with their holder, serial reservation
+ * from several processes at once, CRL numbers, the schema version. With STATION_DIR (whose
+ * station.json names LOCATION) the audit log is appended and verified there too. */
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "issuer/audit.h"
+#include "issuer/ledger.h"
+#include "tests/test.h"
+
+#define RACERS 4
+#define RACE_SERIALS 40
+
+/* A child reserving the same serials as its siblings, each for its own orders: exit 0 when
+ * every attempt either got the serial or was told it was taken. */
+static int race(const char *where, int who)
+{
+    ledger *l = NULL;
+    sk_err e;
+    int bad = 0;
+
+    if (ledger_open(where, &l, &e) != SK_OK)
+        return 2;
+    for (int i = 0; i < RACE_SERIALS; i++) {
+        char order[32], serial[16];
+        long long id = 0;
+        bool taken = false;
+        snprintf(order, sizeof(order), "RACE-%d-%02d", who, i);
+        snprintf(serial, sizeof(serial), "7%03X", i);
+        int ret = ledger_begin(l, order, "S", "op", "ec-p256", "RACE", serial, 0, &id, &taken, &e);
+        if (ret != SK_OK && !taken) {
+            fprintf(stderr, "racer %d: %s\n", who, e.msg);
+            bad++;
+        }
+    }
+    ledger_free(l);
+    return bad ? 1 : 0;
+}
+
+static void audit_checks(const char *dir)
+{
+    audit_event ev = {.event = AUDIT_EV_SERIAL_RESERVED, .order = "A-1", .result = AUDIT_OK,
+                      .detail = "test"};
+    size_t n = 0, stations = 0;
+    sk_err e;
+
+    CHECK_MSG(audit_append(dir, "T-1", "tester", &ev, &e) == SK_OK, "%s", e.msg);
+    CHECK(audit_append(dir, "T-1", "tester", &ev, &e) == SK_OK);
+    CHECK(audit_append(dir, "T-2", "tester", &ev, &e) == SK_OK);
+    /* verify reads the station of station.json (T-1); verify_all every station. */
+    CHECK_MSG(audit_verify(dir, &n, &e) == SK_OK, "%s", e.msg);
+    CHECK(n == 2);
+    CHECK_MSG(audit_verify_all(dir, &n, &stations, &e) == SK_OK, "%s", e.msg);
+    CHECK(n == 3 && stations == 2);
+}
+
+int main(int argc, char **argv)
+{
+    const char *where = argc > 1 ? argv[1] : NULL;
+    char state[16];
+    ledger *l = NULL, *l2 = NULL;
+    long long id1 = 0, id2 = 0, id3 = 0, crl = 0;
+    bool taken = false, found = false, got = false;
+    ledger_issuance r;
+    ledger_issuance *v = NULL;
+    size_t n = 0;
+    int version = 0, from = 0, to = 0;
+    pid_t kids[RACERS];
+    sk_err e;
+
+    if (where == NULL) {
+        fprintf(stderr, "usage: test_ledger_pg LOCATION [STATION_DIR]\n");
+        return 2;
+    }
+    if (ledger_is_shared(where)) {
+        /* A shared ledger is never created behind the stations' backs. */
+        CHECK(ledger_open(where, &l, &e) == SK_ESTATE);
+        CHECK_CONTAINS(e.msg, "ledger init");
+    }
+    CHECK_MSG(ledger_init(where, &version, &e) == SK_OK, "%s", e.msg);
+    CHECK(version == ledger_schema_latest());
+    CHECK(ledger_init(where, &version, &e) == SK_ESTATE);
+    CHECK(ledger_migrate(where, &from, &to, &e) == SK_OK && from == to &&
+          to == ledger_schema_latest());
+    CHECK_MSG(ledger_open(where, &l, &e) == SK_OK, "%s", e.msg);
+    if (l == NULL)
+        TEST_DONE();
+    CHECK(ledger_schema_version(l, &version, &e) == SK_OK && version == ledger_schema_latest());
+
+    CHECK(ledger_begin(l, "A-1", "S1", "op", "ec-p256", "ISS", "0ABC", 0, &id1, &taken, &e) ==
+          SK_OK);
+    /* The same serial under the same issuer is refused and flagged for a redraw. */
+    CHECK(ledger_begin(l, "A-2", "S1", "op", "ec-p256", "ISS", "0ABC", 0, &id2, &taken, &e) ==
+          SK_ESTATE);
+    CHECK(taken && id2 == 0);
+    CHECK(ledger_latest(l, "A-2", &r, &found, &e) == SK_OK && !found);
+    /* Another issuer may use the same number. */
+    CHECK(ledger_begin(l, "A-2", "S2", "op", "ec-p256", "OTHER", "0ABC", 0, &id2, &taken, &e) ==
+          SK_OK);
+    /* One live issuance per order, whichever station asks. */
+    CHECK(ledger_begin(l, "A-1", "S2", "op", "ec-p256", "ISS", "0DEF", 0, &id3, &taken, &e) ==
+          SK_ESTATE);
+    CHECK(!taken);
+    CHECK_CONTAINS(e.msg, "A-1");
+
+    ledger_update u = {.token_label = "A-1", .token_serial = "1234", .cert_pem = "PEM"};
+    CHECK(ledger_step(l, id1, ISS_TOKEN_INITIALISED, &u, &e) == SK_OK);
+    CHECK(ledger_step(l, id1, ISS_RESERVED, NULL, &e) == SK_ESTATE); /* never backwards */
+    CHECK(ledger_step(l, id1, ISS_CERT_ISSUED, NULL, &e) == SK_OK);
+    CHECK(ledger_serial_state(l, "ISS", "0ABC", state, sizeof(state), &e) == SK_OK);
+    CHECK(strcmp(state, "used") == 0);
+    CHECK(ledger_fail(l, id1, "token pulled", &e) == SK_OK);
+    CHECK(ledger_serial_state(l, "ISS", "0ABC", state, sizeof(state), &e) == SK_OK);
+    CHECK(strcmp(state, "used") == 0);
+    CHECK(ledger_fail(l, id2, "bad SO PIN", &e) == SK_OK);
+    CHECK(ledger_serial_state(l, "OTHER", "0ABC", state, sizeof(state), &e) == SK_OK);
+    CHECK(strcmp(state, "void") == 0);
+    CHECK(ledger_step(l, id2, ISS_WRITTEN, NULL, &e) == SK_ESTATE); /* failed is final */
+
+    CHECK(ledger_begin(l, "A-1", "S1", "op", "ec-p256", "ISS", "0F00", 0, &id3, &taken, &e) ==
+          SK_OK);
+    for (iss_step s = ISS_TOKEN_INITIALISED; s <= ISS_VERIFIED; s++)
+        CHECK(ledger_step(l, id3, s, NULL, &e) == SK_OK);
+    CHECK(ledger_seal_add(l, id3, "A-1", "official", "ES-1", "aa", &e) == SK_OK);
+    CHECK(ledger_seal_add(l, id3, "A-1", "legal-rep", "ES-2", "bb", &e) == SK_OK);
+    CHECK(ledger_seal_add(l, id3, "A-1", "official", "ES-1", "aa", &e) == SK_ESTATE);
+    ledger_seal *seals = NULL;
+    CHECK(ledger_seal_list(l, id3, &seals, &n, &e) == SK_OK && n == 2);
+    CHECK(n == 2 && strcmp(seals[0].es_id, "ES-1") == 0 && strcmp(seals[1].kind, "legal-rep") == 0);
+    free(seals);
+    char *pem = NULL;
+    CHECK(ledger_cert_pem(l, id1, &pem, &e) == SK_OK && pem != NULL && strcmp(pem, "PEM") == 0);
+    free(pem);
+    CHECK(ledger_set_waybill(l, "A-1", "SF123", &e) == SK_OK);
+    CHECK(ledger_set_waybill(l, "A-2", "SF124", &e) == SK_ESTATE);
+    ledger_free(l);
+    l = NULL;
+
+    /* Everything is still there after reopening, with the database's times. */
+    CHECK(ledger_open(where, &l, &e) == SK_OK);
+    CHECK(ledger_latest(l, "A-1", &r, &found, &e) == SK_OK && found);
+    CHECK(r.step == ISS_VERIFIED && strcmp(r.cert_serial, "0F00") == 0);
+    CHECK(strcmp(r.waybill, "SF123") == 0);
+    CHECK(strlen(r.started_at) == 20 && r.started_at[10] == 'T' && r.started_at[19] == 'Z');
+    CHECK(r.produced_at[0] != '\0');
+    CHECK(ledger_list(l, "A-1", &v, &n, &e) == SK_OK && n == 2);
+    CHECK(n == 2 && v[0].step == ISS_FAILED && strcmp(v[0].error, "token pulled") == 0);
+    CHECK(n == 2 && strcmp(v[0].token_serial, "1234") == 0);
+    free(v);
+    /* Revocation, CRL numbers per issuer, reissue of a revoked order. */
+    CHECK(ledger_revoke(l, "A-1", "keyCompromise", &e) == SK_OK);
+    CHECK(ledger_revoked(l, "ISS", &v, &n, &e) == SK_OK && n == 1);
+    free(v);
+    CHECK(ledger_next_crl_number(l, "ISS", &crl, &e) == SK_OK && crl == 1);
+    CHECK(ledger_next_crl_number(l, "ISS", &crl, &e) == SK_OK && crl == 2);
+    CHECK(ledger_next_crl_number(l, "OTHER", &crl, &e) == SK_OK && crl == 1);
+    CHECK(ledger_begin(l, "A-1", "S1", "op", "ec-p256", "ISS", "0F01", id3, &id1, &taken, &e) ==
+          SK_OK);
+    CHECK(ledger_latest(l, "A-1", &r, &found, &e) == SK_OK && r.step == ISS_RESERVED);
+
+    /* Claims: exclusive between holders, free again on release or when the holder goes. */
+    CHECK_MSG(ledger_open(where, &l2, &e) == SK_OK, "%s", e.msg);
+    CHECK(ledger_claim(l, "C-1", &got, &e) == SK_OK && got);
+    CHECK(ledger_claim(l2, "C-1", &got, &e) == SK_OK && !got);
+    CHECK(ledger_claim(l2, "C-2", &got, &e) == SK_OK && got);
+    ledger_release(l, "C-1");
+    CHECK(ledger_claim(l2, "C-1", &got, &e) == SK_OK && got);
+    ledger_free(l2); /* a holder that goes away, claims and all */
+    l2 = NULL;
+    CHECK(ledger_claim(l, "C-1", &got, &e) == SK_OK && got);
+    CHECK(ledger_claim(l, "C-2", &got, &e) == SK_OK && got);
+    ledger_release(l, "C-1");
+    ledger_release(l, "C-2");
+
+    /* Several processes reserving the same serials: each taken exactly once. */
+    for (int k = 0; k < RACERS; k++) {
+        kids[k] = fork();
+        if (kids[k] == 0)
+            _exit(race(where, k));
+    }
+    for (int k = 0; k < RACERS; k++) {
+        int st = 0;
+        CHECK(kids[k] > 0 && waitpid(kids[k], &st, 0) == kids[k] && WIFEXITED(st) &&
+              WEXITSTATUS(st) == 0);
+    }
+    size_t reserved = 0;
+    CHECK(ledger_list(l, NULL, &v, &n, &e) == SK_OK);
+    for (size_t i = 0; i < n; i++)
+        if (strncmp(v[i].order_number, "RACE-", 5) == 0)
+            reserved++;
+    free(v);
+    CHECK_MSG(reserved == RACE_SERIALS, "%zu issuances for %d serials", reserved, RACE_SERIALS);
+    for (int i = 0; i < RACE_SERIALS; i++) {
+        char serial[16];
+        snprintf(serial, sizeof(serial), "7%03X", i);
+        CHECK(ledger_serial_state(l, "RACE", serial, state, sizeof(state), &e) == SK_OK &&
+              strcmp(state, "reserved") == 0);
+    }
+    ledger_free(l);
+    l = NULL;
+
+    if (argc > 2)
+        audit_checks(argv[2]);
+    TEST_DONE();
+}
