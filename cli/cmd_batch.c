@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/cli_orders.h"
 #include "cli/cli_station.h"
 #include "cli/issue_run.h"
 #include "issuer/ledger.h"
@@ -65,19 +66,6 @@ static double since(const struct timespec *t0)
     return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
 }
 
-static int parse_long(const char *s, long lo, long hi, long *out)
-{
-    char *end = NULL;
-    long v;
-
-    errno = 0;
-    v = strtol(s, &end, 10);
-    if (errno != 0 || end == s || *end != '\0' || v < lo || v > hi)
-        return -1;
-    *out = v;
-    return 0;
-}
-
 static int parse(int argc, char **argv, struct batch_args *a)
 {
     static const struct option opts[] = {
@@ -97,11 +85,11 @@ static int parse(int argc, char **argv, struct batch_args *a)
         case 's': a->station = optarg; break;
         case 'f': a->orders = optarg; break;
         case 'j':
-            if (parse_long(optarg, 1, 64, &a->jobs) != 0)
+            if (cli_parse_long(optarg, 1, 64, &a->jobs) != 0)
                 return cli_usage_error(usage, "batch: --jobs takes 1 to 64, not '%s'", optarg);
             break;
         case 't':
-            if (parse_long(optarg, 1, 86400, &a->timeout) != 0)
+            if (cli_parse_long(optarg, 1, 86400, &a->timeout) != 0)
                 return cli_usage_error(usage, "batch: --order-timeout takes 1 to 86400 seconds");
             break;
         case 'J': a->json = true; break;
@@ -125,27 +113,20 @@ static int plan(const station_config *st, order_file *f, const sk_problems *load
 {
     sk_problems probs;
     ledger *l = NULL;
-    char path[PATH_MAX], label[128];
     int ret;
 
     sk_problems_init(&probs);
     order_file_check(f, st, load_probs, &probs, NULL);
     for (size_t i = 0; i < f->n; i++) {
+        const char *problem = cli_order_problem(&probs, &f->orders[i]);
         jobs[i].o = &f->orders[i];
-        order_label(&f->orders[i], label, sizeof(label));
-        size_t llen = strlen(label);
-        for (size_t k = 0; k < probs.n && jobs[i].outcome == OUT_PENDING; k++) {
-            /* Problems read "FILE: order LABEL: field: ..." or "order LABEL: ...". */
-            const char *m = probs.msgs[k] ? strstr(probs.msgs[k], label) : NULL;
-            if (m != NULL && (m[llen] == ':' || m[llen] == '\0')) {
-                jobs[i].outcome = OUT_INVALID;
-                jobs[i].status = SK_EINPUT;
-                snprintf(jobs[i].message, sizeof(jobs[i].message), "%s", probs.msgs[k]);
-            }
+        if (problem != NULL) {
+            jobs[i].outcome = OUT_INVALID;
+            jobs[i].status = SK_EINPUT;
+            snprintf(jobs[i].message, sizeof(jobs[i].message), "%s", problem);
         }
     }
-    if ((ret = station_path(st, st->ledger, path, sizeof(path), e)) != SK_OK ||
-        (ret = ledger_open(path, &l, e)) != SK_OK)
+    if ((ret = cli_ledger_open(st, &l, e)) != SK_OK)
         goto out;
     for (size_t i = 0; i < f->n; i++) {
         ledger_issuance r;

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/cli_orders.h"
 #include "cli/cli_station.h"
 #include "cli/issue_run.h"
 #include "issuer/ledger.h"
@@ -124,19 +125,6 @@ static void say(const char *fmt, ...)
     fflush(stdout);
 }
 
-static int parse_long(const char *s, long lo, long hi, long *out)
-{
-    char *end = NULL;
-    long v;
-
-    errno = 0;
-    v = strtol(s, &end, 10);
-    if (errno != 0 || end == s || *end != '\0' || v < lo || v > hi)
-        return -1;
-    *out = v;
-    return 0;
-}
-
 static int parse(int argc, char **argv, struct args *a)
 {
     static const struct option opts[] = {
@@ -158,15 +146,15 @@ static int parse(int argc, char **argv, struct args *a)
         case 'O': a->operator_name = optarg; break;
         case 'x': a->exit_when_done = true; break;
         case 't':
-            if (parse_long(optarg, 1, 86400, &a->order_timeout) != 0)
+            if (cli_parse_long(optarg, 1, 86400, &a->order_timeout) != 0)
                 return cli_usage_error(usage, "station: --order-timeout takes 1 to 86400 seconds");
             break;
         case 'n':
-            if (parse_long(optarg, 1, 1000000, &a->max_orders) != 0)
+            if (cli_parse_long(optarg, 1, 1000000, &a->max_orders) != 0)
                 return cli_usage_error(usage, "station: --max-orders takes 1 to 1000000");
             break;
         case 'T':
-            if (parse_long(optarg, 1, 604800, &a->timeout) != 0)
+            if (cli_parse_long(optarg, 1, 604800, &a->timeout) != 0)
                 return cli_usage_error(usage, "station: --timeout takes 1 to 604800 seconds");
             break;
         case 'h': printf("usage: %s\n", usage); return -1;
@@ -188,7 +176,6 @@ static int plan(struct station *s, const sk_problems *load_probs, sk_err *e)
 {
     sk_problems probs;
     ledger *l = NULL;
-    char path[PATH_MAX], label[128];
     enum plan_kind *kind = NULL;
     size_t done = 0, bad = 0;
     int ret;
@@ -199,27 +186,20 @@ static int plan(struct station *s, const sk_problems *load_probs, sk_err *e)
         goto out;
     }
     order_file_check(s->f, s->st, load_probs, &probs, NULL);
-    if ((ret = station_path(s->st, s->st->ledger, path, sizeof(path), e)) != SK_OK ||
-        (ret = ledger_open(path, &l, e)) != SK_OK)
+    if ((ret = cli_ledger_open(s->st, &l, e)) != SK_OK)
         goto out;
     for (size_t i = 0; i < s->f->n; i++) {
         const order *o = &s->f->orders[i];
+        const char *problem = cli_order_problem(&probs, o);
         ledger_issuance r;
         bool found = false;
 
-        order_label(o, label, sizeof(label));
-        size_t llen = strlen(label);
-        /* Problems read "FILE: order LABEL: field: ..." or "order LABEL: ...". */
-        for (size_t k = 0; k < probs.n && kind[i] != PLAN_SKIP; k++) {
-            const char *m = probs.msgs[k] ? strstr(probs.msgs[k], label) : NULL;
-            if (m != NULL && (m[llen] == ':' || m[llen] == '\0')) {
-                kind[i] = PLAN_SKIP;
-                bad++;
-                say("station: not queued: %s", probs.msgs[k]);
-            }
-        }
-        if (kind[i] == PLAN_SKIP)
+        if (problem != NULL) {
+            kind[i] = PLAN_SKIP;
+            bad++;
+            say("station: not queued: %s", problem);
             continue;
+        }
         if ((ret = ledger_latest(l, o->number, &r, &found, e)) != SK_OK)
             goto out;
         if (found && r.step == ISS_VERIFIED) {
@@ -276,14 +256,12 @@ static const char *reconcile_uri(const station_config *st, const order *o, const
     tok_slot *slot = NULL;
     ledger_issuance prev;
     tok_info info;
-    char path[PATH_MAX];
     bool found = false;
     const char *use = uri;
     sk_err e;
 
     sk_err_clear(&e);
-    if (station_path(st, st->ledger, path, sizeof(path), &e) != SK_OK ||
-        ledger_open(path, &l, &e) != SK_OK ||
+    if (cli_ledger_open(st, &l, &e) != SK_OK ||
         ledger_latest(l, o->number, &prev, &found, &e) != SK_OK || !found ||
         prev.step >= ISS_VERIFIED || prev.token_serial[0] == '\0')
         goto out;

@@ -1,0 +1,15 @@
+/* Small pieces the order-queue commands (batch, station) share. */
+#ifndef SK_CLI_ORDERS_H
+#define SK_CLI_ORDERS_H
+
+#include "issuer/order.h"
+#include "util/sk_problems.h"
+
+/* The first problem in probs that belongs to order o (messages read "FILE: order LABEL: ..."
+ * or "order LABEL: ..."), or NULL when o has none. */
+const char *cli_order_problem(const sk_problems *probs, const order *o);
+
+/* A whole decimal number in [lo, hi]; -1 for anything else. */
+int cli_parse_long(const char *s, long lo, long hi, long *out);
+
+#endif
