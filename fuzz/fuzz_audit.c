@@ -1,0 +1,34 @@
+/* The audit log (issuer/audit.h): audit_verify reads DIR/audit.log and DIR/audit.head. The
+ * input is the log; if it holds a NUL byte, what follows the first one is audit.head, and
+ * without one there is no head file (the state of a log cut before its first head write). */
+#include "fuzz/fuzz_util.h"
+#include "issuer/audit.h"
+
+static int visit(const audit_record *r, void *arg)
+{
+    size_t *n = arg;
+
+    /* Touch each field the way `sealkey audit show` prints it. */
+    *n += strlen(r->time) + r->line;
+    return 0;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    const uint8_t *nul = memchr(data, '\0', size);
+    char head[640];
+    size_t n = 0, sum = 0;
+    sk_err e;
+
+    sk_err_clear(&e);
+    if (nul != NULL) {
+        fuzz_write(AUDIT_LOG_NAME, data, (size_t)(nul - data));
+        fuzz_write(AUDIT_HEAD_NAME, nul + 1, size - (size_t)(nul - data) - 1);
+    } else {
+        fuzz_write(AUDIT_LOG_NAME, data, size);
+        unlink(fuzz_path(AUDIT_HEAD_NAME, head, sizeof(head)));
+    }
+    (void)audit_verify(fuzz_dir(), &n, &e);
+    (void)audit_foreach(fuzz_dir(), visit, &sum, &n, &e);
+    return 0;
+}
