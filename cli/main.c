@@ -2,6 +2,7 @@
 #include <leptonica/allheaders.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 
 #include "cli/cli.h"
@@ -46,6 +47,9 @@ int main(int argc, char **argv)
 {
     /* Everything sealkey creates is private unless a command widens it on purpose. */
     umask(077);
+    /* No core file and no same-user ptrace: a crash mid-issuance would otherwise leave the
+     * PINs, the CA passphrase and the decrypted CA key in a core dump. */
+    (void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
     /* Leptonica reports to stderr by default; sealkey's own messages say what went wrong. */
     setMsgSeverity(L_SEVERITY_NONE);
     if (argc < 2) {
