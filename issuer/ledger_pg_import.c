@@ -213,7 +213,8 @@ static int import_audit(PGconn *c, const char *where, json_t *lines, size_t *cou
             goto out;
         }
         snprintf(seq, sizeof(seq), "%lld", (long long)json_integer_value(sq));
-        const char *p[] = {json_string_value(st), seq, text, json_string_value(h)};
+        const char *p[] = {json_string_value(st), seq, text};
+        const char *ph[] = {p[0], seq, json_string_value(h)};
         if (strcmp(last_station, p[0]) != 0) {
             PGresult *r = NULL;
             if ((ret = exec_ok(c, where, "SELECT 1 FROM audit_heads WHERE station = $1", 1, p,
@@ -232,8 +233,8 @@ static int import_audit(PGconn *c, const char *where, json_t *lines, size_t *cou
         if ((ret = exec_ok(c, where, "INSERT INTO audit_records (station, seq, record) VALUES"
                            " ($1, $2::bigint, $3)", 3, p, NULL, "audit record", e)) != SK_OK ||
             (ret = exec_ok(c, where, "INSERT INTO audit_heads (station, seq, hash) VALUES ($1,"
-                           " $2::bigint, $4) ON CONFLICT (station) DO UPDATE SET seq ="
-                           " excluded.seq, hash = excluded.hash", 4, p, NULL, "audit head",
+                           " $2::bigint, $3) ON CONFLICT (station) DO UPDATE SET seq ="
+                           " excluded.seq, hash = excluded.hash", 3, ph, NULL, "audit head",
                            e)) != SK_OK)
             goto out;
     }
