@@ -10,13 +10,12 @@ int issue_run(const station_config *st, const order *o, const issue_run_secrets 
 {
     ledger *l = NULL;
     cli_ca_env cae;
-    char ledger_path[PATH_MAX];
     int ret;
 
     memset(&cae, 0, sizeof(cae));
-    if ((ret = station_path(st, st->ledger, ledger_path, sizeof(ledger_path), e)) != SK_OK ||
-        (ret = ledger_open(ledger_path, &l, e)) != SK_OK ||
-        (ret = cli_ca_env_open(st, true, sec->ca_secret, &cae, e)) != SK_OK)
+    /* The CA first: a station that cannot issue must not get a ledger file as a side effect. */
+    if ((ret = cli_ca_env_open(st, true, sec->ca_secret, &cae, e)) != SK_OK ||
+        (ret = cli_ledger_open(st, &l, e)) != SK_OK)
         goto out;
     issue_env env = {.st = st,
                      .ledger = l,

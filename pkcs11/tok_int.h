@@ -16,6 +16,8 @@
 struct tok_module {
     char *path;
     PKCS11_CTX *ctx;
+    bool loaded;        /* ctx holds a loaded module: libp11 0.4.12 crashes unloading one
+                           that failed to load */
     PKCS11_SLOT *slots; /* libp11's view; refreshed after C_InitToken and on reload */
     unsigned int nslots;
     void *dl;           /* our own reference keeps the function list valid across reloads */

@@ -54,6 +54,7 @@ int tok_module_open(const char *module_path, tok_module **out, sk_err *e)
         ret = sk_err_set(e, SK_ETOKEN, "cannot load PKCS#11 module %s", module_path);
         goto out;
     }
+    m->loaded = true;
     /* Same file, same process: dlopen hands back the instance libp11 initialised. */
     m->dl = dlopen(module_path, RTLD_NOW | RTLD_LOCAL);
     if (m->dl == NULL) {
@@ -105,9 +106,10 @@ void tok_module_free(tok_module *m)
     if (m->ctx != NULL) {
         if (m->slots != NULL)
             PKCS11_release_all_slots(m->ctx, m->slots, m->nslots);
-        /* PKCS11_CTX_unload finalises the module (the only C_Finalize we ever make). It is
-         * safe on a context that never loaded. */
-        PKCS11_CTX_unload(m->ctx);
+        /* PKCS11_CTX_unload finalises the module (the only C_Finalize we ever make). On a
+         * context whose load failed it crashes (libp11 0.4.12), hence the flag. */
+        if (m->loaded)
+            PKCS11_CTX_unload(m->ctx);
         PKCS11_CTX_free(m->ctx);
     }
     if (m->dl != NULL)
@@ -125,7 +127,9 @@ int tok_module_reload(tok_module *m, sk_err *e)
     /* C_Finalize + C_Initialize through libp11, with a fresh context: PKCS11_CTX_load on a
      * reused context leaks the previous module strings. Our dlopen reference keeps the
      * library mapped, so m->f stays valid and sees the re-initialised instance. */
-    PKCS11_CTX_unload(m->ctx);
+    if (m->loaded)
+        PKCS11_CTX_unload(m->ctx);
+    m->loaded = false;
     PKCS11_CTX_free(m->ctx);
     m->ctx = PKCS11_CTX_new();
     if (m->ctx == NULL)
@@ -134,5 +138,6 @@ int tok_module_reload(tok_module *m, sk_err *e)
         ERR_clear_error();
         return sk_err_set(e, SK_ETOKEN, "module %s: reload failed", m->path);
     }
+    m->loaded = true;
     return load_slots(m, e);
 }
