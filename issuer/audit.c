@@ -719,6 +719,22 @@ out:
     return ret;
 }
 
+int audit_append_ledger(ledger *l, const char *station_dir, const char *station_id,
+                        const char *operator_name, const audit_event *ev, sk_err *e)
+{
+    struct db_build b = {station_id, operator_name, ev};
+    struct location loc;
+    int ret;
+
+    if (l == NULL || strcmp(ledger_backend_name(l), "postgresql") != 0)
+        return audit_append(station_dir, station_id, operator_name, ev, e);
+    if ((ret = check_event(ev, e)) != SK_OK || (ret = audit_location(station_dir, &loc, e)) != SK_OK)
+        return ret;
+    if (!loc.shared)
+        return audit_append(station_dir, station_id, operator_name, ev, e);
+    return ledger_audit_append(l, station_id, db_build, &b, e);
+}
+
 int audit_append(const char *station_dir, const char *station_id, const char *operator_name,
                  const audit_event *ev, sk_err *e)
 {

@@ -16,6 +16,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "issuer/ledger.h"
 #include "util/sk_err.h"
 
 #define AUDIT_LOG_NAME "audit.log"
@@ -95,6 +96,11 @@ int audit_foreach(const char *station_dir, audit_visit_fn fn, void *arg, size_t 
  * audit_append, audit_verify and audit_foreach go there by themselves for such a station.
  * Whether station_dir's log is in a shared ledger: */
 bool audit_is_shared(const char *station_dir);
+
+/* audit_append through an open ledger: for a station on a shared ledger the record goes over
+ * the ledger's own connection rather than a new one per record. */
+int audit_append_ledger(ledger *l, const char *station_dir, const char *station_id,
+                        const char *operator_name, const audit_event *ev, sk_err *e);
 
 /* Check every station's chain in the shared ledger station_dir names (for a station with a
  * file log, that log); *n_stations counts the stations with records. */

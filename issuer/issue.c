@@ -37,7 +37,8 @@ static int audit(const issue_env *env, const order *o, const issue_result *r, co
                       .cert_serial = r->cert_serial,
                       .result = result,
                       .detail = detail};
-    int ret = audit_append(env->st->dir, env->st->station_id, env->operator_name, &ev, e);
+    int ret = audit_append_ledger(env->ledger, env->st->dir, env->st->station_id,
+                                  env->operator_name, &ev, e);
 
     return ret != SK_OK ? sk_err_wrap(e, "audit log") : SK_OK;
 }
@@ -111,8 +112,8 @@ static int check_ledger(const issue_env *env, const order *o, const issue_opts *
                       .cert_serial = prev.cert_serial,
                       .result = AUDIT_FAILED,
                       .detail = reason};
-    if ((ret = audit_append(env->st->dir, env->st->station_id, env->operator_name, &ev, e)) !=
-        SK_OK)
+    if ((ret = audit_append_ledger(env->ledger, env->st->dir, env->st->station_id,
+                                   env->operator_name, &ev, e)) != SK_OK)
         return sk_err_wrap(e, "audit log");
     /* Before its serial was recorded, the token can only be known by the order's label. */
     int n = prev.token_serial[0] != '\0'

@@ -219,3 +219,11 @@ int ledger_next_crl_number(ledger *l, const char *issuer_id, long long *number, 
 {
     return l->ops->next_crl_number(l->impl, issuer_id, number, e);
 }
+
+int ledger_audit_append(ledger *l, const char *station, ledger_audit_build_fn build, void *arg,
+                        sk_err *e)
+{
+    if (l->ops->audit_append == NULL)
+        return sk_err_set(e, SK_ESTATE, "a %s ledger keeps no audit log", l->ops->name);
+    return l->ops->audit_append(l->impl, station, build, arg, e);
+}

@@ -157,6 +157,16 @@ int ledger_export(ledger *l, char **json, sk_err *e);
 int ledger_import(ledger *l, const char *json, size_t len, const char *origin,
                   ledger_import_counts *counts, sk_err *e);
 
+/* For issuer/audit.c: append one record to a station's audit log in a shared ledger over
+ * this ledger's own connection, in a transaction of its own. Under the station's head row
+ * lock, build is handed the next seq, the previous record's hash and the database time, and
+ * returns the record's line (heap) and hash (65 bytes). SK_ESTATE on a SQLite ledger, whose
+ * stations keep their log in their directory. */
+typedef int (*ledger_audit_build_fn)(void *arg, unsigned long long seq, const char *prev,
+                                     const char *now, char **line, char *hash, sk_err *e);
+int ledger_audit_append(ledger *l, const char *station, ledger_audit_build_fn build, void *arg,
+                        sk_err *e);
+
 /* An electronic seal made for an issuance (or by `sealkey seal make` for an issued order).
  * esIDs are unique across the ledger. */
 typedef struct ledger_seal {

@@ -48,6 +48,9 @@ struct ledger_ops {
     int (*export_json)(void *impl, char **json, sk_err *e);
     int (*import_json)(void *impl, const char *json, size_t len, const char *origin,
                        ledger_import_counts *counts, sk_err *e);
+    /* NULL when the backend keeps no audit log (SQLite: the station directory does). */
+    int (*audit_append)(void *impl, const char *station, ledger_audit_build_fn build, void *arg,
+                        sk_err *e);
 };
 
 extern const struct ledger_ops ledger_sqlite_ops;
@@ -70,11 +73,11 @@ int ledger_pg_import(void *conn, const char *where, const char *json, size_t len
  * issuer/audit.c, which makes and checks the records. append: under the station's head row
  * lock, build is handed the next seq, the previous hash and the database time, and returns
  * the record's line and hash, which are stored with the new head in one transaction. */
-typedef int (*ledger_pg_audit_build_fn)(void *arg, unsigned long long seq, const char *prev,
-                                        const char *now, char **line, char *hash,
-                                        sk_err *e);
-int ledger_pg_audit_append(const char *uri, const char *station, ledger_pg_audit_build_fn build,
+int ledger_pg_audit_append(const char *uri, const char *station, ledger_audit_build_fn build,
                            void *arg, sk_err *e);
+/* The same on an open connection (the ledger's). */
+int ledger_pg_audit_append_conn(void *conn, const char *uri, const char *station,
+                                ledger_audit_build_fn build, void *arg, sk_err *e);
 /* Every record (of one station, or of all when station is NULL) by station then seq, then
  * every head, from one snapshot. A non-zero return from a callback stops and is returned. */
 typedef int (*ledger_pg_audit_row_fn)(void *arg, const char *station, unsigned long long seq,

@@ -707,6 +707,14 @@ static int pg_import(void *impl, const char *json, size_t len, const char *origi
     return ledger_pg_import(l->conn, l->uri, json, len, origin, counts, e);
 }
 
+static int pg_audit_append(void *impl, const char *station, ledger_audit_build_fn build,
+                           void *arg, sk_err *e)
+{
+    struct pg_ledger *l = impl;
+
+    return ledger_pg_audit_append_conn(l->conn, l->uri, station, build, arg, e);
+}
+
 const struct ledger_ops ledger_pg_ops = {
     .name = "postgresql",
     .open = pg_open,
@@ -729,4 +737,5 @@ const struct ledger_ops ledger_pg_ops = {
     .schema_version = pg_schema_version,
     .export_json = NULL,
     .import_json = pg_import,
+    .audit_append = pg_audit_append,
 };

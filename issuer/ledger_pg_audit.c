@@ -40,20 +40,16 @@ static int q(PGconn *c, const char *uri, const char *sql, int n, const char *con
     return ret;
 }
 
-int ledger_pg_audit_append(const char *uri, const char *station, ledger_pg_audit_build_fn build,
-                           void *arg, sk_err *e)
+int ledger_pg_audit_append_conn(void *conn, const char *uri, const char *station,
+                                ledger_audit_build_fn build, void *arg, sk_err *e)
 {
-    void *vc = NULL;
-    PGconn *c = NULL;
+    PGconn *c = conn;
     PGresult *r = NULL;
     char *line = NULL, hash[65], seq[32];
     unsigned long long next;
     int in_tx = 0, ret;
-
-    if ((ret = ledger_pg_connect(uri, "audit", &vc, e)) != SK_OK)
-        goto out;
-    c = vc;
     const char *p1[] = {station};
+
     if ((ret = q(c, uri, "BEGIN", 0, NULL, NULL, "begin", e)) != SK_OK)
         goto out;
     in_tx = 1;
@@ -85,6 +81,17 @@ out:
         PQclear(PQexec(c, "ROLLBACK"));
     PQclear(r);
     free(line);
+    return ret;
+}
+
+int ledger_pg_audit_append(const char *uri, const char *station, ledger_audit_build_fn build,
+                           void *arg, sk_err *e)
+{
+    void *c = NULL;
+    int ret = ledger_pg_connect(uri, "audit", &c, e);
+
+    if (ret == SK_OK)
+        ret = ledger_pg_audit_append_conn(c, uri, station, build, arg, e);
     PQfinish(c);
     return ret;
 }

@@ -37,10 +37,10 @@ for i in $STATIONS; do cat "$T/b$i.err" >&2; done
 
 issued=0
 for i in $STATIONS; do
-    n=$(jq '.summary.issued' "$T/b$i.json")
+    n=$(grep -o '"issued": [0-9]*' "$T/b$i.json" | grep -o '[0-9]*$')
     echo "station $i issued $n"
     issued=$((issued + n))
-    check "station $i reported nothing failed" test "$(jq '.summary.failed' "$T/b$i.json")" = 0
+    check "station $i reported nothing failed" test "$(grep -o '"failed": [0-9]*' "$T/b$i.json" | grep -o '[0-9]*$')" = 0
 done
 check "the stations together issued $N ($issued)" test "$issued" = $N
 check "each order verified exactly once" test "$(pg_sql "SELECT count(*) FROM (SELECT order_number FROM issuances WHERE step = 'verified' GROUP BY order_number HAVING count(*) = 1) o")" = $N
