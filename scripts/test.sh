@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Set up and run the whole test suite: plain build, then again under AddressSanitizer and
-# UndefinedBehaviorSanitizer. Exits non-zero if any test fails.
+# UndefinedBehaviorSanitizer, then a short libFuzzer run of every parser harness. Exits
+# non-zero if any test fails or a fuzzer finds a crash.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 "$here/scripts/setup.sh" "$here/build"
@@ -17,4 +18,11 @@ export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 [ -f "$here/tests/lsan.supp" ] && export LSAN_OPTIONS=suppressions=$here/tests/lsan.supp
 (cd "$here/build-asan" && ctest --output-on-failure -j"$jobs") || status=1
+# Every parser of outside data under libFuzzer for a short while, so regressions surface;
+# SEALKEY_FUZZ_SECONDS=0 skips it (a developer's quick run).
+secs=${SEALKEY_FUZZ_SECONDS:-20}
+if [ "$secs" -gt 0 ]; then
+    echo "== fuzzing (${secs} s per harness)"
+    "$here/bench/fuzz.sh" "$secs" || status=1
+fi
 exit $status
