@@ -8,6 +8,7 @@
 #include "cli/cli.h"
 #include "cli/cmd_form.h"
 #include "cli/cmd_audit.h"
+#include "cli/cmd_ledger.h"
 #include "cli/cmd_station.h"
 
 struct command {
@@ -27,6 +28,7 @@ static const struct command commands[] = {
     {"revoke", cmd_revoke, "revoke an issued order's certificate (lost or faulty token)"},
     {"crl", cmd_crl, "issue a CRL of the revoked certificates"},
     {"audit", cmd_audit, "verify and show the hash-chained audit log"},
+    {"ledger", cmd_ledger, "create, migrate, export and import the ledger"},
     {"seal", cmd_seal, "seal pictures and GB/T 38540 electronic seals"},
     {"form", cmd_form, "print an order's forms: application, authorization, seal-collection, delivery"},
     {"station", cmd_station, "wait for tokens in the readers and issue orders onto them"},
