@@ -496,28 +496,15 @@ out:
     return ret;
 }
 
-static int sq_list(void *impl, const char *order_number, ledger_issuance **out, size_t *n, sk_err *e)
+/* Step a prepared issuance query and collect its rows; finalizes st. */
+static int collect_issuances(struct sq_ledger *l, sqlite3_stmt *st, const char *what,
+                             ledger_issuance **out, size_t *n, sk_err *e)
 {
-    struct sq_ledger *l = impl;
-    int ret = SK_ELEDGER;
-    sqlite3_stmt *st = NULL;
     ledger_issuance *v = NULL;
     size_t cnt = 0, cap = 0;
+    int ret = SK_ELEDGER;
     int rc;
 
-    *out = NULL;
-    *n = 0;
-    if (sqlite3_prepare_v2(l->db,
-                           order_number != NULL
-                               ? "SELECT " ISSUANCE_COLUMNS
-                                 " FROM issuances WHERE order_number = ? ORDER BY id"
-                               : "SELECT " ISSUANCE_COLUMNS " FROM issuances ORDER BY id",
-                           -1, &st, NULL) != SQLITE_OK) {
-        ret = db_fail(l, e, "listing issuances");
-        goto out;
-    }
-    if (order_number != NULL)
-        sqlite3_bind_text(st, 1, order_number, -1, SQLITE_STATIC);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         if (cnt == cap) {
             size_t ncap = cap ? cap * 2 : 16;
@@ -532,7 +519,7 @@ static int sq_list(void *impl, const char *order_number, ledger_issuance **out, 
         row_to_issuance(st, &v[cnt++]);
     }
     if (rc != SQLITE_DONE) {
-        ret = db_fail(l, e, "listing issuances");
+        ret = db_fail(l, e, what);
         goto out;
     }
     *out = v;
@@ -541,6 +528,31 @@ static int sq_list(void *impl, const char *order_number, ledger_issuance **out, 
     ret = SK_OK;
 out:
     free(v);
+    sqlite3_finalize(st);
+    return ret;
+}
+
+static int sq_list(void *impl, const char *order_number, ledger_issuance **out, size_t *n, sk_err *e)
+{
+    struct sq_ledger *l = impl;
+    int ret = SK_ELEDGER;
+    sqlite3_stmt *st = NULL;
+
+    *out = NULL;
+    *n = 0;
+    if (sqlite3_prepare_v2(l->db,
+                           order_number != NULL
+                               ? "SELECT " ISSUANCE_COLUMNS
+                                 " FROM issuances WHERE order_number = ? ORDER BY id"
+                               : "SELECT " ISSUANCE_COLUMNS " FROM issuances ORDER BY id",
+                           -1, &st, NULL) != SQLITE_OK) {
+        ret = db_fail(l, e, "listing issuances");
+        goto out;
+    }
+    if (order_number != NULL)
+        sqlite3_bind_text(st, 1, order_number, -1, SQLITE_STATIC);
+    return collect_issuances(l, st, "listing issuances", out, n, e);
+out:
     sqlite3_finalize(st);
     return ret;
 }
@@ -727,10 +739,7 @@ static int sq_revoked(void *impl, const char *issuer_id, ledger_issuance **out, 
 {
     struct sq_ledger *l = impl;
     sqlite3_stmt *st = NULL;
-    ledger_issuance *v = NULL;
-    size_t cnt = 0, cap = 0;
     int ret = SK_ELEDGER;
-    int rc;
 
     *out = NULL;
     *n = 0;
@@ -742,29 +751,8 @@ static int sq_revoked(void *impl, const char *issuer_id, ledger_issuance **out, 
         goto out;
     }
     sqlite3_bind_text(st, 1, issuer_id, -1, SQLITE_STATIC);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (cnt == cap) {
-            size_t ncap = cap ? cap * 2 : 16;
-            ledger_issuance *nv = realloc(v, ncap * sizeof(*nv));
-            if (nv == NULL) {
-                ret = sk_err_set(e, SK_ELEDGER, "ledger %s: out of memory", l->path);
-                goto out;
-            }
-            v = nv;
-            cap = ncap;
-        }
-        row_to_issuance(st, &v[cnt++]);
-    }
-    if (rc != SQLITE_DONE) {
-        ret = db_fail(l, e, "listing revocations");
-        goto out;
-    }
-    *out = v;
-    *n = cnt;
-    v = NULL;
-    ret = SK_OK;
+    return collect_issuances(l, st, "listing revocations", out, n, e);
 out:
-    free(v);
     sqlite3_finalize(st);
     return ret;
 }
