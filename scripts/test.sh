@@ -21,8 +21,12 @@ export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 # Every parser of outside data under libFuzzer for a short while, so regressions surface;
 # SEALKEY_FUZZ_SECONDS=0 skips it (a developer's quick run).
 secs=${SEALKEY_FUZZ_SECONDS:-20}
+fuzz_status=0
 if [ "$secs" -gt 0 ]; then
     echo "== fuzzing (${secs} s per harness)"
-    "$here/bench/fuzz.sh" "$secs" || status=1
+    "$here/bench/fuzz.sh" "$secs" || fuzz_status=1
 fi
+[ "$fuzz_status" -eq 0 ] || status=1
+# One closing line over the three stages (plain suite, sanitizer suite, fuzzing).
+echo "== test.sh: stages: $(( status == 0 ? 3 : 3 - 1 )) passed, $(( status == 0 ? 0 : 1 )) failed"
 exit $status
