@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Set up and run the whole test suite: plain build, then again under AddressSanitizer and
-# UndefinedBehaviorSanitizer, then a short libFuzzer run of every parser harness. Exits
-# non-zero if any test fails or a fuzzer finds a crash.
+# UndefinedBehaviorSanitizer, then the C tests and one issuance under valgrind memcheck, then
+# a short libFuzzer run of every parser harness. Exits non-zero if any of them fails.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 "$here/scripts/setup.sh" "$here/build"
@@ -18,6 +18,8 @@ export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 [ -f "$here/tests/lsan.supp" ] && export LSAN_OPTIONS=suppressions=$here/tests/lsan.supp
 (cd "$here/build-asan" && ctest --output-on-failure -j"$jobs") || status=1
+echo "== valgrind memcheck (C tests and one issuance end to end)"
+"$here/scripts/valgrind.sh" "$here/build" || status=1
 # Every parser of outside data under libFuzzer for a short while, so regressions surface;
 # SEALKEY_FUZZ_SECONDS=0 skips it (a developer's quick run).
 secs=${SEALKEY_FUZZ_SECONDS:-20}
@@ -27,6 +29,6 @@ if [ "$secs" -gt 0 ]; then
     "$here/bench/fuzz.sh" "$secs" || fuzz_status=1
 fi
 [ "$fuzz_status" -eq 0 ] || status=1
-# One closing line over the three stages (plain suite, sanitizer suite, fuzzing).
-echo "== test.sh: stages: $(( status == 0 ? 3 : 3 - 1 )) passed, $(( status == 0 ? 0 : 1 )) failed"
+# One closing line over the stages (plain suite, sanitizer suite, valgrind, fuzzing).
+echo "== test.sh: $(( status == 0 ? 4 : 3 )) passed, $(( status == 0 ? 0 : 1 )) failed"
 exit $status

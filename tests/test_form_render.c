@@ -95,7 +95,8 @@ int main(void)
     CHECK_CONTAINS(e.msg, "order JX2026-000101: legal_rep.name: character U+20BB7");
     CHECK(pdf == NULL);
 
-    /* Every form renders, each well under 100 ms. */
+    /* Every form renders. The time is printed for information only: speed is measured by
+     * bench/forms.sh, since a timed assertion fails under valgrind or a loaded machine. */
     memset(&iss, 0, sizeof(iss));
     snprintf(iss.order_number, sizeof(iss.order_number), "JX2026-000103");
     snprintf(iss.token_serial, sizeof(iss.token_serial), "SH00004711");
@@ -117,7 +118,6 @@ int main(void)
         rc = form_render(t, v, "order JX2026-000103", &pdf, &pdf_len, &e);
         ms = now_ms() - t0;
         CHECK_MSG(rc == SK_OK, "%s: %s", forms[i], e.msg);
-        CHECK_MSG(ms < 100, "%s took %.1f ms", forms[i], ms);
         CHECK_MSG(pdf_len < 20000, "%s is %zu bytes", forms[i], pdf_len);
         printf("%-16s %6zu bytes %6.2f ms\n", forms[i], pdf_len, ms);
         if (strcmp(forms[i], "seal-collection") == 0) {
