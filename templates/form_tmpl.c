@@ -223,9 +223,10 @@ int form_template_load(const char *dir, const char *name, form_template **out, s
         ret = sk_err_set(e, SK_EINTERNAL, "%s: out of memory", path);
         goto out;
     }
-    ret = SK_EINPUT;
+    /* Every refusal below sets ret itself: a parsed item leaves ret at SK_OK, and a later
+     * bad page must not return SK_OK without a template (found by fuzz_form_template). */
     if (!json_is_object(root)) {
-        sk_err_set(e, ret, "%s: not a JSON object", path);
+        ret = sk_err_set(e, SK_EINPUT, "%s: not a JSON object", path);
         goto out;
     }
     t->version = 1;
@@ -234,15 +235,15 @@ int form_template_load(const char *dir, const char *name, form_template **out, s
         if (strcmp(key, "version") == 0) {
             if (!json_is_integer(val) || json_integer_value(val) < 1 ||
                 json_integer_value(val) > 999) {
-                sk_err_set(e, ret, "%s: version must be an integer 1..999", path);
+                ret = sk_err_set(e, SK_EINPUT, "%s: version must be an integer 1..999", path);
                 goto out;
             }
             t->version = (int)json_integer_value(val);
         } else if (strcmp(key, "title") == 0) {
-            if (dup_str(val, &t->title, path, key, e) != SK_OK)
+            if ((ret = dup_str(val, &t->title, path, key, e)) != SK_OK)
                 goto out;
         } else if (strcmp(key, "comment") != 0 && strcmp(key, "pages") != 0) {
-            sk_err_set(e, ret, "%s: unknown key '%s'", path, key);
+            ret = sk_err_set(e, SK_EINPUT, "%s: unknown key '%s'", path, key);
             goto out;
         }
     }
@@ -250,7 +251,7 @@ int form_template_load(const char *dir, const char *name, form_template **out, s
     pages = json_object_get(root, "pages");
     if (!json_is_array(pages) || json_array_size(pages) == 0 ||
         json_array_size(pages) > TEMPLATE_MAX_PAGES) {
-        sk_err_set(e, ret, "%s: pages must be an array of 1..%d pages", path, TEMPLATE_MAX_PAGES);
+        ret = sk_err_set(e, SK_EINPUT, "%s: pages must be an array of 1..%d pages", path, TEMPLATE_MAX_PAGES);
         goto out;
     }
     if ((t->pages = calloc(json_array_size(pages), sizeof(*t->pages))) == NULL) {
@@ -262,7 +263,7 @@ int form_template_load(const char *dir, const char *name, form_template **out, s
         t->n_pages++;
         if (!json_is_object(json_array_get(pages, p)) || json_object_size(json_array_get(pages, p)) != 1 ||
             !json_is_array(items) || json_array_size(items) > TEMPLATE_MAX_ITEMS) {
-            sk_err_set(e, ret, "%s: page %zu must be {\"items\": [...]} of at most %d items",
+            ret = sk_err_set(e, SK_EINPUT, "%s: page %zu must be {\"items\": [...]} of at most %d items",
                        path, p + 1, TEMPLATE_MAX_ITEMS);
             goto out;
         }
