@@ -31,9 +31,12 @@ done
 cat <<MSG
 
 demo: done. Results are in $out:
-  station/ca/             root and issuing CA (chain.pem), keys encrypted under station/ca-pass
+  station/ca/             root and issuing CA (chain.pem) and the SM2 seal maker, keys
+                          encrypted under station/ca-pass
   station/ledger.sqlite   the ledger (sealkey status --station $station)
-  station/out/ORDER/      cert.pem, chain.pem and the 0600 pin-mailer.txt for each order
+  station/audit.log       the hash-chained audit log (sealkey audit verify --station $station)
+  station/out/ORDER/      cert.pem, chain.pem, the signed seals official.esl / legal-rep.esl
+                          with their pictures, and the 0600 pin-mailer.txt for each order
   softhsm/                the SoftHSM token store; use it with
                           export SOFTHSM2_CONF=$out/softhsm/softhsm2.conf
                           pkcs11-tool --module /usr/lib/softhsm/libsofthsm2.so --list-token-slots
