@@ -18,6 +18,22 @@ int cli_station_secret(const station_config *st, const char *override, const cha
     return ret;
 }
 
+int cli_issue_secrets(const station_config *st, const char *ca_pass_override, char *so_pin,
+                      size_t so_pin_len, char *ca_secret, size_t ca_secret_len, sk_err *e)
+{
+    int ret = cli_station_secret(st, NULL, st->so_pin, "SO PIN", false, so_pin, so_pin_len, e);
+
+    if (ret == SK_OK)
+        ret = cli_station_secret(st, ca_pass_override, st->ca_passphrase,
+                                 st->ca_key_uri ? "CA HSM PIN" : "CA passphrase", false,
+                                 ca_secret, ca_secret_len, e);
+    if (ret != SK_OK) {
+        sk_secret_wipe(so_pin, so_pin_len);
+        sk_secret_wipe(ca_secret, ca_secret_len);
+    }
+    return ret;
+}
+
 int cli_audit(const station_config *st, const char *event, const char *order_number,
               const char *token_serial, const char *cert_serial, const char *detail, sk_err *e)
 {

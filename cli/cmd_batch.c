@@ -364,11 +364,8 @@ int cmd_batch(int argc, char **argv)
         goto out;
     }
     /* Secrets once, here (a prompt is fine); the workers inherit them and never ask. */
-    if ((ret = cli_station_secret(st, NULL, st->so_pin, "SO PIN", false, so_pin, sizeof(so_pin),
-                                  &e)) != SK_OK ||
-        (ret = cli_station_secret(st, a.ca_pass, st->ca_passphrase,
-                                  st->ca_key_uri ? "CA HSM PIN" : "CA passphrase", false,
-                                  ca_secret, sizeof(ca_secret), &e)) != SK_OK)
+    if ((ret = cli_issue_secrets(st, a.ca_pass, so_pin, sizeof(so_pin), ca_secret,
+                                 sizeof(ca_secret), &e)) != SK_OK)
         goto out;
     issue_run_secrets sec = {.so_pin = so_pin, .ca_secret = ca_secret};
     const char *op = cli_operator(a.operator_name);

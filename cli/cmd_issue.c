@@ -132,11 +132,8 @@ int cmd_issue(int argc, char **argv)
         (ret = find_order(a.orders, a.order_number, st, &orders, &o, &e)) != SK_OK)
         goto out;
     /* Secrets last-minute, after the cheap checks, and wiped at the end whatever happens. */
-    if ((ret = cli_station_secret(st, NULL, st->so_pin, "SO PIN", false, so_pin, sizeof(so_pin),
-                                  &e)) != SK_OK ||
-        (ret = cli_station_secret(st, a.ca_pass, st->ca_passphrase,
-                                  st->ca_key_uri ? "CA HSM PIN" : "CA passphrase", false,
-                                  ca_secret, sizeof(ca_secret), &e)) != SK_OK)
+    if ((ret = cli_issue_secrets(st, a.ca_pass, so_pin, sizeof(so_pin), ca_secret,
+                                 sizeof(ca_secret), &e)) != SK_OK)
         goto out;
     if (a.user_pin_src != NULL &&
         (ret = cli_station_secret(st, a.user_pin_src, NULL, "new user PIN", true, user_pin,
