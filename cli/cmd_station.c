@@ -23,6 +23,7 @@
 #include "cli/cli_orders.h"
 #include "cli/cli_station.h"
 #include "cli/issue_run.h"
+#include "cli/worker_watch.h"
 #include "issuer/ledger.h"
 #include "pkcs11/pcsc_watch.h"
 #include "util/sk_problems.h"
@@ -41,6 +42,8 @@ static const char usage[] =
     "  --max-orders N    stop after N orders issued\n"
     "  --exit-when-done  stop when the queue is empty\n"
     "  --timeout S       stop (running orders too) after S seconds, exit status 1\n"
+    "  Each order is held to \"timeouts\" in station.json (whole order and per step, as for\n"
+    "  batch); --order-timeout overrides the whole-order limit.\n"
     "  Exit status: 0, or 1 when an order failed or the timeout struck; 2/3/5/6 as usual.";
 
 #define POLL_MS 200
@@ -73,9 +76,9 @@ struct args {
 struct reader {
     char name[PCSC_READER_NAME_MAX];
     pid_t pid;             /* 0: no worker */
-    int fd;                /* the worker's result pipe */
+    worker_watch watch;    /* its pipe: steps, then result */
+    char overdue[200];     /* why it was stopped, when a time limit struck */
     size_t order;          /* index into the order file */
-    struct timespec start;
     bool absent;           /* its token is out, since absent_at (debounce) */
     double absent_at;
     bool pulled;           /* stopped because its token was removed */
@@ -137,7 +140,6 @@ static int parse(int argc, char **argv, struct args *a)
     int c;
 
     memset(a, 0, sizeof(*a));
-    a->order_timeout = 600;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
         case 's': a->station = optarg; break;
@@ -241,7 +243,7 @@ static struct reader *reader_get(struct station *s, const char *name)
         return NULL;
     struct reader *r = &s->r[s->nr++];
     memset(r, 0, sizeof(*r));
-    r->fd = -1;
+    r->watch.fd = -1;
     snprintf(r->name, sizeof(r->name), "%s", name);
     return r;
 }
@@ -293,13 +295,14 @@ static void work(const struct station *s, const order *o, const station_reader *
     sk_err_clear(&e);
     if (strcmp(map->token, "blank") != 0)
         opts.token_uri = reconcile_uri(s->st, o, map->token);
+    opts.on_step = worker_report_step;
+    opts.on_step_ctx = &fd;
     ret = issue_run(s->st, o, s->sec, s->op, &opts, &r, &e);
     if (ret == SK_OK)
         snprintf(line, sizeof(line), "%s\t%s", r.token_serial, r.cert_serial);
     else
         out = e.msg;
-    if (write(fd, out, strlen(out)) < 0 && ret == SK_OK)
-        ret = SK_EIO;
+    worker_report_end(fd, out);
     OPENSSL_cleanse(&r, sizeof(r));
     _exit(ret);
 }
@@ -328,10 +331,10 @@ static int spawn(struct station *s, struct reader *rd, const station_reader *map
     memmove(s->queue, s->queue + 1, (s->qn - 1) * sizeof(*s->queue));
     s->qn--;
     s->workers++;
-    rd->fd = p[0];
+    worker_watch_begin(&rd->watch, p[0]);
+    rd->overdue[0] = '\0';
     rd->order = idx;
     rd->pulled = rd->stopping = rd->absent = false;
-    clock_gettime(CLOCK_MONOTONIC, &rd->start);
     say("reader %s: order %s issuing...", rd->name, s->f->orders[idx].number);
     return SK_OK;
 }
@@ -349,16 +352,12 @@ static void stop_worker(struct station *s, struct reader *rd)
 static void finished(struct station *s, struct reader *rd, int wstatus)
 {
     const char *num = s->f->orders[rd->order].number;
-    char buf[sizeof(((sk_err *)NULL)->msg)];
-    size_t got = 0;
-    ssize_t n;
+    char buf[WORKER_RESULT_MAX];
     bool ok = WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == SK_OK;
+    size_t got;
 
-    while (got + 1 < sizeof(buf) && (n = read(rd->fd, buf + got, sizeof(buf) - 1 - got)) > 0)
-        got += (size_t)n;
-    buf[got] = '\0';
-    close(rd->fd);
-    rd->fd = -1;
+    snprintf(buf, sizeof(buf), "%s", worker_watch_finish(&rd->watch));
+    got = strlen(buf);
     rd->pid = 0;
     s->workers--;
     if (ok) {
@@ -383,10 +382,11 @@ static void finished(struct station *s, struct reader *rd, int wstatus)
     } else {
         int status = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : SK_EINTERNAL;
         bool drop = status == SK_EINPUT || ++s->attempts[rd->order] >= MAX_ATTEMPTS;
-        if (got == 0)
-            snprintf(buf, sizeof(buf), "worker ended by signal %d%s",
-                     WIFSIGNALED(wstatus) ? WTERMSIG(wstatus) : 0,
-                     WIFSIGNALED(wstatus) && WTERMSIG(wstatus) == SIGKILL ? " (timed out)" : "");
+        if (rd->overdue[0] != '\0')
+            snprintf(buf, sizeof(buf), "%s", rd->overdue);
+        else if (got == 0)
+            snprintf(buf, sizeof(buf), "worker ended by signal %d",
+                     WIFSIGNALED(wstatus) ? WTERMSIG(wstatus) : 0);
         s->failed++;
         if (!drop)
             s->queue[s->qn++] = rd->order;
@@ -410,6 +410,7 @@ static void tend_workers(struct station *s)
             finished(s, rd, wstatus);
             continue;
         }
+        worker_watch_poll(&rd->watch);
         if (rd->absent && !rd->stopping && now - rd->absent_at >= PULL_DEBOUNCE_S) {
             rd->pulled = true;
             stop_worker(s, rd);
@@ -417,7 +418,9 @@ static void tend_workers(struct station *s)
                 s->f->orders[rd->order].number);
         } else if (rd->stopping && now > rd->stop_at)
             kill(rd->pid, SIGKILL);
-        else if (!rd->stopping && since(&rd->start) > (double)s->a->order_timeout)
+        else if (!rd->stopping && rd->overdue[0] == '\0' &&
+                 worker_watch_overdue(&rd->watch, &s->st->timeouts, s->a->order_timeout,
+                                      rd->overdue, sizeof(rd->overdue)))
             kill(rd->pid, SIGKILL); /* a hung token: reported as a failure when reaped */
     }
 }
@@ -530,7 +533,7 @@ out:
             if (s->r[i].pid != 0) {
                 kill(s->r[i].pid, SIGKILL);
                 waitpid(s->r[i].pid, NULL, 0);
-                close(s->r[i].fd);
+                worker_watch_finish(&s->r[i].watch);
             }
     pcsc_watch_free(w);
     return ret;

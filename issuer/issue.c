@@ -27,6 +27,14 @@ static void crash_point(const char *point)
         kill(0, SIGKILL);
 }
 
+/* Tell a supervising process (batch, station) that a step is recorded, so it can time
+ * the next one against the station's limits. */
+static void step_recorded(const issue_opts *opts, iss_step step)
+{
+    if (opts->on_step != NULL)
+        opts->on_step(opts->on_step_ctx, step);
+}
+
 /* One audit record for this issuance; details never carry secrets. */
 static int audit(const issue_env *env, const order *o, const issue_result *r, const char *event,
                  const char *result, const char *detail, sk_err *e)
@@ -316,6 +324,7 @@ static int personalise(const issue_env *env, const order *o, const station_proje
     if ((ret = ledger_step(env->ledger, id, ISS_TOKEN_INITIALISED, &u1, e)) != SK_OK ||
         (ret = audit(env, o, r, AUDIT_EV_TOKEN_INITIALISED, AUDIT_OK, info.label, e)) != SK_OK)
         goto out;
+    step_recorded(opts, ISS_TOKEN_INITIALISED);
     crash_point("token_initialised");
 
     /* Key generated on the token under a random CKA_ID shared by key, certificate and seals. */
@@ -337,6 +346,7 @@ static int personalise(const issue_env *env, const order *o, const station_proje
         (ret = audit(env, o, r, AUDIT_EV_KEY_GENERATED, AUDIT_OK, sk_keyalg_name(p->key_alg), e)) !=
             SK_OK)
         goto out;
+    step_recorded(opts, ISS_KEY_GENERATED);
     crash_point("key_generated");
 
     /* Certificate issued from a CSR the token signed. */
@@ -356,11 +366,13 @@ static int personalise(const issue_env *env, const order *o, const station_proje
     if ((ret = ledger_step(env->ledger, id, ISS_CERT_ISSUED, &u3, e)) != SK_OK ||
         (ret = audit(env, o, r, AUDIT_EV_CERT_ISSUED, AUDIT_OK, na, e)) != SK_OK)
         goto out;
+    step_recorded(opts, ISS_CERT_ISSUED);
     crash_point("cert_issued");
 
     /* Seals made: signed by the CA's seal maker, bound to the certificate, in the ledger. */
     if ((ret = make_seals(env, o, id, cert, seals, n_seals, r, e)) != SK_OK)
         goto out;
+    step_recorded(opts, ISS_SEALS_MADE);
     crash_point("seals_made");
 
     /* Written: the certificate beside its key, the CA chain, the seals. */
@@ -372,6 +384,7 @@ static int personalise(const issue_env *env, const order *o, const station_proje
     if ((ret = ledger_step(env->ledger, id, ISS_WRITTEN, NULL, e)) != SK_OK ||
         (ret = audit(env, o, r, AUDIT_EV_WRITTEN, AUDIT_OK, NULL, e)) != SK_OK)
         goto out;
+    step_recorded(opts, ISS_WRITTEN);
     crash_point("written");
 
     /* Verified: read back, check, and only then hand out the files. */
@@ -383,6 +396,7 @@ static int personalise(const issue_env *env, const order *o, const station_proje
     if ((ret = ledger_step(env->ledger, id, ISS_VERIFIED, NULL, e)) != SK_OK ||
         (ret = audit(env, o, r, AUDIT_EV_VERIFIED, AUDIT_OK, NULL, e)) != SK_OK)
         goto out;
+    step_recorded(opts, ISS_VERIFIED);
     crash_point("verified");
     ret = SK_OK;
 out:
@@ -487,6 +501,7 @@ int issue_order(const issue_env *env, const order *o, const issue_opts *opts, is
         ledger_fail(env->ledger, id, e->msg, &fe);
         goto out;
     }
+    step_recorded(opts, ISS_RESERVED);
     crash_point("reserved");
     ret = personalise(env, o, p, opts, slot, id, r->cert_serial, seals, n_seals, &token_lock, r,
                       e);

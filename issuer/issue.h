@@ -33,6 +33,10 @@ typedef struct issue_opts {
     bool pin_to_caller;     /* return the PIN in the result instead of writing a PIN mailer */
     bool issued_is_done;    /* an order already verified is success (r->already_issued), not
                                an error: for batches racing other batches or stations */
+    /* Called after each step from reserved to verified is recorded in the ledger, so that a
+     * supervising process can hold each step to the station's time limit; NULL for none. */
+    void (*on_step)(void *ctx, iss_step step);
+    void *on_step_ctx;
 } issue_opts;
 
 typedef struct issue_result {

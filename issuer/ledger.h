@@ -37,6 +37,8 @@ typedef enum iss_step {
 } iss_step;
 
 const char *iss_step_name(iss_step s);
+/* The step a name stands for, or -1. */
+int ledger_step_from_name(const char *name);
 
 typedef struct ledger_issuance {
     long long id;

@@ -87,7 +87,4 @@ typedef int (*ledger_pg_audit_head_fn)(void *arg, const char *station, unsigned 
 int ledger_pg_audit_read(const char *uri, const char *station, ledger_pg_audit_row_fn row,
                          ledger_pg_audit_head_fn head, void *arg, sk_err *e);
 
-/* The step with this stored name, or -1. */
-int ledger_step_from_name(const char *name);
-
 #endif

@@ -356,10 +356,30 @@ static int load_readers(const ctx *c, const json_t *root, station_config *st)
     return SK_OK;
 }
 
+/* "timeouts": {"order": S, "<step>": S, ...}; step names as the ledger writes them. */
+static int load_timeouts(const ctx *c, const json_t *root, station_config *st)
+{
+    static const char *const keys[] = {"order",   "reserved",   "token_initialised",
+                                       "key_generated", "cert_issued", "seals_made",
+                                       "written", "verified",   NULL};
+    json_t *obj = NULL;
+    int ret;
+
+    if ((ret = get_object(c, root, "", "timeouts", false, &obj)) != SK_OK ||
+        (obj != NULL && (ret = check_keys(c, obj, "timeouts", keys)) != SK_OK) ||
+        (ret = get_int(c, obj, "timeouts", "order", 1, 86400, 600, &st->timeouts.order)) != SK_OK)
+        return ret;
+    for (int s = 0; s < STATION_STEPS; s++)
+        if ((ret = get_int(c, obj, "timeouts", keys[s + 1], 1, 86400, 0,
+                           &st->timeouts.step[s])) != SK_OK)
+            return ret;
+    return SK_OK;
+}
+
 static int load_root(const ctx *c, const json_t *root, station_config *st)
 {
     static const char *const top[] = {"station_id", "pkcs11_module", "ledger", "out_dir", "ca",
-                                      "pin_policy", "projects", "readers", NULL};
+                                      "pin_policy", "projects", "readers", "timeouts", NULL};
     static const char *const ca_keys[] = {"name", "key_algorithm", "passphrase", "key_uri",
                                           "pkcs11_module", NULL};
     static const char *const pin_keys[] = {"so_pin", "user_pin_min_digits",
@@ -412,7 +432,7 @@ static int load_root(const ctx *c, const json_t *root, station_config *st)
     if (st->user_pin_min > st->user_pin_max)
         return bad(c, "pin_policy", "user_pin_min_digits %d is above user_pin_max_digits %d",
                    st->user_pin_min, st->user_pin_max);
-    if ((ret = load_projects(c, root, st)) != SK_OK)
+    if ((ret = load_projects(c, root, st)) != SK_OK || (ret = load_timeouts(c, root, st)) != SK_OK)
         return ret;
     return load_readers(c, root, st);
 }

@@ -33,6 +33,16 @@ typedef struct station_reader {
     char *token;
 } station_reader;
 
+/* Time limits of one issuance in a batch or station run, in seconds (0: none). step[s] holds
+ * the time from the previous step's ledger record (or the worker's start) to the record of
+ * step s (ISS_RESERVED .. ISS_VERIFIED of issuer/ledger.h), so a token that hangs in key
+ * generation is stopped at its own limit, not only at the whole order's. */
+#define STATION_STEPS 7
+typedef struct station_timeouts {
+    int order;                /* default 600 */
+    int step[STATION_STEPS];  /* default 0 */
+} station_timeouts;
+
 typedef struct station_config {
     char *dir;            /* the station directory, as given */
     char *station_id;     /* "JX-NC-01", recorded in the ledger and audit */
@@ -59,6 +69,8 @@ typedef struct station_config {
 
     station_reader *readers; /* optional "readers" object, in file order */
     size_t n_readers;
+
+    station_timeouts timeouts; /* optional "timeouts" object */
 } station_config;
 
 /* Load DIR/station.json. Unknown fields, wrong types and out-of-range values are refused

@@ -41,6 +41,8 @@ station_variant badalg '0,/"key_algorithm": "ec-p256"/s//"key_algorithm": "ec-p9
 station_variant shortpin 's/"user_pin_min_digits": 6/"user_pin_min_digits": 2/'
 station_variant bigseal '0,/"official_seal_mm": 40/s//"official_seal_mm": 50/'
 station_variant badurl '0,/"crl_url": "http:/s//"crl_url": "ftp:/'
+station_variant badstep 's/"key_generated": 120/"keygen": 5/'
+station_variant zerostep 's/"key_generated": 120/"key_generated": 0/'
 station_variant badmodule 's|"pkcs11_module": "[^"]*"|"pkcs11_module": "/nonexistent/module.so"|'
 cp -r "$ST/ca" badmodule/
 station_variant noca 's/x/x/'
@@ -64,11 +66,11 @@ cp "$v4" seals/tampered.esl
 size=$(stat -c %s seals/tampered.esl)
 printf '\x55' | dd of=seals/tampered.esl bs=1 seek=$((size - 10)) conv=notrunc status=none
 
-# What "nothing was written" means: every file's size and time (lock files aside), the
+# What "nothing was written" means: every file's size and time (lock files and valgrind logs aside), the
 # ledger's content and the token store.
 snapshot() {
     {
-        find . -type f ! -name '*.sqlite-wal' ! -name '*.sqlite-shm' ! -name '*.lock' \
+        find . -path ./valgrind -prune -o -type f ! -name '*.sqlite-wal' ! -name '*.sqlite-shm' ! -name '*.lock' \
             ! -path '*.claims/*' ! -name 'row.out' -printf '%p %s %T@\n' | sort
         sqlite3 "$ST/ledger.sqlite" .dump
     } | md5sum

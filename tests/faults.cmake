@@ -10,3 +10,8 @@ set_property(TEST test_faults APPEND PROPERTY ENVIRONMENT P11FAULT_SO=$<TARGET_F
 # sealkey issue on a token that fills up, is pulled out, refuses the PIN, or is slow.
 sk_add_sh_test(faults_issue faults_issue.sh)
 set_property(TEST faults_issue APPEND PROPERTY ENVIRONMENT P11FAULT_SO=$<TARGET_FILE:p11fault>)
+
+# sealkey batch stops a worker at the step limit of station.json "timeouts" and resumes
+# the order on the next run.
+sk_add_sh_test(batch_timeouts batch_timeouts.sh)
+set_property(TEST batch_timeouts APPEND PROPERTY ENVIRONMENT P11FAULT_SO=$<TARGET_FILE:p11fault>)
