@@ -1,10 +1,8 @@
 #!/usr/bin/env bash
-# Batch throughput on SoftHSM, peak memory of a large order file, and how jobs scale when the
-# token is slow.   bench/batch_bench.sh [N...]   (default: 100 1000)
+# Batch throughput on SoftHSM and how jobs scale when the token is slow (memory against the
+# file size: bench/batch_memory.sh).   bench/batch_bench.sh [N...]   (default: 100 1000)
 # 1. `sealkey batch` on N orders with 1 and 2 jobs vs the stock-tool pipeline on the same N.
-# 2. Peak RSS of `sealkey batch --dry-run` (loading, validating and planning) on 1,000 and
-#    10,000 orders.
-# 3. With the fault-injecting wrapper adding 2 s to every key generation (a real token's
+# 2. With the fault-injecting wrapper adding 2 s to every key generation (a real token's
 #    speed), 6 orders with 1, 2 and 3 jobs.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -40,12 +38,7 @@ for n in $sizes; do
     printf "%8s %12s %12s %12s\n" "$n" "${row[@]}"
 done
 
-echo "== peak memory of loading + planning (sealkey batch --dry-run)"
-for n in 1000 10000; do
-    make_orders GCJS "MEM" "$n" > "$W/mem.json"
-    kb=$( { /usr/bin/time -f %M "$sealkey" batch --station "$st" --orders "$W/mem.json" --dry-run >/dev/null; } 2>&1 | tail -1)
-    printf "%8s orders: %6s KiB peak RSS (file %s KiB)\n" "$n" "$kb" "$(( $(stat -c %s "$W/mem.json") / 1024 ))"
-done
+# Memory against the file size: bench/batch_memory.sh.
 
 echo "== slow token (2 s per key generation through libp11fault), 6 orders"
 wrapper=$here/build/tests/p11fault/libp11fault.so

@@ -17,6 +17,7 @@
 #include "cli/cli_orders.h"
 #include "cli/cli_station.h"
 #include "cli/issue_run.h"
+#include "cli/worker_watch.h"
 #include "issuer/ledger.h"
 #include "util/sk_problems.h"
 #include "util/sk_secret.h"
@@ -29,6 +30,12 @@ static const char usage[] =
     "  its own worker process. Orders already verified are skipped; an order interrupted by\n"
     "  a crash is resumed on its token. A failing order (bad data, bad scan, token error,\n"
     "  timeout) is reported with its reason and does not stop the others.\n"
+    "  The file is checked whole before anything is issued, then read again order by order,\n"
+    "  so memory stays the same for 100 or 100,000 orders.\n"
+    "  Time limits come from \"timeouts\" in station.json: one for the whole order (default\n"
+    "  600 s; --order-timeout overrides it) and optionally one per step, e.g.\n"
+    "  \"key_generated\": 120. A worker over a limit is stopped and its order fails with the\n"
+    "  limit named; the ledger keeps its step and the next run resumes it on its token.\n"
     "  Progress: a bar on a terminal, else one line per order; --json prints a report.\n"
     "  --dry-run checks the file and the ledger and says what would be issued, touching no\n"
     "  token and no secret.\n"
@@ -37,26 +44,39 @@ static const char usage[] =
 
 enum outcome { OUT_PENDING, OUT_ISSUED, OUT_DONE_BEFORE, OUT_INVALID, OUT_FAILED, OUT_ELSEWHERE };
 
+/* One order's fate. Only the orders in hand are kept (one per worker, plus the one being
+ * looked at), never the whole file, so the batch's memory does not grow with the file. */
 struct job {
-    const order *o;
+    char number[40];
     enum outcome outcome;
     int status;             /* exit status of the worker (SK_* code) */
-    char message[1400];     /* failure reason */
+    char message[WORKER_RESULT_MAX]; /* failure reason */
     char token_serial[40], cert_serial[80], seals[2][48];
     double seconds;
 };
 
 struct worker {
     pid_t pid;
-    int fd;
-    size_t job;
-    struct timespec start;
+    worker_watch watch;
+    struct job job;
+    char overdue[200];      /* why it was stopped, when a time limit struck */
 };
 
 struct batch_args {
     const char *station, *orders, *ca_pass, *operator_name;
-    long jobs, timeout;
+    long jobs, timeout;     /* timeout 0: the station's timeouts.order */
     bool json, dry_run;
+};
+
+/* The order file read twice as a stream: once to check all of it before anything is
+ * issued, then order by order as workers become free. */
+struct feed {
+    const station_config *st;
+    order_stream *s;
+    order_numbers numbers;  /* to refuse repeated order numbers without keeping the orders */
+    ledger *l;              /* open only between workers: never carried across fork */
+    size_t total, invalid;
+    const order *o;         /* the order of the last job taken, valid until the next */
 };
 
 static double since(const struct timespec *t0)
@@ -79,7 +99,6 @@ static int parse(int argc, char **argv, struct batch_args *a)
 
     memset(a, 0, sizeof(*a));
     a->jobs = 1;
-    a->timeout = 600;
     while ((c = getopt_long(argc, argv, "hj:", opts, NULL)) != -1) {
         switch (c) {
         case 's': a->station = optarg; break;
@@ -107,80 +126,119 @@ static int parse(int argc, char **argv, struct batch_args *a)
     return SK_OK;
 }
 
-/* Mark invalid orders and those the ledger already finished; the rest are pending. */
-static int plan(const station_config *st, order_file *f, const sk_problems *load_probs,
-                struct job *jobs, sk_err *e)
+/* The first pass: the whole file is read and each order checked, so a file that breaks off
+ * halfway is refused before any token is touched; only the order numbers are kept. */
+static int feed_open(struct feed *fd, const station_config *st, const char *path, sk_err *e)
 {
-    sk_problems probs;
-    ledger *l = NULL;
+    const order *o;
     int ret;
 
+    memset(fd, 0, sizeof(*fd));
+    fd->st = st;
+    if ((ret = order_stream_open(path, &fd->s, e)) != SK_OK)
+        return ret;
+    for (;;) {
+        sk_problems probs;
+        sk_problems_init(&probs);
+        ret = order_stream_next(fd->s, &o, &probs, e);
+        if (ret == SK_OK && o != NULL) {
+            fd->total++;
+            fd->invalid += probs.n > 0 || order_validate(o, st, &probs) > 0;
+            ret = order_numbers_add(&fd->numbers, o->number, e);
+        }
+        sk_problems_free(&probs);
+        if (ret != SK_OK)
+            return ret;
+        if (o == NULL)
+            break;
+    }
+    return order_stream_rewind(fd->s, e);
+}
+
+static void feed_close(struct feed *fd)
+{
+    ledger_free(fd->l);
+    order_numbers_free(&fd->numbers);
+    order_stream_close(fd->s);
+}
+
+/* The second pass: the next order into j, judged: invalid, issued before, or pending (to
+ * be issued from fd->o). Returns SK_OK with j->number "" at the end of the file. */
+static int feed_next(struct feed *fd, struct job *j, sk_err *e)
+{
+    sk_problems probs;
+    ledger_issuance r;
+    bool found = false;
+    size_t times;
+    int ret;
+
+    memset(j, 0, sizeof(*j));
     sk_problems_init(&probs);
-    order_file_check(f, st, load_probs, &probs, NULL);
-    for (size_t i = 0; i < f->n; i++) {
-        const char *problem = cli_order_problem(&probs, &f->orders[i]);
-        jobs[i].o = &f->orders[i];
-        if (problem != NULL) {
-            jobs[i].outcome = OUT_INVALID;
-            jobs[i].status = SK_EINPUT;
-            snprintf(jobs[i].message, sizeof(jobs[i].message), "%s", problem);
-        }
-    }
-    if ((ret = cli_ledger_open(st, &l, e)) != SK_OK)
+    if ((ret = order_stream_next(fd->s, &fd->o, &probs, e)) != SK_OK || fd->o == NULL)
         goto out;
-    for (size_t i = 0; i < f->n; i++) {
-        ledger_issuance r;
-        bool found = false;
-        if (jobs[i].outcome != OUT_PENDING)
-            continue;
-        if ((ret = ledger_latest(l, jobs[i].o->number, &r, &found, e)) != SK_OK)
-            goto out;
-        if (found && r.step == ISS_VERIFIED) {
-            jobs[i].outcome = OUT_DONE_BEFORE;
-            snprintf(jobs[i].token_serial, sizeof(jobs[i].token_serial), "%s", r.token_serial);
-            snprintf(jobs[i].cert_serial, sizeof(jobs[i].cert_serial), "%s", r.cert_serial);
-        }
+    order_label(fd->o, j->number, sizeof(j->number));
+    order_validate(fd->o, fd->st, &probs);
+    if (probs.n > 0 || (times = order_numbers_count(&fd->numbers, fd->o->number)) > 1) {
+        j->outcome = OUT_INVALID;
+        j->status = SK_EINPUT;
+        if (probs.n > 0)
+            snprintf(j->message, sizeof(j->message), "%s", probs.msgs[0]);
+        else
+            snprintf(j->message, sizeof(j->message),
+                     "order %s: order_number: the file has it %zu times; each order may appear "
+                     "once",
+                     j->number, times);
+        goto out;
     }
-    ret = SK_OK;
+    if (fd->l == NULL && (ret = cli_ledger_open(fd->st, &fd->l, e)) != SK_OK)
+        goto out;
+    if ((ret = ledger_latest(fd->l, fd->o->number, &r, &found, e)) != SK_OK)
+        goto out;
+    if (found && r.step == ISS_VERIFIED) {
+        j->outcome = OUT_DONE_BEFORE;
+        snprintf(j->token_serial, sizeof(j->token_serial), "%s", r.token_serial);
+        snprintf(j->cert_serial, sizeof(j->cert_serial), "%s", r.cert_serial);
+    }
 out:
-    ledger_free(l);
     sk_problems_free(&probs);
     return ret;
 }
 
-/* The worker: one issuance, its outcome written to fd as "token\tcert\tseal\tseal" or the
- * error message, its status as the exit code. */
+/* The worker: one issuance. It reports each recorded step on fd, then its outcome as
+ * "token\tcert\tseal\tseal\t[done-before]" or the error message; its status is the exit code. */
 static void work(const station_config *st, const order *o, const issue_run_secrets *sec,
                  const char *operator_name, int fd)
 {
     issue_opts opts;
     issue_result r;
     sk_err e;
-    char line[1400];
-    int ret, n;
+    char line[400];
+    int ret;
 
     memset(&opts, 0, sizeof(opts));
     /* Another batch may have finished the order since the plan was made. */
     opts.issued_is_done = true;
+    opts.on_step = worker_report_step;
+    opts.on_step_ctx = &fd;
     sk_err_clear(&e);
     ret = issue_run(st, o, sec, operator_name, &opts, &r, &e);
     if (ret == SK_OK)
-        n = snprintf(line, sizeof(line), "%s\t%s\t%s\t%s\t%s", r.token_serial, r.cert_serial,
-                     r.n_seals > 0 ? r.seal_ids[0] : "", r.n_seals > 1 ? r.seal_ids[1] : "",
-                     r.already_issued ? "done-before" : "");
-    else
-        n = snprintf(line, sizeof(line), "%s", e.msg);
-    if (n > 0 && write(fd, line, strlen(line)) < 0)
-        ret = ret != SK_OK ? ret : SK_EIO;
+        snprintf(line, sizeof(line), "%s\t%s\t%s\t%s\t%s", r.token_serial, r.cert_serial,
+                 r.n_seals > 0 ? r.seal_ids[0] : "", r.n_seals > 1 ? r.seal_ids[1] : "",
+                 r.already_issued ? "done-before" : "");
+    worker_report_end(fd, ret == SK_OK ? line : e.msg);
     OPENSSL_cleanse(&r, sizeof(r));
     _exit(ret);
 }
 
-static int spawn(const station_config *st, struct job *j, size_t idx, const issue_run_secrets *sec,
-                 const char *operator_name, struct worker *w, sk_err *e)
+static int spawn(struct feed *fd, const issue_run_secrets *sec, const char *operator_name,
+                 struct worker *w, sk_err *e)
 {
     int p[2];
 
+    /* SQLite and libpq connections must not cross a fork; the feed reopens it when needed. */
+    ledger_free(fd->l);
+    fd->l = NULL;
     if (pipe(p) != 0)
         return sk_err_set(e, SK_EIO, "pipe: %s", strerror(errno));
     fflush(stdout);
@@ -193,26 +251,21 @@ static int spawn(const station_config *st, struct job *j, size_t idx, const issu
     }
     if (w->pid == 0) {
         close(p[0]);
-        work(st, j->o, sec, operator_name, p[1]);
+        work(fd->st, fd->o, sec, operator_name, p[1]);
     }
     close(p[1]);
-    w->fd = p[0];
-    w->job = idx;
-    clock_gettime(CLOCK_MONOTONIC, &w->start);
+    worker_watch_begin(&w->watch, p[0]);
+    w->overdue[0] = '\0';
     return SK_OK;
 }
 
-static void reap(struct worker *w, int wstatus, struct job *j)
+static void reap(struct worker *w, int wstatus)
 {
-    char buf[1200];
-    size_t got = 0;
-    ssize_t n;
+    struct job *j = &w->job;
+    char buf[sizeof(w->watch.buf)];
 
-    while (got + 1 < sizeof(buf) && (n = read(w->fd, buf + got, sizeof(buf) - 1 - got)) > 0)
-        got += (size_t)n;
-    buf[got] = '\0';
-    close(w->fd);
-    j->seconds = since(&w->start);
+    snprintf(buf, sizeof(buf), "%s", worker_watch_finish(&w->watch));
+    j->seconds = worker_watch_seconds(&w->watch);
     if (WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == SK_OK) {
         char *save = buf, *fields[5] = {"", "", "", "", ""};
         for (int k = 0; k < 5 && save != NULL; k++) {
@@ -233,30 +286,33 @@ static void reap(struct worker *w, int wstatus, struct job *j)
         /* Another batch or station holds the order: theirs to finish, not a failure. */
         j->outcome = OUT_ELSEWHERE;
         j->status = SK_EBUSY;
-        snprintf(j->message, sizeof(j->message), "%s", got ? buf : "claimed elsewhere");
+        snprintf(j->message, sizeof(j->message), "%s", buf[0] ? buf : "claimed elsewhere");
         return;
     }
-    if (WIFEXITED(wstatus)) {
+    if (w->overdue[0] != '\0') {
+        /* The ledger keeps the step it reached; a re-run resumes the order on its token. */
+        j->status = SK_ETOKEN;
+        snprintf(j->message, sizeof(j->message), "%s; the order resumes on the next run",
+                 w->overdue);
+    } else if (WIFEXITED(wstatus)) {
         j->status = WEXITSTATUS(wstatus);
-        snprintf(j->message, sizeof(j->message), "%s", got ? buf : "worker failed");
+        snprintf(j->message, sizeof(j->message), "%s", buf[0] ? buf : "worker failed");
     } else {
         j->status = SK_EINTERNAL;
-        snprintf(j->message, sizeof(j->message), "worker ended by signal %d%s",
-                 WIFSIGNALED(wstatus) ? WTERMSIG(wstatus) : 0,
-                 WIFSIGNALED(wstatus) && WTERMSIG(wstatus) == SIGKILL ? " (timed out or killed)"
-                                                                      : "");
+        snprintf(j->message, sizeof(j->message), "worker ended by signal %d",
+                 WIFSIGNALED(wstatus) ? WTERMSIG(wstatus) : 0);
     }
 }
 
 struct tally {
     size_t total, issued, before, failed, elsewhere, done;
     struct timespec start;
+    bool json_first;        /* no order printed yet in the --json report */
 };
 
 static void progress(const struct tally *t, const struct job *j, bool tty, bool quiet)
 {
     double el = since(&t->start);
-    size_t finished = t->issued + t->failed;
     double rate = el > 0 ? (double)t->issued / el : 0;
     size_t left = t->total - t->done;
 
@@ -266,16 +322,16 @@ static void progress(const struct tally *t, const struct job *j, bool tty, bool 
         if (tty)
             fputs("\r\033[K", stdout);
         if (j->outcome == OUT_ISSUED)
-            printf("%s issued: token %s, certificate %s (%.1f s) [%zu/%zu]\n", j->o->number,
+            printf("%s issued: token %s, certificate %s (%.1f s) [%zu/%zu]\n", j->number,
                    j->token_serial, j->cert_serial, j->seconds, t->done, t->total);
         else if (j->outcome == OUT_ELSEWHERE)
             printf("%s skipped: being issued by another process or station [%zu/%zu]\n",
-                   j->o->number, t->done, t->total);
+                   j->number, t->done, t->total);
         else if (j->outcome == OUT_DONE_BEFORE)
             printf("%s already issued elsewhere: token %s, certificate %s [%zu/%zu]\n",
-                   j->o->number, j->token_serial, j->cert_serial, t->done, t->total);
+                   j->number, j->token_serial, j->cert_serial, t->done, t->total);
         else
-            printf("%s FAILED (%s): %s [%zu/%zu]\n", j->o->number, sk_status_name(j->status),
+            printf("%s FAILED (%s): %s [%zu/%zu]\n", j->number, sk_status_name(j->status),
                    j->message, t->done, t->total);
     }
     if (tty) {
@@ -285,123 +341,128 @@ static void progress(const struct tally *t, const struct job *j, bool tty, bool 
                t->issued, t->failed, left, rate, rate > 0 ? (double)left / rate : 0.0);
         fflush(stdout);
     }
-    (void)finished;
 }
 
-static json_t *report(const struct job *jobs, size_t n, const struct tally *t)
+/* One order of the --json report, printed as soon as it is settled. */
+static void report_order(struct tally *t, const struct job *j)
 {
     static const char *const names[] = {"pending", "issued", "already_issued", "invalid",
                                         "failed", "claimed_elsewhere"};
-    json_t *arr = json_array();
+    json_t *seals = json_array();
+    json_t *o;
+    char *text;
 
-    for (size_t i = 0; i < n; i++) {
-        const struct job *j = &jobs[i];
-        json_t *seals = json_array();
-        for (int k = 0; k < 2; k++)
-            if (j->seals[k][0] != '\0')
-                json_array_append_new(seals, json_string(j->seals[k]));
-        json_array_append_new(
-            arr, json_pack("{s:s, s:s, s:i, s:s, s:s, s:s, s:o, s:f}", "order_number",
-                           j->o->number ? j->o->number : "", "status", names[j->outcome],
-                           "exit_status", j->status, "error",
-                           j->outcome == OUT_FAILED || j->outcome == OUT_INVALID ? j->message : "",
-                           "token_serial", j->token_serial, "cert_serial", j->cert_serial,
-                           "seal_ids", seals, "seconds", j->seconds));
-    }
-    return json_pack("{s:o, s:{s:I, s:I, s:I, s:I, s:I, s:f}}", "orders", arr, "summary",
-                     "orders", (json_int_t)t->total, "issued", (json_int_t)t->issued,
-                     "already_issued", (json_int_t)t->before, "failed", (json_int_t)t->failed,
-                     "claimed_elsewhere", (json_int_t)t->elsewhere, "seconds",
-                     since(&t->start));
+    for (int k = 0; k < 2; k++)
+        if (j->seals[k][0] != '\0')
+            json_array_append_new(seals, json_string(j->seals[k]));
+    o = json_pack("{s:s, s:s, s:i, s:s, s:s, s:s, s:o, s:f}", "order_number", j->number,
+                  "status", names[j->outcome], "exit_status", j->status, "error",
+                  j->outcome == OUT_FAILED || j->outcome == OUT_INVALID ? j->message : "",
+                  "token_serial", j->token_serial, "cert_serial", j->cert_serial, "seal_ids",
+                  seals, "seconds", j->seconds);
+    text = o != NULL ? json_dumps(o, 0) : NULL;
+    printf("%s    %s", t->json_first ? "" : ",\n", text != NULL ? text : "{}");
+    t->json_first = false;
+    free(text);
+    json_decref(o);
 }
 
-int cmd_batch(int argc, char **argv)
+static void report_summary(const struct tally *t)
 {
-    struct batch_args a;
-    station_config *st = NULL;
-    order_file *f = NULL;
-    sk_problems load_probs;
-    struct job *jobs = NULL;
-    struct worker *workers = NULL;
-    size_t active = 0, next = 0;
-    struct tally t;
-    char so_pin[SK_SECRET_MAX], ca_secret[SK_SECRET_MAX];
-    bool tty = isatty(STDOUT_FILENO);
-    sk_err e;
+    json_t *sum = json_pack("{s:I, s:I, s:I, s:I, s:I, s:f}", "orders", (json_int_t)t->total,
+                            "issued", (json_int_t)t->issued, "already_issued",
+                            (json_int_t)t->before, "failed", (json_int_t)t->failed,
+                            "claimed_elsewhere", (json_int_t)t->elsewhere, "seconds",
+                            since(&t->start));
+    char *text = sum != NULL ? json_dumps(sum, JSON_INDENT(2)) : NULL;
+
+    printf("\n  ],\n  \"summary\": %s\n}\n", text != NULL ? text : "{}");
+    free(text);
+    json_decref(sum);
+}
+
+/* Count a settled order and show it. */
+static void settle(struct tally *t, const struct job *j, bool tty, bool json)
+{
+    switch (j->outcome) {
+    case OUT_ISSUED: t->issued++; break;
+    case OUT_DONE_BEFORE: t->before++; break;
+    case OUT_ELSEWHERE: t->elsewhere++; break;
+    default: t->failed++; break;
+    }
+    t->done++;
+    if (json)
+        report_order(t, j);
+    /* Orders finished before this run are counted, not listed one by one. */
+    else if (j->outcome != OUT_DONE_BEFORE || j->seconds > 0)
+        progress(t, j, tty, false);
+}
+
+/* --dry-run: what a run would do, from the file and the ledger alone. */
+static int dry_run(struct feed *fd, sk_err *e)
+{
+    size_t todo = 0, done = 0, bad = 0;
+    struct job j;
     int ret;
 
-    memset(&t, 0, sizeof(t));
-    so_pin[0] = ca_secret[0] = '\0';
-    sk_problems_init(&load_probs);
-    sk_err_clear(&e);
-    if ((ret = parse(argc, argv, &a)) != SK_OK)
-        return ret < 0 ? SK_OK : ret;
-    if (a.json)
-        tty = false;
-    if ((ret = station_load(cli_station_dir(a.station), &st, &e)) != SK_OK ||
-        (ret = order_file_load(a.orders, &f, &load_probs, &e)) != SK_OK)
-        goto out;
-    jobs = calloc(f->n ? f->n : 1, sizeof(*jobs));
-    workers = calloc((size_t)a.jobs, sizeof(*workers));
-    if (jobs == NULL || workers == NULL) {
-        ret = sk_err_set(&e, SK_EINTERNAL, "out of memory");
-        goto out;
+    while ((ret = feed_next(fd, &j, e)) == SK_OK && j.number[0] != '\0') {
+        todo += j.outcome == OUT_PENDING;
+        done += j.outcome == OUT_DONE_BEFORE;
+        bad += j.outcome == OUT_INVALID;
+        if (j.outcome == OUT_INVALID)
+            printf("%s\n", j.message);
     }
-    if ((ret = plan(st, f, &load_probs, jobs, &e)) != SK_OK)
-        goto out;
-    if (a.dry_run) {
-        size_t todo = 0, done = 0, bad = 0;
-        for (size_t i = 0; i < f->n; i++) {
-            todo += jobs[i].outcome == OUT_PENDING;
-            done += jobs[i].outcome == OUT_DONE_BEFORE;
-            bad += jobs[i].outcome == OUT_INVALID;
-            if (jobs[i].outcome == OUT_INVALID)
-                printf("%s\n", jobs[i].message);
-        }
-        printf("batch (dry run): %zu orders: %zu to issue, %zu already issued, %zu invalid\n",
-               f->n, todo, done, bad);
-        ret = bad == 0 ? SK_OK : SK_EFAIL;
-        goto out;
-    }
-    /* Secrets once, here (a prompt is fine); the workers inherit them and never ask. */
-    if ((ret = cli_issue_secrets(st, a.ca_pass, so_pin, sizeof(so_pin), ca_secret,
-                                 sizeof(ca_secret), &e)) != SK_OK)
-        goto out;
-    issue_run_secrets sec = {.so_pin = so_pin, .ca_secret = ca_secret};
-    const char *op = cli_operator(a.operator_name);
+    if (ret != SK_OK)
+        return ret;
+    printf("batch (dry run): %zu orders: %zu to issue, %zu already issued, %zu invalid\n",
+           fd->total, todo, done, bad);
+    return bad == 0 ? SK_OK : SK_EFAIL;
+}
 
-    clock_gettime(CLOCK_MONOTONIC, &t.start);
-    t.total = f->n;
-    for (size_t i = 0; i < f->n; i++) {
-        if (jobs[i].outcome == OUT_DONE_BEFORE) {
-            t.before++;
-            t.done++;
-        } else if (jobs[i].outcome == OUT_INVALID) {
-            t.failed++;
-            t.done++;
-            progress(&t, &jobs[i], tty, a.json);
-        }
+/* Stop the workers that overran a time limit; the reason is reported when they are reaped. */
+static void enforce_limits(struct worker *workers, size_t active, const station_config *st,
+                           long order_timeout)
+{
+    for (size_t k = 0; k < active; k++) {
+        struct worker *w = &workers[k];
+        worker_watch_poll(&w->watch);
+        if (w->overdue[0] == '\0' &&
+            worker_watch_overdue(&w->watch, &st->timeouts, order_timeout, w->overdue,
+                                 sizeof(w->overdue)))
+            kill(w->pid, SIGKILL);
     }
-    for (;;) {
-        while (active < (size_t)a.jobs && next < f->n) {
-            if (jobs[next].outcome != OUT_PENDING) {
-                next++;
-                continue;
+}
+
+static int run(struct feed *fd, const struct batch_args *a, const issue_run_secrets *sec,
+               struct worker *workers, struct tally *t, bool tty, sk_err *e)
+{
+    const char *op = cli_operator(a->operator_name);
+    size_t active = 0;
+    bool more = true;
+    int ret;
+
+    while (more || active > 0) {
+        while (more && active < (size_t)a->jobs) {
+            struct worker *w = &workers[active];
+            if ((ret = feed_next(fd, &w->job, e)) != SK_OK)
+                return ret;
+            if (w->job.number[0] == '\0') {
+                more = false;
+            } else if (w->job.outcome != OUT_PENDING) {
+                settle(t, &w->job, tty, a->json);
+            } else {
+                if ((ret = spawn(fd, sec, op, w, e)) != SK_OK)
+                    return ret;
+                active++;
             }
-            if ((ret = spawn(st, &jobs[next], next, &sec, op, &workers[active], &e)) != SK_OK)
-                goto out;
-            active++;
-            next++;
         }
         if (active == 0)
             break;
-        /* Poll so that a worker stuck on a dead token can be stopped at its timeout. */
+        /* Poll so that a worker stuck on a dead token is stopped at its time limit. */
         int wstatus = 0;
         pid_t pid = waitpid(-1, &wstatus, WNOHANG);
         if (pid == 0) {
-            for (size_t k = 0; k < active; k++)
-                if (since(&workers[k].start) > (double)a.timeout)
-                    kill(workers[k].pid, SIGKILL);
+            enforce_limits(workers, active, fd->st, a->timeout);
             struct timespec nap = {0, 20 * 1000 * 1000};
             nanosleep(&nap, NULL);
             continue;
@@ -409,38 +470,69 @@ int cmd_batch(int argc, char **argv)
         if (pid < 0) {
             if (errno == EINTR)
                 continue;
-            ret = sk_err_set(&e, SK_EINTERNAL, "waitpid: %s", strerror(errno));
-            goto out;
+            return sk_err_set(e, SK_EINTERNAL, "waitpid: %s", strerror(errno));
         }
         for (size_t k = 0; k < active; k++) {
             if (workers[k].pid != pid)
                 continue;
-            struct job *j = &jobs[workers[k].job];
-            reap(&workers[k], wstatus, j);
-            if (j->outcome == OUT_ISSUED)
-                t.issued++;
-            else if (j->outcome == OUT_DONE_BEFORE)
-                t.before++;
-            else if (j->outcome == OUT_ELSEWHERE)
-                t.elsewhere++;
-            else
-                t.failed++;
-            t.done++;
-            progress(&t, j, tty, a.json);
+            reap(&workers[k], wstatus);
+            settle(t, &workers[k].job, tty, a->json);
             workers[k] = workers[--active];
             break;
         }
     }
+    return SK_OK;
+}
+
+int cmd_batch(int argc, char **argv)
+{
+    struct batch_args a;
+    station_config *st = NULL;
+    struct feed fd;
+    struct worker *workers = NULL;
+    struct tally t;
+    char so_pin[SK_SECRET_MAX], ca_secret[SK_SECRET_MAX];
+    bool tty = isatty(STDOUT_FILENO), started = false;
+    sk_err e;
+    int ret;
+
+    memset(&t, 0, sizeof(t));
+    memset(&fd, 0, sizeof(fd));
+    so_pin[0] = ca_secret[0] = '\0';
+    sk_err_clear(&e);
+    if ((ret = parse(argc, argv, &a)) != SK_OK)
+        return ret < 0 ? SK_OK : ret;
+    if (a.json)
+        tty = false;
+    if ((ret = station_load(cli_station_dir(a.station), &st, &e)) != SK_OK ||
+        (ret = feed_open(&fd, st, a.orders, &e)) != SK_OK)
+        goto out;
+    if (a.dry_run) {
+        ret = dry_run(&fd, &e);
+        goto out;
+    }
+    workers = calloc((size_t)a.jobs, sizeof(*workers));
+    if (workers == NULL) {
+        ret = sk_err_set(&e, SK_EINTERNAL, "out of memory");
+        goto out;
+    }
+    /* Secrets once, here (a prompt is fine); the workers inherit them and never ask. */
+    if ((ret = cli_issue_secrets(st, a.ca_pass, so_pin, sizeof(so_pin), ca_secret,
+                                 sizeof(ca_secret), &e)) != SK_OK)
+        goto out;
+    issue_run_secrets sec = {.so_pin = so_pin, .ca_secret = ca_secret};
+
+    clock_gettime(CLOCK_MONOTONIC, &t.start);
+    t.total = fd.total;
+    t.json_first = true;
+    if (a.json)
+        printf("{\n  \"orders\": [\n");
+    started = true;
+    if ((ret = run(&fd, &a, &sec, workers, &t, tty, &e)) != SK_OK)
+        goto out;
     if (tty)
         fputs("\n", stdout);
-    if (a.json) {
-        json_t *rep = report(jobs, f->n, &t);
-        char *s = json_dumps(rep, JSON_INDENT(2));
-        if (s != NULL)
-            puts(s);
-        free(s);
-        json_decref(rep);
-    } else {
+    if (!a.json) {
         double el = since(&t.start);
         printf("batch: %zu orders: %zu issued, %zu already issued, %zu failed, in %.1f s "
                "(%.2f orders/s)\n",
@@ -451,12 +543,13 @@ int cmd_batch(int argc, char **argv)
     }
     ret = t.failed == 0 ? SK_OK : SK_EFAIL;
 out:
+    /* The --json report stays one JSON document even when the run stops early. */
+    if (a.json && started)
+        report_summary(&t);
     sk_secret_wipe(so_pin, sizeof(so_pin));
     sk_secret_wipe(ca_secret, sizeof(ca_secret));
     free(workers);
-    free(jobs);
-    sk_problems_free(&load_probs);
-    order_file_free(f);
+    feed_close(&fd);
     station_free(st);
     if (ret == SK_OK || ret == SK_EFAIL)
         return ret;

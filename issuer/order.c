@@ -489,21 +489,6 @@ static int parse_element(reader *r, const textbuf *t, size_t line0, size_t col0,
                       hint(jerr.text));
 }
 
-static int add_order(order_file *f, size_t *cap, order **slot)
-{
-    if (f->n == *cap) {
-        size_t ncap = *cap ? *cap * 2 : 64;
-        order *p = realloc(f->orders, ncap * sizeof(*p));
-        if (p == NULL)
-            return -1;
-        f->orders = p;
-        *cap = ncap;
-    }
-    *slot = &f->orders[f->n++];
-    memset(*slot, 0, sizeof(**slot));
-    return 0;
-}
-
 /* What the top level is when it is not an array, from its first byte. */
 static const char *top_kind(int c)
 {
@@ -518,155 +503,242 @@ static const char *top_kind(int c)
     return NULL;
 }
 
-static int read_array(reader *r, order_file *f, const char *dir, sk_problems *probs, sk_err *e)
+enum stream_state { ST_START, ST_FIRST, ST_AFTER, ST_DONE };
+
+struct order_stream {
+    reader r;
+    char *path;
+    char *dir;         /* scan paths are resolved against it */
+    struct stat at_open;
+    enum stream_state state;
+    size_t n;          /* orders returned so far */
+    textbuf t;
+    order cur;         /* the order last returned; the stream owns its strings */
+};
+
+/* The opening '[' (after an optional byte-order mark). */
+static int stream_start(order_stream *s, sk_err *e)
 {
-    textbuf t = {NULL, 0, 0};
-    json_t *v = NULL;
-    size_t cap = 0;
-    int ret = SK_EINPUT, c;
+    reader *r = &s->r;
+    int c = rd_peek(r);
     char b[32];
 
-    c = rd_peek(r);
     /* A byte-order mark from Windows editors: harmless, so skip it. */
     if (c == 0xEF) {
         rd_next(r);
-        if (rd_next(r) != 0xBB || rd_next(r) != 0xBF) {
-            ret = rd_error(r, e, "not UTF-8 JSON: starts with a broken byte-order mark");
-            goto out;
-        }
+        if (rd_next(r) != 0xBB || rd_next(r) != 0xBF)
+            return rd_error(r, e, "not UTF-8 JSON: starts with a broken byte-order mark");
     }
     c = rd_skip_ws(r);
-    if (c == EOF) {
-        ret = sk_err_set(e, SK_EINPUT, "%s: is empty; expected an array of orders", r->path);
-        goto out;
-    }
+    if (c == EOF)
+        return sk_err_set(e, SK_EINPUT, "%s: is empty; expected an array of orders", r->path);
     if (c != '[') {
         const char *k = top_kind(c);
         if (k != NULL)
-            ret = rd_error(r, e, "the top level is %s; expected an array of orders [ {...}, ... ]",
-                           k);
-        else
-            ret = rd_error(r, e, "not JSON: %s where '[' should start the array of orders",
-                           show_byte(c, b, sizeof(b)));
-        goto out;
+            return rd_error(r, e, "the top level is %s; expected an array of orders [ {...}, ... ]",
+                            k);
+        return rd_error(r, e, "not JSON: %s where '[' should start the array of orders",
+                        show_byte(c, b, sizeof(b)));
     }
     rd_next(r);
-    c = rd_skip_ws(r);
-    if (c == ']') {
-        rd_next(r);
-    } else {
-        for (;;) {
-            size_t line0, col0;
-            order *o;
+    s->state = ST_FIRST;
+    return SK_OK;
+}
 
-            c = rd_skip_ws(r);
-            if (c == EOF || c == ',' || c == ']') {
-                ret = rd_error(r, e, "expected an order, found %s", show_byte(c, b, sizeof(b)));
-                goto out;
-            }
-            if (f->n >= ORDER_FILE_MAX_ORDERS) {
-                ret = rd_error(r, e, "more than %u orders; split the file",
-                               ORDER_FILE_MAX_ORDERS);
-                goto out;
-            }
-            line0 = r->line;
-            col0 = r->col;
-            ret = read_element(r, &t, e);
-            if (ret != SK_OK)
-                goto out;
-            ret = parse_element(r, &t, line0, col0, f->n + 1, &v, e);
-            if (ret != SK_OK)
-                goto out;
-            ret = SK_EINTERNAL;
-            if (add_order(f, &cap, &o) != 0) {
-                sk_err_set(e, ret, "%s: out of memory", r->path);
-                goto out;
-            }
-            o->index = f->n;
-            o->line = line0;
-            if (load_order(o, v, dir, probs) != 0) {
-                sk_err_set(e, ret, "%s: out of memory", r->path);
-                goto out;
-            }
-            json_decref(v);
-            v = NULL;
-            c = rd_skip_ws(r);
-            if (c == ']') {
-                rd_next(r);
-                break;
-            }
-            if (c != ',') {
-                ret = rd_error(r, e, "expected ',' or ']' after order #%zu, found %s", f->n,
-                               show_byte(c, b, sizeof(b)));
-                goto out;
-            }
-            rd_next(r);
-        }
-    }
-    c = rd_skip_ws(r);
-    if (c != EOF) {
-        ret = rd_error(r, e, "%s after the end of the array of orders",
-                       show_byte(c, b, sizeof(b)));
+/* After the closing ']': nothing but white space, and no read error. */
+static int stream_end(order_stream *s, sk_err *e)
+{
+    char b[32];
+    int c = rd_skip_ws(&s->r);
+
+    if (c != EOF)
+        return rd_error(&s->r, e, "%s after the end of the array of orders",
+                        show_byte(c, b, sizeof(b)));
+    if (ferror(s->r.fp))
+        return sk_err_set(e, SK_EIO, "%s: read error", s->path);
+    s->state = ST_DONE;
+    return SK_OK;
+}
+
+/* Read and load the order that starts at the reader's position. */
+static int stream_order(order_stream *s, sk_problems *probs, sk_err *e)
+{
+    reader *r = &s->r;
+    json_t *v = NULL;
+    size_t line0, col0;
+    int ret, c = rd_skip_ws(r);
+    char b[32];
+
+    if (c == EOF || c == ',' || c == ']')
+        return rd_error(r, e, "expected an order, found %s", show_byte(c, b, sizeof(b)));
+    if (s->n >= ORDER_FILE_MAX_ORDERS)
+        return rd_error(r, e, "more than %u orders; split the file", ORDER_FILE_MAX_ORDERS);
+    line0 = r->line;
+    col0 = r->col;
+    if ((ret = read_element(r, &s->t, e)) != SK_OK ||
+        (ret = parse_element(r, &s->t, line0, col0, s->n + 1, &v, e)) != SK_OK)
+        goto out;
+    order_clear(&s->cur);
+    memset(&s->cur, 0, sizeof(s->cur));
+    s->cur.index = ++s->n;
+    s->cur.line = line0;
+    if (load_order(&s->cur, v, s->dir, probs) != 0) {
+        ret = sk_err_set(e, SK_EINTERNAL, "%s: out of memory", s->path);
         goto out;
     }
-    if (ferror(r->fp)) {
-        ret = sk_err_set(e, SK_EIO, "%s: read error", r->path);
-        goto out;
-    }
+    s->state = ST_AFTER;
     ret = SK_OK;
 out:
     json_decref(v);
-    free(t.p);
     return ret;
+}
+
+int order_stream_next(order_stream *s, const order **o, sk_problems *probs, sk_err *e)
+{
+    int ret = SK_OK, c;
+    char b[32];
+
+    *o = NULL;
+    if (s->state == ST_START && (ret = stream_start(s, e)) != SK_OK)
+        return ret;
+    if (s->state == ST_DONE)
+        return SK_OK;
+    c = rd_skip_ws(&s->r);
+    if (c == ']' && (s->state == ST_FIRST || s->state == ST_AFTER)) {
+        rd_next(&s->r);
+        return stream_end(s, e);
+    }
+    if (s->state == ST_AFTER) {
+        if (c != ',')
+            return rd_error(&s->r, e, "expected ',' or ']' after order #%zu, found %s", s->n,
+                            show_byte(c, b, sizeof(b)));
+        rd_next(&s->r);
+    }
+    if ((ret = stream_order(s, probs, e)) != SK_OK)
+        return ret;
+    *o = &s->cur;
+    return SK_OK;
+}
+
+int order_stream_open(const char *path, order_stream **out, sk_err *e)
+{
+    int ret = SK_EIO;
+    order_stream *s = NULL;
+    const char *slash;
+
+    *out = NULL;
+    if ((s = calloc(1, sizeof(*s))) == NULL)
+        return sk_err_set(e, SK_EINTERNAL, "%s: out of memory", path);
+    s->r.fp = fopen(path, "rb");
+    if (s->r.fp == NULL) {
+        ret = sk_err_set(e, SK_EINPUT, "%s: cannot open: %s", path, strerror(errno));
+        goto out;
+    }
+    if (fstat(fileno(s->r.fp), &s->at_open) != 0) {
+        ret = sk_err_set(e, SK_EIO, "%s: cannot stat: %s", path, strerror(errno));
+        goto out;
+    }
+    if (!S_ISREG(s->at_open.st_mode)) {
+        ret = sk_err_set(e, SK_EINPUT, "%s: not a regular file", path);
+        goto out;
+    }
+    if ((unsigned long long)s->at_open.st_size > ORDER_FILE_MAX_BYTES) {
+        ret = sk_err_set(e, SK_EINPUT, "%s: file is %lld bytes, the limit is %u; split it", path,
+                         (long long)s->at_open.st_size, ORDER_FILE_MAX_BYTES);
+        goto out;
+    }
+    slash = strrchr(path, '/');
+    s->dir = slash == NULL   ? strdup(".")
+             : slash == path ? strdup("/")
+                             : strndup(path, (size_t)(slash - path));
+    s->path = strdup(path);
+    if (s->dir == NULL || s->path == NULL) {
+        ret = sk_err_set(e, SK_EINTERNAL, "%s: out of memory", path);
+        goto out;
+    }
+    s->r = (reader){s->r.fp, s->path, 1, 0, 0, NO_PEEK};
+    *out = s;
+    s = NULL;
+    ret = SK_OK;
+out:
+    order_stream_close(s);
+    return ret;
+}
+
+int order_stream_rewind(order_stream *s, sk_err *e)
+{
+    struct stat now;
+
+    /* A second pass must read what the first one checked. */
+    if (fstat(fileno(s->r.fp), &now) != 0 || now.st_size != s->at_open.st_size ||
+        now.st_mtim.tv_sec != s->at_open.st_mtim.tv_sec ||
+        now.st_mtim.tv_nsec != s->at_open.st_mtim.tv_nsec)
+        return sk_err_set(e, SK_EINPUT, "%s: changed while being read; run again", s->path);
+    if (fseek(s->r.fp, 0, SEEK_SET) != 0)
+        return sk_err_set(e, SK_EIO, "%s: cannot rewind: %s", s->path, strerror(errno));
+    clearerr(s->r.fp);
+    s->r = (reader){s->r.fp, s->path, 1, 0, 0, NO_PEEK};
+    s->state = ST_START;
+    s->n = 0;
+    return SK_OK;
+}
+
+const char *order_stream_path(const order_stream *s)
+{
+    return s->path;
+}
+
+void order_stream_close(order_stream *s)
+{
+    if (s == NULL)
+        return;
+    order_clear(&s->cur);
+    if (s->r.fp != NULL)
+        fclose(s->r.fp);
+    free(s->t.p);
+    free(s->dir);
+    free(s->path);
+    free(s);
 }
 
 int order_file_load(const char *path, order_file **out, sk_problems *probs, sk_err *e)
 {
-    int ret = SK_EIO;
-    FILE *fp = NULL;
-    struct stat sb;
+    int ret;
+    order_stream *s = NULL;
     order_file *f = NULL;
-    char *dir = NULL;
-    const char *slash;
-    reader r;
+    const order *o = NULL;
+    size_t cap = 0;
 
     *out = NULL;
-    fp = fopen(path, "rb");
-    if (fp == NULL) {
-        ret = sk_err_set(e, SK_EINPUT, "%s: cannot open: %s", path, strerror(errno));
+    if ((ret = order_stream_open(path, &s, e)) != SK_OK)
         goto out;
-    }
-    if (fstat(fileno(fp), &sb) != 0) {
-        ret = sk_err_set(e, SK_EIO, "%s: cannot stat: %s", path, strerror(errno));
-        goto out;
-    }
-    if (!S_ISREG(sb.st_mode)) {
-        ret = sk_err_set(e, SK_EINPUT, "%s: not a regular file", path);
-        goto out;
-    }
-    if ((unsigned long long)sb.st_size > ORDER_FILE_MAX_BYTES) {
-        ret = sk_err_set(e, SK_EINPUT, "%s: file is %lld bytes, the limit is %u; split it", path,
-                         (long long)sb.st_size, ORDER_FILE_MAX_BYTES);
-        goto out;
-    }
-    slash = strrchr(path, '/');
-    dir = slash == NULL ? strdup(".") : slash == path ? strdup("/") : strndup(path, (size_t)(slash - path));
     f = calloc(1, sizeof(*f));
-    if (dir == NULL || f == NULL || (f->path = strdup(path)) == NULL) {
+    if (f == NULL || (f->path = strdup(path)) == NULL) {
         ret = sk_err_set(e, SK_EINTERNAL, "%s: out of memory", path);
         goto out;
     }
-    r = (reader){fp, path, 1, 0, 0, NO_PEEK};
-    ret = read_array(&r, f, dir, probs, e);
+    while ((ret = order_stream_next(s, &o, probs, e)) == SK_OK && o != NULL) {
+        if (f->n == cap) {
+            size_t ncap = cap ? cap * 2 : 64;
+            order *p = realloc(f->orders, ncap * sizeof(*p));
+            if (p == NULL) {
+                ret = sk_err_set(e, SK_EINTERNAL, "%s: out of memory", path);
+                goto out;
+            }
+            f->orders = p;
+            cap = ncap;
+        }
+        /* The file takes the order's strings over from the stream. */
+        f->orders[f->n++] = s->cur;
+        memset(&s->cur, 0, sizeof(s->cur));
+    }
     if (ret != SK_OK)
         goto out;
     *out = f;
     f = NULL;
 out:
     order_file_free(f);
-    free(dir);
-    if (fp != NULL)
-        fclose(fp);
+    order_stream_close(s);
     return ret;
 }
 

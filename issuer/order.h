@@ -69,6 +69,35 @@ void order_file_free(order_file *f);
 
 const order *order_file_find(const order_file *f, const char *number);
 
+/* An order file read one order at a time, for runs whose memory must not grow with the
+ * file (sealkey batch). The same checks as order_file_load, met as the reading gets there:
+ * a syntax error late in the file surfaces only then, so a caller that must refuse a bad
+ * file before acting reads it through once, rewinds, and acts on the second pass. */
+typedef struct order_stream order_stream;
+
+int order_stream_open(const char *path, order_stream **out, sk_err *e);
+/* The next order into *o (owned by the stream, valid until the next call), its loader
+ * problems added to probs; *o is NULL after the last one, once the rest of the file has
+ * been checked too. */
+int order_stream_next(order_stream *s, const order **o, sk_problems *probs, sk_err *e);
+/* Back to the first order; SK_EINPUT if the file changed since it was opened. */
+int order_stream_rewind(order_stream *s, sk_err *e);
+void order_stream_close(order_stream *s);
+
+/* Order numbers seen in a stream, to find the ones a file repeats without keeping the
+ * orders: 8 bytes per order (a 64-bit hash; a collision among 200,000 numbers is about
+ * one in a billion, and would only make the two orders be refused as duplicates). */
+typedef struct order_numbers {
+    unsigned long long *h;
+    size_t n, cap;
+    bool sorted;
+} order_numbers;
+
+int order_numbers_add(order_numbers *ns, const char *number, sk_err *e);
+/* How many times the file holds number (after the last add). */
+size_t order_numbers_count(order_numbers *ns, const char *number);
+void order_numbers_free(order_numbers *ns);
+
 /* Check one order's content: identifiers' check digits, mobile, e-mail, required fields,
  * review status approved, project known to the station (st may be NULL to skip that).
  * Each problem is added to probs as "order N: field: what is wrong". Returns the number
