@@ -53,9 +53,7 @@ for n in 100 10000; do
         sleep 0.2
     done
     # SIGKILL like a power cut: a re-run would resume; here the store is thrown away.
-    kill -KILL -- "$pid" 2>/dev/null || true
-    pkill -KILL -P "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
+    { pkill -KILL -P "$pid"; kill -KILL "$pid"; wait "$pid"; } 2>/dev/null || true
     done_n=$(sqlite3 "$st/ledger.sqlite" "SELECT count(*) FROM issuances WHERE step='verified'" 2>/dev/null || echo "?")
     printf "%8s %10s %12s\n" "$n" "$done_n" "$hwm"
 done

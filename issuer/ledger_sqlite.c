@@ -496,11 +496,13 @@ out:
     return ret;
 }
 
-/* Step a prepared issuance query and collect its rows; finalizes st. */
-static int collect_issuances(struct sq_ledger *l, sqlite3_stmt *st, const char *what,
-                             ledger_issuance **out, size_t *n, sk_err *e)
+/* Step a prepared query and collect its rows into an array of elem_size elements, each
+ * filled by row(); finalizes st. */
+static int collect_rows(struct sq_ledger *l, sqlite3_stmt *st, const char *what, size_t elem_size,
+                        void (*row)(sqlite3_stmt *st, void *dst), void **out, size_t *n,
+                        sk_err *e)
 {
-    ledger_issuance *v = NULL;
+    char *v = NULL;
     size_t cnt = 0, cap = 0;
     int ret = SK_ELEDGER;
     int rc;
@@ -508,7 +510,7 @@ static int collect_issuances(struct sq_ledger *l, sqlite3_stmt *st, const char *
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         if (cnt == cap) {
             size_t ncap = cap ? cap * 2 : 16;
-            ledger_issuance *nv = realloc(v, ncap * sizeof(*nv));
+            char *nv = realloc(v, ncap * elem_size);
             if (nv == NULL) {
                 ret = sk_err_set(e, SK_ELEDGER, "ledger %s: out of memory", l->path);
                 goto out;
@@ -516,7 +518,9 @@ static int collect_issuances(struct sq_ledger *l, sqlite3_stmt *st, const char *
             v = nv;
             cap = ncap;
         }
-        row_to_issuance(st, &v[cnt++]);
+        memset(v + cnt * elem_size, 0, elem_size);
+        row(st, v + cnt * elem_size);
+        cnt++;
     }
     if (rc != SQLITE_DONE) {
         ret = db_fail(l, e, what);
@@ -530,6 +534,17 @@ out:
     free(v);
     sqlite3_finalize(st);
     return ret;
+}
+
+static void issuance_row(sqlite3_stmt *st, void *dst)
+{
+    row_to_issuance(st, dst);
+}
+
+static int collect_issuances(struct sq_ledger *l, sqlite3_stmt *st, const char *what,
+                             ledger_issuance **out, size_t *n, sk_err *e)
+{
+    return collect_rows(l, st, what, sizeof(**out), issuance_row, (void **)out, n, e);
 }
 
 static int sq_list(void *impl, const char *order_number, ledger_issuance **out, size_t *n, sk_err *e)
@@ -636,14 +651,22 @@ out:
     return ret;
 }
 
+static void seal_row(sqlite3_stmt *st, void *dst)
+{
+    ledger_seal *r = dst;
+
+    col_copy(st, 0, r->es_id, sizeof(r->es_id));
+    r->issuance_id = sqlite3_column_int64(st, 1);
+    col_copy(st, 2, r->order_number, sizeof(r->order_number));
+    col_copy(st, 3, r->kind, sizeof(r->kind));
+    col_copy(st, 4, r->sha256, sizeof(r->sha256));
+    col_copy(st, 5, r->created_at, sizeof(r->created_at));
+}
+
 static int sq_seal_list(void *impl, long long issuance_id, ledger_seal **out, size_t *n, sk_err *e)
 {
     struct sq_ledger *l = impl;
     sqlite3_stmt *st = NULL;
-    ledger_seal *v = NULL;
-    size_t cnt = 0, cap = 0;
-    int ret = SK_ELEDGER;
-    int rc;
 
     *out = NULL;
     *n = 0;
@@ -651,42 +674,11 @@ static int sq_seal_list(void *impl, long long issuance_id, ledger_seal **out, si
                            "SELECT es_id, issuance_id, order_number, kind, sha256, created_at"
                            " FROM seals WHERE issuance_id = ? ORDER BY rowid",
                            -1, &st, NULL) != SQLITE_OK) {
-        ret = db_fail(l, e, "listing seals");
-        goto out;
+        sqlite3_finalize(st);
+        return db_fail(l, e, "listing seals");
     }
     sqlite3_bind_int64(st, 1, issuance_id);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (cnt == cap) {
-            size_t ncap = cap ? cap * 2 : 4;
-            ledger_seal *nv = realloc(v, ncap * sizeof(*nv));
-            if (nv == NULL) {
-                ret = sk_err_set(e, SK_ELEDGER, "ledger %s: out of memory", l->path);
-                goto out;
-            }
-            v = nv;
-            cap = ncap;
-        }
-        ledger_seal *r = &v[cnt++];
-        memset(r, 0, sizeof(*r));
-        col_copy(st, 0, r->es_id, sizeof(r->es_id));
-        r->issuance_id = sqlite3_column_int64(st, 1);
-        col_copy(st, 2, r->order_number, sizeof(r->order_number));
-        col_copy(st, 3, r->kind, sizeof(r->kind));
-        col_copy(st, 4, r->sha256, sizeof(r->sha256));
-        col_copy(st, 5, r->created_at, sizeof(r->created_at));
-    }
-    if (rc != SQLITE_DONE) {
-        ret = db_fail(l, e, "listing seals");
-        goto out;
-    }
-    *out = v;
-    *n = cnt;
-    v = NULL;
-    ret = SK_OK;
-out:
-    free(v);
-    sqlite3_finalize(st);
-    return ret;
+    return collect_rows(l, st, "listing seals", sizeof(**out), seal_row, (void **)out, n, e);
 }
 
 /* The live (verified) issuance of an order, for the shipping and revocation updates. */
