@@ -64,6 +64,18 @@ extern const struct ledger_ops ledger_pg_ops;
  * so pg_stat_activity shows which station process holds what. */
 int ledger_pg_connect(const char *uri, const char *purpose, void **conn, sk_err *e);
 
+struct pg_conn;
+struct pg_result;
+
+/* One statement on a connection (struct pg_conn is libpq's PGconn, struct pg_result its
+ * PGresult); n 0 uses the simple protocol, which allows several statements. On failure e
+ * reads "ledger WHERE: WHAT: the server's first line", with fail_code (SK_ELEDGER whenever
+ * the connection is gone), and state (if given) gets the SQLSTATE. On success *res (if res
+ * is given) holds the result for the caller to PQclear. */
+int ledger_pg_exec(struct pg_conn *c, const char *where, const char *sql, int n,
+                   const char *const *p, struct pg_result **res, char *state, int fail_code,
+                   const char *what, sk_err *e);
+
 /* Import an export document into the shared ledger on conn (issuer/ledger_pg_import.c);
  * where names the ledger in messages. See ledger_import. */
 int ledger_pg_import(void *conn, const char *where, const char *json, size_t len,

@@ -30,44 +30,13 @@ struct pg_ledger {
     struct pg_claim claims[PG_MAX_CLAIMS];
 };
 
-static void first_line(const char *m, char *buf, size_t len)
-{
-    snprintf(buf, len, "%s", m != NULL ? m : "");
-    buf[strcspn(buf, "\n")] = '\0';
-}
-
 /* Run one statement with text parameters (NULL is SQL NULL). On SK_OK *res holds the result
  * (when res is given); on failure the SQLSTATE goes to state (when given) so callers can tell
  * a unique violation from a lost connection. */
 static int run(struct pg_ledger *l, PGconn *c, const char *sql, int n, const char *const *p,
                PGresult **res, char *state, const char *what, sk_err *e)
 {
-    /* Without parameters, the simple protocol: a migration is several statements. */
-    PGresult *r = n == 0 ? PQexec(c, sql) : PQexecParams(c, sql, n, NULL, p, NULL, NULL, 0);
-    ExecStatusType s = PQresultStatus(r);
-    char msg[512];
-    int ret = SK_OK;
-
-    if (res != NULL)
-        *res = NULL;
-    if (state != NULL)
-        state[0] = '\0';
-    if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK) {
-        const char *code = r != NULL ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
-        if (state != NULL && code != NULL)
-            snprintf(state, 6, "%s", code);
-        first_line(r != NULL && PQresultErrorMessage(r)[0] ? PQresultErrorMessage(r)
-                                                            : PQerrorMessage(c),
-                   msg, sizeof(msg));
-        ret = sk_err_set(e, SK_ELEDGER, "ledger %s: %s: %s", l->uri, what, msg);
-        PQclear(r);
-        return ret;
-    }
-    if (res != NULL)
-        *res = r;
-    else
-        PQclear(r);
-    return ret;
+    return ledger_pg_exec(c, l->uri, sql, n, p, res, state, SK_ELEDGER, what, e);
 }
 
 static int exec0(struct pg_ledger *l, const char *sql, const char *what, sk_err *e)

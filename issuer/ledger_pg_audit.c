@@ -10,34 +10,13 @@
 
 #define ZERO_HASH "0000000000000000000000000000000000000000000000000000000000000000"
 
-static int pq_fail(PGconn *c, PGresult *r, const char *uri, const char *what, sk_err *e)
-{
-    char msg[512];
-
-    snprintf(msg, sizeof(msg), "%s",
-             r != NULL && PQresultErrorMessage(r)[0] ? PQresultErrorMessage(r)
-                                                     : PQerrorMessage(c));
-    msg[strcspn(msg, "\n")] = '\0';
-    return sk_err_set(e, SK_ELEDGER, "ledger %s: audit log: %s: %s", uri, what, msg);
-}
-
 static int q(PGconn *c, const char *uri, const char *sql, int n, const char *const *p,
              PGresult **res, const char *what, sk_err *e)
 {
-    PGresult *r = PQexecParams(c, sql, n, NULL, p, NULL, NULL, 0);
-    ExecStatusType s = PQresultStatus(r);
-    int ret = SK_OK;
+    char w[160];
 
-    if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK) {
-        ret = pq_fail(c, r, uri, what, e);
-        PQclear(r);
-        r = NULL;
-    }
-    if (res != NULL)
-        *res = r;
-    else
-        PQclear(r);
-    return ret;
+    snprintf(w, sizeof(w), "audit log: %s", what);
+    return ledger_pg_exec(c, uri, sql, n, p, res, NULL, SK_ELEDGER, w, e);
 }
 
 int ledger_pg_audit_append_conn(void *conn, const char *uri, const char *station,

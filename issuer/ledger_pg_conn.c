@@ -1,4 +1,4 @@
-/* Connecting to the shared PostgreSQL ledger. */
+/* Connecting to the shared PostgreSQL ledger, and running one statement on it. */
 #include <libpq-fe.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -79,5 +79,37 @@ int ledger_pg_connect(const char *uri, const char *purpose, void **out, sk_err *
     ret = SK_OK;
 out:
     PQfinish(c);
+    return ret;
+}
+
+int ledger_pg_exec(PGconn *c, const char *where, const char *sql, int n, const char *const *p,
+                   PGresult **res, char *state, int fail_code, const char *what, sk_err *e)
+{
+    PGresult *r = n == 0 ? PQexec(c, sql) : PQexecParams(c, sql, n, NULL, p, NULL, NULL, 0);
+    ExecStatusType s = PQresultStatus(r);
+    char msg[512];
+    int ret = SK_OK;
+
+    if (res != NULL)
+        *res = NULL;
+    if (state != NULL)
+        state[0] = '\0';
+    if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK) {
+        const char *code = r != NULL ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+        if (state != NULL && code != NULL)
+            snprintf(state, 6, "%s", code);
+        first_line(r != NULL && PQresultErrorMessage(r)[0] ? PQresultErrorMessage(r)
+                                                            : PQerrorMessage(c),
+                   msg, sizeof(msg));
+        /* A dropped connection is a database failure, whatever the caller was doing. */
+        ret = sk_err_set(e, PQstatus(c) != CONNECTION_OK ? SK_ELEDGER : fail_code,
+                         "ledger %s: %s: %s", where, what, msg);
+        PQclear(r);
+        return ret;
+    }
+    if (res != NULL)
+        *res = r;
+    else
+        PQclear(r);
     return ret;
 }

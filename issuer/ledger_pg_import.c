@@ -36,37 +36,14 @@ struct idmap {
     size_t n;
 };
 
-static int fail_pq(PGresult *r, PGconn *c, const char *where, const char *what, sk_err *e)
-{
-    char msg[512];
-
-    snprintf(msg, sizeof(msg), "%s",
-             r != NULL && PQresultErrorMessage(r)[0] ? PQresultErrorMessage(r)
-                                                     : PQerrorMessage(c));
-    msg[strcspn(msg, "\n")] = '\0';
-    return sk_err_set(e, SK_ESTATE, "ledger %s: import: %s: %s", where, what, msg);
-}
-
 static int exec_ok(PGconn *c, const char *where, const char *sql, int n, const char *const *p,
                    PGresult **res, const char *what, sk_err *e)
 {
-    PGresult *r = PQexecParams(c, sql, n, NULL, p, NULL, NULL, 0);
-    ExecStatusType s = PQresultStatus(r);
-    int ret = SK_OK;
+    char w[160];
 
-    if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK) {
-        ret = fail_pq(r, c, where, what, e);
-        /* A dropped connection is a database failure, not a clash in the data. */
-        if (PQstatus(c) != CONNECTION_OK)
-            e->code = ret = SK_ELEDGER;
-        PQclear(r);
-        r = NULL;
-    }
-    if (res != NULL)
-        *res = r;
-    else
-        PQclear(r);
-    return ret;
+    /* A failed statement here is a clash in the imported data; a lost connection is not. */
+    snprintf(w, sizeof(w), "import: %s", what);
+    return ledger_pg_exec(c, where, sql, n, p, res, NULL, SK_ESTATE, w, e);
 }
 
 static long long map_id(const struct idmap *m, long long old)
