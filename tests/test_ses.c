@@ -264,6 +264,20 @@ static unsigned char *in_signature(const unsigned char *der, size_t len, int *ou
     return out;
 }
 
+/* SES_SEED_DIR=DIR keeps the seals this test builds as fuzzing seeds (fuzz/corpus/ses/):
+ * the shapes the committed testdata lacks (a built v4, raw r || s, inside SES_Signature). */
+static void keep_seed(const char *name, const unsigned char *der, size_t len)
+{
+    const char *dir = getenv("SES_SEED_DIR");
+    char path[1024];
+    sk_err e;
+
+    if (dir == NULL || der == NULL)
+        return;
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    CHECK_MSG(sk_file_write_atomic(path, der, len, 0644, &e) == SK_OK, "%s", e.msg);
+}
+
 static void test_build(const unsigned char *picture, size_t picture_len)
 {
     char dir[] = "/tmp/test_ses.XXXXXX", dir2[] = "/tmp/test_ses.XXXXXX";
@@ -304,6 +318,7 @@ static void test_build(const unsigned char *picture, size_t picture_len)
                          .width_mm = 40, .height_mm = 40, .uscc = "91360100MA35XXXX0X",
                          .unit_name = "测试单位有限公司"};
     CHECK_MSG(ses_seal_build(&p, m, &der, &der_len, &e) == SK_OK, "%s", e.msg);
+    keep_seed("built-v4.esl", der, der_len);
     if (der == NULL)
         goto out;
     snprintf(ca, sizeof(ca), "%s/%s", mk, SEALMAKER_ROOT_CRT);
@@ -349,6 +364,7 @@ static void test_build(const unsigned char *picture, size_t picture_len)
     unsigned char *raw = with_raw_signature(der, der_len, &raw_len);
     ses_seal *rs = NULL;
     CHECK(raw != NULL && ses_seal_parse(raw, (size_t)raw_len, "raw", &rs, &e) == SK_OK);
+    keep_seed("raw-signature-v4.esl", raw, (size_t)raw_len);
     CHECK(rs != NULL && rs->signature_was_raw && ses_seal_verify(rs, &o, &r, &e) == SK_OK);
     ses_seal_free(rs);
     OPENSSL_free(raw);
@@ -356,6 +372,7 @@ static void test_build(const unsigned char *picture, size_t picture_len)
     /* Inside an SES_Signature. */
     int sig_len = 0;
     unsigned char *sig = in_signature(der, der_len, &sig_len);
+    keep_seed("in-ses-signature-v4.esl", sig, (size_t)sig_len);
     ses_seal *ss = NULL;
     CHECK_MSG(sig != NULL && ses_seal_parse(sig, (size_t)sig_len, "sig", &ss, &e) == SK_OK, "%s",
               e.msg);
