@@ -28,6 +28,7 @@ check "the bad-scan order used no serial" test "$(sqlite3 "$st/ledger.sqlite" "S
 expect_status 1 "second run" -- "$SEALKEY" batch --station "$st" --orders "$T/o/orders.json" --json
 expect_output '"already_issued": 6' "second run finds the six done"
 expect_output '"issued": 0' "second run issues nothing"
+check "the --json report is one JSON document" python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); assert len(r["orders"]) == 8' "$T/out"
 check "six tokens in all" test "$(softhsm2-util --show-slots | grep -c 'Label: *BATCH-')" = 6
 check "one verified issuance per order" test "$(sqlite3 "$st/ledger.sqlite" "SELECT count(DISTINCT order_number) FROM issuances WHERE step='verified'")" = 6
 # Two batches at once on one station and file: the claims split the orders between them.

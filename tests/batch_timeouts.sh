@@ -43,4 +43,5 @@ P11FAULT_DELAY_MS=C_GenerateKeyPair:3000 expect_status 1 "--order-timeout 1" -- 
 expect_output '"error": "timed out: the order took over 1 s \(--order-timeout\); the order resumes on the next run"' \
     "--order-timeout named in the JSON report"
 expect_output '"failed": 1' "JSON summary counts it"
+check "the --json report is one JSON document" python3 -m json.tool "$T/out" >/dev/null
 finish
