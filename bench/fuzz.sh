@@ -1,9 +1,9 @@
 #!/bin/bash
 # Build the libFuzzer harnesses with clang in build-fuzz and run each for SECONDS (default 60)
-# from its seed corpus, one at a time on one core. Prints execs and execs/s per harness and
-# any crash; exits non-zero if any harness crashed, leaked, hit UB or timed out.
+# from its seed corpus, one per core at a time (FUZZ_PARALLEL). Prints execs and execs/s per
+# harness and any crash; exits non-zero if any harness crashed, leaked, hit UB or timed out.
 #
-#   bench/fuzz.sh [SECONDS] [HARNESS...]      e.g. bench/fuzz.sh 20   (CI), bench/fuzz.sh 60 ses
+#   bench/fuzz.sh [SECONDS] [HARNESS...]      e.g. bench/fuzz.sh 30   (CI), bench/fuzz.sh 60 ses
 #
 # Seeds: fuzz/corpus/<h>/ (committed) plus tests/data, examples and ../shared/testdata/eseal
 # where they fit a harness. The growing corpus lives in build-fuzz/corpus/<h>/ and is kept
@@ -42,15 +42,13 @@ seed_extra() {
     return 0
 }
 
-rc=0
-total_start=$(date +%s)
-printf '%-14s %10s %8s %8s  %s\n' harness execs exec/s cov result
-for h in $HARNESSES; do
-    corpus=$BUILD/corpus/$h crashes=$BUILD/crashes/$h log=$BUILD/logs/$h.log
+# One harness: its line of the table goes to logs/<h>.result, its exit status is the fuzzer's.
+run_one() {
+    local h=$1 corpus=$BUILD/corpus/$1 crashes=$BUILD/crashes/$1 log=$BUILD/logs/$1.log
+    local dict=() maxlen=() status execs rate cov result
     mkdir -p "$corpus" "$crashes" "$(dirname "$log")"
     [ -d "$SRC/fuzz/corpus/$h" ] && cp -n "$SRC/fuzz/corpus/$h"/* "$corpus"/ 2>/dev/null
     seed_extra "$h" "$corpus"
-    dict=()
     [ -f "$SRC/fuzz/$h.dict" ] && dict=(-dict="$SRC/fuzz/$h.dict")
     # pic and form_extract decode images: larger inputs, and Leptonica may take a while.
     case $h in
@@ -70,12 +68,34 @@ for h in $HARNESSES; do
         result=ok
     else
         result="CRASH (exit $status): $(ls -t "$crashes" | head -1)"
-        rc=1
     fi
-    printf '%-14s %10s %8s %8s  %s\n' "$h" "${execs:-?}" "${rate:-?}" "${cov:-?}" "$result"
+    printf '%-14s %10s %8s %8s  %s\n' "$h" "${execs:-?}" "${rate:-?}" "${cov:-?}" "$result" \
+        > "$BUILD/logs/$h.result"
     if [ "$status" -ne 0 ]; then
         grep -E -m1 -A12 'ERROR: (AddressSanitizer|LeakSanitizer|libFuzzer)|runtime error:' "$log" |
-            sed 's/^/    /'
+            sed 's/^/    /' >> "$BUILD/logs/$h.result"
+    fi
+    return "$status"
+}
+
+# FUZZ_PARALLEL harnesses at once (default: one per core); each is one process.
+par=${FUZZ_PARALLEL:-$(nproc)}
+rc=0
+total_start=$(date +%s)
+printf '%-14s %10s %8s %8s  %s\n' harness execs exec/s cov result
+for h in $HARNESSES; do
+    rm -f "$BUILD/logs/$h.result"
+    run_one "$h" &
+    while [ "$(jobs -rp | wc -l)" -ge "$par" ]; do wait -n; done
+done
+wait
+for h in $HARNESSES; do
+    if [ -f "$BUILD/logs/$h.result" ]; then
+        cat "$BUILD/logs/$h.result"
+        grep -q "CRASH" "$BUILD/logs/$h.result" && rc=1
+    else
+        printf '%-14s %10s %8s %8s  %s\n' "$h" "?" "?" "?" "no result"
+        rc=1
     fi
 done
 echo "total $(($(date +%s) - total_start)) s; logs in $BUILD/logs, crashes in $BUILD/crashes"
