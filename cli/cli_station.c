@@ -4,7 +4,18 @@
 
 #include "cli/cli.h"
 #include "issuer/audit.h"
+#include "util/sk_secmem.h"
 #include "util/sk_secret.h"
+
+int cli_secrets_new(cli_secrets **s, sk_err *e)
+{
+    return sk_secmem_alloc(sizeof(**s), (void **)s, e);
+}
+
+void cli_secrets_free(cli_secrets *s)
+{
+    sk_secmem_free(s, sizeof(*s));
+}
 
 int cli_station_secret(const station_config *st, const char *override, const char *configured,
                        const char *what, bool confirm, char *buf, size_t len, sk_err *e)

@@ -10,6 +10,18 @@
 #include "issuer/station.h"
 #include "pkcs11/tok.h"
 #include "seal/sealmaker.h"
+#include "util/sk_secret.h"
+
+/* The secrets a command holds, together in one locked allocation (util/sk_secmem.h) rather
+ * than in stack arrays: kept out of swap and core dumps, wiped by cli_secrets_free. */
+typedef struct cli_secrets {
+    char so_pin[SK_SECRET_MAX];
+    char ca_secret[SK_SECRET_MAX]; /* CA passphrase or CA HSM PIN */
+    char user_pin[SK_SECRET_MAX];  /* a chosen or a random new user PIN */
+} cli_secrets;
+
+int cli_secrets_new(cli_secrets **s, sk_err *e);
+void cli_secrets_free(cli_secrets *s);
 
 /* Read a secret from the source spec (command-line override if given, else the config's),
  * relative files against the station directory. */

@@ -31,12 +31,11 @@ static int ca_init_cmd(int argc, char **argv)
     const char *station = NULL, *alg = NULL, *pass_src = NULL;
     station_config *st = NULL;
     tok_module *hsm = NULL;
-    char secret[SK_SECRET_MAX];
+    cli_secrets *sec = NULL;
     ca_init_opts o = {.root_days = 7300, .issuing_days = 3650};
     sk_err e;
     int c, ret;
 
-    secret[0] = '\0';
     sk_err_clear(&e);
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
@@ -54,20 +53,22 @@ static int ca_init_cmd(int argc, char **argv)
     o.key_alg = st->ca_key_alg;
     if (alg != NULL && (ret = sk_keyalg_parse(alg, &o.key_alg, &e)) != SK_OK)
         goto out;
-    if ((ret = cli_station_secret(st, pass_src, st->ca_passphrase,
+    if ((ret = cli_secrets_new(&sec, &e)) != SK_OK ||
+        (ret = cli_station_secret(st, pass_src, st->ca_passphrase,
                                   st->ca_key_uri ? "CA HSM PIN" : "new CA passphrase",
-                                  st->ca_key_uri == NULL, secret, sizeof(secret), &e)) != SK_OK)
+                                  st->ca_key_uri == NULL, sec->ca_secret, sizeof(sec->ca_secret),
+                                  &e)) != SK_OK)
         goto out;
     if ((ret = cli_ca_hsm_open(st, &hsm, &e)) != SK_OK)
         goto out;
-    if ((ret = ca_init(st, &o, secret, hsm, &e)) != SK_OK ||
+    if ((ret = ca_init(st, &o, sec->ca_secret, hsm, &e)) != SK_OK ||
         (ret = cli_audit(st, "ca_init", NULL, NULL, NULL, sk_keyalg_name(o.key_alg), &e)) != SK_OK)
         goto out;
     printf("created %s CA in %s/ca (root.crt, issuing.crt, chain.pem)%s\n",
            sk_keyalg_name(o.key_alg), st->dir,
            st->ca_key_uri ? "; issuing key on the HSM" : "");
 out:
-    sk_secret_wipe(secret, sizeof(secret));
+    cli_secrets_free(sec);
     tok_module_free(hsm);
     station_free(st);
     return ret == SK_OK ? SK_OK : cli_report(&e);

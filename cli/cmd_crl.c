@@ -34,12 +34,12 @@ int cmd_crl(int argc, char **argv)
     long long number = 0;
     X509_CRL *crl = NULL;
     BIO *b = NULL;
-    char secret[SK_SECRET_MAX], path[PATH_MAX];
+    cli_secrets *sec = NULL;
+    char path[PATH_MAX];
     sk_err e;
     int c, ret;
 
     memset(&cae, 0, sizeof(cae));
-    secret[0] = '\0';
     sk_err_clear(&e);
     while ((c = getopt_long(argc, argv, "ho:", opts, NULL)) != -1) {
         char *end = NULL;
@@ -59,12 +59,14 @@ int cmd_crl(int argc, char **argv)
     if (optind != argc)
         return cli_usage_error(usage, "crl: unexpected argument '%s'", argv[optind]);
     if ((ret = station_load(cli_station_dir(station), &st, &e)) != SK_OK ||
+        (ret = cli_secrets_new(&sec, &e)) != SK_OK ||
         (ret = cli_station_secret(st, pass, st->ca_passphrase,
-                                  st->ca_key_uri ? "CA HSM PIN" : "CA passphrase", false, secret,
-                                  sizeof(secret), &e)) != SK_OK ||
-        (ret = cli_ca_env_open(st, false, secret, &cae, &e)) != SK_OK)
+                                  st->ca_key_uri ? "CA HSM PIN" : "CA passphrase", false,
+                                  sec->ca_secret, sizeof(sec->ca_secret), &e)) != SK_OK ||
+        (ret = cli_ca_env_open(st, false, sec->ca_secret, &cae, &e)) != SK_OK)
         goto out;
-    sk_secret_wipe(secret, sizeof(secret));
+    cli_secrets_free(sec);
+    sec = NULL;
     if ((ret = cli_ledger_open(st, &l, &e)) != SK_OK ||
         (ret = ledger_revoked(l, ca_issuer_id(cae.ca), &rev, &n, &e)) != SK_OK ||
         (ret = ledger_next_crl_number(l, ca_issuer_id(cae.ca), &number, &e)) != SK_OK ||
@@ -88,7 +90,7 @@ int cmd_crl(int argc, char **argv)
         goto out;
     printf("CRL number %lld with %zu revoked certificate(s) written to %s\n", number, n, path);
 out:
-    sk_secret_wipe(secret, sizeof(secret));
+    cli_secrets_free(sec);
     BIO_free(b);
     X509_CRL_free(crl);
     free(rev);

@@ -1,3 +1,4 @@
+#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
@@ -9,6 +10,7 @@
 #include "util/sk_file.h"
 #include "cli/issue_run.h"
 #include "util/sk_problems.h"
+#include "util/sk_secmem.h"
 #include "util/sk_secret.h"
 
 static const char usage[] =
@@ -76,6 +78,28 @@ static int parse(int argc, char **argv, struct issue_args *a)
     return SK_OK;
 }
 
+/* The new PIN, once, to the terminal only; never to a log or file. Formatted into locked
+ * memory and written with write(2): a stdio stream would leave a copy in its buffer. */
+static void show_pin_on_tty(const char *pin)
+{
+    enum { TTY_LINE = SK_SECRET_MAX + 128 };
+    char *line = NULL;
+    sk_err e;
+    int fd = open("/dev/tty", O_WRONLY | O_CLOEXEC | O_NOCTTY);
+    int n;
+
+    if (fd < 0 || sk_secmem_alloc(TTY_LINE, (void **)&line, &e) != SK_OK)
+        goto out;
+    n = snprintf(line, TTY_LINE, "  user PIN (shown once, write it on the PIN mailer): %s\n", pin);
+    if (n > 0 && n < TTY_LINE && write(fd, line, (size_t)n) < 0) {
+        /* Nothing more to do: the PIN is only ever shown here. */
+    }
+out:
+    sk_secmem_free(line, TTY_LINE);
+    if (fd >= 0)
+        close(fd);
+}
+
 /* The chosen order, checked on its own and for duplicates in its file. */
 static int find_order(const char *path, const char *number, const station_config *st,
                       order_file **f, const order **o, sk_err *e)
@@ -117,13 +141,12 @@ int cmd_issue(int argc, char **argv)
     station_config *st = NULL;
     order_file *orders = NULL;
     const order *o = NULL;
-    char so_pin[SK_SECRET_MAX], ca_secret[SK_SECRET_MAX], user_pin[SK_SECRET_MAX];
+    cli_secrets *sec = NULL;
     issue_result r;
     sk_err e;
     int ret;
 
     memset(&r, 0, sizeof(r));
-    so_pin[0] = ca_secret[0] = user_pin[0] = '\0';
     sk_err_clear(&e);
     if ((ret = parse(argc, argv, &a)) != SK_OK)
         return ret < 0 ? SK_OK : ret;
@@ -132,18 +155,19 @@ int cmd_issue(int argc, char **argv)
         (ret = find_order(a.orders, a.order_number, st, &orders, &o, &e)) != SK_OK)
         goto out;
     /* Secrets last-minute, after the cheap checks, and wiped at the end whatever happens. */
-    if ((ret = cli_issue_secrets(st, a.ca_pass, so_pin, sizeof(so_pin), ca_secret,
-                                 sizeof(ca_secret), &e)) != SK_OK)
+    if ((ret = cli_secrets_new(&sec, &e)) != SK_OK ||
+        (ret = cli_issue_secrets(st, a.ca_pass, sec->so_pin, sizeof(sec->so_pin),
+                                 sec->ca_secret, sizeof(sec->ca_secret), &e)) != SK_OK)
         goto out;
     if (a.user_pin_src != NULL &&
-        (ret = cli_station_secret(st, a.user_pin_src, NULL, "new user PIN", true, user_pin,
-                                  sizeof(user_pin), &e)) != SK_OK)
+        (ret = cli_station_secret(st, a.user_pin_src, NULL, "new user PIN", true, sec->user_pin,
+                                  sizeof(sec->user_pin), &e)) != SK_OK)
         goto out;
-    issue_run_secrets sec = {.so_pin = so_pin, .ca_secret = ca_secret};
+    issue_run_secrets rs = {.so_pin = sec->so_pin, .ca_secret = sec->ca_secret};
     issue_opts opts = {.token_uri = a.token, .reissue = a.reissue, .reinit = a.reinit,
-                       .user_pin = a.user_pin_src ? user_pin : NULL,
-                       .pin_to_caller = a.pin_to_tty};
-    ret = issue_run(st, o, &sec, cli_operator(a.operator_name), &opts, &r, &e);
+                       .user_pin = a.user_pin_src ? sec->user_pin : NULL,
+                       .pin_out = a.pin_to_tty ? sec->user_pin : NULL};
+    ret = issue_run(st, o, &rs, cli_operator(a.operator_name), &opts, &r, &e);
     if (ret != SK_OK)
         goto out;
     printf("order %s issued: token '%s' serial %s, certificate serial %s, valid until %s\n",
@@ -152,20 +176,12 @@ int cmd_issue(int argc, char **argv)
         printf("  seal %s\n", r.seal_ids[i]);
     printf("  outputs in %s\n", r.out_dir);
     if (a.pin_to_tty) {
-        /* Shown once, to the terminal only; never in a log or file. */
-        FILE *tty = fopen("/dev/tty", "w");
-        if (tty != NULL) {
-            fprintf(tty, "  user PIN (shown once, write it on the PIN mailer): %s\n", r.user_pin);
-            fclose(tty);
-        }
+        show_pin_on_tty(sec->user_pin);
     } else {
         printf("  PIN mailer (0600): %s\n", r.pin_mailer);
     }
 out:
-    sk_secret_wipe(r.user_pin, sizeof(r.user_pin));
-    sk_secret_wipe(so_pin, sizeof(so_pin));
-    sk_secret_wipe(ca_secret, sizeof(ca_secret));
-    sk_secret_wipe(user_pin, sizeof(user_pin));
+    cli_secrets_free(sec);
     order_file_free(orders);
     station_free(st);
     return ret == SK_OK ? SK_OK : cli_report(&e);

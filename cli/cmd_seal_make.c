@@ -105,13 +105,13 @@ int cmd_seal_make(int argc, char **argv)
     X509 *cert = NULL;
     issue_seal seal;
     sk_problems probs;
-    char secret[SK_SECRET_MAX], path[PATH_MAX], dir[PATH_MAX];
+    cli_secrets *sec = NULL;
+    char path[PATH_MAX], dir[PATH_MAX];
     long long id = 0;
     sk_err e;
     int ret;
 
     memset(&seal, 0, sizeof(seal));
-    secret[0] = '\0';
     sk_err_clear(&e);
     sk_problems_init(&probs);
     if ((ret = parse(argc, argv, &a)) != SK_OK)
@@ -139,12 +139,14 @@ int cmd_seal_make(int argc, char **argv)
     }
     if (ret != SK_OK)
         goto out;
-    if ((ret = cli_station_secret(st, a.ca_pass, st->ca_passphrase, "CA passphrase", false,
-                                  secret, sizeof(secret), &e)) != SK_OK ||
+    if ((ret = cli_secrets_new(&sec, &e)) != SK_OK ||
+        (ret = cli_station_secret(st, a.ca_pass, st->ca_passphrase, "CA passphrase", false,
+                                  sec->ca_secret, sizeof(sec->ca_secret), &e)) != SK_OK ||
         (ret = station_path(st, "ca", dir, sizeof(dir), &e)) != SK_OK ||
-        (ret = sealmaker_open(dir, secret, &maker, &e)) != SK_OK)
+        (ret = sealmaker_open(dir, sec->ca_secret, &maker, &e)) != SK_OK)
         goto out;
-    sk_secret_wipe(secret, sizeof(secret));
+    cli_secrets_free(sec);
+    sec = NULL;
     if ((ret = issue_seal_build(maker, o, cert, &seal, &e)) != SK_OK)
         goto out;
     if (a.out != NULL) {
@@ -167,7 +169,7 @@ int cmd_seal_make(int argc, char **argv)
         goto out;
     printf("seal %s (%s) for order %s written to %s\n", seal.es_id, seal.kind, o->number, path);
 out:
-    sk_secret_wipe(secret, sizeof(secret));
+    cli_secrets_free(sec);
     issue_seal_clear(&seal);
     X509_free(cert);
     sealmaker_free(maker);

@@ -13,6 +13,7 @@
 #include "issuer/issue_int.h"
 #include "util/sk_file.h"
 #include "util/sk_lock.h"
+#include "util/sk_secmem.h"
 
 #define KEY_ID_LEN 20
 
@@ -272,7 +273,7 @@ static int personalise(const issue_env *env, const order *o, const station_proje
                        sk_err *e)
 {
     int ret;
-    char pin[SK_SECRET_MAX];
+    char *pin = NULL; /* the new user PIN, in locked memory */
     char label[128];
     unsigned char key_id[KEY_ID_LEN];
     EVP_PKEY *pub = NULL, *priv = NULL;
@@ -283,7 +284,8 @@ static int personalise(const issue_env *env, const order *o, const station_proje
     tok_info info;
     char nb[32], na[32];
 
-    memset(pin, 0, sizeof(pin));
+    if ((ret = sk_secmem_alloc(SK_SECRET_MAX, (void **)&pin, e)) != SK_OK)
+        goto out;
     /* Token initialised: label, SO PIN, user PIN. The PIN mailer is written before the PIN
      * is set, so a crash cannot leave a token whose PIN nobody knows. */
     if ((ret = tok_init_token(slot, env->so_pin, o->number, e)) != SK_OK)
@@ -296,12 +298,12 @@ static int personalise(const issue_env *env, const order *o, const station_proje
     snprintf(r->token_label, sizeof(r->token_label), "%s", info.label);
     snprintf(r->token_serial, sizeof(r->token_serial), "%s", info.serial);
     if (opts->user_pin != NULL) {
-        if (snprintf(pin, sizeof(pin), "%s", opts->user_pin) >= (int)sizeof(pin)) {
+        if (snprintf(pin, SK_SECRET_MAX, "%s", opts->user_pin) >= SK_SECRET_MAX) {
             ret = sk_err_set(e, SK_EPIN, "the user PIN is too long");
             goto out;
         }
     } else if ((ret = issue_random_pin(env->st->user_pin_min, env->st->user_pin_max, pin,
-                                       sizeof(pin), e)) != SK_OK) {
+                                       SK_SECRET_MAX, e)) != SK_OK) {
         goto out;
     }
     if (strlen(pin) < info.min_pin_len || strlen(pin) > info.max_pin_len) {
@@ -309,8 +311,9 @@ static int personalise(const issue_env *env, const order *o, const station_proje
                          strlen(pin), info.label, info.min_pin_len, info.max_pin_len);
         goto out;
     }
-    if (opts->pin_to_caller) {
-        memcpy(r->user_pin, pin, sizeof(pin));
+    if (opts->pin_out != NULL) {
+        if (opts->pin_out != opts->user_pin) /* a chosen PIN is there already */
+            memcpy(opts->pin_out, pin, SK_SECRET_MAX);
         r->pin_mailer[0] = '\0';
     } else if ((ret = sk_path_join(r->pin_mailer, sizeof(r->pin_mailer), r->out_dir,
                                    "pin-mailer.txt", e)) != SK_OK ||
@@ -330,7 +333,8 @@ static int personalise(const issue_env *env, const order *o, const station_proje
     /* Key generated on the token under a random CKA_ID shared by key, certificate and seals. */
     if ((ret = tok_login_user(slot, pin, e)) != SK_OK)
         goto out;
-    OPENSSL_cleanse(pin, sizeof(pin));
+    sk_secmem_free(pin, SK_SECRET_MAX);
+    pin = NULL;
     if (RAND_bytes(key_id, sizeof(key_id)) != 1) {
         ret = sk_err_ossl(e, SK_ECRYPTO, "random key id");
         goto out;
@@ -400,7 +404,7 @@ static int personalise(const issue_env *env, const order *o, const station_proje
     crash_point("verified");
     ret = SK_OK;
 out:
-    OPENSSL_cleanse(pin, sizeof(pin));
+    sk_secmem_free(pin, SK_SECRET_MAX);
     EVP_PKEY_free(priv);
     EVP_PKEY_free(pub);
     X509_REQ_free(req);

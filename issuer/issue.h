@@ -30,7 +30,9 @@ typedef struct issue_opts {
     bool reissue;           /* replace a verified issuance of the order */
     bool reinit;            /* erase a token that is already initialised */
     const char *user_pin;   /* the user PIN to set, or NULL for a random one by policy */
-    bool pin_to_caller;     /* return the PIN in the result instead of writing a PIN mailer */
+    char *pin_out;          /* non-NULL: the PIN set goes here (SK_SECRET_MAX bytes of the
+                               caller's locked memory; may be user_pin's own buffer) instead
+                               of into a PIN mailer */
     bool issued_is_done;    /* an order already verified is success (r->already_issued), not
                                an error: for batches racing other batches or stations */
     /* Called after each step from reserved to verified is recorded in the ledger, so that a
@@ -51,7 +53,6 @@ typedef struct issue_result {
     char pin_mailer[PATH_MAX]; /* "" when the PIN went to the caller */
     size_t n_seals;
     char seal_ids[2][48];      /* esIDs: official, then legal-rep when made */
-    char user_pin[SK_SECRET_MAX]; /* set only with pin_to_caller; the caller wipes it */
 } issue_result;
 
 /* Run the whole issuance of order o. On failure after the serial was reserved, the ledger

@@ -5,6 +5,7 @@
 
 #include "issuer/issue_int.h"
 #include "util/sk_file.h"
+#include "util/sk_secmem.h"
 
 int issue_random_pin(int min_digits, int max_digits, char *pin, size_t pinlen, sk_err *e)
 {
@@ -40,11 +41,14 @@ int issue_random_pin(int min_digits, int max_digits, char *pin, size_t pinlen, s
 int issue_write_pin_mailer(const char *path, const order *o, const char *token_label,
                            const char *token_serial, const char *pin, sk_err *e)
 {
-    char buf[2048];
+    enum { MAILER_MAX = 2048 };
+    char *buf = NULL; /* the mailer's text carries the PIN: locked memory */
     int n;
     int ret;
 
-    n = snprintf(buf, sizeof(buf),
+    if ((ret = sk_secmem_alloc(MAILER_MAX, (void **)&buf, e)) != SK_OK)
+        goto out;
+    n = snprintf(buf, MAILER_MAX,
                  "sealkey PIN mailer - CONFIDENTIAL / 密码函 - 机密\n"
                  "order:        %s\n"
                  "unit:         %s\n"
@@ -55,11 +59,12 @@ int issue_write_pin_mailer(const char *path, const order *o, const char *token_l
                  "Change the PIN when you first use the token. / 首次使用请修改密码。\n",
                  o->number, o->unit_name, o->recipient_name ? o->recipient_name : "",
                  token_label, token_serial, pin);
-    if (n < 0 || n >= (int)sizeof(buf)) {
-        OPENSSL_cleanse(buf, sizeof(buf));
-        return sk_err_set(e, SK_EINPUT, "order %s: PIN mailer text too long", o->number);
+    if (n < 0 || n >= MAILER_MAX) {
+        ret = sk_err_set(e, SK_EINPUT, "order %s: PIN mailer text too long", o->number);
+        goto out;
     }
     ret = sk_file_write_atomic(path, buf, (size_t)n, 0600, e);
-    OPENSSL_cleanse(buf, sizeof(buf));
+out:
+    sk_secmem_free(buf, MAILER_MAX);
     return ret;
 }
