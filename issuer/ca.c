@@ -12,6 +12,7 @@
 #include "issuer/ca_util.h"
 #include "seal/sealmaker.h"
 #include "util/sk_file.h"
+#include "util/sk_secret.h"
 
 struct ca {
     X509 *root;
@@ -115,8 +116,11 @@ static int read_key(const char *path, const char *secret, EVP_PKEY **out, sk_err
     if (ret != SK_OK)
         goto out;
     b = BIO_new_mem_buf(data, (int)len);
-    if (b == NULL ||
-        (*out = PEM_read_bio_PrivateKey(b, NULL, NULL, (void *)secret)) == NULL) {
+    if (b != NULL) {
+        *out = PEM_read_bio_PrivateKey(b, NULL, NULL, (void *)secret);
+        sk_secret_wipe_stack(); /* the decoder's unwiped copy of the passphrase */
+    }
+    if (*out == NULL) {
         unsigned long err = ERR_peek_last_error();
         ERR_clear_error();
         /* A wrong passphrase surfaces as a decrypt or decode failure. */

@@ -15,6 +15,7 @@
 #include "seal/ses.h"
 #include "seal/ses_asn1.h"
 #include "util/sk_file.h"
+#include "util/sk_secret.h"
 
 #define ROOT_DAYS (20 * 365 + 5)
 #define MAKER_DAYS (10 * 365 + 3)
@@ -242,6 +243,7 @@ int sealmaker_open(const char *dir, const char *passphrase, sealmaker **out, sk_
     }
     /* With no callback, OpenSSL takes the last argument as the passphrase itself. */
     key = PEM_read_bio_PrivateKey(bio, NULL, NULL, (void *)passphrase);
+    sk_secret_wipe_stack(); /* the decoder's unwiped copy of the passphrase */
     if (key == NULL) {
         if (bad_decrypt_in_queue())
             ret = sk_err_set(e, SK_EPIN, "%s: wrong passphrase for the seal maker key", path);

@@ -18,6 +18,15 @@ void sk_secret_wipe(void *buf, size_t len)
         OPENSSL_cleanse(buf, len);
 }
 
+/* noinline, so that its frame is a fresh one below the caller's. The 32 KiB cover the
+ * decoder's frames (about 7 KiB deep) several times over. */
+__attribute__((noinline)) void sk_secret_wipe_stack(void)
+{
+    unsigned char below[32 * 1024];
+
+    OPENSSL_cleanse(below, sizeof(below));
+}
+
 int sk_secret_src_parse(const char *spec, const char *what, sk_secret_src *src, sk_err *e)
 {
     static const struct {
@@ -131,6 +140,10 @@ int sk_secret_read(const sk_secret_src *src, const char *base_dir, const char *w
             goto out;
         }
         memcpy(buf, v, strlen(v) + 1);
+        /* Consumed: wiped in place and removed, or the value would sit in the environment
+         * block (the top of the stack, or a setenv copy) for the life of the process. */
+        OPENSSL_cleanse((char *)v, strlen(v));
+        unsetenv(src->arg);
         break;
     }
     case SK_SECRET_FILE:

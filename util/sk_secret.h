@@ -3,7 +3,9 @@
  * A secret never travels on argv. It is named by a source: "env:NAME" (an environment
  * variable), "file:PATH" (first line of a file, relative paths against a base directory),
  * "fd:N" (first line read from an open descriptor) or "prompt" (the terminal, echo off).
- * Buffers holding secrets are wiped with OPENSSL_cleanse right after their last use. */
+ * Buffers holding secrets live in locked memory (util/sk_secmem.h; cli_secrets for what a
+ * command holds) and are wiped with OPENSSL_cleanse right after their last use. No copy may
+ * outlive that: tests/secrets_memory.sh searches a finished sealkey's memory for them. */
 #ifndef SK_SECRET_H
 #define SK_SECRET_H
 
@@ -26,10 +28,19 @@ int sk_secret_src_parse(const char *spec, const char *what, sk_secret_src *src, 
 
 /* Read the secret into buf (NUL-terminated, trailing newline dropped). base_dir resolves a
  * relative file path (NULL: current directory). what names the secret in prompts and errors
- * ("CA passphrase"); confirm asks twice on a prompt. Empty secrets are refused. */
+ * ("CA passphrase"); confirm asks twice on a prompt. Empty secrets are refused. An env:
+ * variable is consumed: its value is wiped in place and the variable unset, so a process
+ * reads it once (workers forked later inherit the secret already read, not the variable). */
 int sk_secret_read(const sk_secret_src *src, const char *base_dir, const char *what, bool confirm,
                    char *buf, size_t buflen, sk_err *e);
 
 void sk_secret_wipe(void *buf, size_t len);
+
+/* Wipe the 32 KiB of stack below the caller's frame, where the frames of the functions it
+ * called were. For third-party calls that leave a secret in a stack buffer they never wipe:
+ * OpenSSL 3.0's encrypted-PKCS#8 decoder (epki2pki_decode) copies the passphrase into a
+ * 1 KiB local and returns without cleansing it, so call this right after
+ * PEM_read_bio_PrivateKey with a passphrase. */
+void sk_secret_wipe_stack(void);
 
 #endif
