@@ -1,6 +1,8 @@
 /* sealkey: a table of subcommands and a dispatcher; each command is in its own file. */
 #include <leptonica/allheaders.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -45,6 +47,19 @@ static void print_help(FILE *f)
                "11 busy (another process or station holds the order)\n");
 }
 
+/* Test hook for tests/secrets_memory.sh: once the command has returned and freed what it
+ * holds, stop so that the test can search this process's memory for the secrets it used
+ * before exit() tears the memory down (and with it the evidence of a copy left behind). */
+static void stop_before_exit_for_test(void)
+{
+    const char *v = getenv("SEALKEY_TEST_STOP_BEFORE_EXIT");
+
+    if (v != NULL && strcmp(v, "1") == 0) {
+        fflush(NULL);
+        raise(SIGSTOP);
+    }
+}
+
 int main(int argc, char **argv)
 {
     /* Everything sealkey creates is private unless a command widens it on purpose. */
@@ -67,9 +82,13 @@ int main(int argc, char **argv)
         printf("sealkey %s\n", SEALKEY_VERSION);
         return SK_OK;
     }
-    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-        if (strcmp(argv[1], commands[i].name) == 0)
-            return commands[i].fn(argc - 1, argv + 1);
+    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+        if (strcmp(argv[1], commands[i].name) == 0) {
+            int ret = commands[i].fn(argc - 1, argv + 1);
+            stop_before_exit_for_test();
+            return ret;
+        }
+    }
     fprintf(stderr, "sealkey: '%s' is not a command\n", argv[1]);
     print_help(stderr);
     return SK_EUSAGE;
