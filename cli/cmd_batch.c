@@ -20,7 +20,6 @@
 #include "cli/worker_watch.h"
 #include "issuer/ledger.h"
 #include "util/sk_problems.h"
-#include "util/sk_secret.h"
 
 static const char usage[] =
     "sealkey batch --orders FILE [--jobs N] [--json] [--station DIR] [--ca-pass SOURCE]\n"
@@ -491,14 +490,13 @@ int cmd_batch(int argc, char **argv)
     struct feed fd;
     struct worker *workers = NULL;
     struct tally t;
-    char so_pin[SK_SECRET_MAX], ca_secret[SK_SECRET_MAX];
+    cli_secrets *secrets = NULL;
     bool tty = isatty(STDOUT_FILENO), started = false;
     sk_err e;
     int ret;
 
     memset(&t, 0, sizeof(t));
     memset(&fd, 0, sizeof(fd));
-    so_pin[0] = ca_secret[0] = '\0';
     sk_err_clear(&e);
     if ((ret = parse(argc, argv, &a)) != SK_OK)
         return ret < 0 ? SK_OK : ret;
@@ -517,10 +515,11 @@ int cmd_batch(int argc, char **argv)
         goto out;
     }
     /* Secrets once, here (a prompt is fine); the workers inherit them and never ask. */
-    if ((ret = cli_issue_secrets(st, a.ca_pass, so_pin, sizeof(so_pin), ca_secret,
-                                 sizeof(ca_secret), &e)) != SK_OK)
+    if ((ret = cli_secrets_new(&secrets, &e)) != SK_OK ||
+        (ret = cli_issue_secrets(st, a.ca_pass, secrets->so_pin, sizeof(secrets->so_pin),
+                                 secrets->ca_secret, sizeof(secrets->ca_secret), &e)) != SK_OK)
         goto out;
-    issue_run_secrets sec = {.so_pin = so_pin, .ca_secret = ca_secret};
+    issue_run_secrets sec = {.so_pin = secrets->so_pin, .ca_secret = secrets->ca_secret};
 
     clock_gettime(CLOCK_MONOTONIC, &t.start);
     t.total = fd.total;
@@ -546,8 +545,7 @@ out:
     /* The --json report stays one JSON document even when the run stops early. */
     if (a.json && started)
         report_summary(&t);
-    sk_secret_wipe(so_pin, sizeof(so_pin));
-    sk_secret_wipe(ca_secret, sizeof(ca_secret));
+    cli_secrets_free(secrets);
     free(workers);
     feed_close(&fd);
     station_free(st);

@@ -27,7 +27,6 @@
 #include "issuer/ledger.h"
 #include "pkcs11/pcsc_watch.h"
 #include "util/sk_problems.h"
-#include "util/sk_secret.h"
 
 static const char usage[] =
     "sealkey station --orders FILE [--station DIR] [--ca-pass SOURCE] [--operator NAME]\n"
@@ -546,14 +545,13 @@ int cmd_station(int argc, char **argv)
     station_config *st = NULL;
     order_file *f = NULL;
     sk_problems load_probs;
-    char so_pin[SK_SECRET_MAX], ca_secret[SK_SECRET_MAX];
+    cli_secrets *secrets = NULL;
     struct sigaction sa, old_int, old_term;
     bool handlers = false;
     sk_err e;
     int ret;
 
     memset(&s, 0, sizeof(s));
-    so_pin[0] = ca_secret[0] = '\0';
     sk_problems_init(&load_probs);
     sk_err_clear(&e);
     if ((ret = parse(argc, argv, &a)) != SK_OK)
@@ -582,10 +580,11 @@ int cmd_station(int argc, char **argv)
         goto out;
     /* Secrets once, here; the workers inherit them and never ask. They stay in memory
      * while the station runs and are wiped when it ends. */
-    if ((ret = cli_issue_secrets(st, a.ca_pass, so_pin, sizeof(so_pin), ca_secret,
-                                 sizeof(ca_secret), &e)) != SK_OK)
+    if ((ret = cli_secrets_new(&secrets, &e)) != SK_OK ||
+        (ret = cli_issue_secrets(st, a.ca_pass, secrets->so_pin, sizeof(secrets->so_pin),
+                                 secrets->ca_secret, sizeof(secrets->ca_secret), &e)) != SK_OK)
         goto out;
-    issue_run_secrets sec = {.so_pin = so_pin, .ca_secret = ca_secret};
+    issue_run_secrets sec = {.so_pin = secrets->so_pin, .ca_secret = secrets->ca_secret};
     s.sec = &sec;
 
     memset(&sa, 0, sizeof(sa));
@@ -602,8 +601,7 @@ out:
         sigaction(SIGINT, &old_int, NULL);
         sigaction(SIGTERM, &old_term, NULL);
     }
-    sk_secret_wipe(so_pin, sizeof(so_pin));
-    sk_secret_wipe(ca_secret, sizeof(ca_secret));
+    cli_secrets_free(secrets);
     free(s.queue);
     free(s.attempts);
     sk_problems_free(&load_probs);
