@@ -4,6 +4,13 @@ set -uo pipefail
 : "${SEALKEY:?run through ctest}" "${SOURCE_DIR:?}" "${SHARED_DIR:?}"
 T=$(mktemp -d "${TMPDIR:-/tmp}/sealkey-test.XXXXXX")
 trap 'rm -rf "$T"' EXIT
+# SEALKEY_VALGRIND=1: every sealkey run of the test goes through valgrind memcheck
+# (tests/valgrind-sealkey); one log per process in $T/valgrind, checked by finish().
+if [ "${SEALKEY_VALGRIND:-0}" = 1 ]; then
+    export SEALKEY_VALGRIND_BIN=$SEALKEY SEALKEY_VALGRIND_LOGS=$T/valgrind
+    export SEALKEY=$SOURCE_DIR/tests/valgrind-sealkey
+    mkdir -p "$SEALKEY_VALGRIND_LOGS"
+fi
 eval "$("$SOURCE_DIR/softhsm-config/new-store.sh" "$T/hsm")"
 export SOFTHSM2_MODULE=${SOFTHSM2_MODULE:-/usr/lib/softhsm/libsofthsm2.so}
 PASSED=0
@@ -41,6 +48,12 @@ make_station() {
 }
 
 finish() {
+    local log
+    for log in "${SEALKEY_VALGRIND_LOGS:-/nonexistent}"/*.log; do
+        [ -s "$log" ] || continue
+        fail "valgrind: sealkey $(cat "${log%.log}.cmd" 2>/dev/null || echo "(a forked worker, pid $(basename "$log" .log))")"
+        sed 's/^/    /' "$log" >&2
+    done
     echo "$PASSED passed, $FAILED failed"
     [ "$FAILED" -eq 0 ]
 }
