@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Set up and run the whole test suite: plain build, then again under AddressSanitizer and
-# UndefinedBehaviorSanitizer, then the C tests and one issuance under valgrind memcheck, then
+# UndefinedBehaviorSanitizer, then under valgrind memcheck the C tests, one issuance and the
+# shell tests chosen in scripts/valgrind.sh (bad inputs, issuance refusals, seals, audit), then
 # a short libFuzzer run of every parser harness. Exits non-zero if any of them fails.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -18,7 +19,7 @@ export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 [ -f "$here/tests/lsan.supp" ] && export LSAN_OPTIONS=suppressions=$here/tests/lsan.supp
 (cd "$here/build-asan" && ctest --output-on-failure -j"$jobs") || status=1
-echo "== valgrind memcheck (C tests and one issuance end to end)"
+echo "== valgrind memcheck (C tests, one issuance, the chosen shell tests)"
 "$here/scripts/valgrind.sh" "$here/build" || status=1
 # Every parser of outside data under libFuzzer for a short while, so regressions surface;
 # SEALKEY_FUZZ_SECONDS=0 skips it (a developer's quick run).
