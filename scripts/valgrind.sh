@@ -1,8 +1,26 @@
 #!/usr/bin/env bash
-# The C test programs, and sealkey itself through one end-to-end issuance, under valgrind
-# memcheck: any error or definite leak in sealkey's code fails the run. Suppressions for
-# third-party libraries are in tests/valgrind.supp, each with its reason.
+# sealkey under valgrind memcheck: the C test programs, one end-to-end issuance, and the shell
+# tests that give the most coverage per minute, with every sealkey process they start (forked
+# batch workers too) under memcheck (SEALKEY_VALGRIND=1, tests/valgrind-sealkey). Any error
+# or definite leak in sealkey's code fails the run. Suppressions for third-party libraries
+# are in tests/valgrind.supp, each with its reason. Two lanes at once (2 cores), about 6 min.
 #   scripts/valgrind.sh [BUILD_DIR]     (default build/, built by scripts/setup.sh)
+#
+# Shell tests left out, and why:
+#   station_vpcd    waits for virtual card readers with deadlines of seconds: timing-based.
+#   batch_crash     kills batches at random moments and times them: timing-based, and long.
+#   ledger_pg_*     start a PostgreSQL cluster; long under valgrind and run serially.
+#   orders_big      bounds memory with ulimit -v (valgrind reserves far more address space)
+#                   and time (20 s for 50 MB): both are what it measures.
+#   batch_run, batch_timeouts
+#                   every batch worker reports a definite leak today (the worker child of
+#                   cli/cmd_batch.c _exits without freeing the batch's arrays); to be added
+#                   once that is fixed. secrets_leak runs a batch too.
+#   issue_examples, orders_check, records_export, forms_cli, test_pic_cli, orders_station
+#                   pass under valgrind (SEALKEY_VALGRIND=1 ctest -R NAME) but take 40-150 s
+#                   each for paths the chosen tests and the C tests mostly cover already.
+# Measured: about 4.5 min on an idle 2-core machine; lane 1 (C tests, test_ses the longest at
+# 2 min) and lane 2 (bad_inputs about 1.5 min) end close together.
 set -uo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-$here/build}
@@ -14,29 +32,55 @@ export SOFTHSM2_MODULE=/usr/lib/softhsm/libsofthsm2.so
 T=$(mktemp -d "${TMPDIR:-/tmp}/sealkey-vg.XXXXXX")
 trap 'rm -rf "$T"' EXIT
 eval "$("$here/softhsm-config/new-store.sh" "$T/hsm")"
-passed=0
-failed=0
+# run NAME command...: one program under valgrind; its result is a line in $T/results.
 run() {
     local name=$1; shift
     if "${vg[@]}" "$@" >"$T/$name.log" 2>&1; then
-        passed=$((passed + 1))
+        echo pass >> "$T/results"
     else
-        failed=$((failed + 1)); echo "valgrind: $name failed:"; tail -30 "$T/$name.log"
+        echo fail >> "$T/results"; echo "valgrind: $name failed:"; tail -30 "$T/$name.log"
     fi
 }
-for t in test_util test_ledger test_orders_ids test_tok_uri test_ses test_pic test_audit \
-         test_form_render test_tok; do
-    [ -x "$build/tests/$t" ] && run "$t" "$build/tests/$t"
-done
-# One issuance end to end: CA, token, certificate, seals, verification.
-st=$T/station
-mkdir -p "$st"
-cp "$here/examples/station.json" "$st/"
-umask 077; echo vg-so-pin-1 > "$st/so-pin"; echo vg-ca-pass > "$st/ca-pass"; umask 022
-run ca_init "$build/cli/sealkey" ca init --station "$st"
-run issue "$build/cli/sealkey" issue --station "$st" --orders "$here/examples/orders.json" --order JX2026-000102
-run seal_verify "$build/cli/sealkey" seal verify "$st/out/JX2026-000102/official.esl" --ca "$st/ca/seal-root.crt"
-run status "$build/cli/sealkey" status --station "$st" --json
-run audit "$build/cli/sealkey" audit verify --station "$st"
+# sh_test NAME: the ctest shell test NAME, every sealkey run in it under valgrind.
+sh_test() {
+    if (cd "$build" && SEALKEY_VALGRIND=1 ctest -R "^$1\$" --output-on-failure) >"$T/$1.log" 2>&1 &&
+        grep -q '100% tests passed' "$T/$1.log"; then
+        echo pass >> "$T/results"
+    else
+        echo fail >> "$T/results"; echo "valgrind: shell test $1 failed:"; tail -60 "$T/$1.log"
+    fi
+}
+# Lane 1: the C tests, one issuance end to end (CA, token, certificate, seals,
+# verification), then shell tests: issuance with seals, seal files, a CA on an HSM.
+lane1() {
+    local t st=$T/station
+    for t in test_util test_ledger test_orders_ids test_tok_uri test_ses test_pic test_audit \
+             test_form_render test_tok; do
+        [ -x "$build/tests/$t" ] && run "$t" "$build/tests/$t"
+    done
+    mkdir -p "$st"
+    cp "$here/examples/station.json" "$st/"
+    (umask 077; echo vg-so-pin-1 > "$st/so-pin"; echo vg-ca-pass > "$st/ca-pass")
+    run ca_init "$build/cli/sealkey" ca init --station "$st"
+    run issue "$build/cli/sealkey" issue --station "$st" --orders "$here/examples/orders.json" --order JX2026-000102
+    run seal_verify "$build/cli/sealkey" seal verify "$st/out/JX2026-000102/official.esl" --ca "$st/ca/seal-root.crt"
+    run status "$build/cli/sealkey" status --station "$st" --json
+    run audit "$build/cli/sealkey" audit verify --station "$st"
+    for t in issue_seals ses_cli issue_hsm_ca; do sh_test "$t"; done
+}
+# Lane 2: the error paths: the bad-input table (about 70 refused inputs), the issuance
+# refusals (wrong secrets, issued orders, initialised tokens), PKCS#11 faults injected into
+# an issuance (tests/p11fault), the audit log commands.
+lane2() {
+    local t
+    for t in bad_inputs issue_refusals faults_issue audit_cli; do sh_test "$t"; done
+}
+start=$(date +%s)
+lane1 & pid1=$!
+lane2
+wait "$pid1"
+passed=$(grep -c pass "$T/results")
+failed=$(grep -c fail "$T/results")
+echo "valgrind: $(( $(date +%s) - start )) s"
 echo "valgrind: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
