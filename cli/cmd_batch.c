@@ -78,6 +78,32 @@ struct feed {
     const order *o;         /* the order of the last job taken, valid until the next */
 };
 
+/* What cmd_batch allocated. A worker is a fork that ends in _exit, not a return through
+ * cmd_batch, so it frees its copy of these itself: memcheck sees a leak otherwise. */
+struct owned {
+    station_config *st;
+    struct feed *fd;
+    struct worker *workers;
+    cli_secrets *secrets;
+};
+
+static void feed_close(struct feed *fd);
+
+/* in_worker: the order file's stream is closed without fclose, which would move the file
+ * offset the worker shares with the batch still reading it. */
+static void owned_free(struct owned *own, bool in_worker)
+{
+    cli_secrets_free(own->secrets);
+    free(own->workers);
+    if (in_worker) {
+        order_stream_close_in_child(own->fd->s);
+        own->fd->s = NULL;
+    }
+    feed_close(own->fd);
+    station_free(own->st);
+    memset(own, 0, sizeof(*own));
+}
+
 static double since(const struct timespec *t0)
 {
     struct timespec t;
@@ -205,9 +231,11 @@ out:
 
 /* The worker: one issuance. It reports each recorded step on fd, then its outcome as
  * "token\tcert\tseal\tseal\t[done-before]" or the error message; its status is the exit code. */
-static void work(const station_config *st, const order *o, const issue_run_secrets *sec,
-                 const char *operator_name, int fd)
+static void work(struct owned *own, const issue_run_secrets *sec, const char *operator_name,
+                 int fd)
 {
+    const station_config *st = own->st;
+    const order *o = own->fd->o;
     issue_opts opts;
     issue_result r;
     sk_err e;
@@ -227,17 +255,18 @@ static void work(const station_config *st, const order *o, const issue_run_secre
                  r.already_issued ? "done-before" : "");
     worker_report_end(fd, ret == SK_OK ? line : e.msg);
     OPENSSL_cleanse(&r, sizeof(r));
+    owned_free(own, true);
     _exit(ret);
 }
 
-static int spawn(struct feed *fd, const issue_run_secrets *sec, const char *operator_name,
+static int spawn(struct owned *own, const issue_run_secrets *sec, const char *operator_name,
                  struct worker *w, sk_err *e)
 {
     int p[2];
 
     /* SQLite and libpq connections must not cross a fork; the feed reopens it when needed. */
-    ledger_free(fd->l);
-    fd->l = NULL;
+    ledger_free(own->fd->l);
+    own->fd->l = NULL;
     if (pipe(p) != 0)
         return sk_err_set(e, SK_EIO, "pipe: %s", strerror(errno));
     fflush(stdout);
@@ -250,7 +279,7 @@ static int spawn(struct feed *fd, const issue_run_secrets *sec, const char *oper
     }
     if (w->pid == 0) {
         close(p[0]);
-        work(fd->st, fd->o, sec, operator_name, p[1]);
+        work(own, sec, operator_name, p[1]);
     }
     close(p[1]);
     worker_watch_begin(&w->watch, p[0]);
@@ -432,9 +461,11 @@ static void enforce_limits(struct worker *workers, size_t active, const station_
     }
 }
 
-static int run(struct feed *fd, const struct batch_args *a, const issue_run_secrets *sec,
-               struct worker *workers, struct tally *t, bool tty, sk_err *e)
+static int run(struct owned *own, const struct batch_args *a, const issue_run_secrets *sec,
+               struct tally *t, bool tty, sk_err *e)
 {
+    struct feed *fd = own->fd;
+    struct worker *workers = own->workers;
     const char *op = cli_operator(a->operator_name);
     size_t active = 0;
     bool more = true;
@@ -450,7 +481,7 @@ static int run(struct feed *fd, const struct batch_args *a, const issue_run_secr
             } else if (w->job.outcome != OUT_PENDING) {
                 settle(t, &w->job, tty, a->json);
             } else {
-                if ((ret = spawn(fd, sec, op, w, e)) != SK_OK)
+                if ((ret = spawn(own, sec, op, w, e)) != SK_OK)
                     return ret;
                 active++;
             }
@@ -486,11 +517,9 @@ static int run(struct feed *fd, const struct batch_args *a, const issue_run_secr
 int cmd_batch(int argc, char **argv)
 {
     struct batch_args a;
-    station_config *st = NULL;
     struct feed fd;
-    struct worker *workers = NULL;
+    struct owned own = {.fd = &fd};
     struct tally t;
-    cli_secrets *secrets = NULL;
     bool tty = isatty(STDOUT_FILENO), started = false;
     sk_err e;
     int ret;
@@ -502,24 +531,25 @@ int cmd_batch(int argc, char **argv)
         return ret < 0 ? SK_OK : ret;
     if (a.json)
         tty = false;
-    if ((ret = station_load(cli_station_dir(a.station), &st, &e)) != SK_OK ||
-        (ret = feed_open(&fd, st, a.orders, &e)) != SK_OK)
+    if ((ret = station_load(cli_station_dir(a.station), &own.st, &e)) != SK_OK ||
+        (ret = feed_open(&fd, own.st, a.orders, &e)) != SK_OK)
         goto out;
     if (a.dry_run) {
         ret = dry_run(&fd, &e);
         goto out;
     }
-    workers = calloc((size_t)a.jobs, sizeof(*workers));
-    if (workers == NULL) {
+    own.workers = calloc((size_t)a.jobs, sizeof(*own.workers));
+    if (own.workers == NULL) {
         ret = sk_err_set(&e, SK_EINTERNAL, "out of memory");
         goto out;
     }
     /* Secrets once, here (a prompt is fine); the workers inherit them and never ask. */
-    if ((ret = cli_secrets_new(&secrets, &e)) != SK_OK ||
-        (ret = cli_issue_secrets(st, a.ca_pass, secrets->so_pin, sizeof(secrets->so_pin),
-                                 secrets->ca_secret, sizeof(secrets->ca_secret), &e)) != SK_OK)
+    if ((ret = cli_secrets_new(&own.secrets, &e)) != SK_OK ||
+        (ret = cli_issue_secrets(own.st, a.ca_pass, own.secrets->so_pin,
+                                 sizeof(own.secrets->so_pin), own.secrets->ca_secret,
+                                 sizeof(own.secrets->ca_secret), &e)) != SK_OK)
         goto out;
-    issue_run_secrets sec = {.so_pin = secrets->so_pin, .ca_secret = secrets->ca_secret};
+    issue_run_secrets sec = {.so_pin = own.secrets->so_pin, .ca_secret = own.secrets->ca_secret};
 
     clock_gettime(CLOCK_MONOTONIC, &t.start);
     t.total = fd.total;
@@ -527,7 +557,7 @@ int cmd_batch(int argc, char **argv)
     if (a.json)
         printf("{\n  \"orders\": [\n");
     started = true;
-    if ((ret = run(&fd, &a, &sec, workers, &t, tty, &e)) != SK_OK)
+    if ((ret = run(&own, &a, &sec, &t, tty, &e)) != SK_OK)
         goto out;
     if (tty)
         fputs("\n", stdout);
@@ -545,10 +575,7 @@ out:
     /* The --json report stays one JSON document even when the run stops early. */
     if (a.json && started)
         report_summary(&t);
-    cli_secrets_free(secrets);
-    free(workers);
-    feed_close(&fd);
-    station_free(st);
+    owned_free(&own, false);
     if (ret == SK_OK || ret == SK_EFAIL)
         return ret;
     return cli_report(&e);

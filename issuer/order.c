@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "issuer/order_fields.h"
 
@@ -681,6 +682,18 @@ int order_stream_rewind(order_stream *s, sk_err *e)
     s->state = ST_START;
     s->n = 0;
     return SK_OK;
+}
+
+void order_stream_close_in_child(order_stream *s)
+{
+    if (s == NULL)
+        return;
+    /* The FILE itself is left to the process exit; with its descriptor gone, no sync at exit
+     * (valgrind's libc cleanup does one) can reach the shared offset either. */
+    if (s->r.fp != NULL)
+        close(fileno(s->r.fp));
+    s->r.fp = NULL;
+    order_stream_close(s);
 }
 
 const char *order_stream_path(const order_stream *s)

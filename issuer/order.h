@@ -83,6 +83,9 @@ int order_stream_next(order_stream *s, const order **o, sk_problems *probs, sk_e
 /* Back to the first order; SK_EINPUT if the file changed since it was opened. */
 int order_stream_rewind(order_stream *s, sk_err *e);
 void order_stream_close(order_stream *s);
+/* In a forked child about to exit: close the stream without fclose, whose sync would move
+ * the file offset the child shares with its parent still reading the file. */
+void order_stream_close_in_child(order_stream *s);
 
 /* Order numbers seen in a stream, to find the ones a file repeats without keeping the
  * orders: 8 bytes per order (a 64-bit hash; a collision among 200,000 numbers is about
