@@ -58,7 +58,6 @@ struct worker {
     pid_t pid;
     worker_watch watch;
     struct job job;
-    char overdue[200];      /* why it was stopped, when a time limit struck */
 };
 
 struct batch_args {
@@ -283,7 +282,6 @@ static int spawn(struct owned *own, const issue_run_secrets *sec, const char *op
     }
     close(p[1]);
     worker_watch_begin(&w->watch, p[0]);
-    w->overdue[0] = '\0';
     return SK_OK;
 }
 
@@ -317,11 +315,11 @@ static void reap(struct worker *w, int wstatus)
         snprintf(j->message, sizeof(j->message), "%s", buf[0] ? buf : "claimed elsewhere");
         return;
     }
-    if (w->overdue[0] != '\0') {
+    if (w->watch.overdue[0] != '\0') {
         /* The ledger keeps the step it reached; a re-run resumes the order on its token. */
         j->status = SK_ETOKEN;
         snprintf(j->message, sizeof(j->message), "%s; the order resumes on the next run",
-                 w->overdue);
+                 w->watch.overdue);
     } else if (WIFEXITED(wstatus)) {
         j->status = WEXITSTATUS(wstatus);
         snprintf(j->message, sizeof(j->message), "%s", buf[0] ? buf : "worker failed");
@@ -454,9 +452,7 @@ static void enforce_limits(struct worker *workers, size_t active, const station_
     for (size_t k = 0; k < active; k++) {
         struct worker *w = &workers[k];
         worker_watch_poll(&w->watch);
-        if (w->overdue[0] == '\0' &&
-            worker_watch_overdue(&w->watch, &st->timeouts, order_timeout, w->overdue,
-                                 sizeof(w->overdue)))
+        if (worker_watch_overdue(&w->watch, &st->timeouts, order_timeout))
             kill(w->pid, SIGKILL);
     }
 }

@@ -76,7 +76,6 @@ struct reader {
     char name[PCSC_READER_NAME_MAX];
     pid_t pid;             /* 0: no worker */
     worker_watch watch;    /* its pipe: steps, then result */
-    char overdue[200];     /* why it was stopped, when a time limit struck */
     size_t order;          /* index into the order file */
     bool absent;           /* its token is out, since absent_at (debounce) */
     double absent_at;
@@ -331,7 +330,6 @@ static int spawn(struct station *s, struct reader *rd, const station_reader *map
     s->qn--;
     s->workers++;
     worker_watch_begin(&rd->watch, p[0]);
-    rd->overdue[0] = '\0';
     rd->order = idx;
     rd->pulled = rd->stopping = rd->absent = false;
     say("reader %s: order %s issuing...", rd->name, s->f->orders[idx].number);
@@ -381,8 +379,8 @@ static void finished(struct station *s, struct reader *rd, int wstatus)
     } else {
         int status = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : SK_EINTERNAL;
         bool drop = status == SK_EINPUT || ++s->attempts[rd->order] >= MAX_ATTEMPTS;
-        if (rd->overdue[0] != '\0')
-            snprintf(buf, sizeof(buf), "%s", rd->overdue);
+        if (rd->watch.overdue[0] != '\0')
+            snprintf(buf, sizeof(buf), "%s", rd->watch.overdue);
         else if (got == 0)
             snprintf(buf, sizeof(buf), "worker ended by signal %d",
                      WIFSIGNALED(wstatus) ? WTERMSIG(wstatus) : 0);
@@ -417,9 +415,8 @@ static void tend_workers(struct station *s)
                 s->f->orders[rd->order].number);
         } else if (rd->stopping && now > rd->stop_at)
             kill(rd->pid, SIGKILL);
-        else if (!rd->stopping && rd->overdue[0] == '\0' &&
-                 worker_watch_overdue(&rd->watch, &s->st->timeouts, s->a->order_timeout,
-                                      rd->overdue, sizeof(rd->overdue)))
+        else if (!rd->stopping &&
+                 worker_watch_overdue(&rd->watch, &s->st->timeouts, s->a->order_timeout))
             kill(rd->pid, SIGKILL); /* a hung token: reported as a failure when reaped */
     }
 }

@@ -112,20 +112,22 @@ const char *worker_watch_finish(worker_watch *w)
     return w->ended ? w->buf : "";
 }
 
-bool worker_watch_overdue(const worker_watch *w, const station_timeouts *t, long order_timeout,
-                          char *why, size_t whylen)
+bool worker_watch_overdue(worker_watch *w, const station_timeouts *t, long order_timeout)
 {
     long limit = order_timeout > 0 ? order_timeout : t->order;
     int next = w->last_step + 1;
 
+    if (w->overdue[0] != '\0')
+        return false;
     if (limit > 0 && since(&w->start) > (double)limit) {
-        snprintf(why, whylen, "timed out: the order took over %ld s (%s)", limit,
+        snprintf(w->overdue, sizeof(w->overdue), "timed out: the order took over %ld s (%s)", limit,
                  order_timeout > 0 ? "--order-timeout" : "timeouts.order in station.json");
         return true;
     }
     if (next >= 0 && next < STATION_STEPS && t->step[next] > 0 &&
         since(&w->step_start) > (double)t->step[next]) {
-        snprintf(why, whylen, "timed out: step %s took over %d s (timeouts.%s in station.json)",
+        snprintf(w->overdue, sizeof(w->overdue),
+                 "timed out: step %s took over %d s (timeouts.%s in station.json)",
                  iss_step_name((iss_step)next), t->step[next], iss_step_name((iss_step)next));
         return true;
     }

@@ -23,6 +23,7 @@ typedef struct worker_watch {
     struct timespec step_start;   /* last step recorded (or start) */
     int last_step;                /* last iss_step recorded, -1 for none */
     bool ended;                   /* "end" seen: result holds the worker's result text */
+    char overdue[200];            /* set once a time limit struck: which one */
     char buf[WORKER_RESULT_MAX];  /* unparsed pipe text, then the result */
     size_t len;
 } worker_watch;
@@ -38,10 +39,10 @@ void worker_watch_begin(worker_watch *w, int fd);
 void worker_watch_poll(worker_watch *w);
 /* After the worker exited: read the rest, close the pipe; the result text ("" if none). */
 const char *worker_watch_finish(worker_watch *w);
-/* Has the worker overrun a limit? order_timeout overrides timeouts->order when > 0. On true,
- * why says which limit, e.g. "step key_generated took over 120 s (timeouts.key_generated)". */
-bool worker_watch_overdue(const worker_watch *w, const station_timeouts *t, long order_timeout,
-                          char *why, size_t whylen);
+/* Has the worker just overrun a limit? order_timeout overrides timeouts->order when > 0.
+ * True once, when w->overdue gets which limit, e.g. "timed out: step key_generated took
+ * over 120 s (timeouts.key_generated in station.json)"; false after that. */
+bool worker_watch_overdue(worker_watch *w, const station_timeouts *t, long order_timeout);
 /* Seconds since the worker started. */
 double worker_watch_seconds(const worker_watch *w);
 
