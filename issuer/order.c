@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "issuer/order_fields.h"
+#include "util/sk_name.h"
 
 #define NO_PEEK (-2)
 #define UNKNOWN_REPORTED_MAX 10
@@ -152,14 +153,6 @@ static size_t utf8_chars(const char *s)
     return n;
 }
 
-static bool has_control(const char *s)
-{
-    for (; *s != '\0'; s++)
-        if ((unsigned char)*s < 0x20 || *s == 0x7f)
-            return true;
-    return false;
-}
-
 /* ASCII space and the ideographic space U+3000 that Chinese input methods produce. */
 static bool padded(const char *s)
 {
@@ -252,6 +245,7 @@ static int load_field(order *o, size_t fi, const json_t *v, const char *dir, sk_
     const order_field *f = &order_fields[fi];
     const char *s, *why = NULL;
     char path[64];
+    char name_why[256];
     size_t before = o->load_problems;
 
     order_field_path(f, path, sizeof(path));
@@ -273,8 +267,9 @@ static int load_field(order *o, size_t fi, const json_t *v, const char *dir, sk_
         problem(probs, o, path, "is empty");
     } else if (utf8_chars(s) > f->max_chars) {
         problem(probs, o, path, "is %zu characters, at most %u", utf8_chars(s), f->max_chars);
-    } else if (has_control(s)) {
-        problem(probs, o, path, "contains a control character (a line break or tab?)");
+    } else if (!sk_name_valid(s, name_why, sizeof(name_why))) {
+        /* Before any message quotes the value: it may hold what the check refuses. */
+        problem(probs, o, path, "%s", name_why);
     } else if (padded(s)) {
         problem(probs, o, path, "'%s' has leading or trailing spaces", s);
     } else if (f->kind == OK_AMOUNT) {

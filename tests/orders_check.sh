@@ -88,7 +88,15 @@ long=$(printf '王%.0s' $(seq 65))
 bad "over-long name" "s/\"name\": \"王𠮷\"/\"name\": \"$long\"/" \
     "${O}legal_rep\.name: is 65 characters, at most 64$"
 bad "control character" 's/"address": "江西省/"address": "江西省\\n/' \
-    "${O}recipient\.address: contains a control character"
+    "${O}recipient\.address: character 4 is U\+000A \(a control character\), which is not allowed$"
+# Names (docs/orders.md "Names and Unicode"): invisible and format characters, in JSON
+# escapes or raw, and text that NFC would change are refused, named by code point.
+bad "bidi override" 's/"name": "王𠮷"/"name": "王\\u202e𠮷"/' \
+    "${O}legal_rep\.name: character 2 is U\+202E \(a format character"
+bad "next line" 's/"address": "江西省/"address": "江西省\xc2\x85/' \
+    "${O}recipient\.address: character 4 is U\+0085 \(a control character\)"
+bad "decomposed" 's/"reviewer": "张审核"/"reviewer": "Jose\xcc\x81"/' \
+    "${O}review\.reviewer: characters 4-5 \(U\+0065 U\+0301\) are not in Unicode normalisation form C: NFC would write U\+00E9"
 bad "padded" 's/"name": "王𠮷"/"name": "王𠮷 "/' "${O}legal_rep\.name: '王𠮷 ' has leading or trailing"
 
 # Review, project, payment.
