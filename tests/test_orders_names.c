@@ -1,9 +1,11 @@
 /* Names (util/sk_name.h, docs/orders.md "Names and Unicode"): which code points a name may
- * hold, NFC and the escaping `audit show` prints with. Chinese names from a GB 18030
- * system must all pass. */
+ * hold, NFC, the escaping `audit show` prints with, and the operator's name
+ * (audit_operator_check). Chinese names from a GB 18030 system must all pass. */
 #include <iconv.h>
 #include <stdint.h>
+#include <unistd.h>
 
+#include "issuer/audit.h"
 #include "test.h"
 #include "util/sk_name.h"
 
@@ -239,11 +241,51 @@ static void escaping(void)
     }
 }
 
+static void operator_name(void)
+{
+    char long_name[AUDIT_OPERATOR_MAX + 2];
+    sk_err e;
+
+    sk_err_clear(&e);
+    CHECK(audit_operator_check("zhangsan", "--operator", &e) == SK_OK);
+    CHECK(audit_operator_check("张三", "--operator", &e) == SK_OK);
+    CHECK(audit_operator_check("王𠮷", "--operator", &e) == SK_OK);
+    CHECK(audit_operator_check("alice\nbob", "SEALKEY_OPERATOR", &e) == SK_EINPUT);
+    CHECK_CONTAINS(e.msg, "SEALKEY_OPERATOR: the operator's name: character 6 is U+000A");
+    CHECK(audit_operator_check("\xE2\x80\xAE"
+                               "bob",
+                               "--operator", &e) == SK_EINPUT);
+    CHECK(audit_operator_check("", "--operator", &e) == SK_EINPUT);
+    CHECK_CONTAINS(e.msg, "empty");
+    memset(long_name, 'a', sizeof(long_name) - 1);
+    long_name[sizeof(long_name) - 1] = '\0';
+    CHECK(audit_operator_check(long_name, "--operator", &e) == SK_EINPUT);
+    CHECK_CONTAINS(e.msg, "64 bytes, at most 63");
+    long_name[AUDIT_OPERATOR_MAX] = '\0';
+    CHECK(audit_operator_check(long_name, "--operator", &e) == SK_OK);
+
+    /* The log refuses such a name itself, before it creates or touches anything. */
+    char dir[] = "/tmp/sk-names.XXXXXX", log[64];
+    audit_event ev = {.event = "shipped", .order = "JX2026-000101", .result = AUDIT_OK};
+    CHECK(mkdtemp(dir) != NULL);
+    CHECK(audit_append(dir, "JX-NC-01", "alice\n#2 forged", &ev, &e) == SK_EINPUT);
+    CHECK_CONTAINS(e.msg, "U+000A");
+    snprintf(log, sizeof(log), "%s/" AUDIT_LOG_NAME, dir);
+    CHECK(access(log, F_OK) != 0);
+    CHECK(audit_append(dir, "JX-NC-01", "alice", &ev, &e) == SK_OK);
+    CHECK(access(log, F_OK) == 0);
+    unlink(log);
+    snprintf(log, sizeof(log), "%s/" AUDIT_HEAD_NAME, dir);
+    unlink(log);
+    rmdir(dir);
+}
+
 int main(void)
 {
     codepoints();
     normalisation();
     gb18030();
     escaping();
+    operator_name();
     TEST_DONE();
 }
