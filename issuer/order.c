@@ -313,13 +313,16 @@ static bool is_object_name(const char *key)
 }
 
 /* A key from the file for a message: one line, at most about 60 bytes, cut only between
- * UTF-8 characters (jansson has already checked the encoding). */
-static const char *safe_key(const char *k, char *buf, size_t buflen)
+ * UTF-8 characters (jansson has already checked the encoding), with control, bidi and other
+ * invisible characters escaped (sk_name_escape) so that the key cannot garble the message. */
+static const char *safe_key(const char *key, char *buf, size_t buflen)
 {
+    char *esc = sk_name_escape(key);
+    const char *k = esc != NULL ? esc : "?";
     size_t n = 0;
 
     for (; *k != '\0' && n + 5 < buflen && n < 60; k++)
-        buf[n++] = ((unsigned char)*k < 0x20 || *k == 0x7f) ? '?' : *k;
+        buf[n++] = *k;
     while (n > 0 && *k != '\0' && ((unsigned char)*k & 0xC0) == 0x80 &&
            ((unsigned char)buf[n - 1] & 0x80) != 0) {
         /* Drop the partial character at the cut. */
@@ -332,6 +335,7 @@ static const char *safe_key(const char *k, char *buf, size_t buflen)
     if (*k != '\0')
         buf[n++] = '.', buf[n++] = '.', buf[n++] = '.';
     buf[n] = '\0';
+    free(esc);
     return buf;
 }
 
