@@ -1,5 +1,7 @@
 #include "cli/cli.h"
 
+#include "issuer/audit.h"
+
 #include <pwd.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -32,15 +34,37 @@ const char *cli_station_dir(const char *opt)
     return env != NULL && env[0] != '\0' ? env : ".";
 }
 
-const char *cli_operator(const char *opt)
+/* The operator's name and where it came from, for messages. */
+static const char *operator_from(const char *opt, const char **what)
 {
     const char *env = getenv("SEALKEY_OPERATOR");
     struct passwd *pw;
 
+    *what = "--operator";
     if (opt != NULL)
         return opt;
+    *what = "SEALKEY_OPERATOR";
     if (env != NULL && env[0] != '\0')
         return env;
+    *what = "the login name";
     pw = getpwuid(getuid());
     return pw != NULL ? pw->pw_name : "unknown";
+}
+
+const char *cli_operator(const char *opt)
+{
+    const char *what;
+
+    return operator_from(opt, &what);
+}
+
+int cli_operator_check(const char *opt, sk_err *e)
+{
+    const char *what, *name = operator_from(opt, &what);
+    int ret = audit_operator_check(name, what, e);
+
+    /* A bad --operator is a bad command line; the environment and the login are input. */
+    if (ret != SK_OK && opt != NULL)
+        e->code = ret = SK_EUSAGE;
+    return ret;
 }

@@ -18,6 +18,11 @@ const char *cli_station_dir(const char *opt);
 /* The operator's name for the ledger: --operator, else $SEALKEY_OPERATOR, else the login name. */
 const char *cli_operator(const char *opt);
 
+/* Check that name (audit_operator_check) at the start of every command that records
+ * anything, before it touches a ledger, token or file: SK_EUSAGE for a bad --operator,
+ * SK_EINPUT for a bad $SEALKEY_OPERATOR or login name. opt is --operator or NULL. */
+int cli_operator_check(const char *opt, sk_err *e);
+
 /* Subcommands; each lives in its own cmd_*.c file and prints its usage on -h/--help. */
 int cmd_order(int argc, char **argv);
 int cmd_ca(int argc, char **argv);

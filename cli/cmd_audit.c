@@ -10,6 +10,7 @@
 
 #include "cli/cli.h"
 #include "issuer/audit.h"
+#include "util/sk_name.h"
 
 static const char usage[] =
     "sealkey audit <verify|show> [options]\n"
@@ -17,7 +18,9 @@ static const char usage[] =
     "         check every record's hash, the chain and audit.head: exit 0 with the count,\n"
     "         1 naming the first edited, deleted, reordered or truncated record\n"
     "  show [--station DIR] [--order NUMBER]\n"
-    "         print the records (of one order), checking the chain as it goes";
+    "         print the records (of one order), checking the chain as it goes; control,\n"
+    "         format and other invisible characters are escaped (\\n, \\u202e), and a field\n"
+    "         with a space is quoted, so a record is always one line";
 
 static const struct option opts[] = {
     {"station", required_argument, NULL, 's'}, {"order", required_argument, NULL, 'o'},
@@ -50,28 +53,60 @@ static int verify(const char *dir, bool as_json)
     return SK_OK;
 }
 
-/* A field shown only when set, as " name=value". */
-static void opt_field(const char *name, const char *v)
+/* One field of a record, made safe to print: whatever a log holds (an old one may have an
+ * operator name with a line break, a bidi override), it cannot start a line or reorder this
+ * one. A word field with a space or a quote is quoted, so it cannot pass for two fields. */
+static int put_field(const char *pre, const char *v, bool word)
 {
-    if (v != NULL && v[0] != '\0')
-        printf(" %s=%s", name, v);
+    char *safe = sk_name_escape(v);
+
+    if (safe == NULL)
+        return -1;
+    if (word && (safe[0] == '\0' || strpbrk(safe, " \"") != NULL)) {
+        printf("%s\"", pre);
+        for (const char *p = safe; *p != '\0'; p++) {
+            if (*p == '"')
+                putchar('\\');
+            putchar(*p);
+        }
+        putchar('"');
+    } else {
+        printf("%s%s", pre, safe);
+    }
+    free(safe);
+    return 0;
+}
+
+/* A field shown only when set, as " name=value". */
+static int opt_field(const char *name, const char *v)
+{
+    char pre[16];
+
+    if (v == NULL || v[0] == '\0')
+        return 0;
+    snprintf(pre, sizeof(pre), " %s=", name);
+    return put_field(pre, v, true);
 }
 
 static int show_one(const audit_record *r, void *arg)
 {
     const char *order = arg;
+    const char *words[] = {r->time, r->station, r->operator_name, r->event, r->result};
+    int bad = 0;
 
     if (order != NULL && strcmp(order, r->order) != 0)
         return 0;
-    printf("#%llu %s %s %s %s %s", r->seq, r->time, r->station, r->operator_name, r->event,
-           r->result);
-    opt_field("order", r->order);
-    opt_field("token", r->token_serial);
-    opt_field("cert", r->cert_serial);
+    printf("#%llu", r->seq);
+    for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+        bad |= put_field(" ", words[i], true);
+    bad |= opt_field("order", r->order);
+    bad |= opt_field("token", r->token_serial);
+    bad |= opt_field("cert", r->cert_serial);
+    /* The detail runs to the end of the line: escaped, never quoted. */
     if (r->detail[0] != '\0')
-        printf(" -- %s", r->detail);
+        bad |= put_field(" -- ", r->detail, false);
     printf("\n");
-    return 0;
+    return bad != 0 ? SK_EINTERNAL : 0;
 }
 
 static int show(const char *dir, const char *order)

@@ -38,6 +38,9 @@ static const char usage[] =
     "  Progress: a bar on a terminal, else one line per order; --json prints a report.\n"
     "  --dry-run checks the file and the ledger and says what would be issued, touching no\n"
     "  token and no secret.\n"
+    "  --operator NAME   who runs it, for the ledger and the audit log (default\n"
+    "                    $SEALKEY_OPERATOR, else the login name): 1-63 bytes of UTF-8, no\n"
+    "                    control or invisible characters (docs/audit.md); checked first\n"
     "  Exit status: 0 when every order is issued, 1 when any failed, 2/3/6 as usual for\n"
     "  the command line, the station or its secrets.";
 
@@ -527,7 +530,8 @@ int cmd_batch(int argc, char **argv)
         return ret < 0 ? SK_OK : ret;
     if (a.json)
         tty = false;
-    if ((ret = station_load(cli_station_dir(a.station), &own.st, &e)) != SK_OK ||
+    if ((ret = cli_operator_check(a.operator_name, &e)) != SK_OK ||
+        (ret = station_load(cli_station_dir(a.station), &own.st, &e)) != SK_OK ||
         (ret = feed_open(&fd, own.st, a.orders, &e)) != SK_OK)
         goto out;
     if (a.dry_run) {

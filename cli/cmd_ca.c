@@ -48,7 +48,8 @@ static int ca_init_cmd(int argc, char **argv)
     }
     if (optind != argc)
         return cli_usage_error(usage, "ca init: unexpected argument '%s'", argv[optind]);
-    if ((ret = station_load(cli_station_dir(station), &st, &e)) != SK_OK)
+    if ((ret = cli_operator_check(NULL, &e)) != SK_OK ||
+        (ret = station_load(cli_station_dir(station), &st, &e)) != SK_OK)
         goto out;
     o.key_alg = st->ca_key_alg;
     if (alg != NULL && (ret = sk_keyalg_parse(alg, &o.key_alg, &e)) != SK_OK)

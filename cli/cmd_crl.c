@@ -58,7 +58,8 @@ int cmd_crl(int argc, char **argv)
     }
     if (optind != argc)
         return cli_usage_error(usage, "crl: unexpected argument '%s'", argv[optind]);
-    if ((ret = station_load(cli_station_dir(station), &st, &e)) != SK_OK ||
+    if ((ret = cli_operator_check(NULL, &e)) != SK_OK ||
+        (ret = station_load(cli_station_dir(station), &st, &e)) != SK_OK ||
         (ret = cli_secrets_new(&sec, &e)) != SK_OK ||
         (ret = cli_station_secret(st, pass, st->ca_passphrase,
                                   st->ca_key_uri ? "CA HSM PIN" : "CA passphrase", false,

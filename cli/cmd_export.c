@@ -198,7 +198,8 @@ int cmd_export(int argc, char **argv)
         since = since_buf;
     }
     arr = json_array();
-    if ((ret = station_load(cli_station_dir(station), &st, &e)) != SK_OK ||
+    if ((ret = cli_operator_check(NULL, &e)) != SK_OK ||
+        (ret = station_load(cli_station_dir(station), &st, &e)) != SK_OK ||
         (ret = cli_ledger_open(st, &l, &e)) != SK_OK)
         goto out;
     ret = strcmp(what, "status") == 0 ? export_status(l, since, fmt, arr, &e)

@@ -31,6 +31,9 @@ static const char usage[] =
     "  --pin-to-tty      show the new PIN once on the terminal instead of writing the 0600\n"
     "                    PIN mailer out/ORDER/pin-mailer.txt\n"
     "  --ca-pass SOURCE  CA key passphrase / HSM PIN source (default ca.passphrase)\n"
+    "  --operator NAME   who runs it, for the ledger and the audit log (default\n"
+    "                    $SEALKEY_OPERATOR, else the login name): 1-63 bytes of UTF-8, no\n"
+    "                    control or invisible characters (docs/audit.md); checked first\n"
     "  Outputs in the station's out/ORDER/: cert.pem, chain.pem, official.esl and\n"
     "  legal-rep.esl (signed seals), official.png and legal-rep.png (seal pictures),\n"
     "  pin-mailer.txt (0600).\n"
@@ -151,7 +154,8 @@ int cmd_issue(int argc, char **argv)
     if ((ret = parse(argc, argv, &a)) != SK_OK)
         return ret < 0 ? SK_OK : ret;
 
-    if ((ret = station_load(cli_station_dir(a.station), &st, &e)) != SK_OK ||
+    if ((ret = cli_operator_check(a.operator_name, &e)) != SK_OK ||
+        (ret = station_load(cli_station_dir(a.station), &st, &e)) != SK_OK ||
         (ret = find_order(a.orders, a.order_number, st, &orders, &o, &e)) != SK_OK)
         goto out;
     /* Secrets last-minute, after the cheap checks, and wiped at the end whatever happens. */

@@ -40,6 +40,7 @@ int cmd_revoke(int argc, char **argv)
     if (optind != argc || number == NULL || reason == NULL)
         return cli_usage_error(usage, "revoke: --order and --reason are required");
     if ((ret = ca_revocation_reason(reason, &canonical, &e)) != SK_OK ||
+        (ret = cli_operator_check(NULL, &e)) != SK_OK ||
         (ret = station_load(cli_station_dir(station), &st, &e)) != SK_OK ||
         (ret = cli_ledger_open(st, &l, &e)) != SK_OK ||
         (ret = ledger_revoke(l, number, canonical, &e)) != SK_OK ||

@@ -116,7 +116,8 @@ int cmd_seal_make(int argc, char **argv)
     sk_problems_init(&probs);
     if ((ret = parse(argc, argv, &a)) != SK_OK)
         return ret < 0 ? SK_OK : ret;
-    if ((ret = station_load(cli_station_dir(a.station), &st, &e)) != SK_OK ||
+    if ((ret = cli_operator_check(NULL, &e)) != SK_OK ||
+        (ret = station_load(cli_station_dir(a.station), &st, &e)) != SK_OK ||
         (ret = order_file_load(a.orders, &of, &probs, &e)) != SK_OK)
         goto out;
     if ((o = order_file_find(of, a.number)) == NULL) {

@@ -54,7 +54,8 @@ int cmd_ship(int argc, char **argv)
                    waybill);
         return cli_report(&e);
     }
-    if ((ret = station_load(cli_station_dir(station), &st, &e)) != SK_OK ||
+    if ((ret = cli_operator_check(NULL, &e)) != SK_OK ||
+        (ret = station_load(cli_station_dir(station), &st, &e)) != SK_OK ||
         (ret = cli_ledger_open(st, &l, &e)) != SK_OK ||
         (ret = ledger_set_waybill(l, number, waybill, &e)) != SK_OK ||
         (ret = cli_audit(st, "shipped", number, NULL, NULL, waybill, &e)) != SK_OK)

@@ -41,6 +41,9 @@ static const char usage[] =
     "  --max-orders N    stop after N orders issued\n"
     "  --exit-when-done  stop when the queue is empty\n"
     "  --timeout S       stop (running orders too) after S seconds, exit status 1\n"
+    "  --operator NAME   who runs it, for the ledger and the audit log (default\n"
+    "                    $SEALKEY_OPERATOR, else the login name): 1-63 bytes of UTF-8, no\n"
+    "                    control or invisible characters (docs/audit.md); checked first\n"
     "  Each order is held to \"timeouts\" in station.json (whole order and per step, as for\n"
     "  batch); --order-timeout overrides the whole-order limit.\n"
     "  Exit status: 0, or 1 when an order failed or the timeout struck; 2/3/5/6 as usual.";
@@ -553,7 +556,8 @@ int cmd_station(int argc, char **argv)
     sk_err_clear(&e);
     if ((ret = parse(argc, argv, &a)) != SK_OK)
         return ret < 0 ? SK_OK : ret;
-    if ((ret = station_load(cli_station_dir(a.station), &st, &e)) != SK_OK ||
+    if ((ret = cli_operator_check(a.operator_name, &e)) != SK_OK ||
+        (ret = station_load(cli_station_dir(a.station), &st, &e)) != SK_OK ||
         (ret = order_file_load(a.orders, &f, &load_probs, &e)) != SK_OK)
         goto out;
     if (st->n_readers == 0) {

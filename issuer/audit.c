@@ -18,6 +18,7 @@
 
 #include "issuer/ledger_backend.h"
 #include "util/sk_file.h"
+#include "util/sk_name.h"
 
 #define HASH_HEX 65 /* 64 hex digits and the NUL */
 #define DUMP_FLAGS (JSON_SORT_KEYS | JSON_COMPACT)
@@ -682,6 +683,7 @@ static int build(const char *station_id, const char *operator_name, const audit_
     if (json_object_set_new(o, "seq", json_integer((json_int_t)seq)) != 0 ||
         (ret = set_str(o, "time", now, AUDIT_FIELD_MAX, e)) != SK_OK ||
         (ret = set_str(o, "station", station_id, AUDIT_FIELD_MAX, e)) != SK_OK ||
+        (ret = audit_operator_check(operator_name, "audit record: operator", e)) != SK_OK ||
         (ret = set_str(o, "operator", operator_name, AUDIT_FIELD_MAX, e)) != SK_OK ||
         (ret = set_str(o, "event", ev->event, AUDIT_FIELD_MAX, e)) != SK_OK ||
         (ret = set_str(o, "order", ev->order, AUDIT_FIELD_MAX, e)) != SK_OK ||
@@ -746,7 +748,11 @@ int audit_append(const char *station_dir, const char *station_id, const char *op
     ssize_t w;
     struct location loc;
 
-    if ((ret = check_event(ev, e)) != SK_OK || (ret = paths(station_dir, log, hd, e)) != SK_OK ||
+    /* The operator before the log is opened (and perhaps created): a refused record
+     * leaves no trace. build() checks it again for the shared ledger's path. */
+    if ((ret = check_event(ev, e)) != SK_OK ||
+        (ret = audit_operator_check(operator_name, "audit record: operator", e)) != SK_OK ||
+        (ret = paths(station_dir, log, hd, e)) != SK_OK ||
         (ret = audit_location(station_dir, &loc, e)) != SK_OK)
         goto out;
     if (loc.shared) {
@@ -789,4 +795,23 @@ out:
     if (fd >= 0)
         close(fd); /* releases the lock */
     return ret;
+}
+
+_Static_assert(AUDIT_OPERATOR_MAX < sizeof(((ledger_issuance *)0)->operator_name),
+               "the ledger keeps an operator's name whole");
+_Static_assert(AUDIT_OPERATOR_MAX <= AUDIT_FIELD_MAX, "an audit record holds the name");
+
+int audit_operator_check(const char *operator_name, const char *what, sk_err *e)
+{
+    char why[256];
+    size_t len = operator_name != NULL ? strlen(operator_name) : 0;
+
+    if (len == 0)
+        return sk_err_set(e, SK_EINPUT, "%s: the operator's name is empty", what);
+    if (len > AUDIT_OPERATOR_MAX)
+        return sk_err_set(e, SK_EINPUT, "%s: the operator's name is %zu bytes, at most %d "
+                          "(UTF-8; a Chinese character takes 3)", what, len, AUDIT_OPERATOR_MAX);
+    if (!sk_name_valid(operator_name, why, sizeof(why)))
+        return sk_err_set(e, SK_EINPUT, "%s: the operator's name: %s", what, why);
+    return SK_OK;
 }

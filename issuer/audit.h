@@ -42,6 +42,9 @@
 #define AUDIT_FIELD_MAX 128   /* station, operator, order, serials (bytes) */
 #define AUDIT_DETAIL_MAX 1024 /* detail (bytes of UTF-8) */
 #define AUDIT_LINE_MAX 8192   /* one whole record line */
+/* An operator's name, in bytes of UTF-8: the ledger keeps it whole in
+ * ledger_issuance.operator_name (64 with the NUL), well within AUDIT_FIELD_MAX. */
+#define AUDIT_OPERATOR_MAX 63
 
 /* What happened. event and result ("ok" or "failed") are required; the others may be
  * NULL or "" when they do not apply. detail: a short human-readable reason (an error
@@ -78,6 +81,13 @@ typedef struct audit_record {
  * append never covers up a truncation; SK_EINPUT for fields over the limits or not UTF-8. */
 int audit_append(const char *station_dir, const char *station_id, const char *operator_name,
                  const audit_event *ev, sk_err *e);
+
+/* Check an operator's name before it is recorded anywhere (ledger, audit log): 1 to
+ * AUDIT_OPERATOR_MAX bytes that util/sk_name.h accepts as a name (no control, format or
+ * invisible characters, NFC), so that no name can forge a line of `audit show` or be cut
+ * short by the ledger. SK_EINPUT with a message that starts with what (where the name came
+ * from, e.g. "SEALKEY_OPERATOR") and never quotes the name. audit_append checks it too. */
+int audit_operator_check(const char *operator_name, const char *what, sk_err *e);
 
 /* Check the whole chain and audit.head. SK_OK with *n_records (0 for no log at all);
  * SK_EFAIL naming the first bad record and line: edited, deleted, reordered, truncated,

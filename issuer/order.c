@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "issuer/order_fields.h"
+#include "util/sk_name.h"
 
 #define NO_PEEK (-2)
 #define UNKNOWN_REPORTED_MAX 10
@@ -152,14 +153,6 @@ static size_t utf8_chars(const char *s)
     return n;
 }
 
-static bool has_control(const char *s)
-{
-    for (; *s != '\0'; s++)
-        if ((unsigned char)*s < 0x20 || *s == 0x7f)
-            return true;
-    return false;
-}
-
 /* ASCII space and the ideographic space U+3000 that Chinese input methods produce. */
 static bool padded(const char *s)
 {
@@ -252,6 +245,7 @@ static int load_field(order *o, size_t fi, const json_t *v, const char *dir, sk_
     const order_field *f = &order_fields[fi];
     const char *s, *why = NULL;
     char path[64];
+    char name_why[256];
     size_t before = o->load_problems;
 
     order_field_path(f, path, sizeof(path));
@@ -273,8 +267,9 @@ static int load_field(order *o, size_t fi, const json_t *v, const char *dir, sk_
         problem(probs, o, path, "is empty");
     } else if (utf8_chars(s) > f->max_chars) {
         problem(probs, o, path, "is %zu characters, at most %u", utf8_chars(s), f->max_chars);
-    } else if (has_control(s)) {
-        problem(probs, o, path, "contains a control character (a line break or tab?)");
+    } else if (!sk_name_valid(s, name_why, sizeof(name_why))) {
+        /* Before any message quotes the value: it may hold what the check refuses. */
+        problem(probs, o, path, "%s", name_why);
     } else if (padded(s)) {
         problem(probs, o, path, "'%s' has leading or trailing spaces", s);
     } else if (f->kind == OK_AMOUNT) {
@@ -318,13 +313,16 @@ static bool is_object_name(const char *key)
 }
 
 /* A key from the file for a message: one line, at most about 60 bytes, cut only between
- * UTF-8 characters (jansson has already checked the encoding). */
-static const char *safe_key(const char *k, char *buf, size_t buflen)
+ * UTF-8 characters (jansson has already checked the encoding), with control, bidi and other
+ * invisible characters escaped (sk_name_escape) so that the key cannot garble the message. */
+static const char *safe_key(const char *key, char *buf, size_t buflen)
 {
+    char *esc = sk_name_escape(key);
+    const char *k = esc != NULL ? esc : "?";
     size_t n = 0;
 
     for (; *k != '\0' && n + 5 < buflen && n < 60; k++)
-        buf[n++] = ((unsigned char)*k < 0x20 || *k == 0x7f) ? '?' : *k;
+        buf[n++] = *k;
     while (n > 0 && *k != '\0' && ((unsigned char)*k & 0xC0) == 0x80 &&
            ((unsigned char)buf[n - 1] & 0x80) != 0) {
         /* Drop the partial character at the cut. */
@@ -337,6 +335,7 @@ static const char *safe_key(const char *k, char *buf, size_t buflen)
     if (*k != '\0')
         buf[n++] = '.', buf[n++] = '.', buf[n++] = '.';
     buf[n] = '\0';
+    free(esc);
     return buf;
 }
 

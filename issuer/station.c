@@ -10,6 +10,7 @@
 
 #include "pkcs11/tok.h"
 #include "util/sk_file.h"
+#include "util/sk_name.h"
 #include "util/sk_secret.h"
 
 #define STATION_MAX_BYTES (1024u * 1024)
@@ -129,6 +130,20 @@ static int get_string(const ctx *c, const json_t *obj, const char *prefix, const
     if (*out == NULL)
         return sk_err_set(c->e, SK_EINTERNAL, "%s: out of memory", c->file);
     return SK_OK;
+}
+
+/* A name that goes into certificates, seals or forms (the CA's, a project's, a subject's
+ * province and locality): get_string's rules, then those of util/sk_name.h. */
+static int get_name(const ctx *c, const json_t *obj, const char *prefix, const char *key,
+                    bool required, const char *def, char **out)
+{
+    char path[256], why[256];
+    int ret = get_string(c, obj, prefix, key, required, def, out);
+
+    if (ret != SK_OK || *out == NULL || sk_name_valid(*out, why, sizeof(why)))
+        return ret;
+    field_path(path, sizeof(path), prefix, key);
+    return bad(c, path, "%s", why);
 }
 
 static int get_int(const ctx *c, const json_t *obj, const char *prefix, const char *key, int lo,
@@ -261,14 +276,14 @@ static int load_project(const ctx *c, const json_t *v, size_t i, station_project
             field_path(path, sizeof(path), pre, "code");
             return bad(c, path, "'%s' is not 1-16 characters of A-Z and 0-9", p->code);
         }
-    if ((ret = get_string(c, v, pre, "name", false, p->code, &p->name)) != SK_OK ||
+    if ((ret = get_name(c, v, pre, "name", false, p->code, &p->name)) != SK_OK ||
         (ret = get_keyalg(c, v, pre, &p->key_alg)) != SK_OK ||
         (ret = get_int(c, v, pre, "validity_days", 1, 3650, 365, &p->validity_days)) != SK_OK ||
         (ret = get_url(c, v, pre, "crl_url", &p->crl_url)) != SK_OK ||
         (ret = get_url(c, v, pre, "ca_issuers_url", &p->ca_issuers_url)) != SK_OK ||
         (ret = get_url(c, v, pre, "ocsp_url", &p->ocsp_url)) != SK_OK ||
-        (ret = get_string(c, v, pre, "province", false, NULL, &p->province)) != SK_OK ||
-        (ret = get_string(c, v, pre, "locality", false, NULL, &p->locality)) != SK_OK ||
+        (ret = get_name(c, v, pre, "province", false, NULL, &p->province)) != SK_OK ||
+        (ret = get_name(c, v, pre, "locality", false, NULL, &p->locality)) != SK_OK ||
         (ret = get_int(c, v, pre, "official_seal_mm", 38, 45, 40, &p->official_seal_mm)) !=
             SK_OK ||
         (ret = get_int(c, v, pre, "legal_rep_seal_mm", 18, 22, 20, &p->legal_rep_seal_mm)) !=
@@ -409,7 +424,7 @@ static int load_root(const ctx *c, const json_t *root, station_config *st)
 
     if (ca != NULL && (ret = check_keys(c, ca, "ca", ca_keys)) != SK_OK)
         return ret;
-    if ((ret = get_string(c, ca, "ca", "name", false, "sealkey Demo CA", &st->ca_name)) != SK_OK ||
+    if ((ret = get_name(c, ca, "ca", "name", false, "sealkey Demo CA", &st->ca_name)) != SK_OK ||
         (ret = get_keyalg(c, ca, "ca", &st->ca_key_alg)) != SK_OK ||
         (ret = get_secret_src(c, ca, "ca", "passphrase", false, "prompt", &st->ca_passphrase)) !=
             SK_OK ||

@@ -107,4 +107,30 @@ expect_output "ends at record 99 but audit.head says 100; not appending" "append
 expect_status 1 "show on a truncated log" -- "$SEALKEY" audit show --station "$st"
 check "show printed the 99 good records" test "$(grep -c '^#' "$T/out")" -eq 99
 expect_output "truncated" "show names the problem"
+
+# A log written before operator names were checked may hold one with a line break, and a
+# detail with a bidi override: verify still passes (the chain is whole), and show prints
+# each record on one line with those characters escaped, so none can pass for a record.
+rm -rf "$st" && cp -a "$good" "$st"
+python3 - "$st" <<'PY'
+import hashlib, json, sys
+st = sys.argv[1]
+lines = open(st + "/audit.log", encoding="utf-8").read().splitlines()
+dump = lambda r: json.dumps(r, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+r = json.loads(lines[-1])
+r["operator"] = "mallory\n#101 2026-01-01T00:00:00Z JX-NC-01 root verified ok"
+r["detail"] = "paid \u202e0001 CNY\u202c \\ done"
+del r["hash"]
+r["hash"] = hashlib.sha256(dump(r).encode()).hexdigest()
+lines[-1] = dump(r)
+open(st + "/audit.log", "w", encoding="utf-8").write("\n".join(lines) + "\n")
+open(st + "/audit.head", "w").write(dump({"hash": r["hash"], "seq": r["seq"]}) + "\n")
+PY
+expect_status 0 "an old record with a line break in a name verifies" -- "$SEALKEY" audit verify --station "$st"
+"$SEALKEY" audit show --station "$st" > "$T/out"
+check "show prints 100 lines for 100 records" test "$(wc -l < "$T/out")" -eq 100
+expect_no_output "^#101" "no forged record line"
+expect_output '^#100 [0-9T:-]+Z JX-NC-01 "mallory\\n#101 2026-01-01T00:00:00Z JX-NC-01 root verified ok" key_generated ok .* -- paid \\u202e0001 CNY\\u202c \\\\ done$' \
+    "the name quoted and escaped, the detail escaped"
+check "no bidi control reaches the terminal" test "$(grep -c $'\xe2\x80\xae' "$T/out")" -eq 0
 finish

@@ -27,6 +27,17 @@ variant unknown-field '0,/"order_number": "JX2026-000101",/s//"order_number": "J
 variant duplicate '0,/"order_number": "JX2026-000102"/s//"order_number": "JX2026-000101"/'
 variant long-address "0,/\"address\": \"[^\"]*\"/s//\"address\": \"$(printf '江%.0s' $(seq 1 300))\"/"
 variant latin1 "0,/李晓梅/s//Li \\xe9/"
+# Names (docs/orders.md "Names and Unicode"): one refused kind of character each, as a JSON
+# escape (\uXXXX) or as raw UTF-8 bytes.
+variant name-nel '0,/"name": "王𠮷"/s//"name": "王\\u0085𠮷"/'
+variant name-lsep '0,/"address": "江西省南昌市/s//"address": "江西省\xe2\x80\xa8南昌市/'
+variant name-rlo '0,/"name": "江西赣鄱建设工程有限公司"/s//"name": "江西\xe2\x80\xae赣鄱建设工程有限公司"/'
+variant name-zwsp '0,/"name": "李晓梅"/s//"name": "李\xe2\x80\x8b晓梅"/'
+variant name-bom '0,/"title": "江西赣鄱建设工程有限公司"/s//"title": "\\ufeff江西赣鄱建设工程有限公司"/'
+variant name-nonchar '0,/"reviewer": "张审核"/s//"reviewer": "张\xef\xb7\x90审核"/'
+variant name-private '0,/"name": "王𠮷"/s//"name": "王\\ue000"/'
+variant name-nfd '0,/"name": "王𠮷"/s//"name": "Jose\xcc\x81 Wang"/'
+variant name-compat '0,/"name": "江西赣鄱建设工程有限公司"/s//"name": "江西赣鄱\xef\xa4\xac建设工程有限公司"/'
 sed -n '1,3p' "$E" | sed '3s/$/,,/' > "$O/malformed.json"
 printf '{"orders": []}\n' > "$O/top-object.json"
 
@@ -43,6 +54,8 @@ station_variant bigseal '0,/"official_seal_mm": 40/s//"official_seal_mm": 50/'
 station_variant badurl '0,/"crl_url": "http:/s//"crl_url": "ftp:/'
 station_variant badstep 's/"key_generated": 120/"keygen": 5/'
 station_variant zerostep 's/"key_generated": 120/"key_generated": 0/'
+station_variant caname 's/"name": "Jiangxi Demo CA"/"name": "Jian\\u202egxi Demo CA"/'
+station_variant locality 's/"locality": "南昌市"/"locality": "南昌\xe2\x80\xa9市"/'
 station_variant badmodule 's|"pkcs11_module": "[^"]*"|"pkcs11_module": "/nonexistent/module.so"|'
 cp -r "$ST/ca" badmodule/
 station_variant noca 's/x/x/'

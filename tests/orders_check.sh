@@ -88,7 +88,15 @@ long=$(printf '王%.0s' $(seq 65))
 bad "over-long name" "s/\"name\": \"王𠮷\"/\"name\": \"$long\"/" \
     "${O}legal_rep\.name: is 65 characters, at most 64$"
 bad "control character" 's/"address": "江西省/"address": "江西省\\n/' \
-    "${O}recipient\.address: contains a control character"
+    "${O}recipient\.address: character 4 is U\+000A \(a control character\), which is not allowed$"
+# Names (docs/orders.md "Names and Unicode"): invisible and format characters, in JSON
+# escapes or raw, and text that NFC would change are refused, named by code point.
+bad "bidi override" 's/"name": "王𠮷"/"name": "王\\u202e𠮷"/' \
+    "${O}legal_rep\.name: character 2 is U\+202E \(a format character"
+bad "next line" 's/"address": "江西省/"address": "江西省\xc2\x85/' \
+    "${O}recipient\.address: character 4 is U\+0085 \(a control character\)"
+bad "decomposed" 's/"reviewer": "张审核"/"reviewer": "Jose\xcc\x81"/' \
+    "${O}review\.reviewer: characters 4-5 \(U\+0065 U\+0301\) are not in Unicode normalisation form C: NFC would write U\+00E9"
 bad "padded" 's/"name": "王𠮷"/"name": "王𠮷 "/' "${O}legal_rep\.name: '王𠮷 ' has leading or trailing"
 
 # Review, project, payment.
@@ -161,7 +169,10 @@ printf '[{}] x' > "$T/b/c.json"
 broken "trailing garbage" "c\.json: line 1 column 6: 'x' after the end of the array"
 printf '[{"x\\ny": 1}]' > "$T/b/c.json"
 expect_status 1 "control character in a key" -- "$SEALKEY" order check --no-station "$T/b/c.json"
-expect_output 'c\.json: order #1: x\?y: unknown field$' "a key is printed on one line"
+expect_output 'c\.json: order #1: x\\ny: unknown field$' "a key is printed on one line"
+printf '[{"a\xe2\x80\xaeb": 1}]' > "$T/b/c.json"
+expect_status 1 "bidi override in a key" -- "$SEALKEY" order check --no-station "$T/b/c.json"
+expect_output 'c\.json: order #1: a\\u202eb: unknown field$' "a key cannot reorder the message"
 printf '[1, "x"]' > "$T/b/c.json"
 expect_status 1 "scalar orders" -- "$SEALKEY" order check --no-station "$T/b/c.json"
 expect_output 'order #2: is a string, expected an object$' "scalar order named by position"
