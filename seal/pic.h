@@ -1,6 +1,7 @@
 /* Seal pictures: a scanned seal impression -> a clean seal picture for the electronic seal.
  *
- * The pipeline (pic.c): bound the input (bytes, then megapixels from the header), decode,
+ * The pipeline (pic.c): bound the input (bytes, then megapixels from the header), decode
+ * (BMP by pic_bmp.c, JPEG and PNG by Leptonica),
  * measure red ink (R - max(G, B), which paper, grey noise, black pen and blue print do not
  * have), clean speckle, find seal-sized red regions, refuse what a reviewer would refuse
  * (pic_gate.c), straighten a square seal, crop, scale, and write an RGBA PNG whose ink is
@@ -72,6 +73,29 @@ int pic_convert_pix(PIX *pix, const char *name, const pic_opts *o, unsigned char
                     size_t *png_len, pic_report *r, sk_err *e);
 
 /* --- stages, shared by the pic_*.c files --- */
+
+/* A BMP's header, parsed without allocating (pic_bmp.c). */
+typedef struct pic_bmp {
+    int width, height; /* both > 0 */
+    int top_down;      /* rows stored top row first */
+    int bpp;           /* 1, 2, 4, 8, 16, 24 or 32 */
+    int compression;   /* 0 none, 1 RLE8, 2 RLE4, 3 / 6 bit fields */
+    unsigned mask[3];  /* red, green, blue bits of a 16- or 32-bit pixel */
+    int ncolors;       /* palette entries stored, 1-256, for bpp <= 8 */
+    int pal_entry;     /* 3 (core header) or 4 bytes */
+    size_t pal_offset; /* where the palette starts */
+    size_t offset;     /* where the pixels start, inside the file */
+} pic_bmp;
+
+/* Parse and check the headers of the BMP data[0..len) (it starts with "BM"): SK_EINPUT naming
+ * the file and the variant when it is not one pic_bmp_decode reads. */
+int pic_bmp_header(const unsigned char *data, size_t len, const char *name, pic_bmp *b,
+                   sk_err *e);
+
+/* Decode it into a new 32 bpp PIX (b from pic_bmp_header on the same data; bound its size
+ * first). SK_EINPUT when the pixels are truncated, SK_EINTERNAL out of memory. */
+int pic_bmp_decode(const pic_bmp *b, const unsigned char *data, size_t len, const char *name,
+                   PIX **pix, sk_err *e);
 
 /* Redness is R - max(G, B), clipped at 0, and 0 where R < PIC_INK_MIN_R; ink is redness
  * >= PIC_INK_MIN. */
