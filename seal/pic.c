@@ -1,4 +1,5 @@
-/* The scan -> seal picture pipeline: input bounds, decoding (pic_bmp.c, else Leptonica), then the stages in pic_redmask.c, pic_gate.c and pic_render.c. */
+/* The scan -> seal picture pipeline: input bounds, decoding (pic_bmp.c, pic_jpeg.c, else
+ * Leptonica), then the stages in pic_redmask.c, pic_gate.c and pic_render.c. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -94,7 +95,7 @@ int pic_convert_mem(const unsigned char *data, size_t len, const char *name, con
     pic_report *r = rep != NULL ? rep : &local;
     pic_opts ro = {0}; /* resolve_opts fills it; -O3 cannot see that (Release, -Werror) */
     pic_bmp bmp;
-    int fmt = 0, w = 0, h = 0, bps = 0, spp = 0, ret;
+    int fmt = 0, w = 0, h = 0, bps = 0, spp = 0, scans, ret;
 
     *png = NULL;
     *png_len = 0;
@@ -126,6 +127,14 @@ int pic_convert_mem(const unsigned char *data, size_t len, const char *name, con
     if (w <= 0 || h <= 0 || r->megapixels > PIC_MAX_MEGAPIXELS) {
         ret = sk_err_set(e, SK_EINPUT, "%s: image is %d x %d (%.1f megapixels), the limit is %d",
                          name, w, h, r->megapixels, PIC_MAX_MEGAPIXELS);
+        goto cleanup;
+    }
+    /* Decoding work grows with the scans times the pixels: bound both before it starts. */
+    if (fmt == IFF_JFIF_JPEG && (scans = pic_jpeg_scans(data, len)) > PIC_MAX_JPEG_SCANS) {
+        ret = sk_err_set(e, SK_EINPUT,
+                         "%s: the JPEG has %d scans; at most %d are read (a progressive JPEG "
+                         "has about 10): save it as a baseline JPEG or PNG",
+                         name, scans, PIC_MAX_JPEG_SCANS);
         goto cleanup;
     }
     if (fmt == IFF_BMP) {

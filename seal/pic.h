@@ -1,7 +1,7 @@
 /* Seal pictures: a scanned seal impression -> a clean seal picture for the electronic seal.
  *
- * The pipeline (pic.c): bound the input (bytes, then megapixels from the header), decode
- * (BMP by pic_bmp.c, JPEG and PNG by Leptonica),
+ * The pipeline (pic.c): bound the input (bytes, then megapixels from the header, then a
+ * JPEG's scans: pic_jpeg.c), decode (BMP by pic_bmp.c, JPEG and PNG by Leptonica),
  * measure red ink (R - max(G, B), which paper, grey noise, black pen and blue print do not
  * have), clean speckle, find seal-sized red regions, refuse what a reviewer would refuse
  * (pic_gate.c), straighten a square seal, crop, scale, and write an RGBA PNG whose ink is
@@ -22,6 +22,10 @@ typedef enum { PIC_OFFICIAL = 1, PIC_LEGAL_REP = 5 } pic_kind;
 
 #define PIC_MAX_BYTES_DEFAULT (1024u * 1024u) /* DOMAIN.md: scans are at most 1 MB */
 #define PIC_MAX_MEGAPIXELS 40
+/* libjpeg passes over the image once per scan. A progressive JPEG has about 10 (libjpeg's
+ * own script: 10 for colour, 6 for grey); 100 bounds a hostile one at the 40 megapixel limit
+ * to a few seconds of decoding (docs/seal-picture.md "Formats and limits"). */
+#define PIC_MAX_JPEG_SCANS 100
 #define PIC_RED 0xE6001200u /* seal red #E60012 as a Leptonica RGBA word */
 
 typedef struct pic_opts {
@@ -73,6 +77,10 @@ int pic_convert_pix(PIX *pix, const char *name, const pic_opts *o, unsigned char
                     size_t *png_len, pic_report *r, sk_err *e);
 
 /* --- stages, shared by the pic_*.c files --- */
+
+/* The scans (SOS markers) libjpeg would decode in the JPEG data[0..len), which starts with
+ * SOI: every one up to EOI, skipping segments by their lengths as libjpeg does. */
+int pic_jpeg_scans(const unsigned char *data, size_t len);
 
 /* A BMP's header, parsed without allocating (pic_bmp.c). */
 typedef struct pic_bmp {

@@ -58,6 +58,7 @@ scangen=$BUILD_DIR/tests/scangen
 "$scangen" huge "$S/huge.png" >/dev/null
 printf 'this is not a picture\n' > "$S/notimage.jpg"
 head -c 1200000 /dev/urandom > "$S/big.jpg"
+python3 "$SOURCE_DIR/tests/scangen/jpeg_scans.py" "$S/scans.jpg" --scans 5000
 "$scangen" legal-rep "$S/whole.bmp" --seed 4 >/dev/null
 head -c 20000 "$S/whole.bmp" > "$S/cut.bmp"
 cp "$S/whole.bmp" "$S/jpeg-in.bmp"

@@ -102,4 +102,23 @@ expect_status 3 "PNG inside a BMP" -- "$SEALKEY" seal picture --kind official --
 expect_output 'embedded.bmp: a BMP holding a PNG \(compression 5\) is not supported' "embedded PNG named"
 check "no picture for embedded.bmp" test ! -e "$T/r.png"
 
+# Decoding work (issue 11, defect 12): a progressive JPEG of 5,000 near-empty scans (67 KB)
+# is refused from its markers, before libjpeg passes over the image 5,000 times. The limit is
+# 100: 100 scans are decoded (then refused as blank paper), 101 are not. timeout: a regression
+# fails instead of hanging.
+scans() { python3 "$SOURCE_DIR/tests/scangen/jpeg_scans.py" "$T/$1" --scans "$2"; }
+scans scans5000.jpg 5000
+scans scans101.jpg 101
+scans scans100.jpg 100
+rm -f "$T/r.png"
+expect_status 3 "5000 scans" -- timeout 20 "$SEALKEY" seal picture --kind official --explain \
+    "$T/scans5000.jpg" "$T/r.png"
+expect_output 'scans5000.jpg: the JPEG has 5000 scans; at most 100 are read' "5000 scans refused"
+expect_output '^decision: +refused' "explained refusal of 5000 scans"
+check "no picture for scans5000.jpg" test ! -e "$T/r.png"
+refuse official scans101.jpg 'scans101.jpg: the JPEG has 101 scans; at most 100 are read'
+refuse official scans100.jpg 'scans100.jpg: no red seal impression found'
+# A real progressive JPEG (ImageMagick's, libjpeg's 10-scan script) is read.
+convert "$T/seal.png" -interlace Plane -quality 90 "$T/progressive.jpg"
+expect_status 0 "progressive JPEG" -- "$SEALKEY" seal picture --kind official "$T/progressive.jpg" "$T/p.png"
 finish

@@ -1,5 +1,6 @@
-/* seal/pic_bmp.c on small files built here byte by byte: every BMP variant the reader takes,
- * the ones it refuses by name, and truncation at each place. */
+/* seal/pic_bmp.c and pic_jpeg.c on small files built here byte by byte: every BMP variant
+ * the reader takes, the ones it refuses by name, truncation at each place, and the JPEG scan
+ * count against markers hidden in segments, stuffed bytes, restarts and fill bytes. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -362,6 +363,28 @@ static void test_size_bound(void)
     CHECK(png == NULL);
 }
 
+static void test_jpeg_scans(void)
+{
+    /* SOI; APP1 holding a thumbnail with its own SOS (not a scan of this image); SOF2; a
+     * scan whose data has a stuffed 0xFF, a restart marker and fill bytes before the next SOS;
+     * a segment length below 2 (libjpeg skips just the length); EOI; an SOS after EOI. */
+    static const unsigned char j[] = {
+        0xff, 0xd8,
+        0xff, 0xe1, 0x00, 0x0a, 0xff, 0xd8, 0xff, 0xda, 0x00, 0x02, 0xff, 0xd9,
+        0xff, 0xc2, 0x00, 0x0b, 8, 0, 8, 0, 8, 1, 1, 0x11, 0,
+        0xff, 0xda, 0x00, 0x08, 1, 1, 0, 0, 0, 0, 0x12, 0xff, 0x00, 0x34, 0xff, 0xd0, 0x56,
+        0xff, 0xff, 0xff, 0xda, 0x00, 0x08, 1, 1, 0, 1, 63, 0, 0x00,
+        0xff, 0xfe, 0x00, 0x01, 0xff, 0xda, 0x00, 0x08, 1, 1, 0, 1, 63, 0, 0x00,
+        0xff, 0xd9,
+        0xff, 0xda, 0x00, 0x08, 1, 1, 0, 1, 63, 0, 0x00};
+
+    CHECK_MSG(pic_jpeg_scans(j, sizeof(j)) == 3, "%d", pic_jpeg_scans(j, sizeof(j)));
+    /* Cut anywhere, it reads no further than the data. */
+    for (size_t n = 2; n < sizeof(j); n++)
+        CHECK(pic_jpeg_scans(j, n) <= 3);
+    CHECK(pic_jpeg_scans(j, 2) == 0);
+}
+
 int main(void)
 {
     setMsgSeverity(L_SEVERITY_NONE);
@@ -370,5 +393,6 @@ int main(void)
     test_rle();
     test_refusals();
     test_size_bound();
+    test_jpeg_scans();
     TEST_DONE();
 }
