@@ -12,7 +12,8 @@
 static const char usage[] =
     "sealkey seal picture --kind official|legal-rep [--size-mm N | --station DIR --project CODE]\n"
     "                     [--max-bytes N] [--out-px N] [--explain] SCAN OUT.png\n"
-    "  SCAN is a JPEG, PNG or BMP of one stamped seal (at most 1 MB unless --max-bytes).\n"
+    "  SCAN is a JPEG, PNG or BMP of one stamped seal (at most 1 MB unless --max-bytes,\n"
+    "  40 megapixels, 100 JPEG scans; docs/seal-picture.md lists the BMP variants read).\n"
     "  Writes a square RGBA PNG: the ink in seal red #E60012 on a transparent background.\n"
     "  Refuses, with the reason, a scan a reviewer would refuse: no seal, two seals, faint\n"
     "  ink, too low a resolution, the wrong shape for the kind.\n"

@@ -1,5 +1,5 @@
-/* The scan -> seal picture pipeline: input bounds, decoding, then the stages in
- * pic_redmask.c, pic_gate.c and pic_render.c. */
+/* The scan -> seal picture pipeline: input bounds, decoding (pic_bmp.c, pic_jpeg.c, else
+ * Leptonica), then the stages in pic_redmask.c, pic_gate.c and pic_render.c. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -94,7 +94,8 @@ int pic_convert_mem(const unsigned char *data, size_t len, const char *name, con
     pic_report local;
     pic_report *r = rep != NULL ? rep : &local;
     pic_opts ro = {0}; /* resolve_opts fills it; -O3 cannot see that (Release, -Werror) */
-    int fmt = 0, w = 0, h = 0, bps = 0, spp = 0, ret;
+    pic_bmp bmp;
+    int fmt = 0, w = 0, h = 0, bps = 0, spp = 0, scans, ret;
 
     *png = NULL;
     *png_len = 0;
@@ -107,9 +108,16 @@ int pic_convert_mem(const unsigned char *data, size_t len, const char *name, con
                          ro.max_bytes);
         goto cleanup;
     }
-    /* The header alone says how much memory decoding would take: refuse before that. */
-    if (pixReadHeaderMem(data, len, &fmt, &w, &h, &bps, &spp, NULL) != 0 ||
-        (fmt != IFF_JFIF_JPEG && fmt != IFF_PNG && fmt != IFF_BMP)) {
+    /* The header alone says how much memory decoding would take: refuse before that. BMP is
+     * read by pic_bmp.c, which reads the variants Leptonica refuses and names the others. */
+    if (len >= 2 && data[0] == 'B' && data[1] == 'M') {
+        if ((ret = pic_bmp_header(data, len, name, &bmp, e)) != SK_OK)
+            goto cleanup;
+        fmt = IFF_BMP;
+        w = bmp.width;
+        h = bmp.height;
+    } else if (pixReadHeaderMem(data, len, &fmt, &w, &h, &bps, &spp, NULL) != 0 ||
+               (fmt != IFF_JFIF_JPEG && fmt != IFF_PNG)) {
         ret = sk_err_set(e, SK_EINPUT, "%s: not a JPEG, PNG or BMP image", name);
         goto cleanup;
     }
@@ -121,7 +129,18 @@ int pic_convert_mem(const unsigned char *data, size_t len, const char *name, con
                          name, w, h, r->megapixels, PIC_MAX_MEGAPIXELS);
         goto cleanup;
     }
-    if ((pix = pixReadMem(data, len)) == NULL) {
+    /* Decoding work grows with the scans times the pixels: bound both before it starts. */
+    if (fmt == IFF_JFIF_JPEG && (scans = pic_jpeg_scans(data, len)) > PIC_MAX_JPEG_SCANS) {
+        ret = sk_err_set(e, SK_EINPUT,
+                         "%s: the JPEG has %d scans; at most %d are read (a progressive JPEG "
+                         "has about 10): save it as a baseline JPEG or PNG",
+                         name, scans, PIC_MAX_JPEG_SCANS);
+        goto cleanup;
+    }
+    if (fmt == IFF_BMP) {
+        if ((ret = pic_bmp_decode(&bmp, data, len, name, &pix, e)) != SK_OK)
+            goto cleanup;
+    } else if ((pix = pixReadMem(data, len)) == NULL) {
         ret = sk_err_set(e, SK_EINPUT, "%s: cannot decode the image (corrupt or truncated?)",
                          name);
         goto cleanup;

@@ -1,6 +1,7 @@
 /* Seal pictures: a scanned seal impression -> a clean seal picture for the electronic seal.
  *
- * The pipeline (pic.c): bound the input (bytes, then megapixels from the header), decode,
+ * The pipeline (pic.c): bound the input (bytes, then megapixels from the header, then a
+ * JPEG's scans: pic_jpeg.c), decode (BMP by pic_bmp.c, JPEG and PNG by Leptonica),
  * measure red ink (R - max(G, B), which paper, grey noise, black pen and blue print do not
  * have), clean speckle, find seal-sized red regions, refuse what a reviewer would refuse
  * (pic_gate.c), straighten a square seal, crop, scale, and write an RGBA PNG whose ink is
@@ -21,6 +22,10 @@ typedef enum { PIC_OFFICIAL = 1, PIC_LEGAL_REP = 5 } pic_kind;
 
 #define PIC_MAX_BYTES_DEFAULT (1024u * 1024u) /* DOMAIN.md: scans are at most 1 MB */
 #define PIC_MAX_MEGAPIXELS 40
+/* libjpeg passes over the image once per scan. A progressive JPEG has about 10 (libjpeg's
+ * own script: 10 for colour, 6 for grey); 100 bounds a hostile one at the 40 megapixel limit
+ * to a few seconds of decoding (docs/seal-picture.md "Formats and limits"). */
+#define PIC_MAX_JPEG_SCANS 100
 #define PIC_RED 0xE6001200u /* seal red #E60012 as a Leptonica RGBA word */
 
 typedef struct pic_opts {
@@ -72,6 +77,33 @@ int pic_convert_pix(PIX *pix, const char *name, const pic_opts *o, unsigned char
                     size_t *png_len, pic_report *r, sk_err *e);
 
 /* --- stages, shared by the pic_*.c files --- */
+
+/* The scans (SOS markers) libjpeg would decode in the JPEG data[0..len), which starts with
+ * SOI: every one up to EOI, skipping segments by their lengths as libjpeg does. */
+int pic_jpeg_scans(const unsigned char *data, size_t len);
+
+/* A BMP's header, parsed without allocating (pic_bmp.c). */
+typedef struct pic_bmp {
+    int width, height; /* both > 0 */
+    int top_down;      /* rows stored top row first */
+    int bpp;           /* 1, 2, 4, 8, 16, 24 or 32 */
+    int compression;   /* 0 none, 1 RLE8, 2 RLE4, 3 / 6 bit fields */
+    unsigned mask[3];  /* red, green, blue bits of a 16- or 32-bit pixel */
+    int ncolors;       /* palette entries stored, 1-256, for bpp <= 8 */
+    int pal_entry;     /* 3 (core header) or 4 bytes */
+    size_t pal_offset; /* where the palette starts */
+    size_t offset;     /* where the pixels start, inside the file */
+} pic_bmp;
+
+/* Parse and check the headers of the BMP data[0..len) (it starts with "BM"): SK_EINPUT naming
+ * the file and the variant when it is not one pic_bmp_decode reads. */
+int pic_bmp_header(const unsigned char *data, size_t len, const char *name, pic_bmp *b,
+                   sk_err *e);
+
+/* Decode it into a new 32 bpp PIX (b from pic_bmp_header on the same data; bound its size
+ * first). SK_EINPUT when the pixels are truncated, SK_EINTERNAL out of memory. */
+int pic_bmp_decode(const pic_bmp *b, const unsigned char *data, size_t len, const char *name,
+                   PIX **pix, sk_err *e);
 
 /* Redness is R - max(G, B), clipped at 0, and 0 where R < PIC_INK_MIN_R; ink is redness
  * >= PIC_INK_MIN. */

@@ -71,6 +71,11 @@ scangen=$BUILD_DIR/tests/scangen
 "$scangen" huge "$S/huge.png" >/dev/null
 printf 'this is not a picture\n' > "$S/notimage.jpg"
 head -c 1200000 /dev/urandom > "$S/big.jpg"
+python3 "$SOURCE_DIR/tests/scangen/jpeg_scans.py" "$S/scans.jpg" --scans 5000
+"$scangen" legal-rep "$S/whole.bmp" --seed 4 >/dev/null
+head -c 20000 "$S/whole.bmp" > "$S/cut.bmp"
+cp "$S/whole.bmp" "$S/jpeg-in.bmp"
+printf '\x04' | dd of="$S/jpeg-in.bmp" bs=1 seek=30 conv=notrunc status=none # BI_JPEG
 v4=$SHARED_DIR/testdata/eseal/ofdrw-UserV4.esl
 cp "$v4" seals/v4.esl
 head -c 1000 "$v4" > seals/truncated.esl
