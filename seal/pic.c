@@ -94,8 +94,7 @@ int pic_convert_mem(const unsigned char *data, size_t len, const char *name, con
     pic_report local;
     pic_report *r = rep != NULL ? rep : &local;
     pic_opts ro = {0}; /* resolve_opts fills it; -O3 cannot see that (Release, -Werror) */
-    pic_bmp bmp;
-    int fmt = 0, w = 0, h = 0, bps = 0, spp = 0, scans, ret;
+    int ret;
 
     *png = NULL;
     *png_len = 0;
@@ -108,43 +107,10 @@ int pic_convert_mem(const unsigned char *data, size_t len, const char *name, con
                          ro.max_bytes);
         goto cleanup;
     }
-    /* The header alone says how much memory decoding would take: refuse before that. BMP is
-     * read by pic_bmp.c, which reads the variants Leptonica refuses and names the others. */
-    if (len >= 2 && data[0] == 'B' && data[1] == 'M') {
-        if ((ret = pic_bmp_header(data, len, name, &bmp, e)) != SK_OK)
-            goto cleanup;
-        fmt = IFF_BMP;
-        w = bmp.width;
-        h = bmp.height;
-    } else if (pixReadHeaderMem(data, len, &fmt, &w, &h, &bps, &spp, NULL) != 0 ||
-               (fmt != IFF_JFIF_JPEG && fmt != IFF_PNG)) {
-        ret = sk_err_set(e, SK_EINPUT, "%s: not a JPEG, PNG or BMP image", name);
+    ret = pic_decode_bounded(data, len, name, false, &pix, &r->width, &r->height, e);
+    r->megapixels = (double)r->width * r->height / 1e6;
+    if (ret != SK_OK)
         goto cleanup;
-    }
-    r->width = w;
-    r->height = h;
-    r->megapixels = (double)w * h / 1e6;
-    if (w <= 0 || h <= 0 || r->megapixels > PIC_MAX_MEGAPIXELS) {
-        ret = sk_err_set(e, SK_EINPUT, "%s: image is %d x %d (%.1f megapixels), the limit is %d",
-                         name, w, h, r->megapixels, PIC_MAX_MEGAPIXELS);
-        goto cleanup;
-    }
-    /* Decoding work grows with the scans times the pixels: bound both before it starts. */
-    if (fmt == IFF_JFIF_JPEG && (scans = pic_jpeg_scans(data, len)) > PIC_MAX_JPEG_SCANS) {
-        ret = sk_err_set(e, SK_EINPUT,
-                         "%s: the JPEG has %d scans; at most %d are read (a progressive JPEG "
-                         "has about 10): save it as a baseline JPEG or PNG",
-                         name, scans, PIC_MAX_JPEG_SCANS);
-        goto cleanup;
-    }
-    if (fmt == IFF_BMP) {
-        if ((ret = pic_bmp_decode(&bmp, data, len, name, &pix, e)) != SK_OK)
-            goto cleanup;
-    } else if ((pix = pixReadMem(data, len)) == NULL) {
-        ret = sk_err_set(e, SK_EINPUT, "%s: cannot decode the image (corrupt or truncated?)",
-                         name);
-        goto cleanup;
-    }
     ret = pic_convert_pix(pix, name, o, png, png_len, r, e);
 cleanup:
     if (ret != SK_OK && r->decision[0] == '\0')

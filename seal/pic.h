@@ -13,6 +13,7 @@
 #define SK_PIC_H
 
 #include <leptonica/allheaders.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "util/sk_err.h"
@@ -75,6 +76,13 @@ int pic_convert_mem(const unsigned char *data, size_t len, const char *name, con
  * modified or freed. */
 int pic_convert_pix(PIX *pix, const char *name, const pic_opts *o, unsigned char **png,
                     size_t *png_len, pic_report *r, sk_err *e);
+
+/* Decode a scan within the bounds (pic_decode.c): refused before decoding when the header
+ * names another format (TIFF allowed with tiff_ok), more than PIC_MAX_MEGAPIXELS, or a JPEG
+ * with more than PIC_MAX_JPEG_SCANS scans. *width and *height are set once the header is
+ * read, even on refusal. SK_EINPUT naming the file and the reason. */
+int pic_decode_bounded(const unsigned char *data, size_t len, const char *name, bool tiff_ok,
+                       PIX **pix, int *width, int *height, sk_err *e);
 
 /* --- stages, shared by the pic_*.c files --- */
 

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <zbar.h>
 
+#include "seal/pic.h"
 #include "templates/form_int.h"
 #include "util/sk_file.h"
 
@@ -325,6 +326,7 @@ int form_extract(const char *template_dir, const char *scan_path, const char *ex
     form_template *t = NULL;
     char payload[256], name[64], *dot;
     double qcx = 0, qcy = 0, qside = 0, ppm, a[6];
+    int w, h;
     geo g;
     int ret;
 
@@ -332,14 +334,10 @@ int form_extract(const char *template_dir, const char *scan_path, const char *ex
     if ((ret = sk_file_read(scan_path, max_bytes ? max_bytes : FORM_SCAN_MAX_BYTES, &data, &len,
                             e)) != SK_OK)
         goto out;
-    if ((pix = pixReadMem(data, len)) == NULL || (pix32 = pixConvertTo32(pix)) == NULL ||
-        (gray = pixConvertRGBToLuminance(pix32)) == NULL) {
-        ret = sk_err_set(e, SK_EINPUT, "%s: not a readable JPEG, PNG, BMP or TIFF image",
-                         scan_path);
+    if ((ret = pic_decode_bounded(data, len, scan_path, true, &pix, &w, &h, e)) != SK_OK)
         goto out;
-    }
-    if ((double)pixGetWidth(pix32) * pixGetHeight(pix32) > PIC_MAX_MEGAPIXELS * 1e6) {
-        ret = sk_err_set(e, SK_EINPUT, "%s: over %d megapixels", scan_path, PIC_MAX_MEGAPIXELS);
+    if ((pix32 = pixConvertTo32(pix)) == NULL || (gray = pixConvertRGBToLuminance(pix32)) == NULL) {
+        ret = sk_err_set(e, SK_EINTERNAL, "%s: out of memory converting the image", scan_path);
         goto out;
     }
     if ((ret = read_qr(gray, scan_path, payload, sizeof(payload), &qcx, &qcy, &qside, e)) != SK_OK ||
