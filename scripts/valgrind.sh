@@ -53,8 +53,8 @@ sh_test() {
 # verification), then shell tests: issuance with seals, seal files, a CA on an HSM.
 lane1() {
     local t st=$T/station
-    for t in test_util test_ledger test_orders_ids test_tok_uri test_ses test_pic test_audit \
-             test_form_render test_tok; do
+    for t in test_util test_ledger test_orders_ids test_orders_names test_tok_uri test_ses \
+             test_pic test_pic_decode test_audit test_form_render test_tok; do
         [ -x "$build/tests/$t" ] && run "$t" "$build/tests/$t"
     done
     mkdir -p "$st"
