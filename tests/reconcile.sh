@@ -123,6 +123,14 @@ sqlite3 "$db" "DELETE FROM audit_anchors"
 expect_status 1 "log, head and anchor deleted" -- "$SEALKEY" audit verify --station "$st"
 expect_output "has no records, but the ledger holds 4 certificates station JX-NC-01 signed" "certificates named"
 restore
+# A log from before the anchor (none in the ledger) verifies, and is anchored at its next append.
+sqlite3 "$db" "DELETE FROM audit_anchors"
+expect_status 0 "a log without an anchor yet" -- "$SEALKEY" audit verify --station "$st"
+expect_no_output "anchor" "no anchor claimed"
+expect_status 0 "an append" -- "$SEALKEY" ship --station "$st" --order "$n1" --waybill SF1234567890123
+expect_status 0 "anchored by the append" -- "$SEALKEY" audit verify --station "$st"
+expect_output "the ledger's anchor \(record $((records + 1))\)" "anchor set"
+restore
 # Cut to 5 records with a head to match: the anchor still says where it ended.
 head -n 5 "$st/audit.log" > "$T/cut" && cat "$T/cut" > "$st/audit.log"
 python3 -c '
