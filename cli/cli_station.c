@@ -54,8 +54,13 @@ int cli_audit(const station_config *st, const char *event, const char *order_num
                       .cert_serial = cert_serial,
                       .result = AUDIT_OK,
                       .detail = detail};
-    int ret = audit_append(st->dir, st->station_id, cli_operator(NULL), &ev, e);
+    ledger *l = NULL;
+    /* Through the station's ledger, which anchors the log (docs/audit.md). */
+    int ret = cli_ledger_open(st, &l, e);
 
+    if (ret == SK_OK)
+        ret = audit_append_ledger(l, st->dir, st->station_id, cli_operator(NULL), &ev, e);
+    ledger_free(l);
     return ret != SK_OK ? sk_err_wrap(e, "audit log") : SK_OK;
 }
 

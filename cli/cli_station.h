@@ -33,7 +33,8 @@ int cli_station_secret(const station_config *st, const char *override, const cha
 int cli_issue_secrets(const station_config *st, const char *ca_pass_override, char *so_pin,
                       size_t so_pin_len, char *ca_secret, size_t ca_secret_len, sk_err *e);
 
-/* Append one record to the station's audit log (operator from --operator / environment). */
+/* Append one record to the station's audit log (operator from --operator / environment),
+ * anchored in the station's ledger, which it opens for the purpose. */
 int cli_audit(const station_config *st, const char *event, const char *order_number,
               const char *token_serial, const char *cert_serial, const char *detail, sk_err *e);
 

@@ -3,6 +3,7 @@
 
 #include <getopt.h>
 #include <jansson.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,12 +12,15 @@
 #include "cli/cli.h"
 #include "issuer/audit.h"
 #include "util/sk_name.h"
+#include "issuer/ledger.h"
+#include "util/sk_file.h"
 
 static const char usage[] =
     "sealkey audit <verify|show> [options]\n"
     "  verify [--station DIR] [--json]\n"
-    "         check every record's hash, the chain and audit.head: exit 0 with the count,\n"
-    "         1 naming the first edited, deleted, reordered or truncated record\n"
+    "         check every record's hash, the chain, audit.head and the anchor the station's\n"
+    "         ledger keeps of the log: exit 0 with the count, 1 naming the first edited,\n"
+    "         deleted, reordered or truncated record, or a log deleted with its head\n"
     "  show [--station DIR] [--order NUMBER]\n"
     "         print the records (of one order), checking the chain as it goes; control,\n"
     "         format and other invisible characters are escaped (\\n, \\u202e), and a field\n"
@@ -27,17 +31,53 @@ static const struct option opts[] = {
     {"json", no_argument, NULL, 'j'},          {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0}};
 
+/* The station's ledger, whose anchor the log is held to: none for a directory without
+ * station.json (a bare log), nor for a SQLite ledger not created yet (a check creates
+ * nothing). Like the log's own location (issuer/audit.c), only station.json's "ledger" is
+ * read, so a check does not depend on the rest of the configuration. */
+static int open_ledger(const char *dir, ledger **l, sk_err *e)
+{
+    char path[PATH_MAX];
+    json_t *j = NULL;
+    json_error_t jerr;
+    const char *where;
+    int ret;
+
+    *l = NULL;
+    if ((ret = sk_path_join(path, sizeof(path), dir, "station.json", e)) != SK_OK ||
+        !sk_file_exists(path))
+        return ret;
+    if ((j = json_load_file(path, 0, &jerr)) == NULL)
+        return sk_err_set(e, SK_EINPUT, "%s: line %d: %s", path, jerr.line, jerr.text);
+    where = json_string_value(json_object_get(j, "ledger"));
+    if (where == NULL)
+        where = "ledger.sqlite"; /* station.json's default (docs/station.md) */
+    if (ledger_is_shared(where))
+        ret = ledger_open(where, l, e);
+    else if ((ret = sk_path_join(path, sizeof(path), dir, where, e)) == SK_OK &&
+             sk_file_exists(path))
+        ret = ledger_open(path, l, e);
+    json_decref(j);
+    return ret;
+}
+
 static int verify(const char *dir, bool as_json)
 {
     size_t n = 0;
+    unsigned long long anchor = 0;
+    ledger *l = NULL;
     sk_err e;
     int ret;
 
     sk_err_clear(&e);
-    ret = audit_verify(dir, &n, &e);
+    if ((ret = open_ledger(dir, &l, &e)) != SK_OK)
+        return cli_report(&e);
+    ret = audit_foreach_ledger(l, dir, NULL, NULL, &n, &anchor, &e);
+    ledger_free(l);
     if (as_json) {
-        json_t *j = json_pack("{s:b, s:I, s:s}", "ok", ret == SK_OK, "records", (json_int_t)n,
-                              "error", ret == SK_OK ? "" : e.msg);
+        json_t *j = json_pack("{s:b, s:I, s:I, s:s}", "ok", ret == SK_OK, "records",
+                              (json_int_t)n, "anchor", (json_int_t)anchor, "error",
+                              ret == SK_OK ? "" : e.msg);
         char *s = j ? json_dumps(j, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;
 
         if (s != NULL)
@@ -47,7 +87,12 @@ static int verify(const char *dir, bool as_json)
     }
     if (ret != SK_OK)
         return cli_report(&e);
-    if (!as_json)
+    if (!as_json && audit_is_shared(dir))
+        printf("%s: %zu records in the shared ledger, chain intact, matches its head\n", dir, n);
+    else if (!as_json && anchor > 0)
+        printf("%s/%s: %zu records, chain intact, matches %s and the ledger's anchor (record "
+               "%llu)\n", dir, AUDIT_LOG_NAME, n, AUDIT_HEAD_NAME, anchor);
+    else if (!as_json)
         printf("%s/%s: %zu records, chain intact, matches %s\n", dir, AUDIT_LOG_NAME, n,
                AUDIT_HEAD_NAME);
     return SK_OK;
@@ -112,11 +157,15 @@ static int show_one(const audit_record *r, void *arg)
 static int show(const char *dir, const char *order)
 {
     size_t n = 0;
+    ledger *l = NULL;
     sk_err e;
     int ret;
 
     sk_err_clear(&e);
-    ret = audit_foreach(dir, show_one, (void *)order, &n, &e);
+    if ((ret = open_ledger(dir, &l, &e)) != SK_OK)
+        return cli_report(&e);
+    ret = audit_foreach_ledger(l, dir, show_one, (void *)order, &n, NULL, &e);
+    ledger_free(l);
     fflush(stdout);
     return ret == SK_OK ? SK_OK : cli_report(&e);
 }

@@ -32,10 +32,18 @@ static const char usage[] =
     "  import --from FILE [--origin STATION_ID]\n"
     "                add an export to the station's shared ledger, in one transaction;\n"
     "                issuances get new ids and keep the old ones as STATION_ID:ID\n"
-    "  audit-verify  check the audit chain of every station on the shared ledger";
+    "  audit-verify  check the audit chain of every station on the shared ledger\n"
+    "  reconcile [--json] [--no-tokens]\n"
+    "                check that every certificate ever signed is live on one verified\n"
+    "                issuance or revoked, no order or token has two live ones, no issuance\n"
+    "                was left interrupted, every token present with an order label or one of\n"
+    "                the CA's certificates is the ledger's, and the audit log ends where the\n"
+    "                ledger says; one line per violation (order, serial, token), exit 1 on\n"
+    "                any; --no-tokens leaves the token module alone";
 
 struct args {
     const char *station, *ledger, *out, *from, *origin;
+    bool json, no_tokens;
 };
 
 /* The ledger location: --ledger, else the station's. st is loaded when there is a station. */
@@ -55,7 +63,7 @@ static int location(const struct args *a, bool need_station, station_config **st
 }
 
 /* The station's audit log lines (verified first), for the export. */
-static int audit_lines(const char *dir, json_t *arr, sk_err *e)
+static int audit_lines(ledger *l, const char *dir, json_t *arr, sk_err *e)
 {
     char path[PATH_MAX];
     size_t n = 0, cap = 0;
@@ -64,7 +72,7 @@ static int audit_lines(const char *dir, json_t *arr, sk_err *e)
     FILE *f = NULL;
     int ret;
 
-    if ((ret = audit_verify(dir, &n, e)) != SK_OK)
+    if ((ret = audit_foreach_ledger(l, dir, NULL, NULL, &n, NULL, e)) != SK_OK)
         return sk_err_wrap(e, "audit log not exported");
     if (n == 0)
         return SK_OK;
@@ -126,7 +134,7 @@ static int do_export(const struct args *a, sk_err *e)
         ret = sk_err_set(e, SK_EINTERNAL, "export: %s", jerr.text);
         goto out;
     }
-    if (!audit_is_shared(st->dir) && (ret = audit_lines(st->dir, lines, e)) != SK_OK)
+    if (!audit_is_shared(st->dir) && (ret = audit_lines(l, st->dir, lines, e)) != SK_OK)
         goto out;
     if (json_object_set_new(doc, "station", json_string(st->station_id)) != 0 ||
         json_object_set(doc, "audit", lines) != 0 ||
@@ -225,7 +233,8 @@ static int run(const char *cmd, const struct args *a, sk_err *e)
             printf("ledger %s: %s, schema version %d (this sealkey: %d)\n", where,
                    ledger_backend_name(l), to, ledger_schema_latest());
     } else {
-        if ((ret = audit_verify_all(st->dir, &n, &stations, e)) == SK_OK)
+        if ((ret = ledger_open(where, &l, e)) == SK_OK &&
+            (ret = audit_verify_all_ledger(l, st->dir, &n, &stations, e)) == SK_OK)
             printf("audit log of %s: %zu records of %zu stations, chains intact\n",
                    audit_is_shared(st->dir) ? where : st->dir, n, stations);
     }
@@ -241,9 +250,10 @@ int cmd_ledger(int argc, char **argv)
         {"station", required_argument, NULL, 's'}, {"ledger", required_argument, NULL, 'l'},
         {"out", required_argument, NULL, 'o'},     {"from", required_argument, NULL, 'f'},
         {"origin", required_argument, NULL, 'g'},  {"help", no_argument, NULL, 'h'},
+        {"json", no_argument, NULL, 'j'},          {"no-tokens", no_argument, NULL, 'T'},
         {NULL, 0, NULL, 0}};
-    static const char *const cmds[] = {"init",   "migrate", "version",
-                                       "export", "import",  "audit-verify"};
+    static const char *const cmds[] = {"init",   "migrate",      "version",  "export",
+                                       "import", "audit-verify", "reconcile"};
     struct args a = {0};
     const char *cmd;
     bool known = false;
@@ -258,6 +268,8 @@ int cmd_ledger(int argc, char **argv)
         case 'o': a.out = optarg; break;
         case 'f': a.from = optarg; break;
         case 'g': a.origin = optarg; break;
+        case 'j': a.json = true; break;
+        case 'T': a.no_tokens = true; break;
         case 'h': printf("usage: %s\n", usage); return SK_OK;
         default: return cli_usage_error(usage, "ledger: bad option");
         }
@@ -275,6 +287,14 @@ int cmd_ledger(int argc, char **argv)
         return cli_usage_error(usage, "ledger import: --from FILE is required");
     if (a.out != NULL && strcmp(cmd, "export") != 0)
         return cli_usage_error(usage, "ledger %s: --out is for export", cmd);
+    if ((a.json || a.no_tokens) && strcmp(cmd, "reconcile") != 0)
+        return cli_usage_error(usage, "ledger %s: --json and --no-tokens are for reconcile", cmd);
+    if (strcmp(cmd, "reconcile") == 0) {
+        if (a.ledger != NULL)
+            return cli_usage_error(usage, "ledger reconcile: checks the station's own ledger, "
+                                   "not --ledger");
+        return cmd_ledger_reconcile(a.station, a.json, !a.no_tokens);
+    }
     if (run(cmd, &a, &e) != SK_OK)
         return cli_report(&e);
     return SK_OK;

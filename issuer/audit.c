@@ -234,16 +234,60 @@ static int audit_location(const char *station_dir, struct location *loc, sk_err 
         return sk_err_set(e, SK_EINPUT, "%s: line %d: %s", path, jerr.line, jerr.text);
     uri = json_string_value(json_object_get(j, "ledger"));
     id = json_string_value(json_object_get(j, "station_id"));
+    /* A file log's anchor in the ledger is kept under the station id too. */
+    if (id != NULL && strlen(id) <= AUDIT_FIELD_MAX)
+        snprintf(loc->station_id, sizeof(loc->station_id), "%s", id);
     if (uri != NULL && strstr(uri, "://") != NULL) {
         loc->shared = true;
         if (snprintf(loc->uri, sizeof(loc->uri), "%s", uri) >= (int)sizeof(loc->uri) ||
             id == NULL || strlen(id) > AUDIT_FIELD_MAX)
             ret = sk_err_set(e, SK_EINPUT, "%s: ledger or station_id missing or too long", path);
-        else
-            snprintf(loc->station_id, sizeof(loc->station_id), "%s", id);
     }
     json_decref(j);
     return ret;
+}
+
+/* The anchor a SQLite ledger keeps of a station's file log (docs/audit.md): its last seq
+ * and hash as of the last append. Only a ledger whose backend keeps anchors is asked. */
+struct anchor {
+    bool present;
+    unsigned long long seq;
+    char hash[HASH_HEX];
+};
+
+static bool keeps_anchors(ledger *l)
+{
+    return l != NULL && strcmp(ledger_backend_name(l), "sqlite") == 0;
+}
+
+static int anchor_read(ledger *l, const char *station, struct anchor *a, sk_err *e)
+{
+    memset(a, 0, sizeof(*a));
+    if (!keeps_anchors(l) || station[0] == '\0')
+        return SK_OK;
+    return ledger_audit_anchor_get(l, station, &a->seq, a->hash, sizeof(a->hash), &a->present,
+                                   e);
+}
+
+/* How many certificates the ledger holds that station signed. Each issuance appended to its
+ * station's audit log before its certificate was signed, so with any such certificate the
+ * station's log cannot be empty: this still stands when a log and its anchor are gone. */
+static int certs_signed(ledger *l, const char *station, size_t *n, sk_err *e)
+{
+    ledger_station_certs *v = NULL;
+    size_t cnt = 0;
+    int ret;
+
+    *n = 0;
+    if (l == NULL || station[0] == '\0')
+        return SK_OK;
+    if ((ret = ledger_certs_by_station(l, &v, &cnt, e)) != SK_OK)
+        return ret;
+    for (size_t i = 0; i < cnt; i++)
+        if (strcmp(v[i].station_id, station) == 0)
+            *n = v[i].certs;
+    free(v);
+    return SK_OK;
 }
 
 static int build(const char *station_id, const char *operator_name, const audit_event *ev,
@@ -367,26 +411,57 @@ static int db_head(void *arg, const char *station, unsigned long long seq, const
                       "records but there are none (deleted?)", w->loc->uri, station, seq);
 }
 
-/* One station's records (station non-NULL) or every station's. */
-static int db_walk(const struct location *loc, const char *station, audit_visit_fn fn,
-                   void *arg, size_t *n_records, size_t *n_stations, sk_err *e)
+/* A station the ledger holds signed certificates of must have records (see certs_signed):
+ * the check that still stands when both a station's records and its head row are gone. v is
+ * read before the records, so a certificate in it had its records appended before they were. */
+static int db_cross_check(const ledger_station_certs *v, size_t cnt, const struct db_walker *w,
+                          const char *station, sk_err *e)
+{
+    for (size_t i = 0; i < cnt; i++) {
+        bool has = false;
+
+        if (station != NULL && strcmp(v[i].station_id, station) != 0)
+            continue;
+        for (size_t k = 0; k < w->n_st && !has; k++)
+            has = strcmp(w->st[k].name, v[i].station_id) == 0;
+        if (!has)
+            return sk_err_set(e, SK_EFAIL, "ledger %s: audit log of station %s has no records, "
+                              "but the ledger holds %zu certificates that station signed "
+                              "(records and head deleted?)", w->loc->uri, v[i].station_id,
+                              v[i].certs);
+    }
+    return SK_OK;
+}
+
+/* One station's records (station non-NULL) or every station's; with l, checked against the
+ * certificates the ledger holds too. */
+static int db_walk(const struct location *loc, ledger *l, const char *station,
+                   audit_visit_fn fn, void *arg, size_t *n_records, size_t *n_stations,
+                   sk_err *e)
 {
     struct db_walker w = {.loc = loc, .fn = fn, .arg = arg, .e = e};
-    int ret = ledger_pg_audit_read(loc->uri, station, db_row, db_head, &w, e);
+    ledger_station_certs *certs = NULL;
+    size_t n_certs = 0;
+    int ret = l != NULL ? ledger_certs_by_station(l, &certs, &n_certs, e) : SK_OK;
 
+    if (ret == SK_OK)
+        ret = ledger_pg_audit_read(loc->uri, station, db_row, db_head, &w, e);
     for (size_t i = 0; ret == SK_OK && i < w.n_st; i++)
         if (!w.st[i].headed)
             ret = sk_err_set(e, SK_EFAIL, "ledger %s: audit log of station %s has %llu records "
                              "but no head (deleted?)", loc->uri, w.st[i].name, w.st[i].last);
+    if (ret == SK_OK)
+        ret = db_cross_check(certs, n_certs, &w, station, e);
     *n_records = w.n_records;
     if (n_stations != NULL)
         *n_stations = w.n_st;
+    free(certs);
     free(w.st);
     return ret;
 }
 
-int audit_verify_all(const char *station_dir, size_t *n_records, size_t *n_stations,
-                     sk_err *e)
+int audit_verify_all_ledger(ledger *l, const char *station_dir, size_t *n_records,
+                            size_t *n_stations, sk_err *e)
 {
     struct location loc;
     int ret;
@@ -396,10 +471,16 @@ int audit_verify_all(const char *station_dir, size_t *n_records, size_t *n_stati
     if ((ret = audit_location(station_dir, &loc, e)) != SK_OK)
         return ret;
     if (loc.shared)
-        return db_walk(&loc, NULL, NULL, NULL, n_records, n_stations, e);
-    ret = audit_verify(station_dir, n_records, e);
+        return db_walk(&loc, l, NULL, NULL, NULL, n_records, n_stations, e);
+    ret = audit_foreach_ledger(l, station_dir, NULL, NULL, n_records, NULL, e);
     *n_stations = ret == SK_OK && *n_records > 0;
     return ret;
+}
+
+int audit_verify_all(const char *station_dir, size_t *n_records, size_t *n_stations,
+                     sk_err *e)
+{
+    return audit_verify_all_ledger(NULL, station_dir, n_records, n_stations, e);
 }
 
 bool audit_is_shared(const char *station_dir)
@@ -410,50 +491,85 @@ bool audit_is_shared(const char *station_dir)
     return audit_location(station_dir, &loc, &e) == SK_OK && loc.shared;
 }
 
-int audit_foreach(const char *station_dir, audit_visit_fn fn, void *arg, size_t *n_records,
-                  sk_err *e)
+/* The end of a file log (last record, hash_ok: the record at the anchor's seq had the
+ * anchor's hash) against the ledger's anchor. The log may be one record ahead: an append
+ * writes the record, then audit.head, then the anchor, and may stop between them. */
+static int anchor_check(const char *log, const struct anchor *a, unsigned long long last,
+                        bool hash_ok, sk_err *e)
+{
+    if (!a->present)
+        return SK_OK;
+    if (last == 0)
+        return sk_err_set(e, SK_EFAIL, "%s has no records, but the ledger's audit anchor says "
+                          "it had %llu (%s and %s deleted?)", log, a->seq, AUDIT_LOG_NAME,
+                          AUDIT_HEAD_NAME);
+    if (last < a->seq)
+        return sk_err_set(e, SK_EFAIL, "%s: log ends at record %llu but the ledger's audit "
+                          "anchor says %llu (truncated?)", log, last, a->seq);
+    if (last > a->seq + 1)
+        return sk_err_set(e, SK_EFAIL, "%s: log goes on to record %llu but the ledger's audit "
+                          "anchor says %llu (records added behind the ledger's back?)", log,
+                          last, a->seq);
+    if (!hash_ok)
+        return sk_err_set(e, SK_EFAIL, "%s: record %llu does not have the hash the ledger's "
+                          "audit anchor records (replaced?)", log, a->seq);
+    return SK_OK;
+}
+
+int audit_foreach_ledger(ledger *l, const char *station_dir, audit_visit_fn fn, void *arg,
+                         size_t *n_records, unsigned long long *anchor_seq, sk_err *e)
 {
     char log[PATH_MAX], hd[PATH_MAX], prev[HASH_HEX];
     int fd = -1, ret;
     FILE *f = NULL;
     char *buf = NULL;
-    size_t cap = 0, line = 0;
+    size_t cap = 0, line = 0, certs = 0;
     ssize_t n;
     json_t *j = NULL;
     head h;
     audit_record r;
     unsigned long long last = 0;
     struct location loc;
+    struct anchor a;
+    bool anchor_hash_ok = false;
 
     *n_records = 0;
+    if (anchor_seq != NULL)
+        *anchor_seq = 0;
+    memset(&a, 0, sizeof(a));
     memcpy(prev, zero_hash, sizeof(prev));
     if ((ret = audit_location(station_dir, &loc, e)) != SK_OK)
         goto out;
     if (loc.shared) {
-        ret = db_walk(&loc, loc.station_id, fn, arg, n_records, NULL, e);
+        ret = db_walk(&loc, l, loc.station_id, fn, arg, n_records, NULL, e);
         goto out;
     }
-    if ((ret = paths(station_dir, log, hd, e)) != SK_OK)
+    /* Before the log, so that every certificate counted had its records appended first. */
+    if ((ret = paths(station_dir, log, hd, e)) != SK_OK ||
+        (ret = certs_signed(l, loc.station_id, &certs, e)) != SK_OK)
         goto out;
     fd = open(log, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0 && errno != ENOENT) {
         ret = sk_err_set(e, SK_EIO, "%s: cannot open: %s", log, strerror(errno));
         goto out;
     }
-    /* Shared lock: an append in progress (record and head) finishes before we read. */
+    /* Shared lock: an append in progress (record, head and anchor) finishes before we read. */
     while (fd >= 0 && flock(fd, LOCK_SH) != 0) {
         if (errno != EINTR) {
             ret = sk_err_set(e, SK_EIO, "%s: cannot lock: %s", log, strerror(errno));
             goto out;
         }
     }
-    if ((ret = head_read(hd, &h, e)) != SK_OK)
+    if ((ret = head_read(hd, &h, e)) != SK_OK || (ret = anchor_read(l, loc.station_id, &a, e)) !=
+        SK_OK)
         goto out;
+    if (anchor_seq != NULL && a.present)
+        *anchor_seq = a.seq;
     if (fd < 0) {
         if (h.present)
             ret = sk_err_set(e, SK_EFAIL, "%s is missing but %s says %llu records (deleted?)", log,
                              hd, h.seq);
-        goto out;
+        goto end;
     }
     if ((f = fdopen(fd, "r")) == NULL) {
         ret = sk_err_set(e, SK_EIO, "%s: %s", log, strerror(errno));
@@ -501,6 +617,8 @@ int audit_foreach(const char *station_dir, audit_visit_fn fn, void *arg, size_t 
         }
         last = r.seq;
         snprintf(prev, sizeof(prev), "%s", r.hash);
+        if (a.present && r.seq == a.seq)
+            anchor_hash_ok = hash_eq(r.hash, a.hash);
         (*n_records)++;
         if (fn != NULL && (ret = fn(&r, arg)) != 0)
             goto out;
@@ -521,6 +639,14 @@ int audit_foreach(const char *station_dir, audit_visit_fn fn, void *arg, size_t 
     else if (h.present && last > 0 && !hash_eq(h.hash, prev))
         ret = sk_err_set(e, SK_EFAIL, "%s: record %llu does not have the hash %s records "
                          "(replaced?)", log, last, AUDIT_HEAD_NAME);
+end:
+    /* audit.head lives beside the log and goes with it; the ledger's anchor does not. */
+    if (ret == SK_OK)
+        ret = anchor_check(log, &a, last, anchor_hash_ok, e);
+    if (ret == SK_OK && !a.present && last == 0 && certs > 0)
+        ret = sk_err_set(e, SK_EFAIL, "%s has no records, but the ledger holds %zu certificates "
+                         "station %s signed (%s and %s deleted?)", log, certs, loc.station_id,
+                         AUDIT_LOG_NAME, AUDIT_HEAD_NAME);
 out:
     json_decref(j);
     free(buf);
@@ -529,6 +655,12 @@ out:
     if (fd >= 0)
         close(fd);
     return ret;
+}
+
+int audit_foreach(const char *station_dir, audit_visit_fn fn, void *arg, size_t *n_records,
+                  sk_err *e)
+{
+    return audit_foreach_ledger(NULL, station_dir, fn, arg, n_records, NULL, e);
 }
 
 int audit_verify(const char *station_dir, size_t *n_records, sk_err *e)
@@ -721,24 +853,32 @@ out:
     return ret;
 }
 
-int audit_append_ledger(ledger *l, const char *station_dir, const char *station_id,
-                        const char *operator_name, const audit_event *ev, sk_err *e)
+/* A record the log's end disagrees with the ledger's anchor about would bury the cut or
+ * deletion the anchor is there to show, so the same two states as with audit.head are
+ * accepted: they agree, or the log is one record ahead, chained to the anchor. */
+static int check_anchor(const char *log, const struct anchor *a, unsigned long long seq,
+                        const char *hash, const char *prev, sk_err *e)
 {
-    struct db_build b = {station_id, operator_name, ev};
-    struct location loc;
-    int ret;
-
-    if (l == NULL || strcmp(ledger_backend_name(l), "postgresql") != 0)
-        return audit_append(station_dir, station_id, operator_name, ev, e);
-    if ((ret = check_event(ev, e)) != SK_OK || (ret = audit_location(station_dir, &loc, e)) != SK_OK)
-        return ret;
-    if (!loc.shared)
-        return audit_append(station_dir, station_id, operator_name, ev, e);
-    return ledger_audit_append(l, station_id, db_build, &b, e);
+    if (!a->present)
+        return SK_OK;
+    if (a->seq == seq && hash_eq(a->hash, hash))
+        return SK_OK;
+    if (a->seq + 1 == seq && hash_eq(a->hash, prev))
+        return SK_OK;
+    if (a->seq == seq || a->seq + 1 == seq)
+        return sk_err_set(e, SK_EFAIL, "%s: record %llu does not have the hash the ledger's "
+                          "audit anchor records; not appending (run sealkey audit verify)", log,
+                          a->seq);
+    return sk_err_set(e, SK_EFAIL, "%s ends at record %llu but the ledger's audit anchor says "
+                      "%llu; not appending (run sealkey audit verify)", log, seq, a->seq);
 }
 
-int audit_append(const char *station_dir, const char *station_id, const char *operator_name,
-                 const audit_event *ev, sk_err *e)
+/* Append to station_dir's file log; with a ledger that keeps anchors (anchor_l), check the
+ * log's end against the anchor first and move the anchor after, all under the log's lock,
+ * so anchors follow the log in order. */
+static int file_append(const char *station_dir, const char *station_id,
+                       const char *operator_name, const audit_event *ev, ledger *anchor_l,
+                       sk_err *e)
 {
     char log[PATH_MAX], hd[PATH_MAX], last[HASH_HEX], last_prev[HASH_HEX], hash[HASH_HEX];
     unsigned long long seq = 0;
@@ -746,26 +886,17 @@ int audit_append(const char *station_dir, const char *station_id, const char *op
     int fd = -1, ret;
     size_t len;
     ssize_t w;
-    struct location loc;
+    struct anchor a;
 
-    /* The operator before the log is opened (and perhaps created): a refused record
-     * leaves no trace. build() checks it again for the shared ledger's path. */
-    if ((ret = check_event(ev, e)) != SK_OK ||
-        (ret = audit_operator_check(operator_name, "audit record: operator", e)) != SK_OK ||
-        (ret = paths(station_dir, log, hd, e)) != SK_OK ||
-        (ret = audit_location(station_dir, &loc, e)) != SK_OK)
+    if ((ret = paths(station_dir, log, hd, e)) != SK_OK)
         goto out;
-    if (loc.shared) {
-        struct db_build b = {station_id, operator_name, ev};
-        ret = ledger_pg_audit_append(loc.uri, station_id, db_build, &b, e);
-        goto out;
-    }
     fd = open(log, O_RDWR | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (fd < 0) {
         ret = sk_err_set(e, SK_EIO, "%s: cannot open for appending: %s", log, strerror(errno));
         goto out;
     }
-    /* One writer at a time from here to close(): read the end, write, update the head. */
+    /* One writer at a time from here to close(): read the end, write, update the head and
+     * the anchor. */
     while (flock(fd, LOCK_EX) != 0) {
         if (errno != EINTR) {
             ret = sk_err_set(e, SK_EIO, "%s: cannot lock: %s", log, strerror(errno));
@@ -774,6 +905,8 @@ int audit_append(const char *station_dir, const char *station_id, const char *op
     }
     if ((ret = read_last(log, fd, &seq, last, last_prev, e)) != SK_OK ||
         (ret = check_head(log, hd, seq, last, last_prev, e)) != SK_OK ||
+        (ret = anchor_read(anchor_l, station_id, &a, e)) != SK_OK ||
+        (ret = check_anchor(log, &a, seq, last, last_prev, e)) != SK_OK ||
         (ret = build(station_id, operator_name, ev, seq + 1, last, NULL, &line, hash, e)) !=
             SK_OK)
         goto out;
@@ -789,7 +922,13 @@ int audit_append(const char *station_dir, const char *station_id, const char *op
         ret = sk_err_set(e, SK_EIO, "%s: fsync: %s", log, strerror(errno));
         goto out;
     }
-    ret = head_write(hd, seq + 1, hash, e);
+    if ((ret = head_write(hd, seq + 1, hash, e)) != SK_OK)
+        goto out;
+    /* Left one behind (a crash or a ledger error here), the anchor still accepts the log:
+     * one record ahead, chained to it; the next append brings it up to date. */
+    if (keeps_anchors(anchor_l) && station_id != NULL && station_id[0] != '\0' &&
+        (ret = ledger_audit_anchor_set(anchor_l, station_id, seq + 1, hash, e)) != SK_OK)
+        sk_err_wrap(e, "%s: record %llu written, but not anchored in the ledger", log, seq + 1);
 out:
     free(line);
     if (fd >= 0)
@@ -814,4 +953,31 @@ int audit_operator_check(const char *operator_name, const char *what, sk_err *e)
     if (!sk_name_valid(operator_name, why, sizeof(why)))
         return sk_err_set(e, SK_EINPUT, "%s: the operator's name: %s", what, why);
     return SK_OK;
+}
+
+int audit_append_ledger(ledger *l, const char *station_dir, const char *station_id,
+                        const char *operator_name, const audit_event *ev, sk_err *e)
+{
+    struct db_build b = {station_id, operator_name, ev};
+    struct location loc;
+    int ret;
+
+    /* The operator before the log is opened (and perhaps created): a refused record
+     * leaves no trace. build() checks it again for the shared ledger's path. */
+    if ((ret = check_event(ev, e)) != SK_OK ||
+        (ret = audit_operator_check(operator_name, "audit record: operator", e)) != SK_OK ||
+        (ret = audit_location(station_dir, &loc, e)) != SK_OK)
+        return ret;
+    if (!loc.shared)
+        return file_append(station_dir, station_id, operator_name, ev, l, e);
+    /* The database keeps its own head in the record's transaction: no anchor needed. */
+    if (l != NULL && strcmp(ledger_backend_name(l), "postgresql") == 0)
+        return ledger_audit_append(l, station_id, db_build, &b, e);
+    return ledger_pg_audit_append(loc.uri, station_id, db_build, &b, e);
+}
+
+int audit_append(const char *station_dir, const char *station_id, const char *operator_name,
+                 const audit_event *ev, sk_err *e)
+{
+    return audit_append_ledger(NULL, station_dir, station_id, operator_name, ev, e);
 }

@@ -9,7 +9,11 @@
  *
  * No secret ever goes into a record: the API has no PIN or passphrase fields, and callers
  * must not put secrets (PINs, passphrases, key material) in detail. Records are readable by
- * whoever can read the station directory. */
+ * whoever can read the station directory.
+ *
+ * The station's SQLite ledger anchors the log: after each append through a ledger
+ * (audit_append_ledger) it records the last seq and hash, and the *_ledger checks hold the
+ * log to that, so a log deleted or cut together with audit.head is caught (docs/audit.md). */
 #ifndef SK_AUDIT_H
 #define SK_AUDIT_H
 
@@ -107,14 +111,32 @@ int audit_foreach(const char *station_dir, audit_visit_fn fn, void *arg, size_t 
  * Whether station_dir's log is in a shared ledger: */
 bool audit_is_shared(const char *station_dir);
 
-/* audit_append through an open ledger: for a station on a shared ledger the record goes over
- * the ledger's own connection rather than a new one per record. */
+/* audit_append through the station's open ledger (NULL: as audit_append). A file log is held
+ * to the anchor l keeps (SQLite) and the anchor moves with it: an end that disagrees with the
+ * anchor, beyond the one record a crash between the two may leave, is refused (SK_EFAIL), as
+ * with audit.head. For a station on a shared ledger the record goes over the ledger's own
+ * connection rather than a new one per record. Every append of a station with a ledger
+ * should come through here, or verify finds the log ahead of its anchor. */
 int audit_append_ledger(ledger *l, const char *station_dir, const char *station_id,
                         const char *operator_name, const audit_event *ev, sk_err *e);
+
+/* audit_foreach, also checked against the station's ledger l (NULL: as audit_foreach):
+ * - a file log against its anchor: it may be at most one record ahead, and its record at the
+ *   anchor's seq must have the anchor's hash; a log with no records (deleted with its head)
+ *   while the ledger holds an anchor is SK_EFAIL;
+ * - with no anchor (a log older than anchors), or on a shared ledger, a log with no records
+ *   while the ledger holds certificates the station signed is SK_EFAIL too, since every
+ *   issuance appends to its station's log before its certificate is signed.
+ * *anchor_seq (if not NULL) gets the anchor's seq, 0 when there is none. */
+int audit_foreach_ledger(ledger *l, const char *station_dir, audit_visit_fn fn, void *arg,
+                         size_t *n_records, unsigned long long *anchor_seq, sk_err *e);
 
 /* Check every station's chain in the shared ledger station_dir names (for a station with a
  * file log, that log); *n_stations counts the stations with records. */
 int audit_verify_all(const char *station_dir, size_t *n_records, size_t *n_stations,
                      sk_err *e);
+/* The same, checked against the ledger l as audit_foreach_ledger does, for every station. */
+int audit_verify_all_ledger(ledger *l, const char *station_dir, size_t *n_records,
+                            size_t *n_stations, sk_err *e);
 
 #endif

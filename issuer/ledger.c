@@ -227,3 +227,37 @@ int ledger_audit_append(ledger *l, const char *station, ledger_audit_build_fn bu
         return sk_err_set(e, SK_ESTATE, "a %s ledger keeps no audit log", l->ops->name);
     return l->ops->audit_append(l->impl, station, build, arg, e);
 }
+
+int ledger_audit_anchor_set(ledger *l, const char *station, unsigned long long seq,
+                            const char *hash, sk_err *e)
+{
+    if (l->ops->audit_anchor_set == NULL)
+        return sk_err_set(e, SK_ESTATE, "a %s ledger keeps no audit anchors", l->ops->name);
+    return l->ops->audit_anchor_set(l->impl, station, seq, hash, e);
+}
+
+int ledger_audit_anchor_get(ledger *l, const char *station, unsigned long long *seq, char *hash,
+                            size_t hash_len, bool *found, sk_err *e)
+{
+    *found = false;
+    *seq = 0;
+    if (hash_len > 0)
+        hash[0] = '\0';
+    if (l->ops->audit_anchor_get == NULL)
+        return sk_err_set(e, SK_ESTATE, "a %s ledger keeps no audit anchors", l->ops->name);
+    return l->ops->audit_anchor_get(l->impl, station, seq, hash, hash_len, found, e);
+}
+
+int ledger_serials(ledger *l, ledger_serial **out, size_t *n, sk_err *e)
+{
+    *out = NULL;
+    *n = 0;
+    return l->ops->serials(l->impl, out, n, e);
+}
+
+int ledger_certs_by_station(ledger *l, ledger_station_certs **out, size_t *n, sk_err *e)
+{
+    *out = NULL;
+    *n = 0;
+    return l->ops->certs_by_station(l->impl, out, n, e);
+}

@@ -169,6 +169,37 @@ typedef int (*ledger_audit_build_fn)(void *arg, unsigned long long seq, const ch
 int ledger_audit_append(ledger *l, const char *station, ledger_audit_build_fn build, void *arg,
                         sk_err *e);
 
+/* The audit log's anchor (docs/audit.md): after each record appended to a station's file log
+ * (audit.log), issuer/audit.c records the station's last seq and hash (64 hex digits) here,
+ * so that a log deleted or cut together with its audit.head is told from an empty one. Only
+ * a SQLite ledger keeps anchors: a shared ledger holds the audit log itself, with its
+ * audit_heads in the same transaction (SK_ESTATE there). *found is false when the ledger
+ * holds no anchor for the station (a new station, or a log older than the anchor). */
+int ledger_audit_anchor_set(ledger *l, const char *station, unsigned long long seq,
+                            const char *hash, sk_err *e);
+int ledger_audit_anchor_get(ledger *l, const char *station, unsigned long long *seq, char *hash,
+                            size_t hash_len, bool *found, sk_err *e);
+
+/* For the reconcile check (issuer/reconcile.h). */
+typedef struct ledger_serial {
+    char issuer_id[64];
+    char serial[80];         /* hex, as reserved */
+    char state[16];          /* "reserved", "used" (a certificate carries it) or "void" */
+    long long issuance_id;
+} ledger_serial;
+
+/* Every certificate serial ever reserved, in the order of their issuances. */
+int ledger_serials(ledger *l, ledger_serial **out, size_t *n, sk_err *e);
+
+/* How many issuances of each station carry a signed certificate. Each of them appended to
+ * its station's audit log before the certificate was signed, so such a station's log cannot
+ * be empty. Stations with none are left out. */
+typedef struct ledger_station_certs {
+    char station_id[64];
+    size_t certs;
+} ledger_station_certs;
+int ledger_certs_by_station(ledger *l, ledger_station_certs **out, size_t *n, sk_err *e);
+
 /* An electronic seal made for an issuance (or by `sealkey seal make` for an issued order).
  * esIDs are unique across the ledger. */
 typedef struct ledger_seal {

@@ -51,6 +51,13 @@ struct ledger_ops {
     /* NULL when the backend keeps no audit log (SQLite: the station directory does). */
     int (*audit_append)(void *impl, const char *station, ledger_audit_build_fn build, void *arg,
                         sk_err *e);
+    /* NULL when the backend keeps no anchors (a shared ledger: its audit_heads is one). */
+    int (*audit_anchor_set)(void *impl, const char *station, unsigned long long seq,
+                            const char *hash, sk_err *e);
+    int (*audit_anchor_get)(void *impl, const char *station, unsigned long long *seq,
+                            char *hash, size_t hash_len, bool *found, sk_err *e);
+    int (*serials)(void *impl, ledger_serial **out, size_t *n, sk_err *e);
+    int (*certs_by_station)(void *impl, ledger_station_certs **out, size_t *n, sk_err *e);
 };
 
 extern const struct ledger_ops ledger_sqlite_ops;

@@ -132,6 +132,16 @@ static const struct migration migrations[] = {
             "  station TEXT PRIMARY KEY,"
             "  seq BIGINT NOT NULL,"
             "  hash TEXT NOT NULL);"},
+    /* 5: the audit log's anchor (docs/audit.md). After each append to a station's file log
+     * (audit.log), the ledger records that station's last seq and hash, so that deleting or
+     * cutting audit.log together with audit.head no longer passes for an empty log. On a
+     * shared ledger the log is in the database and audit_heads is its anchor, so there this
+     * table stays empty. */
+    {.sql = "CREATE TABLE audit_anchors ("
+            "  station TEXT PRIMARY KEY,"
+            "  seq BIGINT NOT NULL,"
+            "  hash TEXT NOT NULL,"
+            "  at TEXT NOT NULL);"},
 };
 
 size_t ledger_migrations_count(void)

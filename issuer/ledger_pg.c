@@ -684,6 +684,62 @@ static int pg_audit_append(void *impl, const char *station, ledger_audit_build_f
     return ledger_pg_audit_append_conn(l->conn, l->uri, station, build, arg, e);
 }
 
+static int pg_serials(void *impl, ledger_serial **out, size_t *n, sk_err *e)
+{
+    struct pg_ledger *l = impl;
+    PGresult *r = NULL;
+    ledger_serial *v = NULL;
+    int rows, ret;
+
+    if ((ret = run(l, l->conn, "SELECT issuer_id, serial, state, issuance_id FROM serials"
+                   " ORDER BY issuance_id, serial", 0, NULL, &r, NULL, "listing serials",
+                   e)) != SK_OK)
+        goto out;
+    rows = PQntuples(r);
+    if (rows > 0 && (v = calloc((size_t)rows, sizeof(*v))) == NULL) {
+        ret = sk_err_set(e, SK_ELEDGER, "ledger %s: out of memory", l->uri);
+        goto out;
+    }
+    for (int i = 0; i < rows; i++) {
+        col(r, i, 0, v[i].issuer_id, sizeof(v[i].issuer_id));
+        col(r, i, 1, v[i].serial, sizeof(v[i].serial));
+        col(r, i, 2, v[i].state, sizeof(v[i].state));
+        v[i].issuance_id = strtoll(PQgetvalue(r, i, 3), NULL, 10);
+    }
+    *out = v;
+    *n = (size_t)rows;
+out:
+    PQclear(r);
+    return ret;
+}
+
+static int pg_certs_by_station(void *impl, ledger_station_certs **out, size_t *n, sk_err *e)
+{
+    struct pg_ledger *l = impl;
+    PGresult *r = NULL;
+    ledger_station_certs *v = NULL;
+    int rows, ret;
+
+    if ((ret = run(l, l->conn, "SELECT station_id, count(*) FROM issuances WHERE cert_pem IS"
+                   " NOT NULL GROUP BY station_id ORDER BY station_id", 0, NULL, &r, NULL,
+                   "counting certificates", e)) != SK_OK)
+        goto out;
+    rows = PQntuples(r);
+    if (rows > 0 && (v = calloc((size_t)rows, sizeof(*v))) == NULL) {
+        ret = sk_err_set(e, SK_ELEDGER, "ledger %s: out of memory", l->uri);
+        goto out;
+    }
+    for (int i = 0; i < rows; i++) {
+        col(r, i, 0, v[i].station_id, sizeof(v[i].station_id));
+        v[i].certs = (size_t)strtoull(PQgetvalue(r, i, 1), NULL, 10);
+    }
+    *out = v;
+    *n = (size_t)rows;
+out:
+    PQclear(r);
+    return ret;
+}
+
 const struct ledger_ops ledger_pg_ops = {
     .name = "postgresql",
     .open = pg_open,
@@ -707,4 +763,6 @@ const struct ledger_ops ledger_pg_ops = {
     .export_json = NULL,
     .import_json = pg_import,
     .audit_append = pg_audit_append,
+    .serials = pg_serials,
+    .certs_by_station = pg_certs_by_station,
 };

@@ -922,6 +922,108 @@ out:
     return ret;
 }
 
+/* The anchor of the station's audit log (issuer/audit.c writes it under the log's lock, so
+ * anchors arrive in the log's order). */
+static int sq_audit_anchor_set(void *impl, const char *station, unsigned long long seq,
+                               const char *hash, sk_err *e)
+{
+    struct sq_ledger *l = impl;
+    sqlite3_stmt *st = NULL;
+    int ret = SK_OK;
+
+    if (sqlite3_prepare_v2(l->db,
+                           "INSERT INTO audit_anchors (station, seq, hash, at) VALUES (?, ?, ?, "
+                           NOW_SQL ") ON CONFLICT (station) DO UPDATE SET seq = excluded.seq,"
+                           " hash = excluded.hash, at = excluded.at",
+                           -1, &st, NULL) != SQLITE_OK) {
+        ret = db_fail(l, e, "anchoring the audit log");
+        goto out;
+    }
+    sqlite3_bind_text(st, 1, station, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)seq);
+    sqlite3_bind_text(st, 3, hash, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) != SQLITE_DONE)
+        ret = db_fail(l, e, "anchoring the audit log");
+out:
+    sqlite3_finalize(st);
+    return ret;
+}
+
+static int sq_audit_anchor_get(void *impl, const char *station, unsigned long long *seq,
+                               char *hash, size_t hash_len, bool *found, sk_err *e)
+{
+    struct sq_ledger *l = impl;
+    sqlite3_stmt *st = NULL;
+    int ret = SK_OK, rc;
+
+    if (sqlite3_prepare_v2(l->db, "SELECT seq, hash FROM audit_anchors WHERE station = ?", -1,
+                           &st, NULL) != SQLITE_OK) {
+        ret = db_fail(l, e, "reading the audit anchor");
+        goto out;
+    }
+    sqlite3_bind_text(st, 1, station, -1, SQLITE_STATIC);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        *found = true;
+        *seq = (unsigned long long)sqlite3_column_int64(st, 0);
+        col_copy(st, 1, hash, hash_len);
+    } else if (rc != SQLITE_DONE) {
+        ret = db_fail(l, e, "reading the audit anchor");
+    }
+out:
+    sqlite3_finalize(st);
+    return ret;
+}
+
+static void serial_row(sqlite3_stmt *st, void *dst)
+{
+    ledger_serial *r = dst;
+
+    col_copy(st, 0, r->issuer_id, sizeof(r->issuer_id));
+    col_copy(st, 1, r->serial, sizeof(r->serial));
+    col_copy(st, 2, r->state, sizeof(r->state));
+    r->issuance_id = sqlite3_column_int64(st, 3);
+}
+
+static int sq_serials(void *impl, ledger_serial **out, size_t *n, sk_err *e)
+{
+    struct sq_ledger *l = impl;
+    sqlite3_stmt *st = NULL;
+
+    if (sqlite3_prepare_v2(l->db,
+                           "SELECT issuer_id, serial, state, issuance_id FROM serials"
+                           " ORDER BY issuance_id, rowid",
+                           -1, &st, NULL) != SQLITE_OK) {
+        sqlite3_finalize(st);
+        return db_fail(l, e, "listing serials");
+    }
+    return collect_rows(l, st, "listing serials", sizeof(**out), serial_row, (void **)out, n, e);
+}
+
+static void station_certs_row(sqlite3_stmt *st, void *dst)
+{
+    ledger_station_certs *r = dst;
+
+    col_copy(st, 0, r->station_id, sizeof(r->station_id));
+    r->certs = (size_t)sqlite3_column_int64(st, 1);
+}
+
+static int sq_certs_by_station(void *impl, ledger_station_certs **out, size_t *n, sk_err *e)
+{
+    struct sq_ledger *l = impl;
+    sqlite3_stmt *st = NULL;
+
+    if (sqlite3_prepare_v2(l->db,
+                           "SELECT station_id, count(*) FROM issuances WHERE cert_pem IS NOT NULL"
+                           " GROUP BY station_id ORDER BY station_id",
+                           -1, &st, NULL) != SQLITE_OK) {
+        sqlite3_finalize(st);
+        return db_fail(l, e, "counting certificates");
+    }
+    return collect_rows(l, st, "counting certificates", sizeof(**out), station_certs_row,
+                        (void **)out, n, e);
+}
+
 const struct ledger_ops ledger_sqlite_ops = {
     .name = "sqlite",
     .open = sq_open,
@@ -944,4 +1046,8 @@ const struct ledger_ops ledger_sqlite_ops = {
     .schema_version = sq_schema_version,
     .export_json = sq_export,
     .import_json = NULL,
+    .audit_anchor_set = sq_audit_anchor_set,
+    .audit_anchor_get = sq_audit_anchor_get,
+    .serials = sq_serials,
+    .certs_by_station = sq_certs_by_station,
 };

@@ -103,6 +103,10 @@ void tok_slot_free(tok_slot *s);
 
 int tok_get_info(tok_slot *s, tok_info *out, sk_err *e);
 
+/* Every token present in the module's slots (blank ones too), in slot order; *out is
+ * malloc'd. No session is opened and no PIN is needed. */
+int tok_list_tokens(tok_module *m, tok_info **out, size_t *n, sk_err *e);
+
 /* C_InitToken with label (padded to 32 bytes; longer labels are refused): erases the token.
  * If the slot appeared after the module was loaded (SoftHSM 2.6.1 adds a blank slot as soon
  * as the last one is initialised), libp11's slot list is rebuilt, which in libp11 0.4.12

@@ -220,16 +220,12 @@ static unsigned long avail(CK_ULONG v)
     return v == CK_UNAVAILABLE_INFORMATION ? ULONG_MAX : (unsigned long)v;
 }
 
-int tok_get_info(tok_slot *s, tok_info *out, sk_err *e)
+static void fill_info(CK_SLOT_ID id, const CK_TOKEN_INFO *tip, tok_info *out)
 {
-    CK_TOKEN_INFO ti;
-    CK_RV rv;
+    const CK_TOKEN_INFO ti = *tip;
 
     memset(out, 0, sizeof(*out));
-    rv = s->m->f->C_GetTokenInfo(s->id, &ti);
-    if (rv != CKR_OK)
-        return tok_fail(s, e, "C_GetTokenInfo", rv);
-    out->slot_id = s->id;
+    out->slot_id = id;
     tok_copy_padded(out->label, sizeof(out->label), ti.label, sizeof(ti.label));
     tok_copy_padded(out->serial, sizeof(out->serial), ti.serialNumber, sizeof(ti.serialNumber));
     tok_copy_padded(out->manufacturer, sizeof(out->manufacturer), ti.manufacturerID,
@@ -245,7 +241,70 @@ int tok_get_info(tok_slot *s, tok_info *out, sk_err *e)
     out->max_pin_len = ti.ulMaxPinLen;
     out->free_public_memory = avail(ti.ulFreePublicMemory);
     out->free_private_memory = avail(ti.ulFreePrivateMemory);
+}
+
+int tok_get_info(tok_slot *s, tok_info *out, sk_err *e)
+{
+    CK_TOKEN_INFO ti;
+    CK_RV rv;
+
+    memset(out, 0, sizeof(*out));
+    rv = s->m->f->C_GetTokenInfo(s->id, &ti);
+    if (rv != CKR_OK)
+        return tok_fail(s, e, "C_GetTokenInfo", rv);
+    fill_info(s->id, &ti, out);
     memcpy(s->label, out->label, sizeof(s->label));
     memcpy(s->serial, out->serial, sizeof(s->serial));
     return SK_OK;
+}
+
+int tok_list_tokens(tok_module *m, tok_info **out, size_t *n, sk_err *e)
+{
+    CK_SLOT_ID *ids = NULL;
+    CK_ULONG cnt = 0;
+    tok_info *v = NULL;
+    size_t used = 0;
+    CK_RV rv;
+    int ret;
+
+    *out = NULL;
+    *n = 0;
+    /* The list can grow between the two calls when a reader appears. */
+    for (;;) {
+        rv = m->f->C_GetSlotList(CK_TRUE, NULL, &cnt);
+        if (rv != CKR_OK)
+            break;
+        free(ids);
+        ids = calloc(cnt ? cnt : 1, sizeof(*ids));
+        if (ids == NULL) {
+            ret = sk_err_set(e, SK_EINTERNAL, "out of memory");
+            goto out;
+        }
+        rv = m->f->C_GetSlotList(CK_TRUE, ids, &cnt);
+        if (rv != CKR_BUFFER_TOO_SMALL)
+            break;
+    }
+    if (rv != CKR_OK) {
+        ret = tok_fail(NULL, e, "C_GetSlotList", rv);
+        goto out;
+    }
+    if ((v = calloc(cnt ? cnt : 1, sizeof(*v))) == NULL) {
+        ret = sk_err_set(e, SK_EINTERNAL, "out of memory");
+        goto out;
+    }
+    for (CK_ULONG i = 0; i < cnt; i++) {
+        CK_TOKEN_INFO ti;
+
+        if (m->f->C_GetTokenInfo(ids[i], &ti) != CKR_OK)
+            continue; /* removed meanwhile */
+        fill_info(ids[i], &ti, &v[used++]);
+    }
+    *out = v;
+    *n = used;
+    v = NULL;
+    ret = SK_OK;
+out:
+    free(v);
+    free(ids);
+    return ret;
 }

@@ -55,4 +55,7 @@ for i in $(seq -f "%04g" 1 16); do
     check "$n certificate on the token is the ledger's" cmp -s "$T/c.pem" "$st/out/$n/cert.pem"
     softhsm2-util --show-slots | grep -B3 "Label: *$n *$" | grep -q "$serial" || fail "$n token serial matches the ledger"
 done
+# Whatever the kills left: every certificate signed is live or revoked, no attempt is left
+# interrupted, every token labelled with an order is the ledger's, the audit log is whole.
+expect_status 0 "ledger reconcile after the crashes" -- "$SEALKEY" ledger reconcile --station "$st"
 finish

@@ -44,4 +44,6 @@ check "each of the 10 orders verified exactly once" test "$(sqlite3 "$st/ledger.
 check "no failed attempts from the race" test "$(sqlite3 "$st/ledger.sqlite" "SELECT count(*) FROM issuances WHERE order_number LIKE 'TWIN-%' AND step='failed'")" = 0
 check "10 tokens for 10 orders" test "$(softhsm2-util --show-slots | grep -c 'Label: *TWIN-')" = 10
 expect_status 2 "bad --jobs" -- "$SEALKEY" batch --station "$st" --orders "$T/o/orders.json" --jobs 0
+# Refused orders and two racing batches leave every certificate and token accounted for.
+expect_status 0 "ledger reconcile" -- "$SEALKEY" ledger reconcile --station "$st"
 finish

@@ -96,4 +96,7 @@ slow_ms=$(( ($(date +%s%N) - start) / 1000000 ))
 expect_output "order $n issued" "slow token: issued"
 check "slow token: issue took >= 200 ms (took $slow_ms ms)" test "$slow_ms" -ge 200
 echo "plain issue: $base_ms ms; with 200 ms on C_GenerateKeyPair: $slow_ms ms"
+# After the faults: the certificate signed before the token was pulled must be revoked, and
+# every token labelled with an order known to the ledger.
+expect_status 0 "ledger reconcile after the faults" -- "$SEALKEY" ledger reconcile --station "$st"
 finish

@@ -66,4 +66,6 @@ for n in $numbers; do
     pin=$(sed -n 's/^user PIN: *//p' "$st/out/$n/pin-mailer.txt")
     check "PIN of $n not in the ledger" bash -c "! sqlite3 '$st/ledger.sqlite' .dump | grep -q -- '$pin'"
 done
+# Every certificate signed is live on its verified token, every token is the ledger's.
+expect_status 0 "ledger reconcile" -- "$SEALKEY" ledger reconcile --station "$st"
 finish

@@ -61,4 +61,22 @@ for i in $STATIONS; do
 done
 expect_status 0 "audit verifies as a whole" -- "$SEALKEY" ledger audit-verify --station "$T/st1"
 expect_output "records of 3 stations, chains intact" "three chains"
+# The invariant holds on the shared ledger, seen from each station with its own tokens.
+for i in $STATIONS; do
+    expect_status 0 "reconcile at station $i" -- env SOFTHSM2_CONF="$T/hsm$i/softhsm2.conf" \
+        "$SEALKEY" ledger reconcile --station "$T/st$i"
+    expect_output "$N issuances, $N serials, $N certificates signed \($N live, 0 revoked\), 0 being issued, [0-9]+ tokens, [0-9]+ audit records: clean" "station $i: clean"
+done
+# A station's audit records deleted together with its head row: the certificates the ledger
+# holds that station signed still show its log was not empty.
+busy=$(pg_sql "SELECT station_id FROM issuances GROUP BY station_id ORDER BY count(*) DESC, station_id LIMIT 1")
+certs=$(pg_sql "SELECT count(*) FROM issuances WHERE station_id = '$busy'")
+i=${busy#JX-NC-0}
+pg_sql "DELETE FROM audit_records WHERE station = '$busy'; DELETE FROM audit_heads WHERE station = '$busy'"
+expect_status 1 "audit verify: $busy's records and head deleted" -- "$SEALKEY" audit verify --station "$T/st$i"
+expect_output "audit log of station $busy has no records, but the ledger holds $certs certificates that station signed" "deletion named"
+expect_status 1 "audit-verify of the whole log finds it too" -- "$SEALKEY" ledger audit-verify --station "$T/st1"
+expect_output "station $busy has no records" "station named"
+expect_status 1 "reconcile finds it" -- "$SEALKEY" ledger reconcile --station "$T/st1" --no-tokens
+expect_output "^audit: .*station $busy has no records" "reconcile names it"
 finish

@@ -162,6 +162,39 @@ int main(int argc, char **argv)
           SK_OK);
     CHECK(ledger_latest(l, "A-1", &r, &found, &e) == SK_OK && r.step == ISS_RESERVED);
 
+    /* What reconcile reads: every serial with its state, and who signed certificates. */
+    ledger_serial *ser = NULL;
+    CHECK(ledger_serials(l, &ser, &n, &e) == SK_OK && n == 4);
+    CHECK(n == 4 && ser[0].issuance_id < ser[n - 1].issuance_id);
+    for (size_t i = 0; i < n; i++) {
+        const char *want = strcmp(ser[i].serial, "0F01") == 0 ? "reserved"
+                           : strcmp(ser[i].issuer_id, "OTHER") == 0 ? "void" : "used";
+        CHECK_MSG(strcmp(ser[i].state, want) == 0, "serial %s/%s is %s", ser[i].issuer_id,
+                  ser[i].serial, ser[i].state);
+    }
+    free(ser);
+    ledger_station_certs *certs = NULL;
+    CHECK(ledger_certs_by_station(l, &certs, &n, &e) == SK_OK && n == 1);
+    CHECK(n == 1 && strcmp(certs[0].station_id, "S1") == 0 && certs[0].certs == 1);
+    free(certs);
+    /* The audit anchor: a SQLite ledger's; a shared ledger keeps audit_heads instead. */
+    unsigned long long aseq = 0;
+    char ahash[65];
+    if (ledger_is_shared(where)) {
+        CHECK(ledger_audit_anchor_set(l, "S1", 1, "ab", &e) == SK_ESTATE);
+        CHECK(ledger_audit_anchor_get(l, "S1", &aseq, ahash, sizeof(ahash), &found, &e) ==
+              SK_ESTATE);
+    } else {
+        CHECK(ledger_audit_anchor_get(l, "S1", &aseq, ahash, sizeof(ahash), &found, &e) ==
+                  SK_OK && !found);
+        CHECK(ledger_audit_anchor_set(l, "S1", 7, "ab", &e) == SK_OK);
+        CHECK(ledger_audit_anchor_set(l, "S1", 8, "cd", &e) == SK_OK);
+        CHECK(ledger_audit_anchor_get(l, "S1", &aseq, ahash, sizeof(ahash), &found, &e) ==
+                  SK_OK && found && aseq == 8 && strcmp(ahash, "cd") == 0);
+        CHECK(ledger_audit_anchor_get(l, "S2", &aseq, ahash, sizeof(ahash), &found, &e) ==
+                  SK_OK && !found);
+    }
+
     /* Claims: exclusive between holders, free again on release or when the holder goes. */
     CHECK_MSG(ledger_open(where, &l2, &e) == SK_OK, "%s", e.msg);
     CHECK(ledger_claim(l, "C-1", &got, &e) == SK_OK && got);

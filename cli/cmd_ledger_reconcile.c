@@ -1,0 +1,113 @@
+/* sealkey ledger reconcile: the lifecycle invariant checked (issuer/reconcile.h), one line per
+ * violation or a JSON report. */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "cli/cli.h"
+#include "cli/cli_station.h"
+#include "cli/cmd_ledger.h"
+#include "issuer/reconcile.h"
+
+static const char *or_dash(const char *s)
+{
+    return s[0] != '\0' ? s : "-";
+}
+
+static void print_text(const station_config *st, const ledger *l, const reconcile_report *r)
+{
+    for (size_t i = 0; i < r->n; i++) {
+        const reconcile_violation *v = &r->v[i];
+        printf("%s: order %s, serial %s, token %s: %s\n", reconcile_kind_name(v->kind),
+               or_dash(v->order), or_dash(v->serial), or_dash(v->token), v->message);
+    }
+    printf("station %s (%s ledger): %zu issuances, %zu serials, %zu certificates signed "
+           "(%zu live, %zu revoked), %zu being issued, ", st->station_id,
+           ledger_backend_name(l), r->issuances, r->serials, r->signed_certs, r->live,
+           r->revoked, r->in_progress);
+    if (r->tokens_checked)
+        printf("%zu tokens, ", r->tokens);
+    else
+        printf("tokens not checked, ");
+    printf("%zu audit records: ", r->audit_records);
+    if (r->n == 0)
+        printf("clean\n");
+    else
+        printf("%zu violation%s\n", r->n, r->n == 1 ? "" : "s");
+}
+
+static int print_json(const station_config *st, const ledger *l, const reconcile_report *r,
+                      sk_err *e)
+{
+    json_t *doc = NULL, *list = json_array();
+    char *text = NULL;
+    int ret = SK_OK;
+
+    for (size_t i = 0; list != NULL && i < r->n; i++) {
+        const reconcile_violation *v = &r->v[i];
+        if (json_array_append_new(list, json_pack("{s:s, s:s, s:s, s:s, s:s}", "kind",
+                                                  reconcile_kind_name(v->kind), "order",
+                                                  v->order, "serial", v->serial, "token",
+                                                  v->token, "message", v->message)) != 0) {
+            ret = sk_err_set(e, SK_EINTERNAL, "reconcile report: a field that is not UTF-8");
+            goto out;
+        }
+    }
+    doc = json_pack("{s:b, s:s, s:s, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:I}, s:O}", "ok",
+                    r->n == 0, "station", st->station_id, "ledger", ledger_backend_name(l),
+                    "checked", "issuances", (json_int_t)r->issuances, "serials",
+                    (json_int_t)r->serials, "signed", (json_int_t)r->signed_certs, "live",
+                    (json_int_t)r->live, "revoked", (json_int_t)r->revoked, "in_progress",
+                    (json_int_t)r->in_progress, "tokens",
+                    r->tokens_checked ? json_integer((json_int_t)r->tokens) : json_null(),
+                    "audit_records", (json_int_t)r->audit_records, "violations", list);
+    if (doc == NULL || (text = json_dumps(doc, JSON_INDENT(2) | JSON_SORT_KEYS)) == NULL) {
+        ret = sk_err_set(e, SK_EINTERNAL, "reconcile report: out of memory");
+        goto out;
+    }
+    printf("%s\n", text);
+out:
+    free(text);
+    json_decref(doc);
+    json_decref(list);
+    return ret;
+}
+
+int cmd_ledger_reconcile(const char *station, bool as_json, bool with_tokens)
+{
+    station_config *st = NULL;
+    ledger *l = NULL;
+    tok_module *m = NULL;
+    reconcile_report r = {0};
+    bool found = false;
+    sk_err e;
+    int ret;
+
+    sk_err_clear(&e);
+    if ((ret = station_load(cli_station_dir(station), &st, &e)) != SK_OK ||
+        (ret = cli_ledger_open(st, &l, &e)) != SK_OK)
+        goto out;
+    if (with_tokens && (ret = tok_module_open(st->pkcs11_module, &m, &e)) != SK_OK) {
+        sk_err_wrap(&e, "tokens not checked (--no-tokens checks the ledger alone)");
+        goto out;
+    }
+    if ((ret = reconcile_run(st, l, m, &r, &e)) != SK_OK)
+        goto out;
+    if (as_json)
+        ret = print_json(st, l, &r, &e);
+    else
+        print_text(st, l, &r);
+    fflush(stdout);
+    /* Violations are what the command is for: exit 1 after the report, no error line. */
+    found = ret == SK_OK && r.n > 0;
+    if (found)
+        ret = SK_EFAIL;
+out:
+    if (ret != SK_OK && !found)
+        ret = cli_report(&e);
+    reconcile_report_free(&r);
+    tok_module_free(m);
+    ledger_free(l);
+    station_free(st);
+    return ret;
+}
