@@ -50,6 +50,12 @@ station_variant emptysopin 's/x/x/'
 cp -r "$ST/ca" emptysopin/
 : > emptysopin/so-pin
 
+# Special files and links: a FIFO where a file is read (opening it must not wait for a
+# writer), secrets cut short, a ledger and an order's output directory reached through links.
+station_variant fifost 's/x/x/'
+rm fifost/station.json
+mkfifo fifost/station.json "$O/fifo.json" fifo-pass
+
 # Scans and seal files.
 scangen=$BUILD_DIR/tests/scangen
 "$scangen" blank "$S/blank.jpg" --seed 1 >/dev/null
