@@ -55,6 +55,9 @@ cp -r "$ST/ca" emptysopin/
 station_variant fifost 's/x/x/'
 rm fifost/station.json
 mkfifo fifost/station.json "$O/fifo.json" fifo-pass
+head -c 300 /dev/zero | tr '\0' a > long-pass
+printf 'ca passphrase for tests\0 and what a NUL hid\n' > nul-pass
+chmod 600 long-pass nul-pass
 
 # Scans and seal files.
 scangen=$BUILD_DIR/tests/scangen

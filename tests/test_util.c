@@ -53,6 +53,81 @@ static void test_secmem(void)
     sk_secmem_free(NULL, 100);
 }
 
+/* An fd: secret written through a pipe: sk_secret_read's result. */
+static int read_fd_secret(const void *data, size_t len, char *buf, size_t buflen, sk_err *e)
+{
+    int p[2];
+    sk_secret_src src;
+    char spec[32];
+    int ret;
+
+    if (pipe(p) != 0)
+        return -1;
+    if (write(p[1], data, len) != (ssize_t)len)
+        ret = -1;
+    else {
+        close(p[1]);
+        p[1] = -1;
+        snprintf(spec, sizeof(spec), "fd:%d", p[0]);
+        ret = sk_secret_src_parse(spec, "PIN", &src, e);
+        if (ret == SK_OK)
+            ret = sk_secret_read(&src, NULL, "PIN", false, buf, buflen, e);
+    }
+    close(p[0]);
+    if (p[1] >= 0)
+        close(p[1]);
+    return ret;
+}
+
+/* Secrets are refused, never cut short: too long (at SK_SECRET_MAX - 1 bytes the limit
+ * holds exactly), or with a NUL byte in them, from every source. */
+static void test_secret_limits(const char *dir)
+{
+    char buf[SK_SECRET_MAX], big[SK_SECRET_MAX + 64], path[512];
+    sk_secret_src src;
+    sk_err e;
+
+    memset(big, 'a', sizeof(big));
+    CHECK(read_fd_secret(big, SK_SECRET_MAX - 1, buf, sizeof(buf), &e) == SK_OK &&
+          strlen(buf) == SK_SECRET_MAX - 1);
+    big[SK_SECRET_MAX - 1] = '\n';
+    CHECK(read_fd_secret(big, SK_SECRET_MAX, buf, sizeof(buf), &e) == SK_OK &&
+          strlen(buf) == SK_SECRET_MAX - 1);
+    big[SK_SECRET_MAX - 1] = '\r';
+    big[SK_SECRET_MAX] = '\n';
+    CHECK(read_fd_secret(big, SK_SECRET_MAX + 1, buf, sizeof(buf), &e) == SK_OK &&
+          strlen(buf) == SK_SECRET_MAX - 1);
+    memset(big, 'a', sizeof(big));
+    CHECK(read_fd_secret(big, SK_SECRET_MAX, buf, sizeof(buf), &e) == SK_EPIN);
+    CHECK_CONTAINS(e.msg, "longer than 255 bytes");
+    CHECK(read_fd_secret(big, 300, buf, sizeof(buf), &e) == SK_EPIN);
+    CHECK_CONTAINS(e.msg, "fd:");
+    CHECK(strstr(e.msg, "aaaa") == NULL);
+    CHECK(read_fd_secret("12\0" "3456\n", 8, buf, sizeof(buf), &e) == SK_EPIN);
+    CHECK_CONTAINS(e.msg, "NUL byte");
+
+    snprintf(path, sizeof(path), "%s/nul-secret", dir);
+    CHECK(sk_file_write_atomic(path, "1234\0" "5678\n", 10, 0600, &e) == SK_OK);
+    CHECK(sk_secret_src_parse("file:nul-secret", "PIN", &src, &e) == SK_OK);
+    CHECK(sk_secret_read(&src, dir, "PIN", false, buf, sizeof(buf), &e) == SK_EPIN);
+    CHECK_CONTAINS(e.msg, "NUL byte");
+    /* A NUL after the first line is none of the secret's business. */
+    CHECK(sk_file_write_atomic(path, "12345678\n\0", 10, 0600, &e) == SK_OK);
+    CHECK(sk_secret_read(&src, dir, "PIN", false, buf, sizeof(buf), &e) == SK_OK &&
+          strcmp(buf, "12345678") == 0);
+    snprintf(path, sizeof(path), "%s/long-secret", dir);
+    CHECK(sk_file_write_atomic(path, big, SK_SECRET_MAX, 0600, &e) == SK_OK);
+    CHECK(sk_secret_src_parse("file:long-secret", "PIN", &src, &e) == SK_OK);
+    CHECK(sk_secret_read(&src, dir, "PIN", false, buf, sizeof(buf), &e) == SK_EPIN);
+    CHECK_CONTAINS(e.msg, "longer than 255 bytes");
+    big[SK_SECRET_MAX] = '\0';
+    setenv("SK_TEST_LONG", big, 1);
+    CHECK(sk_secret_src_parse("env:SK_TEST_LONG", "PIN", &src, &e) == SK_OK);
+    CHECK(sk_secret_read(&src, NULL, "PIN", false, buf, sizeof(buf), &e) == SK_EPIN);
+    CHECK_CONTAINS(e.msg, "longer than 255 bytes");
+    unsetenv("SK_TEST_LONG");
+}
+
 /* Outside files that are not regular files are refused at once, not waited on. */
 static void test_special_files(const char *dir)
 {
@@ -129,6 +204,7 @@ int main(void)
     CHECK_CONTAINS(e.msg, "SK_TEST_UNSET_VAR is not set");
 
     test_secmem();
+    test_secret_limits(dir);
     test_special_files(dir);
 
     snprintf(path, sizeof(path), "rm -rf %s", dir);
