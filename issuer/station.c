@@ -452,7 +452,8 @@ int station_load(const char *dir, station_config **out, sk_err *e)
     ret = sk_path_join(file, sizeof(file), dir, "station.json", e);
     if (ret != SK_OK)
         goto out;
-    ret = sk_file_read(file, STATION_MAX_BYTES, &data, &len, e);
+    /* Like the station's other files, never read through a link. */
+    ret = sk_file_read_ex(file, STATION_MAX_BYTES, SK_FILE_NOFOLLOW, &data, &len, NULL, e);
     if (ret != SK_OK)
         goto out;
     root = json_loadb((const char *)data, len, JSON_REJECT_DUPLICATES, &jerr);
@@ -538,4 +539,25 @@ int station_path(const station_config *st, const char *rel, char *buf, size_t bu
     if (strstr(rel, "://") != NULL)
         return sk_path_join(buf, buflen, NULL, rel, e);
     return sk_path_join(buf, buflen, st->dir, rel, e);
+}
+
+int station_order_dir(const station_config *st, const char *order_number, char *buf,
+                      size_t buflen, sk_err *e)
+{
+    char outs[4096];
+    int ret;
+
+    if (order_number[0] == '\0' || order_number[0] == '.' || strchr(order_number, '/') != NULL)
+        return sk_err_set(e, SK_EINPUT, "order '%s': not usable as a directory name",
+                          order_number);
+    if ((ret = station_path(st, st->out_dir, outs, sizeof(outs), e)) != SK_OK ||
+        (ret = sk_path_join(buf, buflen, outs, order_number, e)) != SK_OK)
+        return ret;
+    /* Above out_dir, links are the operator's business (sk_mkdir_p follows them); out_dir
+     * itself and the order's directory are not reached through one, like the station's
+     * other files. */
+    if ((ret = sk_mkdir_p(outs, 0755, e)) != SK_OK ||
+        (ret = sk_mkdir_nofollow(outs, 0755, e)) != SK_OK)
+        return ret;
+    return sk_mkdir_nofollow(buf, 0755, e);
 }

@@ -58,6 +58,18 @@ mkfifo fifost/station.json "$O/fifo.json" fifo-pass
 head -c 300 /dev/zero | tr '\0' a > long-pass
 printf 'ca passphrase for tests\0 and what a NUL hid\n' > nul-pass
 chmod 600 long-pass nul-pass
+station_variant linkjson 's/x/x/'
+mv linkjson/station.json linkjson.json
+ln -s ../linkjson.json linkjson/station.json
+station_variant linkledger 's/x/x/'
+"$SK" status --station linkledger >/dev/null 2>&1
+mv linkledger/ledger.sqlite linkledger.sqlite
+ln -s ../linkledger.sqlite linkledger/ledger.sqlite
+station_variant linkout 's/x/x/'
+cp -r "$ST/ca" linkout/
+"$SK" status --station linkout >/dev/null 2>&1
+mkdir -p linkout/out linkout-elsewhere
+ln -s ../../linkout-elsewhere linkout/out/JX2026-000101
 
 # Scans and seal files.
 scangen=$BUILD_DIR/tests/scangen

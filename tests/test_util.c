@@ -131,7 +131,7 @@ static void test_secret_limits(const char *dir)
 /* Outside files that are not regular files are refused at once, not waited on. */
 static void test_special_files(const char *dir)
 {
-    char fifo[512], link[512];
+    char fifo[512], sub[512], link[512];
     unsigned char *data = NULL;
     size_t len = 0;
     int fd = -1;
@@ -160,6 +160,23 @@ static void test_special_files(const char *dir)
     CHECK(sk_file_open_regular(link, SK_FILE_NOFOLLOW, &fd, NULL, &e) == SK_OK && fd >= 0);
     CHECK((fcntl(fd, F_GETFL) & O_NONBLOCK) == 0);
     close(fd);
+    snprintf(sub, sizeof(sub), "%s/plainlink", dir);
+    CHECK(symlink("plain", sub) == 0);
+    CHECK(sk_file_read_ex(sub, 100, SK_FILE_NOFOLLOW, &data, &len, NULL, &e) == SK_EINPUT);
+    CHECK_CONTAINS(e.msg, "symbolic link");
+    CHECK(sk_file_read(sub, 100, &data, &len, &e) == SK_OK && len == 1);
+    free(data);
+
+    /* Output directories: made or found, never through a link. */
+    snprintf(sub, sizeof(sub), "%s/outdir", dir);
+    CHECK(sk_mkdir_nofollow(sub, 0700, &e) == SK_OK && sk_mkdir_nofollow(sub, 0700, &e) == SK_OK);
+    snprintf(link, sizeof(link), "%s/outlink", dir);
+    CHECK(symlink("outdir", link) == 0);
+    CHECK(sk_mkdir_nofollow(link, 0700, &e) == SK_EINPUT);
+    CHECK_CONTAINS(e.msg, "symbolic link");
+    snprintf(link, sizeof(link), "%s/plain", dir);
+    CHECK(sk_mkdir_nofollow(link, 0700, &e) == SK_EINPUT);
+    CHECK_CONTAINS(e.msg, "not a directory");
 }
 
 int main(void)

@@ -247,6 +247,29 @@ int sk_mkdir_p(const char *path, mode_t mode, sk_err *e)
     return SK_OK;
 }
 
+int sk_mkdir_nofollow(const char *path, mode_t mode, sk_err *e)
+{
+    int fd;
+    struct stat st;
+
+    if (mkdir(path, mode) != 0 && errno != EEXIST)
+        return sk_err_set(e, SK_EIO, "%s: cannot create directory: %s", path, strerror(errno));
+    /* mkdir never follows a link in the last component (EEXIST); opening it must not
+     * either. */
+    fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) {
+        int err = errno;
+        if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode))
+            return sk_err_set(e, SK_EINPUT, "%s: is a symbolic link, not a directory; "
+                              "remove the link", path);
+        if (err == ENOTDIR)
+            return sk_err_set(e, SK_EINPUT, "%s: exists and is not a directory", path);
+        return sk_err_set(e, SK_EIO, "%s: cannot open directory: %s", path, strerror(err));
+    }
+    close(fd);
+    return SK_OK;
+}
+
 int sk_file_exists(const char *path)
 {
     struct stat st;

@@ -36,6 +36,12 @@ int sk_file_write_atomic(const char *path, const void *data, size_t len, mode_t 
 /* mkdir -p with mode for the directories it creates. */
 int sk_mkdir_p(const char *path, mode_t mode, sk_err *e);
 
+/* Create the directory path (mkdir, mode; its parent must exist) or find it there, and
+ * refuse it unless it is a directory that is not a symbolic link: like the station's other
+ * files, an output directory is never reached through a link (O_NOFOLLOW|O_DIRECTORY on
+ * the directory made or found). */
+int sk_mkdir_nofollow(const char *path, mode_t mode, sk_err *e);
+
 /* Does path exist (any type, symlinks not followed)? */
 int sk_file_exists(const char *path);
 
