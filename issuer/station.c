@@ -7,10 +7,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "pkcs11/tok.h"
 #include "util/sk_file.h"
 #include "util/sk_secret.h"
+#include "util/sk_trust.h"
 
 #define STATION_MAX_BYTES (1024u * 1024)
 #define STATION_MAX_PROJECTS 256
@@ -447,14 +449,20 @@ int station_load(const char *dir, station_config **out, sk_err *e)
     json_error_t jerr;
     station_config *st = NULL;
     ctx c = {file, e};
+    struct stat fst;
 
     *out = NULL;
     ret = sk_path_join(file, sizeof(file), dir, "station.json", e);
     if (ret != SK_OK)
         goto out;
-    /* Like the station's other files, never read through a link. */
-    ret = sk_file_read_ex(file, STATION_MAX_BYTES, SK_FILE_NOFOLLOW, &data, &len, NULL, e);
-    if (ret != SK_OK)
+    /* Whoever may write the directory or the config decides what runs here (the module) and
+     * what is trusted, so both are checked before a byte of the config is believed. A
+     * missing directory is left to the open below to report. */
+    if ((ret = sk_trust_path(dir, "station directory", SK_TRUST_MAY_BE_ABSENT, NULL, e)) !=
+            SK_OK ||
+        (ret = sk_file_read_ex(file, STATION_MAX_BYTES, SK_FILE_NOFOLLOW, &data, &len, &fst,
+                               e)) != SK_OK ||
+        (ret = sk_trust_opened(file, &fst, "station config", 0, NULL, e)) != SK_OK)
         goto out;
     root = json_loadb((const char *)data, len, JSON_REJECT_DUPLICATES, &jerr);
     if (root == NULL) {
@@ -468,7 +476,7 @@ int station_load(const char *dir, station_config **out, sk_err *e)
         goto out;
     }
     ret = load_root(&c, root, st);
-    if (ret != SK_OK)
+    if (ret != SK_OK || (ret = station_check_trust(st, e)) != SK_OK)
         goto out;
     *out = st;
     st = NULL;

@@ -50,6 +50,30 @@ station_variant emptysopin 's/x/x/'
 cp -r "$ST/ca" emptysopin/
 : > emptysopin/so-pin
 
+# Who may change the station (issue 11): one station each with a directory or file that another
+# local user could write, all refused before anything is loaded or read.
+station_variant gwdir 's/x/x/'
+chmod g+w gwdir
+station_variant owjson 's/x/x/'
+chmod o+w owjson/station.json
+mkdir -p mods/gw mods/ow
+cp -L /usr/lib/softhsm/libsofthsm2.so mods/gw/libsofthsm2.so
+chmod g+w mods/gw/libsofthsm2.so
+station_variant gwmod "s|\"pkcs11_module\": \"[^\"]*\"|\"pkcs11_module\": \"$T/mods/gw/libsofthsm2.so\"|"
+ln -s /usr/lib/softhsm/libsofthsm2.so mods/ow/libsofthsm2.so
+chmod 777 mods/ow   # not sticky: anybody may repoint the link
+station_variant owmoddir "s|\"pkcs11_module\": \"[^\"]*\"|\"pkcs11_module\": \"$T/mods/ow/libsofthsm2.so\"|"
+station_variant gwpin 's/x/x/'
+chmod g+w gwpin/so-pin
+station_variant gwca 's/x/x/'
+cp -r "$ST/ca" gwca/
+chmod g+w gwca/ca
+station_variant owledger 's/x/x/'
+"$SK" status --station owledger >/dev/null 2>&1
+chmod o+w owledger/ledger.sqlite
+station_variant gwaudit 's/x/x/'
+: > gwaudit/audit.log
+chmod 660 gwaudit/audit.log
 # Special files and links: a FIFO where a file is read (opening it must not wait for a
 # writer), secrets cut short, a ledger and an order's output directory reached through links.
 station_variant fifost 's/x/x/'

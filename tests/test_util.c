@@ -10,6 +10,7 @@
 #include "util/sk_file.h"
 #include "util/sk_secmem.h"
 #include "util/sk_secret.h"
+#include "util/sk_trust.h"
 
 /* kB of this process's memory locked by mlock, from /proc/self/status; -1 if unknown. */
 static long locked_kb(void)
@@ -179,6 +180,69 @@ static void test_special_files(const char *dir)
     CHECK_CONTAINS(e.msg, "not a directory");
 }
 
+/* Owner and mode: what another user could change is refused, a secret others can read is
+ * noted. */
+static void test_trust(const char *dir)
+{
+    char sub[512], file[600], link[700];
+    bool exposed = false;
+    struct stat st;
+    sk_err e;
+
+    snprintf(sub, sizeof(sub), "%s/trust", dir);
+    CHECK(mkdir(sub, 0755) == 0);
+    snprintf(file, sizeof(file), "%s/secret", sub);
+    CHECK(sk_file_write_atomic(file, "x\n", 2, 0600, &e) == SK_OK);
+    CHECK(sk_trust_path(file, "SO PIN file", SK_TRUST_SECRET, &exposed, &e) == SK_OK && !exposed);
+    CHECK(chmod(file, 0644) == 0);
+    CHECK(sk_trust_path(file, "SO PIN file", SK_TRUST_SECRET, &exposed, &e) == SK_OK && exposed);
+    CHECK(stat(file, &st) == 0);
+    CHECK(sk_trust_opened(file, &st, "SO PIN file", SK_TRUST_SECRET, &exposed, &e) == SK_OK &&
+          exposed);
+    CHECK(chmod(file, 0620) == 0);
+    CHECK(sk_trust_path(file, "SO PIN file", 0, NULL, &e) == SK_EINPUT);
+    CHECK_CONTAINS(e.msg, "is writable by group");
+    CHECK_CONTAINS(e.msg, "mode 0620");
+    CHECK_CONTAINS(e.msg, "chmod go-w");
+    CHECK(chmod(file, 0600) == 0);
+    /* A directory above it. */
+    CHECK(chmod(sub, 0757) == 0);
+    CHECK(sk_trust_path(file, "SO PIN file", 0, NULL, &e) == SK_EINPUT);
+    CHECK_CONTAINS(e.msg, "above it is writable by others");
+    /* ... unless sticky, as /tmp is; but not the path itself. */
+    CHECK(chmod(sub, 01777) == 0);
+    CHECK(sk_trust_path(file, "SO PIN file", 0, NULL, &e) == SK_OK);
+    CHECK(sk_trust_path(sub, "station directory", 0, NULL, &e) == SK_EINPUT);
+    /* Absent: the directories that would hold it decide. */
+    snprintf(link, sizeof(link), "%s/nothere/module.so", sub);
+    CHECK(sk_trust_path(link, "pkcs11_module", SK_TRUST_MAY_BE_ABSENT, NULL, &e) == SK_OK);
+    CHECK(chmod(sub, 0777) == 0);
+    CHECK(sk_trust_path(link, "pkcs11_module", SK_TRUST_MAY_BE_ABSENT, NULL, &e) == SK_EINPUT);
+    CHECK(sk_trust_path(link, "pkcs11_module", 0, NULL, &e) == SK_EINPUT);
+    CHECK(chmod(sub, 0755) == 0);
+    /* Through a link: the link's directory counts as well as the file's. */
+    snprintf(link, sizeof(link), "%s/ww", dir);
+    CHECK(mkdir(link, 0755) == 0);
+    snprintf(link, sizeof(link), "%s/ww/link", dir);
+    CHECK(symlink(file, link) == 0);
+    CHECK(sk_trust_path(link, "pkcs11_module", 0, NULL, &e) == SK_OK);
+    snprintf(link, sizeof(link), "%s/ww", dir);
+    CHECK(chmod(link, 0777) == 0);
+    snprintf(link, sizeof(link), "%s/ww/link", dir);
+    CHECK(sk_trust_path(link, "pkcs11_module", 0, NULL, &e) == SK_EINPUT);
+    CHECK_CONTAINS(e.msg, "/ww above it is writable by group and others");
+    /* Owned by another user (only root can make one). */
+    if (geteuid() == 0) {
+        CHECK(chown(file, 65534, 65534) == 0);
+        CHECK(sk_trust_path(file, "SO PIN file", 0, NULL, &e) == SK_EINPUT);
+        CHECK_CONTAINS(e.msg, "is owned by");
+        CHECK_CONTAINS(e.msg, "uid 65534");
+        CHECK(chown(file, 0, 0) == 0);
+    }
+    /* System paths are fine. */
+    CHECK(sk_trust_path("/usr/lib", "pkcs11_module", 0, NULL, &e) == SK_OK);
+}
+
 int main(void)
 {
     char dir[] = "/tmp/sk-util-XXXXXX";
@@ -223,6 +287,7 @@ int main(void)
     test_secmem();
     test_secret_limits(dir);
     test_special_files(dir);
+    test_trust(dir);
 
     snprintf(path, sizeof(path), "rm -rf %s", dir);
     CHECK(system(path) == 0);

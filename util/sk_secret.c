@@ -7,10 +7,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <termios.h>
 #include <unistd.h>
 
 #include "util/sk_file.h"
+#include "util/sk_trust.h"
 
 void sk_secret_wipe(void *buf, size_t len)
 {
@@ -164,22 +166,34 @@ static int first_line(const unsigned char *data, size_t len, const char *what, c
 }
 
 static int read_file(const sk_secret_src *src, const char *base_dir, const char *what, char *buf,
-                     size_t buflen, sk_err *e)
+                     size_t buflen, sk_secret_notice *notice, sk_err *e)
 {
     int ret;
     unsigned char *data = NULL;
     size_t len = 0;
+    struct stat st;
     char path[PATH_MAX];
+    char role[300];
+    bool exposed = false;
 
     if ((ret = sk_path_join(path, sizeof(path), base_dir, src->arg, e)) != SK_OK)
         goto out;
-    if ((ret = sk_file_read_ex(path, 4096, 0, &data, &len, NULL, e)) != SK_OK) {
+    if ((ret = sk_file_read_ex(path, 4096, 0, &data, &len, &st, e)) != SK_OK) {
         sk_err_wrap(e, "%s", what);
         e->code = ret = SK_EPIN;
         goto out;
     }
+    /* Whoever may write the file chooses the secret: the SO PIN set on every token, say. */
+    snprintf(role, sizeof(role), "%s file", what);
+    if ((ret = sk_trust_opened(path, &st, role, SK_TRUST_SECRET, &exposed, e)) != SK_OK)
+        goto out;
     if ((ret = first_line(data, len, what, path, buf, buflen, e)) != SK_OK)
         goto out;
+    if (exposed && notice != NULL) {
+        notice->exposed = true;
+        notice->mode = (unsigned)(st.st_mode & 07777);
+        snprintf(notice->path, sizeof(notice->path), "%s", path);
+    }
 out:
     if (data != NULL) {
         sk_secret_wipe(data, len);
@@ -191,11 +205,20 @@ out:
 int sk_secret_read(const sk_secret_src *src, const char *base_dir, const char *what, bool confirm,
                    char *buf, size_t buflen, sk_err *e)
 {
+    return sk_secret_read_notice(src, base_dir, what, confirm, buf, buflen, NULL, e);
+}
+
+int sk_secret_read_notice(const sk_secret_src *src, const char *base_dir, const char *what,
+                          bool confirm, char *buf, size_t buflen, sk_secret_notice *notice,
+                          sk_err *e)
+{
     int ret = SK_EPIN;
     char again[SK_SECRET_MAX];
     char source[64];
 
     buf[0] = '\0';
+    if (notice != NULL)
+        memset(notice, 0, sizeof(*notice));
     switch (src->kind) {
     case SK_SECRET_ENV: {
         const char *v = getenv(src->arg);
@@ -217,7 +240,7 @@ int sk_secret_read(const sk_secret_src *src, const char *base_dir, const char *w
         break;
     }
     case SK_SECRET_FILE:
-        if ((ret = read_file(src, base_dir, what, buf, buflen, e)) != SK_OK)
+        if ((ret = read_file(src, base_dir, what, buf, buflen, notice, e)) != SK_OK)
             goto out;
         break;
     case SK_SECRET_FD: {
