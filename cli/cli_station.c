@@ -1,5 +1,6 @@
 #include "cli/cli_station.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "cli/cli.h"
@@ -21,11 +22,18 @@ int cli_station_secret(const station_config *st, const char *override, const cha
                        const char *what, bool confirm, char *buf, size_t len, sk_err *e)
 {
     sk_secret_src src;
+    sk_secret_notice notice;
     int ret;
 
     ret = sk_secret_src_parse(override != NULL ? override : configured, what, &src, e);
     if (ret == SK_OK)
-        ret = sk_secret_read(&src, st->dir, what, confirm, buf, len, e);
+        ret = sk_secret_read_notice(&src, st->dir, what, confirm, buf, len, &notice, e);
+    /* Not refused, since only reading it is at stake, but the operator should know. */
+    if (ret == SK_OK && notice.exposed)
+        fprintf(stderr,
+                "sealkey: warning: %s file %s is readable by group or others (mode %04o); "
+                "run chmod go-rwx '%s'\n",
+                what, notice.path, notice.mode, notice.path);
     return ret;
 }
 

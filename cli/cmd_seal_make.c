@@ -153,14 +153,14 @@ int cmd_seal_make(int argc, char **argv)
     if (a.out != NULL) {
         snprintf(path, sizeof(path), "%s", a.out);
     } else {
-        char rel[PATH_MAX];
-        if (snprintf(rel, sizeof(rel), "%s/%s/%s-%s.esl", st->out_dir, o->number, seal.kind,
-                     seal.es_id) >= (int)sizeof(rel)) {
+        /* The order's directory, never reached through a link (station_order_dir). */
+        if ((ret = station_order_dir(st, o->number, dir, sizeof(dir), &e)) != SK_OK)
+            goto out;
+        if (snprintf(path, sizeof(path), "%s/%s-%s.esl", dir, seal.kind, seal.es_id) >=
+            (int)sizeof(path)) {
             ret = sk_err_set(&e, SK_EINPUT, "output path too long");
             goto out;
         }
-        if ((ret = station_path(st, rel, path, sizeof(path), &e)) != SK_OK)
-            goto out;
     }
     /* Recorded first: a seal file whose esID the ledger does not know must never exist. */
     if ((ret = ledger_seal_add(l, id, o->number, seal.kind, seal.es_id, seal.sha256, &e)) !=

@@ -423,7 +423,6 @@ int issue_order(const issue_env *env, const order *o, const issue_opts *opts, is
     const char *uri = opts->token_uri;
     tok_slot *slot = NULL;
     tok_info info;
-    char outs[PATH_MAX];
     issue_seal seals[ISSUE_MAX_SEALS];
     size_t n_seals = 0;
     char lock_path[PATH_MAX];
@@ -491,9 +490,7 @@ int issue_order(const issue_env *env, const order *o, const issue_opts *opts, is
         goto out;
     }
 
-    if ((ret = station_path(env->st, env->st->out_dir, outs, sizeof(outs), e)) != SK_OK ||
-        (ret = sk_path_join(r->out_dir, sizeof(r->out_dir), outs, o->number, e)) != SK_OK ||
-        (ret = sk_mkdir_p(r->out_dir, 0755, e)) != SK_OK)
+    if ((ret = station_order_dir(env->st, o->number, r->out_dir, sizeof(r->out_dir), e)) != SK_OK)
         goto out;
 
     if ((ret = reserve(env, o, p, reissue_of, &id, r->cert_serial, sizeof(r->cert_serial), e)) !=

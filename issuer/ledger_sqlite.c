@@ -1,6 +1,7 @@
 /* SQLite backend of the ledger (issuer/ledger.h). */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <sys/file.h>
@@ -110,11 +111,45 @@ static int sq_schema_version(void *impl, int *version, sk_err *e)
 
 static void sq_free(void *impl);
 
+/* Like the station's other files, the ledger is never reached through a symbolic link in
+ * its last component. SQLITE_OPEN_NOFOLLOW refuses a link anywhere in the name, so the
+ * directory is resolved first (links above the ledger are the operator's business) and
+ * SQLite opens <real directory>/<name>: a link put there after the check still fails. */
+static int sq_real_path(const char *path, char *out, size_t outlen, sk_err *e)
+{
+    struct stat sb;
+    char dir[PATH_MAX], real[PATH_MAX];
+    const char *slash = strrchr(path, '/');
+    const char *base = slash != NULL ? slash + 1 : path;
+    int n;
+
+    if (lstat(path, &sb) == 0 && S_ISLNK(sb.st_mode))
+        return sk_err_set(e, SK_EINPUT, "ledger %s: is a symbolic link; name the database "
+                          "file itself", path);
+    if (lstat(path, &sb) == 0 && !S_ISREG(sb.st_mode))
+        return sk_err_set(e, SK_EINPUT, "ledger %s: not a regular file", path);
+    if (base[0] == '\0')
+        return sk_err_set(e, SK_EINPUT, "ledger %s: names a directory, not a file", path);
+    n = slash == NULL  ? snprintf(dir, sizeof(dir), ".")
+        : slash == path ? snprintf(dir, sizeof(dir), "/")
+                        : snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
+    if (n < 0 || (size_t)n >= sizeof(dir))
+        return sk_err_set(e, SK_EINPUT, "ledger %s: path too long", path);
+    if (realpath(dir, real) == NULL)
+        return sk_err_set(e, SK_ELEDGER, "ledger %s: cannot open: %s: %s", path, dir,
+                          strerror(errno));
+    n = snprintf(out, outlen, "%s/%s", strcmp(real, "/") == 0 ? "" : real, base);
+    if (n < 0 || (size_t)n >= outlen)
+        return sk_err_set(e, SK_EINPUT, "ledger %s: path too long", path);
+    return SK_OK;
+}
+
 static int sq_open(const char *path, enum ledger_open_mode mode, int *from, void **out,
                    sk_err *e)
 {
     int ret = SK_ELEDGER;
     struct sq_ledger *l = NULL;
+    char real[PATH_MAX];
 
     *out = NULL;
     l = calloc(1, sizeof(*l));
@@ -123,8 +158,11 @@ static int sq_open(const char *path, enum ledger_open_mode mode, int *from, void
     for (size_t i = 0; i < SQ_MAX_CLAIMS; i++)
         l->claims[i].fd = -1;
     snprintf(l->path, sizeof(l->path), "%s", path);
-    if (sqlite3_open_v2(path, &l->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-                                          SQLITE_OPEN_FULLMUTEX, NULL) != SQLITE_OK) {
+    if ((ret = sq_real_path(path, real, sizeof(real), e)) != SK_OK)
+        goto out;
+    if (sqlite3_open_v2(real, &l->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+                                          SQLITE_OPEN_FULLMUTEX | SQLITE_OPEN_NOFOLLOW,
+                        NULL) != SQLITE_OK) {
         ret = sk_err_set(e, SK_ELEDGER, "ledger %s: cannot open: %s", path,
                          l->db ? sqlite3_errmsg(l->db) : "out of memory");
         goto out;

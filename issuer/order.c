@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "issuer/order_fields.h"
+#include "util/sk_file.h"
 #include "util/sk_name.h"
 
 #define NO_PEEK (-2)
@@ -625,23 +626,23 @@ int order_stream_open(const char *path, order_stream **out, sk_err *e)
     int ret = SK_EIO;
     order_stream *s = NULL;
     const char *slash;
+    int fd = -1;
 
     *out = NULL;
     if ((s = calloc(1, sizeof(*s))) == NULL)
         return sk_err_set(e, SK_EINTERNAL, "%s: out of memory", path);
-    s->r.fp = fopen(path, "rb");
-    if (s->r.fp == NULL) {
-        ret = sk_err_set(e, SK_EINPUT, "%s: cannot open: %s", path, strerror(errno));
+    /* Not fopen: a FIFO given as the order file would block it forever. An order file
+     * that cannot be opened (unreadable, say) is bad input, exit 3. */
+    if ((ret = sk_file_open_regular(path, 0, &fd, &s->at_open, e)) != SK_OK) {
+        if (ret == SK_EIO)
+            e->code = ret = SK_EINPUT;
         goto out;
     }
-    if (fstat(fileno(s->r.fp), &s->at_open) != 0) {
-        ret = sk_err_set(e, SK_EIO, "%s: cannot stat: %s", path, strerror(errno));
+    if ((s->r.fp = fdopen(fd, "rb")) == NULL) {
+        ret = sk_err_set(e, SK_EIO, "%s: cannot open: %s", path, strerror(errno));
         goto out;
     }
-    if (!S_ISREG(s->at_open.st_mode)) {
-        ret = sk_err_set(e, SK_EINPUT, "%s: not a regular file", path);
-        goto out;
-    }
+    fd = -1;
     if ((unsigned long long)s->at_open.st_size > ORDER_FILE_MAX_BYTES) {
         ret = sk_err_set(e, SK_EINPUT, "%s: file is %lld bytes, the limit is %u; split it", path,
                          (long long)s->at_open.st_size, ORDER_FILE_MAX_BYTES);
@@ -661,6 +662,8 @@ int order_stream_open(const char *path, order_stream **out, sk_err *e)
     s = NULL;
     ret = SK_OK;
 out:
+    if (fd >= 0)
+        close(fd);
     order_stream_close(s);
     return ret;
 }

@@ -7,11 +7,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "pkcs11/tok.h"
 #include "util/sk_file.h"
 #include "util/sk_name.h"
 #include "util/sk_secret.h"
+#include "util/sk_trust.h"
 
 #define STATION_MAX_BYTES (1024u * 1024)
 #define STATION_MAX_PROJECTS 256
@@ -462,13 +464,20 @@ int station_load(const char *dir, station_config **out, sk_err *e)
     json_error_t jerr;
     station_config *st = NULL;
     ctx c = {file, e};
+    struct stat fst;
 
     *out = NULL;
     ret = sk_path_join(file, sizeof(file), dir, "station.json", e);
     if (ret != SK_OK)
         goto out;
-    ret = sk_file_read(file, STATION_MAX_BYTES, &data, &len, e);
-    if (ret != SK_OK)
+    /* Whoever may write the directory or the config decides what runs here (the module) and
+     * what is trusted, so both are checked before a byte of the config is believed. A
+     * missing directory is left to the open below to report. */
+    if ((ret = sk_trust_path(dir, "station directory", SK_TRUST_MAY_BE_ABSENT, NULL, e)) !=
+            SK_OK ||
+        (ret = sk_file_read_ex(file, STATION_MAX_BYTES, SK_FILE_NOFOLLOW, &data, &len, &fst,
+                               e)) != SK_OK ||
+        (ret = sk_trust_opened(file, &fst, "station config", 0, NULL, e)) != SK_OK)
         goto out;
     root = json_loadb((const char *)data, len, JSON_REJECT_DUPLICATES, &jerr);
     if (root == NULL) {
@@ -482,7 +491,7 @@ int station_load(const char *dir, station_config **out, sk_err *e)
         goto out;
     }
     ret = load_root(&c, root, st);
-    if (ret != SK_OK)
+    if (ret != SK_OK || (ret = station_check_trust(st, e)) != SK_OK)
         goto out;
     *out = st;
     st = NULL;
@@ -553,4 +562,25 @@ int station_path(const station_config *st, const char *rel, char *buf, size_t bu
     if (strstr(rel, "://") != NULL)
         return sk_path_join(buf, buflen, NULL, rel, e);
     return sk_path_join(buf, buflen, st->dir, rel, e);
+}
+
+int station_order_dir(const station_config *st, const char *order_number, char *buf,
+                      size_t buflen, sk_err *e)
+{
+    char outs[4096];
+    int ret;
+
+    if (order_number[0] == '\0' || order_number[0] == '.' || strchr(order_number, '/') != NULL)
+        return sk_err_set(e, SK_EINPUT, "order '%s': not usable as a directory name",
+                          order_number);
+    if ((ret = station_path(st, st->out_dir, outs, sizeof(outs), e)) != SK_OK ||
+        (ret = sk_path_join(buf, buflen, outs, order_number, e)) != SK_OK)
+        return ret;
+    /* Above out_dir, links are the operator's business (sk_mkdir_p follows them); out_dir
+     * itself and the order's directory are not reached through one, like the station's
+     * other files. */
+    if ((ret = sk_mkdir_p(outs, 0755, e)) != SK_OK ||
+        (ret = sk_mkdir_nofollow(outs, 0755, e)) != SK_OK)
+        return ret;
+    return sk_mkdir_nofollow(buf, 0755, e);
 }

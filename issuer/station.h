@@ -74,8 +74,17 @@ typedef struct station_config {
 } station_config;
 
 /* Load DIR/station.json. Unknown fields, wrong types and out-of-range values are refused
- * with a message naming station.json and the field. */
+ * with a message naming station.json and the field. So is a station another local user could
+ * change (station_check_trust), and a station.json that is a symbolic link or not a regular
+ * file. */
 int station_load(const char *dir, station_config **out, sk_err *e);
+
+/* Refuse (SK_EINPUT) a station whose directory, PKCS#11 modules (named by a path), file:
+ * secret sources, CA directory and files, audit log or SQLite ledger could be changed by a
+ * user other than the invoking one or root: owned by another user, or writable by group or
+ * others, they or a directory above them (util/sk_trust.h; docs/station.md). Absent files
+ * pass; the directories that would hold them count. station_load calls it. */
+int station_check_trust(const station_config *st, sk_err *e);
 void station_free(station_config *st);
 
 /* The project with this code, or NULL. */
@@ -87,5 +96,10 @@ const station_reader *station_reader_find(const station_config *st, const char *
 
 /* Resolve a path from the config against the station directory into buf. */
 int station_path(const station_config *st, const char *rel, char *buf, size_t buflen, sk_err *e);
+
+/* The order's output directory <out_dir>/<order_number> into buf, created (0755) if absent.
+ * Refused if out_dir or the order's directory is a symbolic link or not a directory. */
+int station_order_dir(const station_config *st, const char *order_number, char *buf,
+                      size_t buflen, sk_err *e);
 
 #endif

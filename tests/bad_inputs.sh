@@ -63,6 +63,51 @@ station_variant emptysopin 's/x/x/'
 cp -r "$ST/ca" emptysopin/
 : > emptysopin/so-pin
 
+# Who may change the station (issue 11): one station each with a directory or file that another
+# local user could write, all refused before anything is loaded or read.
+station_variant gwdir 's/x/x/'
+chmod g+w gwdir
+station_variant owjson 's/x/x/'
+chmod o+w owjson/station.json
+mkdir -p mods/gw mods/ow
+cp -L /usr/lib/softhsm/libsofthsm2.so mods/gw/libsofthsm2.so
+chmod g+w mods/gw/libsofthsm2.so
+station_variant gwmod "s|\"pkcs11_module\": \"[^\"]*\"|\"pkcs11_module\": \"$T/mods/gw/libsofthsm2.so\"|"
+ln -s /usr/lib/softhsm/libsofthsm2.so mods/ow/libsofthsm2.so
+chmod 777 mods/ow   # not sticky: anybody may repoint the link
+station_variant owmoddir "s|\"pkcs11_module\": \"[^\"]*\"|\"pkcs11_module\": \"$T/mods/ow/libsofthsm2.so\"|"
+station_variant gwpin 's/x/x/'
+chmod g+w gwpin/so-pin
+station_variant gwca 's/x/x/'
+cp -r "$ST/ca" gwca/
+chmod g+w gwca/ca
+station_variant owledger 's/x/x/'
+"$SK" status --station owledger >/dev/null 2>&1
+chmod o+w owledger/ledger.sqlite
+station_variant gwaudit 's/x/x/'
+: > gwaudit/audit.log
+chmod 660 gwaudit/audit.log
+# Special files and links: a FIFO where a file is read (opening it must not wait for a
+# writer), secrets cut short, a ledger and an order's output directory reached through links.
+station_variant fifost 's/x/x/'
+rm fifost/station.json
+mkfifo fifost/station.json "$O/fifo.json" fifo-pass
+head -c 300 /dev/zero | tr '\0' a > long-pass
+printf 'ca passphrase for tests\0 and what a NUL hid\n' > nul-pass
+chmod 600 long-pass nul-pass
+station_variant linkjson 's/x/x/'
+mv linkjson/station.json linkjson.json
+ln -s ../linkjson.json linkjson/station.json
+station_variant linkledger 's/x/x/'
+"$SK" status --station linkledger >/dev/null 2>&1
+mv linkledger/ledger.sqlite linkledger.sqlite
+ln -s ../linkledger.sqlite linkledger/ledger.sqlite
+station_variant linkout 's/x/x/'
+cp -r "$ST/ca" linkout/
+"$SK" status --station linkout >/dev/null 2>&1
+mkdir -p linkout/out linkout-elsewhere
+ln -s ../../linkout-elsewhere linkout/out/JX2026-000101
+
 # Scans and seal files.
 scangen=$BUILD_DIR/tests/scangen
 "$scangen" blank "$S/blank.jpg" --seed 1 >/dev/null

@@ -4,13 +4,80 @@
 #include <fcntl.h>
 #include <libgen.h>
 #include <limits.h>
+#include <openssl/crypto.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+static const char *file_kind(mode_t m)
+{
+    if (S_ISDIR(m))
+        return "a directory";
+    if (S_ISFIFO(m))
+        return "a FIFO";
+    if (S_ISCHR(m))
+        return "a character device";
+    if (S_ISBLK(m))
+        return "a block device";
+    if (S_ISSOCK(m))
+        return "a socket";
+    if (S_ISLNK(m))
+        return "a symbolic link";
+    return "not a regular file";
+}
+
+int sk_file_open_regular(const char *path, unsigned flags, int *fd, struct stat *st, sk_err *e)
+{
+    int ret = SK_EIO;
+    int f = -1, fl;
+    struct stat sb;
+
+    *fd = -1;
+    /* O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer forever. */
+    f = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC |
+                       ((flags & SK_FILE_NOFOLLOW) ? O_NOFOLLOW : 0));
+    if (f < 0) {
+        if (errno == ELOOP && (flags & SK_FILE_NOFOLLOW))
+            ret = sk_err_set(e, SK_EINPUT, "%s: is a symbolic link; name the file itself",
+                             path);
+        else
+            ret = sk_err_set(e, errno == ENOENT ? SK_EINPUT : SK_EIO, "%s: cannot open: %s",
+                             path, strerror(errno));
+        goto out;
+    }
+    if (fstat(f, &sb) != 0) {
+        ret = sk_err_set(e, SK_EIO, "%s: cannot stat: %s", path, strerror(errno));
+        goto out;
+    }
+    if (!S_ISREG(sb.st_mode)) {
+        ret = sk_err_set(e, SK_EINPUT, "%s: not a regular file (%s); name a file", path,
+                         file_kind(sb.st_mode));
+        goto out;
+    }
+    if ((fl = fcntl(f, F_GETFL)) < 0 || fcntl(f, F_SETFL, fl & ~O_NONBLOCK) != 0) {
+        ret = sk_err_set(e, SK_EIO, "%s: cannot clear O_NONBLOCK: %s", path, strerror(errno));
+        goto out;
+    }
+    if (st != NULL)
+        *st = sb;
+    *fd = f;
+    f = -1;
+    ret = SK_OK;
+out:
+    if (f >= 0)
+        close(f);
+    return ret;
+}
+
 int sk_file_read(const char *path, size_t max, unsigned char **data, size_t *len, sk_err *e)
+{
+    return sk_file_read_ex(path, max, 0, data, len, NULL, e);
+}
+
+int sk_file_read_ex(const char *path, size_t max, unsigned flags, unsigned char **data,
+                    size_t *len, struct stat *stp, sk_err *e)
 {
     int ret = SK_EIO;
     int fd = -1;
@@ -20,20 +87,8 @@ int sk_file_read(const char *path, size_t max, unsigned char **data, size_t *len
 
     *data = NULL;
     *len = 0;
-    fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        ret = sk_err_set(e, errno == ENOENT ? SK_EINPUT : SK_EIO, "%s: cannot open: %s", path,
-                         strerror(errno));
+    if ((ret = sk_file_open_regular(path, flags, &fd, &st, e)) != SK_OK)
         goto out;
-    }
-    if (fstat(fd, &st) != 0) {
-        ret = sk_err_set(e, SK_EIO, "%s: cannot stat: %s", path, strerror(errno));
-        goto out;
-    }
-    if (!S_ISREG(st.st_mode)) {
-        ret = sk_err_set(e, SK_EINPUT, "%s: not a regular file", path);
-        goto out;
-    }
     if ((unsigned long long)st.st_size > max) {
         ret = sk_err_set(e, SK_EINPUT, "%s: file is %lld bytes, the limit is %zu", path,
                          (long long)st.st_size, max);
@@ -71,8 +126,13 @@ int sk_file_read(const char *path, size_t max, unsigned char **data, size_t *len
     *data = buf;
     *len = got;
     buf = NULL;
+    if (stp != NULL)
+        *stp = st;
     ret = SK_OK;
 out:
+    /* What was read of a file refused halfway may be a secret's (a file: source). */
+    if (buf != NULL)
+        OPENSSL_cleanse(buf, got);
     free(buf);
     if (fd >= 0)
         close(fd);
@@ -184,6 +244,29 @@ int sk_mkdir_p(const char *path, mode_t mode, sk_err *e)
             return sk_err_set(e, SK_EIO, "%s: cannot create directory: %s", buf, strerror(errno));
         buf[i] = saved;
     }
+    return SK_OK;
+}
+
+int sk_mkdir_nofollow(const char *path, mode_t mode, sk_err *e)
+{
+    int fd;
+    struct stat st;
+
+    if (mkdir(path, mode) != 0 && errno != EEXIST)
+        return sk_err_set(e, SK_EIO, "%s: cannot create directory: %s", path, strerror(errno));
+    /* mkdir never follows a link in the last component (EEXIST); opening it must not
+     * either. */
+    fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) {
+        int err = errno;
+        if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode))
+            return sk_err_set(e, SK_EINPUT, "%s: is a symbolic link, not a directory; "
+                              "remove the link", path);
+        if (err == ENOTDIR)
+            return sk_err_set(e, SK_EINPUT, "%s: exists and is not a directory", path);
+        return sk_err_set(e, SK_EIO, "%s: cannot open directory: %s", path, strerror(err));
+    }
+    close(fd);
     return SK_OK;
 }
 

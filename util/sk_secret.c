@@ -7,10 +7,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <termios.h>
 #include <unistd.h>
 
 #include "util/sk_file.h"
+#include "util/sk_trust.h"
 
 void sk_secret_wipe(void *buf, size_t len)
 {
@@ -62,19 +64,44 @@ static void chomp(char *s)
         s[--n] = '\0';
 }
 
-static int read_line_fd(int fd, const char *what, char *buf, size_t buflen, sk_err *e)
+/* One byte, retrying on EINTR: 1, 0 at end of file, or -1. */
+static ssize_t read_byte(int fd, char *c)
+{
+    ssize_t n;
+
+    do
+        n = read(fd, c, 1);
+    while (n < 0 && errno == EINTR);
+    return n;
+}
+
+/* The first line from fd into buf. A line that does not fit, or holds a NUL byte, is refused
+ * rather than cut: a secret silently shortened would be set on a token as something else
+ * than the operator typed. Messages name the source, never the secret. */
+static int read_line_fd(int fd, const char *what, const char *source, char *buf, size_t buflen,
+                        sk_err *e)
 {
     size_t got = 0;
+    char c;
+    ssize_t n;
 
-    while (got + 1 < buflen) {
-        char c;
-        ssize_t n = read(fd, &c, 1);
-        if (n < 0 && errno == EINTR)
-            continue;
+    for (;;) {
+        n = read_byte(fd, &c);
         if (n < 0)
-            return sk_err_set(e, SK_EIO, "%s: read failed: %s", what, strerror(errno));
+            return sk_err_set(e, SK_EIO, "%s: %s: read failed: %s", what, source,
+                              strerror(errno));
         if (n == 0 || c == '\n')
             break;
+        if (c == '\0')
+            return sk_err_set(e, SK_EPIN, "%s: %s: the secret contains a NUL byte", what,
+                              source);
+        if (got + 1 >= buflen) {
+            /* Full: only a line end may follow ("\r\n" included). */
+            if (c == '\r' && ((n = read_byte(fd, &c)) == 0 || (n > 0 && c == '\n')))
+                break;
+            return sk_err_set(e, SK_EPIN, "%s: %s: the secret is longer than %zu bytes, the "
+                              "limit", what, source, buflen - 1);
+        }
         buf[got++] = c;
     }
     buf[got] = '\0';
@@ -106,7 +133,7 @@ static int read_prompt(const char *prompt, char *buf, size_t buflen, sk_err *e)
         ret = sk_err_set(e, SK_EIO, "%s: cannot write prompt", prompt);
         goto out;
     }
-    ret = read_line_fd(fd, prompt, buf, buflen, e);
+    ret = read_line_fd(fd, prompt, "the terminal", buf, buflen, e);
     if (write(fd, "\n", 1) < 0) {
         /* The newline is cosmetic. */
     }
@@ -118,16 +145,80 @@ out:
     return ret;
 }
 
+/* The first line of a file: refused if a NUL sits in it (strcspn would cut the secret there)
+ * or if it does not fit. */
+static int first_line(const unsigned char *data, size_t len, const char *what, const char *path,
+                      char *buf, size_t buflen, sk_err *e)
+{
+    size_t line = 0;
+
+    while (line < len && data[line] != '\n' && data[line] != '\r') {
+        if (data[line] == '\0')
+            return sk_err_set(e, SK_EPIN, "%s: %s: the secret contains a NUL byte", what, path);
+        line++;
+    }
+    if (line >= buflen)
+        return sk_err_set(e, SK_EPIN, "%s: first line of %s is longer than %zu bytes, the limit",
+                          what, path, buflen - 1);
+    memcpy(buf, data, line);
+    buf[line] = '\0';
+    return SK_OK;
+}
+
+static int read_file(const sk_secret_src *src, const char *base_dir, const char *what, char *buf,
+                     size_t buflen, sk_secret_notice *notice, sk_err *e)
+{
+    int ret;
+    unsigned char *data = NULL;
+    size_t len = 0;
+    struct stat st;
+    char path[PATH_MAX];
+    char role[300];
+    bool exposed = false;
+
+    if ((ret = sk_path_join(path, sizeof(path), base_dir, src->arg, e)) != SK_OK)
+        goto out;
+    if ((ret = sk_file_read_ex(path, 4096, 0, &data, &len, &st, e)) != SK_OK) {
+        sk_err_wrap(e, "%s", what);
+        e->code = ret = SK_EPIN;
+        goto out;
+    }
+    /* Whoever may write the file chooses the secret: the SO PIN set on every token, say. */
+    snprintf(role, sizeof(role), "%s file", what);
+    if ((ret = sk_trust_opened(path, &st, role, SK_TRUST_SECRET, &exposed, e)) != SK_OK)
+        goto out;
+    if ((ret = first_line(data, len, what, path, buf, buflen, e)) != SK_OK)
+        goto out;
+    if (exposed && notice != NULL) {
+        notice->exposed = true;
+        notice->mode = (unsigned)(st.st_mode & 07777);
+        snprintf(notice->path, sizeof(notice->path), "%s", path);
+    }
+out:
+    if (data != NULL) {
+        sk_secret_wipe(data, len);
+        free(data);
+    }
+    return ret;
+}
+
 int sk_secret_read(const sk_secret_src *src, const char *base_dir, const char *what, bool confirm,
                    char *buf, size_t buflen, sk_err *e)
 {
+    return sk_secret_read_notice(src, base_dir, what, confirm, buf, buflen, NULL, e);
+}
+
+int sk_secret_read_notice(const sk_secret_src *src, const char *base_dir, const char *what,
+                          bool confirm, char *buf, size_t buflen, sk_secret_notice *notice,
+                          sk_err *e)
+{
     int ret = SK_EPIN;
-    unsigned char *data = NULL;
-    size_t len = 0;
     char again[SK_SECRET_MAX];
-    char path[PATH_MAX];
+    char source[64];
 
     buf[0] = '\0';
+    if (notice != NULL)
+        memset(notice, 0, sizeof(*notice));
     switch (src->kind) {
     case SK_SECRET_ENV: {
         const char *v = getenv(src->arg);
@@ -135,8 +226,10 @@ int sk_secret_read(const sk_secret_src *src, const char *base_dir, const char *w
             ret = sk_err_set(e, SK_EPIN, "%s: environment variable %s is not set", what, src->arg);
             goto out;
         }
+        /* A C string: a NUL cannot hide in it, only a length can be wrong. */
         if (strlen(v) >= buflen) {
-            ret = sk_err_set(e, SK_EPIN, "%s: value of %s is too long", what, src->arg);
+            ret = sk_err_set(e, SK_EPIN, "%s: value of %s is longer than %zu bytes, the limit",
+                             what, src->arg, buflen - 1);
             goto out;
         }
         memcpy(buf, v, strlen(v) + 1);
@@ -147,24 +240,8 @@ int sk_secret_read(const sk_secret_src *src, const char *base_dir, const char *w
         break;
     }
     case SK_SECRET_FILE:
-        ret = sk_path_join(path, sizeof(path), base_dir, src->arg, e);
-        if (ret != SK_OK)
+        if ((ret = read_file(src, base_dir, what, buf, buflen, notice, e)) != SK_OK)
             goto out;
-        ret = sk_file_read(path, 4096, &data, &len, e);
-        if (ret != SK_OK) {
-            sk_err_wrap(e, "%s", what);
-            e->code = ret = SK_EPIN;
-            goto out;
-        }
-        {
-            size_t line = strcspn((char *)data, "\r\n");
-            if (line >= buflen) {
-                ret = sk_err_set(e, SK_EPIN, "%s: first line of %s is too long", what, path);
-                goto out;
-            }
-            memcpy(buf, data, line);
-            buf[line] = '\0';
-        }
         break;
     case SK_SECRET_FD: {
         char *end = NULL;
@@ -175,7 +252,8 @@ int sk_secret_read(const sk_secret_src *src, const char *base_dir, const char *w
             ret = sk_err_set(e, SK_EINPUT, "%s: fd:%s is not a descriptor number", what, src->arg);
             goto out;
         }
-        ret = read_line_fd((int)fd, what, buf, buflen, e);
+        snprintf(source, sizeof(source), "fd:%ld", fd);
+        ret = read_line_fd((int)fd, what, source, buf, buflen, e);
         if (ret != SK_OK)
             goto out;
         break;
@@ -209,9 +287,5 @@ out:
     if (ret != SK_OK)
         sk_secret_wipe(buf, buflen);
     sk_secret_wipe(again, sizeof(again));
-    if (data != NULL) {
-        sk_secret_wipe(data, len);
-        free(data);
-    }
     return ret;
 }

@@ -28,11 +28,27 @@ int sk_secret_src_parse(const char *spec, const char *what, sk_secret_src *src, 
 
 /* Read the secret into buf (NUL-terminated, trailing newline dropped). base_dir resolves a
  * relative file path (NULL: current directory). what names the secret in prompts and errors
- * ("CA passphrase"); confirm asks twice on a prompt. Empty secrets are refused. An env:
- * variable is consumed: its value is wiped in place and the variable unset, so a process
- * reads it once (workers forked later inherit the secret already read, not the variable). */
+ * ("CA passphrase"); confirm asks twice on a prompt. Refused, never cut short: an empty
+ * secret, one longer than buflen - 1 bytes (SK_SECRET_MAX - 1 in the usual buffers) and one
+ * with a NUL byte in it, from any source. A file: source must be a regular file (a FIFO is
+ * refused, not waited on) that nobody but the invoking user or root may change
+ * (util/sk_trust.h, SK_EINPUT otherwise). An env: variable is consumed: its value is wiped
+ * in place and the variable unset, so a process reads it once (workers forked later inherit
+ * the secret already read, not the variable). */
 int sk_secret_read(const sk_secret_src *src, const char *base_dir, const char *what, bool confirm,
                    char *buf, size_t buflen, sk_err *e);
+
+/* What sk_secret_read_notice saw about a source without refusing it, for the CLI to warn. */
+typedef struct sk_secret_notice {
+    bool exposed;        /* a file: source readable by group or others */
+    unsigned mode;       /* that file's mode */
+    char path[4096];     /* that file */
+} sk_secret_notice;
+
+/* sk_secret_read, filling *notice (may be NULL). */
+int sk_secret_read_notice(const sk_secret_src *src, const char *base_dir, const char *what,
+                          bool confirm, char *buf, size_t buflen, sk_secret_notice *notice,
+                          sk_err *e);
 
 void sk_secret_wipe(void *buf, size_t len);
 
