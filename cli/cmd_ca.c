@@ -13,7 +13,8 @@
 static const char usage[] =
     "sealkey ca init [--station DIR] [--key-alg ec-p256|ec-p384|rsa-3072] [--ca-pass SOURCE]\n"
     "       sealkey ca show [--station DIR]\n"
-    "  init  create the station's root CA and issuing CA in DIR/ca (refuses if one exists).\n"
+    "  init  create the station's root CA and issuing CA in DIR/ca. Refuses (exit 4) if any\n"
+    "        CA file exists; under a lock on DIR/ca.lock, so of two inits at once one wins.\n"
     "        Keys are AES-256 encrypted PEM files (0600) under the CA passphrase; with\n"
     "        ca.key_uri in station.json the issuing key is generated on that HSM token and\n"
     "        the passphrase is its user PIN.\n"

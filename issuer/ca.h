@@ -26,13 +26,24 @@ typedef struct ca_init_opts {
     int issuing_days;   /* default 3650 */
 } ca_init_opts;
 
-/* Create the hierarchy. Refuses if <station>/ca already holds a CA. secret is the key-file
- * passphrase (and HSM PIN when st->ca_key_uri is set; hsm must then be the loaded module). */
+/* Create the hierarchy. Under an exclusive lock on <station>/ca.lock, refuses (SK_ESTATE) if
+ * any CA or seal-maker file exists in <station>/ca, and creates each file exclusively, so of
+ * two inits at once exactly one makes the CA. SK_EINPUT unless 1 <= issuing_days <= root_days.
+ * secret is the key-file passphrase (and HSM PIN when st->ca_key_uri is set; hsm must then be
+ * the loaded module). */
 int ca_init(const station_config *st, const ca_init_opts *o, const char *secret, tok_module *hsm,
             sk_err *e);
 
-/* Load the issuing CA: certificates, and the key from its file or the HSM. */
+/* Load the issuing CA: certificates, and the key from its file or the HSM. Checks that the
+ * files are one CA: the issuing key (file, or on the HSM by a test signature) and the root
+ * key (when ca/root.key is in the station) match their certificates, issuing.crt is signed by
+ * root.crt, chain.pem holds those two; SK_ECRYPTO naming the files otherwise. */
 int ca_open(const station_config *st, const char *secret, tok_module *hsm, ca **out, sk_err *e);
+
+/* The root CA key from ca/root.key, checked against root.crt; *out NULL (and SK_OK) when the
+ * station does not hold the root key. The caller frees it. */
+int ca_load_root_key(const station_config *st, const ca *c, const char *secret, EVP_PKEY **out,
+                     sk_err *e);
 void ca_free(ca *c);
 
 X509 *ca_issuing_cert(const ca *c);

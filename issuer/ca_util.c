@@ -136,24 +136,37 @@ out:
     return ret;
 }
 
-int cau_write_certs(const char *path, X509 *const *certs, size_t n, sk_err *e)
+static int put_certs(const char *path, X509 *const *certs, size_t n, int exclusive, sk_err *e)
 {
     BIO *b = BIO_new(BIO_s_mem());
     char *p = NULL;
     long len;
     int ret = SK_ECRYPTO;
 
-    if (b == NULL)
+    if (b == NULL) {
+        ret = sk_err_ossl(e, SK_ECRYPTO, "%s: out of memory", path);
         goto out;
+    }
     for (size_t i = 0; i < n; i++)
         if (!PEM_write_bio_X509(b, certs[i])) {
             ret = sk_err_ossl(e, SK_ECRYPTO, "%s: encoding certificate", path);
             goto out;
         }
     len = BIO_get_mem_data(b, &p);
-    ret = sk_file_write_atomic(path, p, (size_t)len, 0644, e);
+    ret = exclusive ? sk_file_create_atomic(path, p, (size_t)len, 0644, e)
+                    : sk_file_write_atomic(path, p, (size_t)len, 0644, e);
 out:
     BIO_free(b);
     return ret;
+}
+
+int cau_write_certs(const char *path, X509 *const *certs, size_t n, sk_err *e)
+{
+    return put_certs(path, certs, n, 0, e);
+}
+
+int cau_create_certs(const char *path, X509 *const *certs, size_t n, sk_err *e)
+{
+    return put_certs(path, certs, n, 1, e);
 }
 

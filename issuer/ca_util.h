@@ -35,5 +35,7 @@ int cau_cert_pem(X509 *cert, char **pem, size_t *len, sk_err *e);
 
 /* Write certificates as concatenated PEM, atomically, mode 0644. */
 int cau_write_certs(const char *path, X509 *const *certs, size_t n, sk_err *e);
+/* The same, but only as a new file: SK_ESTATE if path exists (sk_file_create_atomic). */
+int cau_create_certs(const char *path, X509 *const *certs, size_t n, sk_err *e);
 
 #endif
