@@ -56,10 +56,18 @@ const char *ca_issuer_id(const ca *c);
 /* A fresh serial: 128 random bits, positive, as upper-case hex. */
 int ca_new_serial(char *hex, size_t hexlen, sk_err *e);
 
+/* A leaf certificate never outlives the issuing CA: its notAfter is not_before +
+ * validity_days, capped at the issuing CA's notAfter (*capped tells). SK_ESTATE when the cap
+ * leaves less than CA_LEAF_MIN_DAYS (or validity_days, if shorter): time to renew the CA. */
+#define CA_LEAF_MIN_DAYS 30
+int ca_leaf_validity(const ca *c, const station_project *p, time_t not_before,
+                     time_t *not_after, bool *capped, sk_err *e);
+
 /* Issue the organisation signing certificate for an order under a project profile:
  * subject CN and O = unit name, organizationIdentifier = USCC, C=CN, ST/L from the profile;
  * keyUsage digitalSignature+nonRepudiation (critical), basicConstraints CA:FALSE (critical),
- * SKI/AKI, CRL distribution point and AIA from the profile, validity from the profile. */
+ * SKI/AKI, CRL distribution point and AIA from the profile, validity from the profile
+ * capped by ca_leaf_validity. */
 int ca_issue_org_cert(ca *c, const station_project *p, const order *o, EVP_PKEY *subject_key,
                       const char *serial_hex, time_t not_before, X509 **out, sk_err *e);
 

@@ -2,3 +2,4 @@
 # on every open, leaf validity within the CA's, CRLs for the whole chain, seals verified
 # against the station's anchors.
 sk_add_sh_test(ca_init_race ca_init_race.sh)
+sk_add_sh_test(ca_validity_cap ca_validity_cap.sh)
