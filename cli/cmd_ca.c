@@ -109,6 +109,10 @@ static void show_cert(const char *what, X509 *cert)
     cau_ski_hex(cert, ski, sizeof(ski));
     printf("%s:\n  subject  %s\n  serial   %s\n  valid    %s .. %s\n  key id   %s\n", what, subject,
            serial ? serial : "?", nb, na, ski);
+    char *dp = cau_crl_dp(cert);
+    if (dp != NULL)
+        printf("  CRL DP   %s\n", dp);
+    OPENSSL_free(dp);
     OPENSSL_free(serial);
     BN_free(bn);
 }

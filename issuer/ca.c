@@ -144,13 +144,15 @@ out:
     return ret;
 }
 
+/* A CA certificate; crl_url (or NULL) is where its issuer's CRL is published, for the CRL
+ * distribution point that path validation with revocation checks (RFC 5280 4.2.1.13). */
 static int make_ca_cert(X509 **out, EVP_PKEY *subject_key, X509 *issuer, EVP_PKEY *issuer_key,
                         const char *cn, const char *org, int days, const char *basic,
-                        sk_err *e)
+                        const char *crl_url, sk_err *e)
 {
     X509 *cert = X509_new();
     X509_NAME *name = X509_NAME_new();
-    char serial[64];
+    char serial[64], dp[1200];
     int ret = SK_ECRYPTO;
 
     *out = NULL;
@@ -178,6 +180,14 @@ static int make_ca_cert(X509 **out, EVP_PKEY *subject_key, X509 *issuer, EVP_PKE
         (ret = cau_add_ext(cert, issuer, NID_authority_key_identifier, "keyid:always", e)) !=
             SK_OK)
         goto out;
+    if (crl_url != NULL) {
+        if (snprintf(dp, sizeof(dp), "URI:%s", crl_url) >= (int)sizeof(dp)) {
+            ret = sk_err_set(e, SK_EINPUT, "station.json: ca.root_crl_url: too long");
+            goto out;
+        }
+        if ((ret = cau_add_ext(cert, issuer, NID_crl_distribution_points, dp, e)) != SK_OK)
+            goto out;
+    }
     if (!X509_sign(cert, issuer_key, EVP_sha256())) {
         ret = sk_err_ossl(e, SK_ECRYPTO, "signing CA certificate %s", cn);
         goto out;
@@ -261,7 +271,7 @@ int ca_init(const station_config *st, const ca_init_opts *o, const char *secret,
         goto out;
     snprintf(cn, sizeof(cn), "%s Root CA", st->ca_name);
     if ((ret = make_ca_cert(&root, root_key, NULL, root_key, cn, st->ca_name, o->root_days,
-                            "critical,CA:TRUE", e)) != SK_OK)
+                            "critical,CA:TRUE", NULL, e)) != SK_OK)
         goto out;
 
     if (st->ca_key_uri != NULL) {
@@ -279,7 +289,7 @@ int ca_init(const station_config *st, const ca_init_opts *o, const char *secret,
     }
     snprintf(cn, sizeof(cn), "%s Issuing CA 1", st->ca_name);
     if ((ret = make_ca_cert(&issuing, iss_pub, root, root_key, cn, st->ca_name, o->issuing_days,
-                            "critical,CA:TRUE,pathlen:0", e)) != SK_OK)
+                            "critical,CA:TRUE,pathlen:0", st->ca_root_crl_url, e)) != SK_OK)
         goto out;
 
     /* Keys first, certificates after, each created exclusively: a half-made CA is then

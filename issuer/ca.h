@@ -87,4 +87,24 @@ int ca_revocation_reason(const char *name, const char **canonical, sk_err *e);
 int ca_make_crl(ca *c, const ledger_issuance *revoked, size_t n, long long number, int days,
                 X509_CRL **out, sk_err *e);
 
+/* The root's CRL (empty: the station revokes no CA), signed by root_key (ca_load_root_key),
+ * so that the issuing CA's revocation status can be checked too. */
+int ca_make_root_crl(ca *c, EVP_PKEY *root_key, long long number, int days, X509_CRL **out,
+                     sk_err *e);
+
+/* The file names the CRLs are published under, as the URLs in the certificates end: the
+ * issuing CA's CRL under each distinct last segment of the projects' crl_url ("issuing.crl"
+ * when none has one), the root's under that of the issuing CA certificate's CRL distribution
+ * point (else ca.root_crl_url, else "root.crl"). SK_EINPUT naming the field for a URL that
+ * does not end in a plain file name. */
+#define CA_CRL_NAME_MAX 128
+#define CA_CRL_NAMES_MAX 16
+typedef struct ca_crl_names {
+    char issuing[CA_CRL_NAMES_MAX][CA_CRL_NAME_MAX];
+    size_t n_issuing;
+    char root[CA_CRL_NAME_MAX];
+    bool issuing_ca_has_dp; /* false: a CA made before ca.root_crl_url (no DP to point at) */
+} ca_crl_names;
+int ca_crl_names_get(const station_config *st, const ca *c, ca_crl_names *out, sk_err *e);
+
 #endif

@@ -170,3 +170,23 @@ int cau_create_certs(const char *path, X509 *const *certs, size_t n, sk_err *e)
     return put_certs(path, certs, n, 1, e);
 }
 
+char *cau_crl_dp(X509 *cert)
+{
+    STACK_OF(DIST_POINT) *dps = X509_get_ext_d2i(cert, NID_crl_distribution_points, NULL, NULL);
+    char *uri = NULL;
+
+    for (int i = 0; dps != NULL && uri == NULL && i < sk_DIST_POINT_num(dps); i++) {
+        DIST_POINT *dp = sk_DIST_POINT_value(dps, i);
+        if (dp->distpoint == NULL || dp->distpoint->type != 0)
+            continue;
+        GENERAL_NAMES *names = dp->distpoint->name.fullname;
+        for (int j = 0; uri == NULL && j < sk_GENERAL_NAME_num(names); j++) {
+            GENERAL_NAME *g = sk_GENERAL_NAME_value(names, j);
+            if (g->type == GEN_URI)
+                uri = OPENSSL_strndup((const char *)ASN1_STRING_get0_data(g->d.ia5),
+                                      (size_t)ASN1_STRING_length(g->d.ia5));
+        }
+    }
+    sk_DIST_POINT_pop_free(dps, DIST_POINT_free);
+    return uri;
+}

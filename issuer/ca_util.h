@@ -22,6 +22,9 @@ int cau_set_serial_validity(X509 *cert, const char *serial_hex, time_t not_befor
 /* Hex of the certificate's SubjectKeyIdentifier (empty if none). */
 void cau_ski_hex(X509 *cert, char *hex, size_t hexlen);
 
+/* The URI of the certificate's first CRL distribution point, or NULL; OPENSSL_free it. */
+char *cau_crl_dp(X509 *cert);
+
 /* Generate a software key of the algorithm. */
 int cau_keygen(sk_keyalg alg, EVP_PKEY **out, sk_err *e);
 
