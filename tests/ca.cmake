@@ -4,3 +4,4 @@
 sk_add_sh_test(ca_init_race ca_init_race.sh)
 sk_add_sh_test(ca_validity_cap ca_validity_cap.sh)
 sk_add_sh_test(crl_chain crl_chain.sh)
+sk_add_sh_test(seal_verify_trust seal_verify_trust.sh)
