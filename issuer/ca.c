@@ -475,10 +475,11 @@ int ca_open(const station_config *st, const char *secret, tok_module *hsm, ca **
         goto out;
     }
     EVP_PKEY *root_key = NULL;
-    if ((ret = ca_load_root_key(st, c, secret, &root_key, e)) != SK_OK ||
-        (ret = check_chain_file(st, c, e)) != SK_OK)
+    if ((ret = ca_load_root_key(st, c, secret, &root_key, e)) != SK_OK)
         goto out;
     EVP_PKEY_free(root_key); /* checked; only `sealkey crl` signs with it */
+    if ((ret = check_chain_file(st, c, e)) != SK_OK)
+        goto out;
     cau_ski_hex(c->issuing, c->issuer_id, sizeof(c->issuer_id));
     *out = c;
     c = NULL;
