@@ -64,13 +64,13 @@ static int ca_init_cmd(int argc, char **argv)
         default: return cli_usage_error(usage, "ca init: bad option");
         }
     }
-    if (optind != argc)
-        return cli_usage_error(usage, "ca init: unexpected argument '%s'", argv[optind]);
     if (o.issuing_days > o.root_days)
         return cli_usage_error(usage,
                                "ca init: --issuing-days %d exceeds the root's %d days: the "
                                "issuing CA cannot outlive its root",
                                o.issuing_days, o.root_days);
+    if (optind != argc)
+        return cli_usage_error(usage, "ca init: unexpected argument '%s'", argv[optind]);
     if ((ret = station_load(cli_station_dir(station), &st, &e)) != SK_OK)
         goto out;
     o.key_alg = st->ca_key_alg;
