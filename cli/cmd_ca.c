@@ -3,6 +3,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
@@ -12,20 +13,27 @@
 
 static const char usage[] =
     "sealkey ca init [--station DIR] [--key-alg ec-p256|ec-p384|rsa-3072] [--ca-pass SOURCE]\n"
+    "                [--root-days N] [--issuing-days N]\n"
     "       sealkey ca show [--station DIR]\n"
-    "  init  create the station's root CA and issuing CA in DIR/ca (refuses if one exists).\n"
+    "  init  create the station's root CA and issuing CA in DIR/ca. Refuses (exit 4) if any\n"
+    "        CA file exists; under a lock on DIR/ca.lock, so of two inits at once one wins.\n"
     "        Keys are AES-256 encrypted PEM files (0600) under the CA passphrase; with\n"
     "        ca.key_uri in station.json the issuing key is generated on that HSM token and\n"
     "        the passphrase is its user PIN.\n"
     "  show  print the CA certificates' subjects, serials, validity and key ids.\n"
     "  --ca-pass SOURCE  where the passphrase comes from: env:NAME, file:PATH, fd:N or prompt\n"
-    "                    (default: ca.passphrase in station.json). Never the secret itself.";
+    "                    (default: ca.passphrase in station.json). Never the secret itself.\n"
+    "  --root-days N     validity of the root CA, 1..36500 days (default 7300)\n"
+    "  --issuing-days N  validity of the issuing CA, 1..root days (default 3650); certificates\n"
+    "                    it issues are capped at its end (docs/station.md, validity_days)";
 
 static int ca_init_cmd(int argc, char **argv)
 {
     static const struct option opts[] = {{"station", required_argument, NULL, 's'},
                                          {"key-alg", required_argument, NULL, 'k'},
                                          {"ca-pass", required_argument, NULL, 'p'},
+                                         {"root-days", required_argument, NULL, 'r'},
+                                         {"issuing-days", required_argument, NULL, 'i'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
     const char *station = NULL, *alg = NULL, *pass_src = NULL;
@@ -42,10 +50,25 @@ static int ca_init_cmd(int argc, char **argv)
         case 's': station = optarg; break;
         case 'k': alg = optarg; break;
         case 'p': pass_src = optarg; break;
+        case 'r':
+        case 'i': {
+            char *end = NULL;
+            long v = strtol(optarg, &end, 10);
+            if (end == optarg || *end != '\0' || v < 1 || v > 36500)
+                return cli_usage_error(usage, "ca init: --%s takes 1 to 36500, not '%s'",
+                                       c == 'r' ? "root-days" : "issuing-days", optarg);
+            *(c == 'r' ? &o.root_days : &o.issuing_days) = (int)v;
+            break;
+        }
         case 'h': printf("usage: %s\n", usage); return SK_OK;
         default: return cli_usage_error(usage, "ca init: bad option");
         }
     }
+    if (o.issuing_days > o.root_days)
+        return cli_usage_error(usage,
+                               "ca init: --issuing-days %d exceeds the root's %d days: the "
+                               "issuing CA cannot outlive its root",
+                               o.issuing_days, o.root_days);
     if (optind != argc)
         return cli_usage_error(usage, "ca init: unexpected argument '%s'", argv[optind]);
     if ((ret = cli_operator_check(NULL, &e)) != SK_OK ||
@@ -87,6 +110,10 @@ static void show_cert(const char *what, X509 *cert)
     cau_ski_hex(cert, ski, sizeof(ski));
     printf("%s:\n  subject  %s\n  serial   %s\n  valid    %s .. %s\n  key id   %s\n", what, subject,
            serial ? serial : "?", nb, na, ski);
+    char *dp = cau_crl_dp(cert);
+    if (dp != NULL)
+        printf("  CRL DP   %s\n", dp);
+    OPENSSL_free(dp);
     OPENSSL_free(serial);
     BN_free(bn);
 }

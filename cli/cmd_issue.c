@@ -37,6 +37,8 @@ static const char usage[] =
     "  Outputs in the station's out/ORDER/: cert.pem, chain.pem, official.esl and\n"
     "  legal-rep.esl (signed seals), official.png and legal-rep.png (seal pictures),\n"
     "  pin-mailer.txt (0600).\n"
+    "  The certificate never outlives the issuing CA: its validity is capped at the CA's\n"
+    "  notAfter (with a notice), and refused (exit 4) when under 30 days would remain.\n"
     "  Exit status: 3 bad order, 4 order/token state forbids it, 5 token error, 6 PIN.";
 
 struct issue_args {
@@ -176,6 +178,12 @@ int cmd_issue(int argc, char **argv)
         goto out;
     printf("order %s issued: token '%s' serial %s, certificate serial %s, valid until %s\n",
            o->number, r.token_label, r.token_serial, r.cert_serial, r.not_after);
+    if (r.not_after_capped) {
+        const station_project *p = station_project_find(st, o->project_code);
+        printf("  notice: validity capped at the issuing CA's notAfter %s (project %s asks for "
+               "%d days); renew the CA\n",
+               r.not_after, o->project_code, p != NULL ? p->validity_days : 0);
+    }
     for (size_t i = 0; i < r.n_seals; i++)
         printf("  seal %s\n", r.seal_ids[i]);
     printf("  outputs in %s\n", r.out_dir);

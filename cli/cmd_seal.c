@@ -8,7 +8,8 @@ static const char usage[] =
     "sealkey seal <picture|make|verify|show|extract-form> [options]\n"
     "  picture  turn a scanned seal impression into a clean seal picture (PNG)\n"
     "  make     build and sign the GB/T 38540 seal for an issued order\n"
-    "  verify   check a v1/v4/v5 seal file: signature, maker chain, validity, picture\n"
+    "  verify   check a v1/v4/v5 seal file: signature, validity, picture, and trust (maker\n"
+    "           chain, holder certificate chain and CRLs; --station DIR)\n"
     "  show     print a seal's fields and extract its picture\n"
     "  extract-form  both seal pictures and the order number from a scanned, stamped\n"
     "           seal-collection form";

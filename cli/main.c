@@ -28,7 +28,7 @@ static const struct command commands[] = {
     {"ship", cmd_ship, "record the courier waybill of an issued order"},
     {"export", cmd_export, "status export for the acceptance system, parcel manifest"},
     {"revoke", cmd_revoke, "revoke an issued order's certificate (lost or faulty token)"},
-    {"crl", cmd_crl, "issue a CRL of the revoked certificates"},
+    {"crl", cmd_crl, "issue and publish the issuing CA's and the root's CRLs"},
     {"audit", cmd_audit, "verify and show the hash-chained audit log"},
     {"ledger", cmd_ledger, "create, migrate, export and import the ledger"},
     {"seal", cmd_seal, "seal pictures and GB/T 38540 electronic seals"},

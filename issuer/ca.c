@@ -12,6 +12,7 @@
 #include "issuer/ca_util.h"
 #include "seal/sealmaker.h"
 #include "util/sk_file.h"
+#include "util/sk_lock.h"
 #include "util/sk_secret.h"
 
 struct ca {
@@ -74,7 +75,8 @@ static int write_key(const char *path, EVP_PKEY *key, const char *secret, sk_err
         goto out;
     }
     len = BIO_get_mem_data(b, &p);
-    ret = sk_file_write_atomic(path, p, (size_t)len, 0600, e);
+    /* Created, never replaced: a second `ca init` racing this one cannot swap a key in. */
+    ret = sk_file_create_atomic(path, p, (size_t)len, 0600, e);
     OPENSSL_cleanse(p, (size_t)len);
 out:
     BIO_free(b);
@@ -142,13 +144,15 @@ out:
     return ret;
 }
 
+/* A CA certificate; crl_url (or NULL) is where its issuer's CRL is published, for the CRL
+ * distribution point that path validation with revocation checks (RFC 5280 4.2.1.13). */
 static int make_ca_cert(X509 **out, EVP_PKEY *subject_key, X509 *issuer, EVP_PKEY *issuer_key,
                         const char *cn, const char *org, int days, const char *basic,
-                        sk_err *e)
+                        const char *crl_url, sk_err *e)
 {
     X509 *cert = X509_new();
     X509_NAME *name = X509_NAME_new();
-    char serial[64];
+    char serial[64], dp[1200];
     int ret = SK_ECRYPTO;
 
     *out = NULL;
@@ -176,6 +180,14 @@ static int make_ca_cert(X509 **out, EVP_PKEY *subject_key, X509 *issuer, EVP_PKE
         (ret = cau_add_ext(cert, issuer, NID_authority_key_identifier, "keyid:always", e)) !=
             SK_OK)
         goto out;
+    if (crl_url != NULL) {
+        if (snprintf(dp, sizeof(dp), "URI:%s", crl_url) >= (int)sizeof(dp)) {
+            ret = sk_err_set(e, SK_EINPUT, "station.json: ca.root_crl_url: too long");
+            goto out;
+        }
+        if ((ret = cau_add_ext(cert, issuer, NID_crl_distribution_points, dp, e)) != SK_OK)
+            goto out;
+    }
     if (!X509_sign(cert, issuer_key, EVP_sha256())) {
         ret = sk_err_ossl(e, SK_ECRYPTO, "signing CA certificate %s", cn);
         goto out;
@@ -217,6 +229,12 @@ static int hsm_keygen(const station_config *st, sk_keyalg alg, const char *pin, 
     return SK_OK;
 }
 
+/* The files of a CA, all checked before any is made: a station where one of them exists
+ * (a CA, or the remains of a failed init) is refused, never completed or overwritten. */
+static const char *const ca_files[] = {"root.key",         "root.crt",         "issuing.key",
+                                       "issuing.crt",      "chain.pem",        SEALMAKER_ROOT_KEY,
+                                       SEALMAKER_ROOT_CRT, SEALMAKER_KEY,      SEALMAKER_CRT};
+
 int ca_init(const station_config *st, const ca_init_opts *o, const char *secret, tok_module *hsm,
             sk_err *e)
 {
@@ -225,26 +243,35 @@ int ca_init(const station_config *st, const ca_init_opts *o, const char *secret,
     X509 *root = NULL, *issuing = NULL;
     tok_slot *slot = NULL;
     char dir[PATH_MAX], path[PATH_MAX], cn[256];
-    static const char *const files[] = {"root.key", "root.crt", "issuing.key", "issuing.crt"};
+    int lock = -1;
 
-    if ((ret = station_path(st, "ca", dir, sizeof(dir), e)) != SK_OK)
+    if (o->root_days < 1 || o->issuing_days < 1 || o->issuing_days > o->root_days) {
+        ret = sk_err_set(e, SK_EINPUT,
+                         "CA validity: the issuing CA's %d days must be 1 to the root's %d days",
+                         o->issuing_days, o->root_days);
         goto out;
-    for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
-        if ((ret = ca_file(st, files[i], path, sizeof(path), e)) != SK_OK)
+    }
+    if ((ret = station_path(st, "ca", dir, sizeof(dir), e)) != SK_OK ||
+        (ret = sk_mkdir_p(dir, 0755, e)) != SK_OK)
+        goto out;
+    /* One init at a time per station: the second waits, then finds the first one's CA. */
+    if ((ret = station_path(st, "ca.lock", path, sizeof(path), e)) != SK_OK ||
+        (ret = sk_lock_acquire(path, &lock, e)) != SK_OK)
+        goto out;
+    for (size_t i = 0; i < sizeof(ca_files) / sizeof(ca_files[0]); i++) {
+        if ((ret = ca_file(st, ca_files[i], path, sizeof(path), e)) != SK_OK)
             goto out;
         if (sk_file_exists(path)) {
             ret = sk_err_set(e, SK_ESTATE, "%s exists: this station already has a CA", path);
             goto out;
         }
     }
-    if ((ret = sk_mkdir_p(dir, 0755, e)) != SK_OK)
-        goto out;
 
     if ((ret = cau_keygen(o->key_alg, &root_key, e)) != SK_OK)
         goto out;
     snprintf(cn, sizeof(cn), "%s Root CA", st->ca_name);
     if ((ret = make_ca_cert(&root, root_key, NULL, root_key, cn, st->ca_name, o->root_days,
-                            "critical,CA:TRUE", e)) != SK_OK)
+                            "critical,CA:TRUE", NULL, e)) != SK_OK)
         goto out;
 
     if (st->ca_key_uri != NULL) {
@@ -262,11 +289,11 @@ int ca_init(const station_config *st, const ca_init_opts *o, const char *secret,
     }
     snprintf(cn, sizeof(cn), "%s Issuing CA 1", st->ca_name);
     if ((ret = make_ca_cert(&issuing, iss_pub, root, root_key, cn, st->ca_name, o->issuing_days,
-                            "critical,CA:TRUE,pathlen:0", e)) != SK_OK)
+                            "critical,CA:TRUE,pathlen:0", st->ca_root_crl_url, e)) != SK_OK)
         goto out;
 
-    /* Keys first, certificates after: a half-made CA is then detected as existing and
-     * refused, never silently overwritten. */
+    /* Keys first, certificates after, each created exclusively: a half-made CA is then
+     * detected as existing and refused, never silently overwritten. */
     if ((ret = ca_file(st, "root.key", path, sizeof(path), e)) != SK_OK ||
         (ret = write_key(path, root_key, secret, e)) != SK_OK)
         goto out;
@@ -276,23 +303,116 @@ int ca_init(const station_config *st, const ca_init_opts *o, const char *secret,
         goto out;
     X509 *chain[2] = {issuing, root};
     if ((ret = ca_file(st, "root.crt", path, sizeof(path), e)) != SK_OK ||
-        (ret = cau_write_certs(path, &root, 1, e)) != SK_OK ||
+        (ret = cau_create_certs(path, &root, 1, e)) != SK_OK ||
         (ret = ca_file(st, "issuing.crt", path, sizeof(path), e)) != SK_OK ||
-        (ret = cau_write_certs(path, &issuing, 1, e)) != SK_OK ||
+        (ret = cau_create_certs(path, &issuing, 1, e)) != SK_OK ||
         (ret = ca_file(st, "chain.pem", path, sizeof(path), e)) != SK_OK ||
-        (ret = cau_write_certs(path, chain, 2, e)) != SK_OK)
+        (ret = cau_create_certs(path, chain, 2, e)) != SK_OK)
         goto out;
     /* The SM2 seal-maker hierarchy beside it: SoftHSM has no SM2, so its keys are files. */
     if ((ret = sealmaker_init(dir, secret, st->ca_name, e)) != SK_OK)
         goto out;
     ret = SK_OK;
 out:
+    sk_lock_release(&lock);
     EVP_PKEY_free(root_key);
     EVP_PKEY_free(iss_key);
     EVP_PKEY_free(iss_pub);
     X509_free(root);
     X509_free(issuing);
     tok_slot_free(slot);
+    return ret;
+}
+
+/* Does the private key belong to the certificate? A key file's public half is compared; a
+ * token key may not expose its public half (libp11), so it signs a test message that the
+ * certificate's public key must verify. */
+static int key_matches(X509 *cert, EVP_PKEY *key, bool on_token)
+{
+    static const unsigned char msg[] = "sealkey: does this CA key belong to its certificate?";
+    EVP_MD_CTX *md = NULL;
+    unsigned char sig[1024];
+    size_t sig_len = sizeof(sig);
+    EVP_PKEY *pub = X509_get0_pubkey(cert);
+    int ok = 0;
+
+    if (pub == NULL)
+        goto out;
+    if (!on_token) {
+        ok = X509_check_private_key(cert, key) == 1;
+        goto out;
+    }
+    if ((md = EVP_MD_CTX_new()) == NULL ||
+        EVP_DigestSignInit(md, NULL, EVP_sha256(), NULL, key) != 1 ||
+        EVP_DigestSign(md, sig, &sig_len, msg, sizeof(msg)) != 1)
+        goto out;
+    EVP_MD_CTX_free(md);
+    if ((md = EVP_MD_CTX_new()) == NULL ||
+        EVP_DigestVerifyInit(md, NULL, EVP_sha256(), NULL, pub) != 1)
+        goto out;
+    ok = EVP_DigestVerify(md, sig, sig_len, msg, sizeof(msg)) == 1;
+out:
+    EVP_MD_CTX_free(md);
+    ERR_clear_error();
+    return ok;
+}
+
+int ca_load_root_key(const station_config *st, const ca *c, const char *secret, EVP_PKEY **out,
+                     sk_err *e)
+{
+    char path[PATH_MAX], crt[PATH_MAX];
+    int ret;
+
+    *out = NULL;
+    if ((ret = ca_file(st, "root.key", path, sizeof(path), e)) != SK_OK ||
+        (ret = ca_file(st, "root.crt", crt, sizeof(crt), e)) != SK_OK)
+        return ret;
+    if (!sk_file_exists(path))
+        return SK_OK; /* the root key is kept off the station */
+    if ((ret = read_key(path, secret, out, e)) != SK_OK)
+        return ret;
+    if (!key_matches(c->root, *out, false)) {
+        EVP_PKEY_free(*out);
+        *out = NULL;
+        return sk_err_set(e, SK_ECRYPTO,
+                          "%s does not match %s: the CA files are not one CA; refusing to use "
+                          "them",
+                          path, crt);
+    }
+    return SK_OK;
+}
+
+/* ca/chain.pem must be exactly the issuing CA and the root (what tokens and verifiers get). */
+static int check_chain_file(const station_config *st, const ca *c, sk_err *e)
+{
+    char path[PATH_MAX];
+    X509 *x[3] = {NULL, NULL, NULL};
+    BIO *b = NULL;
+    int ret, n = 0;
+
+    if ((ret = ca_file(st, "chain.pem", path, sizeof(path), e)) != SK_OK)
+        return ret;
+    if (!sk_file_exists(path))
+        return SK_OK;
+    if ((b = BIO_new_file(path, "r")) == NULL) {
+        ret = sk_err_ossl(e, SK_EIO, "%s: cannot open", path);
+        goto out;
+    }
+    while (n < 3 && (x[n] = PEM_read_bio_X509(b, NULL, NULL, NULL)) != NULL)
+        n++;
+    ERR_clear_error();
+    if (n != 2 || X509_cmp(x[0], c->issuing) != 0 || X509_cmp(x[1], c->root) != 0) {
+        ret = sk_err_set(e, SK_ECRYPTO,
+                         "%s is not issuing.crt followed by root.crt: the CA files are not one "
+                         "CA; refusing to use them",
+                         path);
+        goto out;
+    }
+    ret = SK_OK;
+out:
+    for (int i = 0; i < 3; i++)
+        X509_free(x[i]);
+    BIO_free(b);
     return ret;
 }
 
@@ -331,15 +451,35 @@ int ca_open(const station_config *st, const char *secret, tok_module *hsm, ca **
             (ret = read_key(path, secret, &c->key, e)) != SK_OK)
             goto out;
     }
-    /* The key must belong to the certificate, or every issued certificate would be bad. */
-    if (X509_check_private_key(c->issuing, c->key) != 1) {
-        EVP_PKEY *pub = X509_get0_pubkey(c->issuing);
-        if (st->ca_key_uri == NULL || pub == NULL) {
-            ret = sk_err_ossl(e, SK_ECRYPTO, "CA key does not match ca/issuing.crt");
-            goto out;
-        }
-        ERR_clear_error();
+    /* Every CA key must belong to its certificate and the issuing CA to the root, or every
+     * certificate issued would be bad: files from two `ca init` runs, or one copied in. */
+    char crt[PATH_MAX], rootcrt[PATH_MAX];
+    if ((ret = ca_file(st, "issuing.crt", crt, sizeof(crt), e)) != SK_OK ||
+        (ret = ca_file(st, "root.crt", rootcrt, sizeof(rootcrt), e)) != SK_OK)
+        goto out;
+    if (!key_matches(c->issuing, c->key, st->ca_key_uri != NULL)) {
+        ret = sk_err_set(e, SK_ECRYPTO,
+                         "%s does not match %s: the CA files are not one CA; refusing to use "
+                         "them",
+                         st->ca_key_uri != NULL ? st->ca_key_uri : path, crt);
+        goto out;
     }
+    EVP_PKEY *root_pub = X509_get0_pubkey(c->root);
+    if (X509_check_issued(c->root, c->issuing) != X509_V_OK || root_pub == NULL ||
+        X509_verify(c->issuing, root_pub) != 1) {
+        ERR_clear_error();
+        ret = sk_err_set(e, SK_ECRYPTO,
+                         "%s is not issued by %s: the CA files are not one CA; refusing to use "
+                         "them",
+                         crt, rootcrt);
+        goto out;
+    }
+    EVP_PKEY *root_key = NULL;
+    if ((ret = ca_load_root_key(st, c, secret, &root_key, e)) != SK_OK)
+        goto out;
+    EVP_PKEY_free(root_key); /* checked; only `sealkey crl` signs with it */
+    if ((ret = check_chain_file(st, c, e)) != SK_OK)
+        goto out;
     cau_ski_hex(c->issuing, c->issuer_id, sizeof(c->issuer_id));
     *out = c;
     c = NULL;

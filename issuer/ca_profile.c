@@ -68,14 +68,45 @@ static int add_urls(X509 *cert, X509 *issuer, const station_project *p, sk_err *
     return ret;
 }
 
+int ca_leaf_validity(const ca *c, const station_project *p, time_t not_before,
+                     time_t *not_after, bool *capped, sk_err *e)
+{
+    struct tm tm;
+    time_t ca_end, want = not_before + (time_t)p->validity_days * 86400;
+    time_t min_days = p->validity_days < CA_LEAF_MIN_DAYS ? p->validity_days : CA_LEAF_MIN_DAYS;
+    char end[32];
+
+    memset(&tm, 0, sizeof(tm));
+    if (!ASN1_TIME_to_tm(X509_get0_notAfter(ca_issuing_cert(c)), &tm))
+        return sk_err_ossl(e, SK_ECRYPTO, "ca/issuing.crt: unreadable notAfter");
+    ca_end = timegm(&tm);
+    *capped = want > ca_end;
+    *not_after = *capped ? ca_end : want;
+    if (*not_after - not_before < min_days * 86400) {
+        cau_iso_time(ca_end, end, sizeof(end));
+        return sk_err_set(e, SK_ESTATE,
+                          "project %s: the issuing CA expires %s, leaving under %lld days for a "
+                          "certificate of validity_days %d; renew the CA (sealkey ca init on a "
+                          "new station) before issuing",
+                          p->code, end, (long long)min_days, p->validity_days);
+    }
+    return SK_OK;
+}
+
 int ca_issue_org_cert(ca *c, const station_project *p, const order *o, EVP_PKEY *subject_key,
                       const char *serial_hex, time_t not_before, X509 **out, sk_err *e)
 {
     X509 *cert = X509_new();
     X509 *issuer = ca_issuing_cert(c);
+    time_t not_after;
+    bool capped;
     int ret = SK_ECRYPTO;
 
     *out = NULL;
+    if ((ret = ca_leaf_validity(c, p, not_before, &not_after, &capped, e)) != SK_OK) {
+        sk_err_wrap(e, "order %s", o->number);
+        goto out;
+    }
     if (cert == NULL) {
         ret = sk_err_ossl(e, SK_ECRYPTO, "out of memory");
         goto out;
@@ -90,6 +121,12 @@ int ca_issue_org_cert(ca *c, const station_project *p, const order *o, EVP_PKEY 
             SK_OK ||
         (ret = add_subject(cert, p, o, e)) != SK_OK)
         goto out;
+    /* Never beyond the issuing CA: a certificate outliving its issuer fails path validation
+     * after the CA expires, so it ends with it (the ledger records this notAfter). */
+    if (capped && !X509_set1_notAfter(cert, X509_get0_notAfter(issuer))) {
+        ret = sk_err_ossl(e, SK_ECRYPTO, "order %s: capping notAfter", o->number);
+        goto out;
+    }
     if ((ret = cau_add_ext(cert, issuer, NID_basic_constraints, "critical,CA:FALSE", e)) !=
             SK_OK ||
         (ret = cau_add_ext(cert, issuer, NID_key_usage, "critical,digitalSignature,nonRepudiation",

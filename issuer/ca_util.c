@@ -136,24 +136,57 @@ out:
     return ret;
 }
 
-int cau_write_certs(const char *path, X509 *const *certs, size_t n, sk_err *e)
+static int put_certs(const char *path, X509 *const *certs, size_t n, int exclusive, sk_err *e)
 {
     BIO *b = BIO_new(BIO_s_mem());
     char *p = NULL;
     long len;
     int ret = SK_ECRYPTO;
 
-    if (b == NULL)
+    if (b == NULL) {
+        ret = sk_err_ossl(e, SK_ECRYPTO, "%s: out of memory", path);
         goto out;
+    }
     for (size_t i = 0; i < n; i++)
         if (!PEM_write_bio_X509(b, certs[i])) {
             ret = sk_err_ossl(e, SK_ECRYPTO, "%s: encoding certificate", path);
             goto out;
         }
     len = BIO_get_mem_data(b, &p);
-    ret = sk_file_write_atomic(path, p, (size_t)len, 0644, e);
+    ret = exclusive ? sk_file_create_atomic(path, p, (size_t)len, 0644, e)
+                    : sk_file_write_atomic(path, p, (size_t)len, 0644, e);
 out:
     BIO_free(b);
     return ret;
 }
 
+int cau_write_certs(const char *path, X509 *const *certs, size_t n, sk_err *e)
+{
+    return put_certs(path, certs, n, 0, e);
+}
+
+int cau_create_certs(const char *path, X509 *const *certs, size_t n, sk_err *e)
+{
+    return put_certs(path, certs, n, 1, e);
+}
+
+char *cau_crl_dp(X509 *cert)
+{
+    STACK_OF(DIST_POINT) *dps = X509_get_ext_d2i(cert, NID_crl_distribution_points, NULL, NULL);
+    char *uri = NULL;
+
+    for (int i = 0; dps != NULL && uri == NULL && i < sk_DIST_POINT_num(dps); i++) {
+        DIST_POINT *dp = sk_DIST_POINT_value(dps, i);
+        if (dp->distpoint == NULL || dp->distpoint->type != 0)
+            continue;
+        GENERAL_NAMES *names = dp->distpoint->name.fullname;
+        for (int j = 0; uri == NULL && j < sk_GENERAL_NAME_num(names); j++) {
+            GENERAL_NAME *g = sk_GENERAL_NAME_value(names, j);
+            if (g->type == GEN_URI)
+                uri = OPENSSL_strndup((const char *)ASN1_STRING_get0_data(g->d.ia5),
+                                      (size_t)ASN1_STRING_length(g->d.ia5));
+        }
+    }
+    sk_DIST_POINT_pop_free(dps, DIST_POINT_free);
+    return uri;
+}

@@ -22,6 +22,9 @@ int cau_set_serial_validity(X509 *cert, const char *serial_hex, time_t not_befor
 /* Hex of the certificate's SubjectKeyIdentifier (empty if none). */
 void cau_ski_hex(X509 *cert, char *hex, size_t hexlen);
 
+/* The URI of the certificate's first CRL distribution point, or NULL; OPENSSL_free it. */
+char *cau_crl_dp(X509 *cert);
+
 /* Generate a software key of the algorithm. */
 int cau_keygen(sk_keyalg alg, EVP_PKEY **out, sk_err *e);
 
@@ -35,5 +38,7 @@ int cau_cert_pem(X509 *cert, char **pem, size_t *len, sk_err *e);
 
 /* Write certificates as concatenated PEM, atomically, mode 0644. */
 int cau_write_certs(const char *path, X509 *const *certs, size_t n, sk_err *e);
+/* The same, but only as a new file: SK_ESTATE if path exists (sk_file_create_atomic). */
+int cau_create_certs(const char *path, X509 *const *certs, size_t n, sk_err *e);
 
 #endif

@@ -398,7 +398,7 @@ static int load_root(const ctx *c, const json_t *root, station_config *st)
     static const char *const top[] = {"station_id", "pkcs11_module", "ledger", "out_dir", "ca",
                                       "pin_policy", "projects", "readers", "timeouts", NULL};
     static const char *const ca_keys[] = {"name", "key_algorithm", "passphrase", "key_uri",
-                                          "pkcs11_module", NULL};
+                                          "pkcs11_module", "root_crl_url", NULL};
     static const char *const pin_keys[] = {"so_pin", "user_pin_min_digits",
                                            "user_pin_max_digits", "print_user_pin", NULL};
     json_t *ca = NULL, *pin = NULL;
@@ -432,7 +432,8 @@ static int load_root(const ctx *c, const json_t *root, station_config *st)
             SK_OK ||
         (ret = get_string(c, ca, "ca", "key_uri", false, NULL, &st->ca_key_uri)) != SK_OK ||
         (ret = get_string(c, ca, "ca", "pkcs11_module", false, st->pkcs11_module,
-                          &st->ca_pkcs11_module)) != SK_OK)
+                          &st->ca_pkcs11_module)) != SK_OK ||
+        (ret = get_url(c, ca, "ca", "root_crl_url", &st->ca_root_crl_url)) != SK_OK)
         return ret;
     if (st->ca_key_uri != NULL && strncmp(st->ca_key_uri, "pkcs11:", 7) != 0)
         return bad(c, "ca.key_uri", "'%s' is not a pkcs11: URI (RFC 7512)", st->ca_key_uri);
@@ -523,6 +524,7 @@ void station_free(station_config *st)
     free(st->ca_key_uri);
     free(st->ca_pkcs11_module);
     free(st->ca_passphrase);
+    free(st->ca_root_crl_url);
     free(st->so_pin);
     free(st);
 }

@@ -57,6 +57,8 @@ typedef struct station_config {
     char *ca_pkcs11_module; /* module for ca_key_uri (default pkcs11_module) */
     char *ca_passphrase;  /* secret source for the CA key file passphrase or HSM PIN
                              (default "prompt") */
+    char *ca_root_crl_url; /* URL of the root CRL: the issuing CA certificate's CRL
+                              distribution point (set at ca init), or NULL */
 
     /* PIN policy */
     char *so_pin;         /* secret source of the SO PIN set on tokens (required) */

@@ -62,7 +62,8 @@ lane1() {
     (umask 077; echo vg-so-pin-1 > "$st/so-pin"; echo vg-ca-pass > "$st/ca-pass")
     run ca_init "$build/cli/sealkey" ca init --station "$st"
     run issue "$build/cli/sealkey" issue --station "$st" --orders "$here/examples/orders.json" --order JX2026-000102
-    run seal_verify "$build/cli/sealkey" seal verify "$st/out/JX2026-000102/official.esl" --ca "$st/ca/seal-root.crt"
+    run crl "$build/cli/sealkey" crl --station "$st"
+    run seal_verify "$build/cli/sealkey" seal verify "$st/out/JX2026-000102/official.esl" --station "$st"
     run status "$build/cli/sealkey" status --station "$st" --json
     run audit "$build/cli/sealkey" audit verify --station "$st"
     for t in issue_seals ses_cli issue_hsm_ca; do sh_test "$t"; done

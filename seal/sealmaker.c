@@ -96,8 +96,9 @@ out:
     return ret;
 }
 
-/* The PEM text goes through a memory BIO and then sk_file_write_atomic, which creates the
- * file with its final mode; the buffer is wiped although it only holds ciphertext. */
+/* The PEM text goes through a memory BIO and then sk_file_create_atomic, which creates the
+ * file with its final mode and never replaces one (a second init racing this one fails
+ * rather than swapping a key in); the buffer is wiped although it only holds ciphertext. */
 static int write_pem(const char *dir, const char *file, EVP_PKEY *key, X509 *cert,
                      const char *passphrase, sk_err *e)
 {
@@ -119,7 +120,7 @@ static int write_pem(const char *dir, const char *file, EVP_PKEY *key, X509 *cer
         ret = sk_err_ossl(e, SK_ECRYPTO, "%s: cannot encode", path);
         goto out;
     }
-    ret = sk_file_write_atomic(path, mem->data, mem->length, key != NULL ? 0600 : 0644, e);
+    ret = sk_file_create_atomic(path, mem->data, mem->length, key != NULL ? 0600 : 0644, e);
 out:
     if (mem != NULL)
         OPENSSL_cleanse(mem->data, mem->length);
@@ -219,23 +220,17 @@ static int bad_decrypt_in_queue(void)
     return found;
 }
 
-int sealmaker_open(const char *dir, const char *passphrase, sealmaker **out, sk_err *e)
+/* Read and decrypt an SM2 key file. SK_EPIN for a wrong passphrase. */
+static int read_key(const char *path, const char *passphrase, EVP_PKEY **out, sk_err *e)
 {
-    sealmaker *m = NULL;
     unsigned char *pem = NULL;
     size_t pem_len = 0;
     BIO *bio = NULL;
     EVP_PKEY *key = NULL;
-    char path[4096];
     int ret;
 
     *out = NULL;
-    if ((m = calloc(1, sizeof(*m))) == NULL)
-        return sk_err_set(e, SK_EINTERNAL, "out of memory");
-    if ((ret = read_cert(dir, SEALMAKER_CRT, 0, &m->cert, e)) != SK_OK ||
-        (ret = read_cert(dir, SEALMAKER_ROOT_CRT, 1, &m->root, e)) != SK_OK ||
-        (ret = sk_path_join(path, sizeof(path), dir, SEALMAKER_KEY, e)) != SK_OK ||
-        (ret = sk_file_read(path, KEY_FILE_MAX, &pem, &pem_len, e)) != SK_OK)
+    if ((ret = sk_file_read(path, KEY_FILE_MAX, &pem, &pem_len, e)) != SK_OK)
         goto out;
     if ((bio = BIO_new_mem_buf(pem, (int)pem_len)) == NULL) {
         ret = sk_err_ossl(e, SK_ECRYPTO, "%s", path);
@@ -258,11 +253,95 @@ int sealmaker_open(const char *dir, const char *passphrase, sealmaker **out, sk_
         ret = sk_err_set(e, SK_EINPUT, "%s: not an SM2 key", path);
         goto out;
     }
-    if (X509_check_private_key(m->cert, key) != 1) {
-        ERR_clear_error();
-        ret = sk_err_set(e, SK_EINPUT, "%s: does not match %s", path, SEALMAKER_CRT);
+    *out = key;
+    key = NULL;
+    ret = SK_OK;
+out:
+    if (pem != NULL)
+        OPENSSL_cleanse(pem, pem_len);
+    free(pem);
+    BIO_free(bio);
+    EVP_PKEY_free(key);
+    return ret;
+}
+
+/* The root's key (when it is in dir) must match the root certificate, and the maker
+ * certificate must be signed by the root: files of two inits, or one copied in, are refused. */
+static int check_root(const char *dir, const sealmaker *m, const char *passphrase, sk_err *e)
+{
+    char path[4096], crt[4096], mcrt[4096];
+    EVP_PKEY *key = NULL;
+    X509 *maker = NULL;
+    EVP_PKEY *root_pub = m->root != NULL ? X509_get0_pubkey(m->root) : NULL;
+    int ret;
+
+    if (m->root == NULL)
+        return SK_OK;
+    if ((ret = sk_path_join(path, sizeof(path), dir, SEALMAKER_ROOT_KEY, e)) != SK_OK ||
+        (ret = sk_path_join(crt, sizeof(crt), dir, SEALMAKER_ROOT_CRT, e)) != SK_OK ||
+        (ret = sk_path_join(mcrt, sizeof(mcrt), dir, SEALMAKER_CRT, e)) != SK_OK)
+        return ret;
+    /* The maker certificate's SM2 signature checks only with the SM2 ID set on a copy. */
+    if ((maker = X509_dup(m->cert)) == NULL) {
+        ret = sk_err_ossl(e, SK_ECRYPTO, "%s", mcrt);
         goto out;
     }
+    if ((ret = ses_sm2_cert_set_id(maker, e)) != SK_OK)
+        goto out;
+    if (root_pub == NULL || X509_check_issued(m->root, maker) != X509_V_OK ||
+        X509_verify(maker, root_pub) != 1) {
+        ERR_clear_error();
+        ret = sk_err_set(e, SK_ECRYPTO,
+                         "%s is not issued by %s: the seal maker files are not one hierarchy; "
+                         "refusing to use them",
+                         mcrt, crt);
+        goto out;
+    }
+    if (sk_file_exists(path)) {
+        if ((ret = read_key(path, passphrase, &key, e)) != SK_OK)
+            goto out;
+        if (X509_check_private_key(m->root, key) != 1) {
+            ERR_clear_error();
+            ret = sk_err_set(e, SK_ECRYPTO,
+                             "%s does not match %s: the seal maker files are not one hierarchy; "
+                             "refusing to use them",
+                             path, crt);
+            goto out;
+        }
+    }
+    ret = SK_OK;
+out:
+    EVP_PKEY_free(key);
+    X509_free(maker);
+    return ret;
+}
+
+int sealmaker_open(const char *dir, const char *passphrase, sealmaker **out, sk_err *e)
+{
+    sealmaker *m = NULL;
+    EVP_PKEY *key = NULL;
+    char path[4096], crt[4096];
+    int ret;
+
+    *out = NULL;
+    if ((m = calloc(1, sizeof(*m))) == NULL)
+        return sk_err_set(e, SK_EINTERNAL, "out of memory");
+    if ((ret = read_cert(dir, SEALMAKER_CRT, 0, &m->cert, e)) != SK_OK ||
+        (ret = read_cert(dir, SEALMAKER_ROOT_CRT, 1, &m->root, e)) != SK_OK ||
+        (ret = sk_path_join(path, sizeof(path), dir, SEALMAKER_KEY, e)) != SK_OK ||
+        (ret = sk_path_join(crt, sizeof(crt), dir, SEALMAKER_CRT, e)) != SK_OK ||
+        (ret = read_key(path, passphrase, &key, e)) != SK_OK)
+        goto out;
+    if (X509_check_private_key(m->cert, key) != 1) {
+        ERR_clear_error();
+        ret = sk_err_set(e, SK_ECRYPTO,
+                         "%s does not match %s: the seal maker files are not one hierarchy; "
+                         "refusing to use them",
+                         path, crt);
+        goto out;
+    }
+    if ((ret = check_root(dir, m, passphrase, e)) != SK_OK)
+        goto out;
     m->key = key;
     key = NULL;
     m->sign = file_sign;
@@ -271,10 +350,6 @@ int sealmaker_open(const char *dir, const char *passphrase, sealmaker **out, sk_
     m = NULL;
     ret = SK_OK;
 out:
-    if (pem != NULL)
-        OPENSSL_cleanse(pem, pem_len);
-    free(pem);
-    BIO_free(bio);
     EVP_PKEY_free(key);
     sealmaker_free(m);
     return ret;

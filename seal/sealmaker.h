@@ -33,11 +33,14 @@ struct sealmaker {
 /* Create in dir (made 0700 if missing): seal-root.key + seal-root.crt (self-signed SM2 root,
  * 20 years) and seal-maker.key + seal-maker.crt (SM2, issued by the root, 10 years). Keys are
  * PKCS#8 PEM encrypted with AES-256-CBC under passphrase, mode 0600; certificates 0644.
- * Refuses (SK_ESTATE) if any of the four files exists. org_name goes into the subjects. */
+ * Refuses (SK_ESTATE) if any of the four files exists; each is created exclusively, so a
+ * concurrent init fails rather than overwrites. org_name goes into the subjects. */
 int sealmaker_init(const char *dir, const char *passphrase, const char *org_name, sk_err *e);
 
 /* Load the maker key and certificate (and the root certificate when present) from dir.
- * SK_EPIN for a wrong passphrase. */
+ * SK_EPIN for a wrong passphrase; SK_ECRYPTO naming the files when the maker key does not
+ * match its certificate, the maker certificate is not signed by the root, or seal-root.key
+ * (when present) does not match the root certificate. */
 int sealmaker_open(const char *dir, const char *passphrase, sealmaker **out, sk_err *e);
 
 void sealmaker_free(sealmaker *m);

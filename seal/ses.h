@@ -98,21 +98,32 @@ enum ses_check_id {
     SES_CHECK_MAKER_CERT,  /* maker certificate within its validity at the check time */
     SES_CHECK_CHAIN,       /* maker certificate chains to the trusted file (skipped without one) */
     SES_CHECK_PICTURE,     /* picture bytes match the type and the header decodes */
+    SES_CHECK_HOLDER,      /* holder certificates chain to the trusted CA file at the time */
+    SES_CHECK_REVOCATION,  /* holder certificates (and their CAs) on none of the CRLs given */
     SES_CHECK_COUNT
 };
 
 enum ses_check_state { SES_CHECK_SKIPPED = -1, SES_CHECK_PASSED = 0, SES_CHECK_FAILED = 1 };
 
 typedef struct ses_check {
-    const char *name;  /* "signature", "validity", "maker-cert", "chain", "picture" */
+    const char *name;  /* "signature", "validity", "maker-cert", "chain", "picture", "holder",
+                          "revocation" */
     int state;
     char detail[512];
 } ses_check;
 
+#define SES_MAX_CRL_FILES 8
 typedef struct ses_verify_opts {
     time_t at;           /* the check time; 0 = now */
     const char *ca_file; /* trusted certificates (PEM) for the maker chain; NULL = no chain check */
     const char *name;    /* names the seal in messages; NULL = "seal" */
+    /* Trusted CA certificates (PEM: the root, and intermediates) for the holder certificates
+     * in certList; NULL = holder not checked. */
+    const char *holder_ca_file;
+    /* CRL files (PEM or DER) for the holder chain: each holder certificate must be on none of
+     * its issuer's CRLs, nor its CAs on theirs; a CRL past its next update fails the check. */
+    const char *crl_files[SES_MAX_CRL_FILES];
+    size_t n_crl_files;
 } ses_verify_opts;
 
 typedef struct ses_verify_result {
@@ -120,11 +131,18 @@ typedef struct ses_verify_result {
     ses_check check[SES_CHECK_COUNT];
     int n_failed;
     long picture_px_width, picture_px_height; /* from the image header when decoded, else 0 */
+    /* Nothing failed, but a trust check was skipped (no maker anchor, no holder anchor or no
+     * CRL): the seal is not "valid", only "not verified"; summary says what was and was not
+     * checked, e.g. "signature by the seal maker's key OK; maker certificate NOT checked
+     * against any trust anchor; holder certificate NOT checked". */
+    int unverified;
+    char summary[768];
 } ses_verify_result;
 
-/* Run every check (one failing does not stop the others) and fill r. Returns SK_OK when all
- * ran checks passed, SK_EFAIL with e naming every failed check, or another code (e.g.
- * SK_EIO for an unreadable ca_file, SK_ECRYPTO) when checking itself went wrong. */
+/* Run every check (one failing does not stop the others) and fill r. Returns SK_OK when no
+ * check failed (then r->unverified tells whether trust was established: a caller that
+ * reports validity must look at it), SK_EFAIL with e naming every failed check, or another
+ * code (e.g. SK_EIO for an unreadable ca_file, SK_ECRYPTO) when checking itself went wrong. */
 int ses_seal_verify(const ses_seal *s, const ses_verify_opts *o, ses_verify_result *r, sk_err *e);
 
 /* The picture check alone: type vs magic bytes, and for PNG the IHDR. SK_OK or SK_EFAIL with

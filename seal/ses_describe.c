@@ -186,7 +186,12 @@ static json_t *result_json(const ses_verify_result *r)
                                                                                : "skipped",
                                                 "detail", c->detail));
     }
-    o = json_pack("{s:s, s:o, s:b}", "checked_at", at, "checks", checks, "valid", r->n_failed == 0);
+    /* "valid" only when nothing failed and trust was established; "result" tells apart a
+     * seal that failed a check from one that could not be verified. */
+    o = json_pack("{s:s, s:o, s:b, s:s, s:s?}", "checked_at", at, "checks", checks, "valid",
+                  r->n_failed == 0 && !r->unverified, "result",
+                  r->n_failed > 0 ? "not valid" : r->unverified ? "not verified" : "valid",
+                  "summary", r->n_failed == 0 ? r->summary : NULL);
     return o;
 }
 
@@ -269,7 +274,12 @@ static void text_result(FILE *f, const ses_verify_result *r)
                                                : "skipped",
                 c->detail);
     }
-    fprintf(f, "result:         %s\n", r->n_failed == 0 ? "valid" : "NOT VALID");
+    if (r->n_failed > 0)
+        fprintf(f, "result:         NOT VALID\n");
+    else if (r->unverified)
+        fprintf(f, "result:         NOT VERIFIED: %s\n", r->summary);
+    else
+        fprintf(f, "result:         valid: %s\n", r->summary);
 }
 
 int ses_seal_describe(const ses_seal *s, const char *file, const ses_verify_result *r, int json,

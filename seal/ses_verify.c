@@ -11,22 +11,10 @@
 
 #include "seal/ses.h"
 #include "seal/ses_asn1.h"
+#include "seal/ses_trust.h"
 
-static const char *const check_names[SES_CHECK_COUNT] = {"signature", "validity",
-                                                         "maker-cert", "chain", "picture"};
-
-static void set_check(ses_check *c, int state, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void set_check(ses_check *c, int state, const char *fmt, ...)
-{
-    va_list ap;
-
-    c->state = state;
-    va_start(ap, fmt);
-    vsnprintf(c->detail, sizeof(c->detail), fmt, ap);
-    va_end(ap);
-}
+static const char *const check_names[SES_CHECK_COUNT] = {
+    "signature", "validity", "maker-cert", "chain", "picture", "holder", "revocation"};
 
 static void asn1_time_text(const ASN1_TIME *t, char *buf, size_t len)
 {
@@ -53,16 +41,16 @@ static int check_signature(const ses_seal *s, const char *sig_field, ses_check *
     if (nid == NID_undef || !OBJ_find_sigid_algs(nid, &md_nid, &pk_nid) ||
         (md = EVP_get_digestbynid(md_nid)) == NULL) {
         ERR_clear_error();
-        set_check(c, SES_CHECK_FAILED, "signature algorithm %s is not supported", s->sign_alg_oid);
+        ses_set_check(c, SES_CHECK_FAILED, "signature algorithm %s is not supported", s->sign_alg_oid);
         return SK_OK;
     }
     if (key == NULL) {
         ERR_clear_error();
-        set_check(c, SES_CHECK_FAILED, "maker certificate has no usable public key");
+        ses_set_check(c, SES_CHECK_FAILED, "maker certificate has no usable public key");
         return SK_OK;
     }
     if (pk_nid != NID_undef && !EVP_PKEY_is_a(key, OBJ_nid2sn(pk_nid))) {
-        set_check(c, SES_CHECK_FAILED, "%s signature but the maker key is %s", OBJ_nid2sn(nid),
+        ses_set_check(c, SES_CHECK_FAILED, "%s signature but the maker key is %s", OBJ_nid2sn(nid),
                   EVP_PKEY_get0_type_name(key));
         return SK_OK;
     }
@@ -70,16 +58,16 @@ static int check_signature(const ses_seal *s, const char *sig_field, ses_check *
     ret = ses_sm2_verify(key, md, s->signed_bytes, s->signed_len, s->signature,
                          s->signature_len, &tmp);
     if (ret == SK_EFAIL) {
-        set_check(c, SES_CHECK_FAILED, "%s: does not verify with the maker certificate's key",
+        ses_set_check(c, SES_CHECK_FAILED, "%s: does not verify with the maker certificate's key",
                   sig_field);
         return SK_OK;
     }
     if (ret != SK_OK) {
         /* Could not even set up the check (odd key or parameters): not verified is failed. */
-        set_check(c, SES_CHECK_FAILED, "%s: cannot be checked: %s", sig_field, tmp.msg);
+        ses_set_check(c, SES_CHECK_FAILED, "%s: cannot be checked: %s", sig_field, tmp.msg);
         return SK_OK;
     }
-    set_check(c, SES_CHECK_PASSED, "%s over %zu bytes of %s verifies (%s%s)", OBJ_nid2sn(nid),
+    ses_set_check(c, SES_CHECK_PASSED, "%s over %zu bytes of %s verifies (%s%s)", OBJ_nid2sn(nid),
               s->signed_len,
               s->format_version == 1 ? "SEQUENCE{esealInfo, cert, signatureAlgorithm}"
                                      : "eSealInfo",
@@ -97,56 +85,12 @@ static void check_maker_time(const ses_seal *s, time_t at, const char *at_text, 
     asn1_time_text(nb, b, sizeof(b));
     asn1_time_text(na, a, sizeof(a));
     if (X509_cmp_time(nb, &at) != -1)
-        set_check(c, SES_CHECK_FAILED, "maker certificate not yet valid: notBefore %s, checked at %s",
+        ses_set_check(c, SES_CHECK_FAILED, "maker certificate not yet valid: notBefore %s, checked at %s",
                   b, at_text);
     else if (X509_cmp_time(na, &at) != 1)
-        set_check(c, SES_CHECK_FAILED, "maker certificate expired %s, checked at %s", a, at_text);
+        ses_set_check(c, SES_CHECK_FAILED, "maker certificate expired %s, checked at %s", a, at_text);
     else
-        set_check(c, SES_CHECK_PASSED, "maker certificate valid %s .. %s", b, a);
-}
-
-/* Trusted certificates from a PEM file; each SM2-signed one gets the SM2 ID so that its
- * signature checks when it is an intermediate. */
-static int load_store(const char *path, X509_STORE **out, sk_err *e)
-{
-    BIO *bio = NULL;
-    X509_STORE *store = NULL;
-    X509 *x = NULL;
-    int n = 0, ret = SK_EINPUT;
-
-    *out = NULL;
-    if ((bio = BIO_new_file(path, "r")) == NULL) {
-        ret = sk_err_ossl(e, SK_EINPUT, "%s: cannot open", path);
-        goto out;
-    }
-    if ((store = X509_STORE_new()) == NULL) {
-        ret = sk_err_ossl(e, SK_ECRYPTO, "X509_STORE_new");
-        goto out;
-    }
-    while ((x = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL) {
-        if ((ret = ses_sm2_cert_set_id(x, e)) != SK_OK)
-            goto out;
-        if (!X509_STORE_add_cert(store, x)) {
-            ret = sk_err_ossl(e, SK_ECRYPTO, "%s: certificate %d", path, n + 1);
-            goto out;
-        }
-        X509_free(x);
-        x = NULL;
-        n++;
-    }
-    ERR_clear_error(); /* the end of the file reads as "no start line" */
-    if (n == 0) {
-        ret = sk_err_set(e, SK_EINPUT, "%s: no PEM certificates in it", path);
-        goto out;
-    }
-    *out = store;
-    store = NULL;
-    ret = SK_OK;
-out:
-    X509_free(x);
-    X509_STORE_free(store);
-    BIO_free(bio);
-    return ret;
+        ses_set_check(c, SES_CHECK_PASSED, "maker certificate valid %s .. %s", b, a);
 }
 
 static int check_chain(const ses_seal *s, const char *ca_file, time_t at, ses_check *c, sk_err *e)
@@ -157,10 +101,12 @@ static int check_chain(const ses_seal *s, const char *ca_file, time_t at, ses_ch
     int ret;
 
     if (ca_file == NULL) {
-        set_check(c, SES_CHECK_SKIPPED, "no trusted chain given (--ca)");
+        ses_set_check(c, SES_CHECK_SKIPPED,
+                      "no trusted seal root given (--ca or --station): maker certificate NOT "
+                      "checked against any trust anchor");
         return SK_OK;
     }
-    if ((ret = load_store(ca_file, &store, e)) != SK_OK)
+    if ((ret = ses_load_store(ca_file, &store, e)) != SK_OK)
         goto out;
     /* A copy: setting the SM2 ID changes the certificate, and the seal is const. */
     if ((leaf = X509_dup(s->maker_cert)) == NULL || (ctx = X509_STORE_CTX_new()) == NULL) {
@@ -180,10 +126,10 @@ static int check_chain(const ses_seal *s, const char *ca_file, time_t at, ses_ch
         char rn[256];
 
         X509_NAME_oneline(X509_get_subject_name(sk_X509_value(chain, depth - 1)), rn, sizeof(rn));
-        set_check(c, SES_CHECK_PASSED, "maker certificate chains to %s (%d certificates)", rn,
+        ses_set_check(c, SES_CHECK_PASSED, "maker certificate chains to %s (%d certificates)", rn,
                   depth);
     } else {
-        set_check(c, SES_CHECK_FAILED, "maker certificate does not chain to %s: %s (depth %d)",
+        ses_set_check(c, SES_CHECK_FAILED, "maker certificate does not chain to %s: %s (depth %d)",
                   ca_file, X509_verify_cert_error_string(X509_STORE_CTX_get_error(ctx)),
                   X509_STORE_CTX_get_error_depth(ctx));
     }
@@ -200,17 +146,46 @@ static void check_validity(const ses_seal *s, time_t at, const char *at_text, co
                            ses_check *c)
 {
     if (s->valid_start > s->valid_end)
-        set_check(c, SES_CHECK_FAILED, "%s.property.validStart %s is after validEnd %s", top,
+        ses_set_check(c, SES_CHECK_FAILED, "%s.property.validStart %s is after validEnd %s", top,
                   s->valid_start_text, s->valid_end_text);
     else if (at < s->valid_start)
-        set_check(c, SES_CHECK_FAILED, "%s.property.validStart: seal not valid before %s, checked at %s",
+        ses_set_check(c, SES_CHECK_FAILED, "%s.property.validStart: seal not valid before %s, checked at %s",
                   top, s->valid_start_text, at_text);
     else if (at > s->valid_end)
-        set_check(c, SES_CHECK_FAILED, "%s.property.validEnd: seal expired %s, checked at %s", top,
+        ses_set_check(c, SES_CHECK_FAILED, "%s.property.validEnd: seal expired %s, checked at %s", top,
                   s->valid_end_text, at_text);
     else
-        set_check(c, SES_CHECK_PASSED, "valid %s .. %s, checked at %s", s->valid_start_text,
+        ses_set_check(c, SES_CHECK_PASSED, "valid %s .. %s, checked at %s", s->valid_start_text,
                   s->valid_end_text, at_text);
+}
+
+/* Nothing failed: is the seal trusted, or only intact? A seal is valid only when its maker
+ * chains to a trust anchor and its holder certificate to a trusted CA, unrevoked; otherwise
+ * the summary says what was and was not checked. */
+static void summarise(ses_verify_result *r)
+{
+    const ses_check *c = r->check;
+    size_t used;
+
+    r->unverified = c[SES_CHECK_CHAIN].state != SES_CHECK_PASSED ||
+                    c[SES_CHECK_HOLDER].state != SES_CHECK_PASSED ||
+                    c[SES_CHECK_REVOCATION].state != SES_CHECK_PASSED;
+    used = (size_t)snprintf(r->summary, sizeof(r->summary), "signature by the seal maker's key OK");
+    if (used < sizeof(r->summary))
+        used += (size_t)snprintf(r->summary + used, sizeof(r->summary) - used, "; %s",
+                                 c[SES_CHECK_CHAIN].state == SES_CHECK_PASSED
+                                     ? "maker certificate chains to the trusted seal root"
+                                     : "maker certificate NOT checked against any trust anchor");
+    if (used < sizeof(r->summary))
+        used += (size_t)snprintf(r->summary + used, sizeof(r->summary) - used, "; %s",
+                                 c[SES_CHECK_HOLDER].state == SES_CHECK_PASSED
+                                     ? "holder certificate chains to the trusted CA"
+                                     : "holder certificate NOT checked");
+    if (used < sizeof(r->summary) && c[SES_CHECK_HOLDER].state == SES_CHECK_PASSED)
+        snprintf(r->summary + used, sizeof(r->summary) - used, "; %s",
+                 c[SES_CHECK_REVOCATION].state == SES_CHECK_PASSED
+                     ? "holder certificate not revoked"
+                     : "holder certificate revocation NOT checked");
 }
 
 int ses_seal_verify(const ses_seal *s, const ses_verify_opts *o, ses_verify_result *r, sk_err *e)
@@ -232,6 +207,9 @@ int ses_seal_verify(const ses_seal *s, const ses_verify_opts *o, ses_verify_resu
         return sk_err_wrap(e, "%s", name);
     check_maker_time(s, r->at, at_text, &r->check[SES_CHECK_MAKER_CERT]);
     if ((ret = check_chain(s, o->ca_file, r->at, &r->check[SES_CHECK_CHAIN], e)) != SK_OK)
+        return ret;
+    if ((ret = ses_check_holder(s, o, r->at, &r->check[SES_CHECK_HOLDER],
+                                &r->check[SES_CHECK_REVOCATION], e)) != SK_OK)
         return ret;
     check_validity(s, r->at, at_text, top, &r->check[SES_CHECK_VALIDITY]);
     r->check[SES_CHECK_PICTURE].state =
@@ -257,5 +235,6 @@ int ses_seal_verify(const ses_seal *s, const ses_verify_opts *o, ses_verify_resu
     }
     if (r->n_failed > 0)
         return sk_err_set(e, SK_EFAIL, "%s: %s", name, msg);
+    summarise(r);
     return SK_OK;
 }

@@ -29,4 +29,13 @@ printf '99999999\n' > "$T/bad"
 second=$(grep -o '"order_number": *"[^"]*"' "$orders" | sed -n 2p | sed 's/.*: *"\(.*\)"/\1/')
 expect_status 6 "wrong HSM PIN" -- "$SEALKEY" issue --station "$st" --orders "$orders" --order "$second" --ca-pass "file:$T/bad"
 expect_no_output "99999999" "HSM PIN not echoed"
+
+# The HSM key is checked against issuing.crt on every open (by a test signature, as a token
+# key need not show its public half): another CA's certificate in its place is refused.
+other=$T/other
+make_station "$other"
+"$SEALKEY" ca init --station "$other" >/dev/null 2>&1 || fail "ca init of a second station"
+cp "$other/ca/issuing.crt" "$st/ca/issuing.crt"
+expect_status 7 "issuing.crt of another CA beside the HSM key" -- "$SEALKEY" crl --station "$st"
+expect_output "pkcs11:token=sealkey-ca.* does not match .*ca/issuing.crt" "names the key and the file"
 finish

@@ -15,6 +15,7 @@ expect_output "SM2" "seal maker key is SM2"
 expect_status 0 "issue with seals" -- "$SEALKEY" issue --station "$st" --orders "$orders" --order "$n"
 expect_output "seal [0-9a-f]{32}" "issue prints the seal ids"
 d=$st/out/$n
+"$SEALKEY" crl --station "$st" >/dev/null 2>&1 || fail "crl (seal verify --station checks against it)"
 pin=$(sed -n 's/^user PIN: *//p' "$d/pin-mailer.txt")
 
 # The data objects, as OpenSC sees them.
@@ -26,8 +27,9 @@ for kind in official legal-rep; do
     pkcs11-tool --module "$SOFTHSM2_MODULE" --token-label "$n" --read-object --type data \
         --label "$kind seal" --output-file "$T/$kind.esl" >/dev/null 2>&1
     check "$kind seal read back byte-identical" cmp -s "$T/$kind.esl" "$d/$kind.esl"
-    expect_status 0 "$kind seal from the token verifies" -- "$SEALKEY" seal verify "$T/$kind.esl" --ca "$st/ca/seal-root.crt"
+    expect_status 0 "$kind seal from the token verifies against the station" -- "$SEALKEY" seal verify "$T/$kind.esl" --station "$st"
     expect_output "result: +valid" "$kind seal valid"
+    expect_output "check holder +ok +holder certificate serial [0-9A-F]+ .* chains to" "$kind seal: holder certificate checked"
 
     # Structure and signature with openssl alone: SESeal = SEQ { eSealInfo, cert, OID, BIT STRING }.
     openssl asn1parse -inform DER -in "$T/$kind.esl" -i > "$T/asn1" 2>&1
@@ -60,7 +62,7 @@ expect_output "cert_issued seals_made written verified" "the seal step sits betw
 
 # seal make: another seal for the issued order, recorded and verifying.
 expect_status 0 "seal make" -- "$SEALKEY" seal make --station "$st" --orders "$orders" --order "$n" --kind official -o "$T/again.esl"
-expect_status 0 "made seal verifies" -- "$SEALKEY" seal verify "$T/again.esl" --ca "$st/ca/seal-root.crt"
+expect_status 0 "made seal verifies" -- "$SEALKEY" seal verify "$T/again.esl" --station "$st"
 check "seal make recorded a third esID" test "$(sqlite3 "$st/ledger.sqlite" 'SELECT count(DISTINCT es_id) FROM seals')" = 3
 expect_status 0 "seal make from a PNG" -- "$SEALKEY" seal make --station "$st" --orders "$orders" --order "$n" --kind legal-rep --picture "$d/legal-rep.png" -o "$T/png.esl"
 expect_status 4 "seal make for an order not issued" -- "$SEALKEY" seal make --station "$st" --orders "$orders" --order JX2026-000102 --kind official

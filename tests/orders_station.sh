@@ -46,6 +46,8 @@ bad "missing so_pin" '/"so_pin"/d' 'pin_policy\.so_pin: missing$'
 bad "duplicate project" 's/"ZFCG"/"GCJS"/' "projects\[1\]\.code: 'GCJS' is also the code of projects\[0\]$"
 bad "url scheme" 's|"http://crl.demo-ca.example/issuing.crl"|"ftp://crl.demo-ca.example/x.crl"|' \
     "projects\[0\]\.crl_url: 'ftp://crl\.demo-ca\.example/x\.crl' is not an http:// or https:// URL$"
+bad "root crl url" 's|"http://crl.demo-ca.example/root.crl"|"crl.demo-ca.example/root.crl"|' \
+    "ca\.root_crl_url: 'crl\.demo-ca\.example/root\.crl' is not an http:// or https:// URL$"
 bad "key algorithm" 's/"rsa-2048"/"rsa-1024"/' \
     "projects\[1\]\.key_algorithm: key algorithm 'rsa-1024' is not one of"
 bad "ca key uri" 's|"passphrase": "file:ca-pass"|&, "key_uri": "token=CA"|' \

@@ -47,10 +47,11 @@ openssl verify -crl_check -CRLfile "$st/ca/issuing.crl" -CAfile "$st/ca/root.crt
 expect_output "certificate revoked" "openssl sees the certificate revoked"
 openssl verify -crl_check -CRLfile "$st/ca/issuing.crl" -CAfile "$st/ca/root.crt" -untrusted "$st/ca/issuing.crt" "$st/out/JX2026-000102/cert.pem" > "$T/out" 2>&1
 expect_output ": OK" "the other certificate still verifies against the CRL"
-"$SEALKEY" crl --station "$st" -o "$T/second.crl" > /dev/null 2>&1
 n1=$(openssl crl -in "$st/ca/issuing.crl" -noout -crlnumber | cut -d= -f2)
+"$SEALKEY" crl --station "$st" -o "$T/second.crl" > /dev/null 2>&1
 n2=$(openssl crl -in "$T/second.crl" -noout -crlnumber | cut -d= -f2)
 check "CRL numbers increase ($n1 -> $n2)" test "$((n2))" -gt "$((n1))"
+check "-o writes a copy: the station's CRL is the new one too" cmp -s "$T/second.crl" "$st/ca/issuing.crl"
 
 expect_status 4 "issue a revoked order without --reissue" -- "$SEALKEY" issue --station "$st" --orders "$orders" --order JX2026-000101
 expect_output "revoked" "revoked reason given"

@@ -9,12 +9,16 @@ V4=$D/ofdrw-UserV4.esl
 TEST_SES=${BUILD_DIR:?}/tests/test_ses
 
 # --- the real seals --------------------------------------------------------------------------
-expect_status 0 "v4 verifies inside its validity" -- "$SEALKEY" seal verify "$V4" --at 2021-06-01
-expect_output '^result: +valid' "v4 result line"
+# Without trust anchors an intact seal is not "valid": exit 12, and the result says what was
+# checked and what was not.
+expect_status 12 "v4 intact inside its validity, not verified without anchors" -- "$SEALKEY" seal verify "$V4" --at 2021-06-01
+expect_output "^result: +NOT VERIFIED: signature by the seal maker's key OK; maker certificate NOT checked against any trust anchor; holder certificate NOT checked$" "v4 result line"
+expect_output "^sealkey: .*ofdrw-UserV4.esl: not verified: signature by the seal maker's key OK" "v4 message"
+expect_output 'check holder +skipped +no trusted CA for the holder certificate' "v4 holder check skipped"
 expect_output 'check signature +ok +SM2' "v4 signature check"
 expect_output 'esID: +51f044b76510434e9bc67a1185c2fba5' "v4 esID"
 expect_output 'picture: +PNG, 15693 bytes, 40 x 40 mm, 400 x 400 px' "v4 picture"
-expect_status 0 "v1 verifies inside its validity" -- "$SEALKEY" seal verify "$V1" --at 2021-06-01T00:00:00Z
+expect_status 12 "v1 intact inside its validity, not verified without anchors" -- "$SEALKEY" seal verify "$V1" --at 2021-06-01T00:00:00Z
 expect_output 'format: +v1' "v1 format"
 expect_output 'SEQUENCE\{esealInfo, cert, signatureAlgorithm\} verifies' "v1 signing rule"
 
@@ -25,9 +29,10 @@ for f in "$V1" "$V4"; do
     expect_output '^result: +NOT VALID' "$(basename "$f") result line"
 done
 
-expect_status 0 "verify --json" -- "$SEALKEY" seal verify "$V4" --at 2021-06-01 --json
-check "verify --json is JSON with valid=true" \
-    python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["verification"]["valid"] is True and d["format_version"] == 4' "$T/out"
+expect_status 12 "verify --json" -- "$SEALKEY" seal verify "$V4" --at 2021-06-01 --json
+sed -i '/^sealkey: /d' "$T/out"
+check "verify --json: not valid, not verified, signature ok" \
+    python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); v=d["verification"]; c={x["check"]: x["result"] for x in v["checks"]}; assert v["valid"] is False and v["result"] == "not verified" and "NOT checked" in v["summary"] and c["signature"] == "ok" and c["chain"] == "skipped" and c["holder"] == "skipped" and d["format_version"] == 4' "$T/out"
 
 # show: fields and the picture, byte for byte what the file holds (offsets from asn1parse:
 # the OCTET STRING at 694 has a 4-byte header).
@@ -115,9 +120,10 @@ expect_status 1 "openssl pkeyutl refuses altered eSealInfo" -- \
     -inkey "$T/maker_pub.pem" -in "$T/sealinfo.der" -sigfile "$T/sig.der"
 
 # Our verifier on the same seal.
-expect_status 0 "built seal verifies with its chain" -- \
+expect_status 12 "built seal: maker chain checked, holder not: not verified" -- \
     "$SEALKEY" seal verify "$F/seal.esl" --ca "$M/seal-root.crt"
 expect_output 'check chain +ok +maker certificate chains to .*Test Station Seal Root CA' "chain ok"
+expect_output "^result: +NOT VERIFIED: .*maker certificate chains to the trusted seal root; holder certificate NOT checked$" "says the holder was not checked"
 expect_output 'type: +5 \(legal representative seal\)' "type 5"
 expect_output 'extData\[0\]: +1.2.156.112600.7.1 "91360100MA35XXXX0X\+测试单位有限公司"' "USCC+name"
 expect_status 1 "wrong --ca chain" -- "$SEALKEY" seal verify "$F/seal.esl" --ca "$F/other/seal-root.crt"

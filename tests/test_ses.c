@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <openssl/evp.h>
+#include <openssl/pem.h>
 #include <openssl/x509.h>
 
 #include "seal/sealmaker.h"
@@ -342,6 +343,28 @@ static void test_build(const unsigned char *picture, size_t picture_len)
     ses_verify_opts o = {.ca_file = ca, .name = "built"};
     CHECK_MSG(ses_seal_verify(s, &o, &r, &e) == SK_OK, "%s", e.msg);
     CHECK(r.check[SES_CHECK_CHAIN].state == SES_CHECK_PASSED);
+    /* Nothing failed, but the holder was not checked: intact, not verified. */
+    CHECK(r.unverified && r.check[SES_CHECK_HOLDER].state == SES_CHECK_SKIPPED);
+    CHECK_CONTAINS(r.summary, "maker certificate chains to the trusted seal root; holder "
+                              "certificate NOT checked");
+    /* The holder trusted (this one is self-signed, so it is its own anchor) and no CRL. */
+    char holder_pem[4400];
+    snprintf(holder_pem, sizeof(holder_pem), "%s/holder.pem", dir);
+    FILE *hf = fopen(holder_pem, "w");
+    CHECK(hf != NULL && PEM_write_X509(hf, holder) == 1);
+    if (hf != NULL)
+        fclose(hf);
+    o.holder_ca_file = holder_pem;
+    CHECK_MSG(ses_seal_verify(s, &o, &r, &e) == SK_OK, "%s", e.msg);
+    CHECK(r.check[SES_CHECK_HOLDER].state == SES_CHECK_PASSED &&
+          r.check[SES_CHECK_REVOCATION].state == SES_CHECK_SKIPPED && r.unverified);
+    CHECK_CONTAINS(r.summary, "holder certificate revocation NOT checked");
+    o.holder_ca_file = ca2; /* another maker's root: the holder does not chain to it */
+    CHECK(ses_seal_verify(s, &o, &r, &e) == SK_EFAIL &&
+          r.check[SES_CHECK_HOLDER].state == SES_CHECK_FAILED);
+    CHECK_CONTAINS(e.msg, "holder: certList[0]: holder certificate serial 1267");
+    o.holder_ca_file = NULL;
+    unlink(holder_pem);
     o.ca_file = ca2;
     CHECK(ses_seal_verify(s, &o, &r, &e) == SK_EFAIL);
     CHECK(r.check[SES_CHECK_CHAIN].state == SES_CHECK_FAILED &&

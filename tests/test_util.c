@@ -271,6 +271,19 @@ int main(void)
     CHECK(sk_file_read(link, 100, &data, &len, &e) == SK_OK && len == 4);
     free(data);
 
+    /* Exclusive creation never replaces: neither a file nor a symlink at the name. */
+    snprintf(path, sizeof(path), "%s/once", dir);
+    CHECK(sk_file_create_atomic(path, "first", 5, 0640, &e) == SK_OK);
+    CHECK(stat(path, &st) == 0 && (st.st_mode & 0777) == 0640);
+    CHECK(sk_file_create_atomic(path, "second", 6, 0640, &e) == SK_ESTATE);
+    CHECK_CONTAINS(e.msg, "refusing to overwrite");
+    CHECK(sk_file_read(path, 100, &data, &len, &e) == SK_OK && len == 5);
+    free(data);
+    snprintf(path, sizeof(path), "%s/link", dir);
+    CHECK(sk_file_create_atomic(path, "x", 1, 0600, &e) == SK_ESTATE);
+    CHECK(sk_file_read(link, 100, &data, &len, &e) == SK_OK && len == 4);
+    free(data);
+
     setenv("SK_TEST_SECRET", "12345678", 1);
     const char *env_value = getenv("SK_TEST_SECRET");
     CHECK(sk_secret_src_parse("env:SK_TEST_SECRET", "PIN", &src, &e) == SK_OK);

@@ -87,6 +87,7 @@ const char *sk_status_name(int code)
     case SK_EIO: return "io";
     case SK_ELEDGER: return "ledger";
     case SK_EBUSY: return "busy";
+    case SK_EUNVERIFIED: return "unverified";
     default: return "internal";
     }
 }

@@ -22,6 +22,7 @@ enum sk_status {
     SK_ELEDGER = 9,  /* ledger database failure */
     SK_EINTERNAL = 10,
     SK_EBUSY = 11,    /* another process or station is working on it right now */
+    SK_EUNVERIFIED = 12, /* nothing failed, but trust was not established (no trust anchor) */
 };
 
 typedef struct sk_err {

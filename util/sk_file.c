@@ -154,7 +154,11 @@ static int fsync_parent(const char *path)
     return rc;
 }
 
-int sk_file_write_atomic(const char *path, const void *data, size_t len, mode_t mode, sk_err *e)
+/* Write a temporary file beside path, fsync it, then put it in place: by rename (replacing
+ * what is there) or, when exclusive, by link, which fails if path exists, so that of two
+ * processes creating one file exactly one succeeds and the other never overwrites. */
+static int write_file(const char *path, const void *data, size_t len, mode_t mode, int exclusive,
+                      sk_err *e)
 {
     int ret = SK_EIO;
     int fd = -1;
@@ -207,11 +211,23 @@ int sk_file_write_atomic(const char *path, const void *data, size_t len, mode_t 
         goto out;
     }
     fd = -1;
-    if (rename(tmp, path) != 0) {
-        ret = sk_err_set(e, SK_EIO, "%s: cannot rename into place: %s", path, strerror(errno));
-        goto out;
+    if (exclusive) {
+        if (link(tmp, path) != 0) {
+            if (errno == EEXIST)
+                ret = sk_err_set(e, SK_ESTATE, "%s exists; refusing to overwrite it", path);
+            else
+                ret = sk_err_set(e, SK_EIO, "%s: cannot create: %s", path, strerror(errno));
+            goto out;
+        }
+        unlink(tmp); /* path keeps the file */
+        have_tmp = 0;
+    } else {
+        if (rename(tmp, path) != 0) {
+            ret = sk_err_set(e, SK_EIO, "%s: cannot rename into place: %s", path, strerror(errno));
+            goto out;
+        }
+        have_tmp = 0;
     }
-    have_tmp = 0;
     if (fsync_parent(path) != 0) {
         ret = sk_err_set(e, SK_EIO, "%s: cannot fsync directory: %s", path, strerror(errno));
         goto out;
@@ -225,6 +241,16 @@ out:
     if (have_tmp)
         unlink(tmp);
     return ret;
+}
+
+int sk_file_write_atomic(const char *path, const void *data, size_t len, mode_t mode, sk_err *e)
+{
+    return write_file(path, data, len, mode, 0, e);
+}
+
+int sk_file_create_atomic(const char *path, const void *data, size_t len, mode_t mode, sk_err *e)
+{
+    return write_file(path, data, len, mode, 1, e);
 }
 
 int sk_mkdir_p(const char *path, mode_t mode, sk_err *e)

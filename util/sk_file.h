@@ -33,6 +33,11 @@ int sk_file_read_ex(const char *path, size_t max, unsigned flags, unsigned char 
  * A symlink at path is replaced, never followed. */
 int sk_file_write_atomic(const char *path, const void *data, size_t len, mode_t mode, sk_err *e);
 
+/* Like sk_file_write_atomic, but never replaces: the complete file appears at path by link(),
+ * and if path exists (even created a moment ago by another process) the call fails with
+ * SK_ESTATE and leaves it as it is. */
+int sk_file_create_atomic(const char *path, const void *data, size_t len, mode_t mode, sk_err *e);
+
 /* mkdir -p with mode for the directories it creates. */
 int sk_mkdir_p(const char *path, mode_t mode, sk_err *e);
 
