@@ -194,8 +194,8 @@ static void feed_close(struct feed *fd)
 static int feed_next(struct feed *fd, struct job *j, sk_err *e)
 {
     sk_problems probs;
-    ledger_issuance r;
-    bool found = false;
+    ledger_issuance r, latest;
+    bool found = false, in_flight = false;
     size_t times;
     int ret;
 
@@ -219,9 +219,15 @@ static int feed_next(struct feed *fd, struct job *j, sk_err *e)
     }
     if (fd->l == NULL && (ret = cli_ledger_open(fd->st, &fd->l, e)) != SK_OK)
         goto out;
-    if ((ret = ledger_latest(fd->l, fd->o->number, &r, &found, e)) != SK_OK)
+    /* An order with a live certificate is done, also when a reissue of it failed: a batch
+     * never reissues. One whose latest attempt was interrupted goes to a worker all the
+     * same, which closes that attempt (revoking its certificate if one was signed) and
+     * reports the order as done before. */
+    if ((ret = ledger_live(fd->l, fd->o->number, &r, &found, e)) != SK_OK ||
+        (ret = ledger_latest(fd->l, fd->o->number, &latest, &in_flight, e)) != SK_OK)
         goto out;
-    if (found && r.step == ISS_VERIFIED) {
+    in_flight = in_flight && latest.step < ISS_VERIFIED;
+    if (found && !in_flight) {
         j->outcome = OUT_DONE_BEFORE;
         snprintf(j->token_serial, sizeof(j->token_serial), "%s", r.token_serial);
         snprintf(j->cert_serial, sizeof(j->cert_serial), "%s", r.cert_serial);

@@ -120,9 +120,9 @@ static int export_shipping(ledger *l, const char *orders, bool all, enum fmt fmt
         char dn[32];
         if (o->number == NULL)
             continue;
-        if ((ret = ledger_latest(l, o->number, &r, &found, e)) != SK_OK)
+        if ((ret = ledger_live(l, o->number, &r, &found, e)) != SK_OK)
             goto out;
-        if (!found || r.step != ISS_VERIFIED || (!all && r.waybill[0] != '\0'))
+        if (!found || (!all && r.waybill[0] != '\0'))
             continue;
         snprintf(dn, sizeof(dn), LEDGER_DELIVERY_NOTE_FMT, r.id);
         const char *vals[] = {o->recipient_name ? o->recipient_name : "",

@@ -15,8 +15,8 @@
 
 static const char usage[] =
     "sealkey issue --orders FILE --order NUMBER [--token PKCS11-URI] [--station DIR]\n"
-    "              [--reissue] [--reinit] [--user-pin SOURCE] [--pin-to-tty]\n"
-    "              [--ca-pass SOURCE] [--operator NAME]\n"
+    "              [--reissue] [--reinit] [--revoke-holder ORDER] [--reason REASON]\n"
+    "              [--user-pin SOURCE] [--pin-to-tty] [--ca-pass SOURCE] [--operator NAME]\n"
     "  Issue one approved order onto a token: initialise it (label = order number, SO PIN\n"
     "  from the station policy), set the user PIN, generate the key pair on the token,\n"
     "  issue the organisation certificate from a token-signed CSR, write certificate and CA\n"
@@ -24,10 +24,19 @@ static const char usage[] =
     "  when scanned) and write them as data objects, read everything back and verify it.\n"
     "  Each step is recorded in the ledger.\n"
     "  --token URI       RFC 7512 URI of the token (default: the first uninitialised token)\n"
-    "  --reissue         replace an order that was already issued (new token, new certificate)\n"
+    "  --reissue         replace an order that was already issued (new token, new\n"
+    "                    certificate); the old certificate stays valid until the new token\n"
+    "                    is verified, then is revoked (reason superseded, or --reason)\n"
     "  --reinit          erase a token that is already initialised (needs its SO PIN)\n"
-    "  --user-pin SOURCE the user PIN to set (env:NAME, file:PATH, fd:N, prompt); default a\n"
-    "                    random PIN by the station's policy\n"
+    "  --revoke-holder ORDER\n"
+    "                    the token is ORDER's live token in the ledger: revoke ORDER's\n"
+    "                    certificate (reason cessationOfOperation, or --reason), then wipe\n"
+    "                    the token; without it such a token is refused\n"
+    "  --reason REASON   CRL reason for what this command revokes (with --reissue or\n"
+    "                    --revoke-holder): lost (keyCompromise), faulty (superseded), closed\n"
+    "                    (cessationOfOperation), affiliationChanged, unspecified\n"
+    "  --user-pin SOURCE the user PIN to set (env:NAME, file:PATH, fd:N, prompt), digits as\n"
+    "                    many as pin_policy allows; default a random PIN by the policy\n"
     "  --pin-to-tty      show the new PIN once on the terminal instead of writing the 0600\n"
     "                    PIN mailer out/ORDER/pin-mailer.txt\n"
     "  --ca-pass SOURCE  CA key passphrase / HSM PIN source (default ca.passphrase)\n"
@@ -39,10 +48,15 @@ static const char usage[] =
     "  pin-mailer.txt (0600).\n"
     "  The certificate never outlives the issuing CA: its validity is capped at the CA's\n"
     "  notAfter (with a notice), and refused (exit 4) when under 30 days would remain.\n"
-    "  Exit status: 3 bad order, 4 order/token state forbids it, 5 token error, 6 PIN.";
+    "  Everything checkable (PIN, PIN mailer, token) is checked before the token is wiped,\n"
+    "  and the token is in the ledger as soon as it is initialised: a rerun after a failure\n"
+    "  resumes on the same token.\n"
+    "  Exit status: 3 bad order or reason, 4 order/token state forbids it (already issued,\n"
+    "  token initialised or another order's live token), 5 token error, 6 PIN.";
 
 struct issue_args {
     const char *station, *orders, *order_number, *token, *user_pin_src, *ca_pass, *operator_name;
+    const char *revoke_holder, *reason;
     bool reissue, reinit, pin_to_tty;
 };
 
@@ -54,6 +68,8 @@ static int parse(int argc, char **argv, struct issue_args *a)
         {"reissue", no_argument, NULL, 'R'},       {"reinit", no_argument, NULL, 'I'},
         {"user-pin", required_argument, NULL, 'u'}, {"pin-to-tty", no_argument, NULL, 'T'},
         {"ca-pass", required_argument, NULL, 'p'}, {"operator", required_argument, NULL, 'O'},
+        {"revoke-holder", required_argument, NULL, 'H'},
+        {"reason", required_argument, NULL, 'r'},
         {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0}};
     int c;
 
@@ -70,6 +86,8 @@ static int parse(int argc, char **argv, struct issue_args *a)
         case 'T': a->pin_to_tty = true; break;
         case 'p': a->ca_pass = optarg; break;
         case 'O': a->operator_name = optarg; break;
+        case 'H': a->revoke_holder = optarg; break;
+        case 'r': a->reason = optarg; break;
         case 'h': printf("usage: %s\n", usage); return -1;
         default: return cli_usage_error(usage, "issue: bad option");
         }
@@ -78,6 +96,8 @@ static int parse(int argc, char **argv, struct issue_args *a)
         return cli_usage_error(usage, "issue: unexpected argument '%s'", argv[optind]);
     if (a->orders == NULL || a->order_number == NULL)
         return cli_usage_error(usage, "issue: --orders and --order are required");
+    if (a->reason != NULL && !a->reissue && a->revoke_holder == NULL)
+        return cli_usage_error(usage, "issue: --reason goes with --reissue or --revoke-holder");
     if (a->pin_to_tty && !isatty(STDOUT_FILENO))
         return cli_usage_error(usage, "issue: --pin-to-tty needs a terminal on standard output");
     return SK_OK;
@@ -156,7 +176,9 @@ int cmd_issue(int argc, char **argv)
     if ((ret = parse(argc, argv, &a)) != SK_OK)
         return ret < 0 ? SK_OK : ret;
 
+    const char *reason = NULL;
     if ((ret = cli_operator_check(a.operator_name, &e)) != SK_OK ||
+        (a.reason != NULL && (ret = ca_revocation_reason(a.reason, &reason, &e)) != SK_OK) ||
         (ret = station_load(cli_station_dir(a.station), &st, &e)) != SK_OK ||
         (ret = find_order(a.orders, a.order_number, st, &orders, &o, &e)) != SK_OK)
         goto out;
@@ -171,6 +193,7 @@ int cmd_issue(int argc, char **argv)
         goto out;
     issue_run_secrets rs = {.so_pin = sec->so_pin, .ca_secret = sec->ca_secret};
     issue_opts opts = {.token_uri = a.token, .reissue = a.reissue, .reinit = a.reinit,
+                       .revoke_holder = a.revoke_holder, .revocation_reason = reason,
                        .user_pin = a.user_pin_src ? sec->user_pin : NULL,
                        .pin_out = a.pin_to_tty ? sec->user_pin : NULL};
     ret = issue_run(st, o, &rs, cli_operator(a.operator_name), &opts, &r, &e);
@@ -187,6 +210,12 @@ int cmd_issue(int argc, char **argv)
     for (size_t i = 0; i < r.n_seals; i++)
         printf("  seal %s\n", r.seal_ids[i]);
     printf("  outputs in %s\n", r.out_dir);
+    if (r.replaced_cert_serial[0] != '\0')
+        printf("  the replaced certificate (serial %s) is revoked (%s); run sealkey crl to "
+               "publish\n", r.replaced_cert_serial, r.replaced_reason);
+    if (r.holder_order[0] != '\0')
+        printf("  order %s, whose token this was, is revoked; run sealkey crl to publish\n",
+               r.holder_order);
     if (a.pin_to_tty) {
         show_pin_on_tty(sec->user_pin);
     } else {

@@ -1,5 +1,6 @@
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
@@ -7,10 +8,13 @@
 
 static const char usage[] =
     "sealkey revoke --order NUMBER --reason REASON [--station DIR]\n"
-    "  Revoke the certificate of an order's issued token (lost or faulty token). REASON is\n"
-    "  lost (keyCompromise), faulty (superseded), closed (cessationOfOperation),\n"
-    "  affiliationChanged or unspecified. The next `sealkey crl` lists it; `sealkey issue\n"
-    "  --reissue` then makes the replacement token.";
+    "  Revoke every certificate of an order that is not revoked yet: its issued token's\n"
+    "  (lost or faulty token), one a reissue still in progress is replacing, and any signed\n"
+    "  during an attempt that failed or was replaced but not revoked by an older sealkey.\n"
+    "  Says how many. REASON is lost (keyCompromise), faulty (superseded), closed\n"
+    "  (cessationOfOperation), affiliationChanged or unspecified. The next `sealkey crl`\n"
+    "  lists them; `sealkey issue --reissue` then makes the replacement token.\n"
+    "  Exit status: 3 bad reason, 4 nothing of the order left to revoke.";
 
 int cmd_revoke(int argc, char **argv)
 {
@@ -22,8 +26,8 @@ int cmd_revoke(int argc, char **argv)
     const char *station = NULL, *number = NULL, *reason = NULL, *canonical = NULL;
     station_config *st = NULL;
     ledger *l = NULL;
-    ledger_issuance r;
-    bool found = false;
+    ledger_issuance *v = NULL;
+    size_t n = 0;
     sk_err e;
     int c, ret;
 
@@ -43,14 +47,23 @@ int cmd_revoke(int argc, char **argv)
         (ret = cli_operator_check(NULL, &e)) != SK_OK ||
         (ret = station_load(cli_station_dir(station), &st, &e)) != SK_OK ||
         (ret = cli_ledger_open(st, &l, &e)) != SK_OK ||
-        (ret = ledger_revoke(l, number, canonical, &e)) != SK_OK ||
-        (ret = ledger_latest(l, number, &r, &found, &e)) != SK_OK ||
-        (ret = cli_audit(st, "revoked", number, r.token_serial, r.cert_serial, canonical, &e)) !=
-            SK_OK)
+        (ret = ledger_revoke(l, number, canonical, &v, &n, &e)) != SK_OK)
         goto out;
-    printf("order %s revoked (%s): certificate serial %s, token %s; run sealkey crl to publish\n",
-           number, canonical, r.cert_serial, r.token_serial);
+    /* The ledger has revoked them all in one transaction; each gets its audit record. */
+    for (size_t i = 0; i < n; i++) {
+        char detail[96];
+        snprintf(detail, sizeof(detail), "%s (%s issuance %lld)", canonical,
+                 iss_step_name(v[i].step), v[i].id);
+        if ((ret = cli_audit(st, "revoked", number, v[i].token_serial, v[i].cert_serial, detail,
+                             &e)) != SK_OK)
+            goto out;
+        printf("order %s: certificate serial %s (token %s, %s) revoked (%s)\n", number,
+               v[i].cert_serial, v[i].token_serial[0] ? v[i].token_serial : "-",
+               iss_step_name(v[i].step), canonical);
+    }
+    printf("order %s: %zu certificate(s) revoked; run sealkey crl to publish\n", number, n);
 out:
+    free(v);
     ledger_free(l);
     station_free(st);
     return ret == SK_OK ? SK_OK : cli_report(&e);

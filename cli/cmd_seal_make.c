@@ -70,9 +70,11 @@ static int issued_cert(ledger *l, const char *number, long long *id, X509 **cert
     int ret;
 
     *cert = NULL;
-    if ((ret = ledger_latest(l, number, &r, &found, e)) != SK_OK)
+    /* The live certificate, even while (or after) a reissue of the order is attempted. */
+    if ((ret = ledger_live(l, number, &r, &found, e)) != SK_OK ||
+        (!found && (ret = ledger_latest(l, number, &r, &found, e)) != SK_OK))
         goto out;
-    if (!found || r.step != ISS_VERIFIED) {
+    if (!found || r.step != ISS_VERIFIED || r.revoked_at[0] != '\0') {
         ret = sk_err_set(e, SK_ESTATE, "order %s is not issued (%s); issue it first", number,
                          found ? iss_step_name(r.step) : "not in the ledger");
         goto out;

@@ -203,12 +203,17 @@ static int plan(struct station *s, const sk_problems *load_probs, sk_err *e)
             say("station: not queued: %s", problem);
             continue;
         }
-        if ((ret = ledger_latest(l, o->number, &r, &found, e)) != SK_OK)
+        /* An order with a live certificate is done, whatever became of a reissue of it. */
+        if ((ret = ledger_live(l, o->number, &r, &found, e)) != SK_OK)
             goto out;
-        if (found && r.step == ISS_VERIFIED) {
+        if (found) {
             kind[i] = PLAN_SKIP;
             done++;
-        } else if (found && r.step < ISS_VERIFIED) {
+            continue;
+        }
+        if ((ret = ledger_latest(l, o->number, &r, &found, e)) != SK_OK)
+            goto out;
+        if (found && r.step < ISS_VERIFIED) {
             kind[i] = PLAN_HALF_MADE;
         }
     }

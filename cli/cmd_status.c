@@ -13,19 +13,23 @@ static const char usage[] =
     "sealkey status [--station DIR] [--order NUMBER] [--all] [--json]\n"
     "  Where each order stands in the ledger: its latest issuance's step (reserved,\n"
     "  token_initialised, key_generated, cert_issued, written, verified, failed,\n"
-    "  superseded), token, certificate serial and validity, operator and times.\n"
+    "  superseded, revoked), token, certificate serial and validity, operator and times;\n"
+    "  and its live (verified) issuance too when a later attempt, such as a reissue, is\n"
+    "  in progress or failed.\n"
     "  --all   every issuance, failed and superseded attempts included\n"
     "  --json  a JSON array on standard output";
 
 static json_t *issuance_json(const ledger_issuance *r)
 {
-    return json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}",
+    return json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s,"
+                     " s:s, s:s}",
                      "issuance", (json_int_t)r->id, "order_number", r->order_number, "step",
                      iss_step_name(r->step), "station_id", r->station_id, "operator",
                      r->operator_name, "key_algorithm", r->key_alg, "cert_serial", r->cert_serial,
                      "token_label", r->token_label, "token_serial", r->token_serial, "key_id",
                      r->key_id, "not_before", r->not_before, "not_after", r->not_after,
-                     "updated_at", r->updated_at, "error", r->error);
+                     "updated_at", r->updated_at, "error", r->error, "revoked_at",
+                     r->revoked_at, "revocation_reason", r->revocation_reason);
 }
 
 int cmd_status(int argc, char **argv)
@@ -69,8 +73,9 @@ int cmd_status(int argc, char **argv)
     }
     arr = json_array();
     for (size_t i = 0; i < n; i++) {
-        /* Without --all, an order shows as its latest attempt only. */
-        if (!all && i + 1 < n) {
+        /* Without --all, an order shows as its latest attempt, and its live issuance. */
+        bool live = v[i].step == ISS_VERIFIED && v[i].revoked_at[0] == '\0';
+        if (!all && !live && i + 1 < n) {
             bool later = false;
             for (size_t j = i + 1; j < n && !later; j++)
                 later = strcmp(v[j].order_number, v[i].order_number) == 0;
@@ -86,6 +91,9 @@ int cmd_status(int argc, char **argv)
                    v[i].not_after[0] ? v[i].not_after : "-", v[i].updated_at);
             if (v[i].error[0] != '\0')
                 printf("%16s reason: %s\n", "", v[i].error);
+            if (v[i].revoked_at[0] != '\0')
+                printf("%16s certificate revoked %s (%s)\n", "", v[i].revoked_at,
+                       v[i].revocation_reason);
         }
     }
     if (as_json) {

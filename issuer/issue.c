@@ -60,77 +60,105 @@ static void hex_encode(const unsigned char *b, size_t n, char *hex, size_t hexle
         snprintf(hex + o, hexlen - o, "%02x", b[i]);
 }
 
-/* Decide from the ledger whether this order may be issued now, and onto which token. */
+/* Close an issuance as failed and say so in the audit log, with whether its certificate
+ * (if one was signed) was revoked, which puts it on the next CRL. */
+static int close_failed(const issue_env *env, const order *o, long long id,
+                        const char *token_serial, const char *cert_serial, const char *reason,
+                        sk_err *e)
+{
+    ledger_issuance after;
+    bool found = false;
+    char detail[sizeof(e->msg) + 96];
+    int ret;
+
+    if ((ret = ledger_fail(env->ledger, id, reason, e)) != SK_OK ||
+        (ret = ledger_get(env->ledger, id, &after, &found, e)) != SK_OK)
+        return ret;
+    if (found && after.step == ISS_FAILED && after.revoked_at[0] != '\0')
+        snprintf(detail, sizeof(detail), "%s; its certificate is revoked (%s) and goes on the "
+                 "next CRL", reason, after.revocation_reason);
+    else
+        snprintf(detail, sizeof(detail), "%s", reason);
+    audit_event ev = {.event = AUDIT_EV_ISSUANCE_FAILED,
+                      .order = o->number,
+                      .token_serial = token_serial,
+                      .cert_serial = cert_serial,
+                      .result = AUDIT_FAILED,
+                      .detail = detail};
+    if ((ret = audit_append_ledger(env->ledger, env->st->dir, env->st->station_id,
+                                   env->operator_name, &ev, e)) != SK_OK)
+        return sk_err_wrap(e, "audit log");
+    return SK_OK;
+}
+
+/* Decide from the ledger whether this order may be issued now, and onto which token: an
+ * attempt that stopped part-way is closed as failed (its serial accounted for, its
+ * certificate if any revoked) and its token resumed; an order with a live certificate is
+ * issued again only as a reissue, which replaces that certificate once the new token is
+ * verified, so the live one stays valid and revocable until then. */
 static int check_ledger(const issue_env *env, const order *o, const issue_opts *opts,
                         long long *reissue_of, char *resume_uri, size_t resume_len,
                         issue_result *r, sk_err *e)
 {
-    ledger_issuance prev;
-    bool found = false;
-    int ret;
+    ledger_issuance *v = NULL;
+    ledger_issuance *latest = NULL, *live = NULL, *issued = NULL;
+    size_t n = 0;
+    int ret, len = 0;
 
     *reissue_of = 0;
     resume_uri[0] = '\0';
-    if ((ret = ledger_latest(env->ledger, o->number, &prev, &found, e)) != SK_OK)
-        return ret;
-    if (!found || prev.step == ISS_SUPERSEDED)
-        return SK_OK;
-    /* A failed attempt may have left the order's token half-made (pulled mid-step, full):
-     * when it is back, it is redone rather than left holding a stray key. */
-    if (prev.step == ISS_FAILED) {
-        if (prev.token_serial[0] != '\0' &&
-            snprintf(resume_uri, resume_len, "pkcs11:serial=%s", prev.token_serial) >=
-                (int)resume_len)
+    if ((ret = ledger_list(env->ledger, o->number, &v, &n, e)) != SK_OK)
+        goto out;
+    for (size_t i = 0; i < n; i++) {
+        if (v[i].step == ISS_VERIFIED && v[i].revoked_at[0] == '\0')
+            live = &v[i];
+        if (v[i].step == ISS_VERIFIED || v[i].step == ISS_REVOKED || v[i].step == ISS_SUPERSEDED)
+            issued = &v[i];
+    }
+    latest = n > 0 ? &v[n - 1] : NULL;
+    /* An issuance that stopped part-way (crash, pulled token, lost connection): we hold the
+     * claim, so nobody is working on it. */
+    if (latest != NULL && latest->step < ISS_VERIFIED) {
+        char reason[128];
+        snprintf(reason, sizeof(reason), "interrupted at step %s; superseded by a new attempt",
+                 iss_step_name(latest->step));
+        if ((ret = close_failed(env, o, latest->id, latest->token_serial, latest->cert_serial,
+                                reason, e)) != SK_OK)
+            goto out;
+        latest->step = ISS_FAILED;
+    }
+    /* A failed attempt may have left the order's token half-made (pulled mid-step, full, a
+     * PIN refused): it is redone rather than left holding a stray key, found by its serial,
+     * or by the order's label when it failed before the serial was recorded. */
+    if (latest != NULL && latest->step == ISS_FAILED) {
+        len = latest->token_serial[0] != '\0'
+                  ? snprintf(resume_uri, resume_len, "pkcs11:serial=%s", latest->token_serial)
+                  : snprintf(resume_uri, resume_len, "pkcs11:token=%s", o->number);
+        if (len < 0 || (size_t)len >= resume_len)
             resume_uri[0] = '\0';
-        return SK_OK;
     }
-    if (prev.step == ISS_REVOKED) {
-        if (!opts->reissue)
-            return sk_err_set(e, SK_ESTATE,
-                              "order %s was revoked (%s, certificate serial %s); use --reissue "
-                              "to make a replacement token",
-                              o->number, prev.revocation_reason, prev.cert_serial);
-        *reissue_of = prev.id;
-        return SK_OK;
-    }
-    if (prev.step == ISS_VERIFIED && !opts->reissue && opts->issued_is_done) {
+    if (live != NULL && !opts->reissue && opts->issued_is_done) {
         r->already_issued = true;
-        snprintf(r->token_serial, sizeof(r->token_serial), "%s", prev.token_serial);
-        snprintf(r->cert_serial, sizeof(r->cert_serial), "%s", prev.cert_serial);
-        return SK_OK;
+        snprintf(r->token_serial, sizeof(r->token_serial), "%s", live->token_serial);
+        snprintf(r->cert_serial, sizeof(r->cert_serial), "%s", live->cert_serial);
+    } else if (live != NULL && !opts->reissue) {
+        ret = sk_err_set(e, SK_ESTATE,
+                         "order %s is already issued (token serial %s, certificate serial %s); "
+                         "use --reissue to make a replacement token",
+                         o->number, live->token_serial, live->cert_serial);
+    } else if (live != NULL) {
+        *reissue_of = live->id;
+    } else if (issued != NULL && issued->step == ISS_REVOKED && !opts->reissue) {
+        ret = sk_err_set(e, SK_ESTATE,
+                         "order %s was revoked (%s, certificate serial %s); use --reissue to "
+                         "make a replacement token",
+                         o->number, issued->revocation_reason, issued->cert_serial);
+    } else if (issued != NULL && issued->step == ISS_REVOKED) {
+        *reissue_of = issued->id;
     }
-    if (prev.step == ISS_VERIFIED) {
-        if (!opts->reissue)
-            return sk_err_set(e, SK_ESTATE,
-                              "order %s is already issued (token serial %s, certificate serial "
-                              "%s); use --reissue to make a replacement token",
-                              o->number, prev.token_serial, prev.cert_serial);
-        *reissue_of = prev.id;
-        return SK_OK;
-    }
-    /* An issuance that stopped part-way (crash, pulled token): close it as failed, so its
-     * serial is accounted for, and redo the order on the same token if the ledger knows it. */
-    char reason[128];
-    snprintf(reason, sizeof(reason), "interrupted at step %s; superseded by a new attempt",
-             iss_step_name(prev.step));
-    if ((ret = ledger_fail(env->ledger, prev.id, reason, e)) != SK_OK)
-        return ret;
-    audit_event ev = {.event = AUDIT_EV_ISSUANCE_FAILED,
-                      .order = o->number,
-                      .token_serial = prev.token_serial,
-                      .cert_serial = prev.cert_serial,
-                      .result = AUDIT_FAILED,
-                      .detail = reason};
-    if ((ret = audit_append_ledger(env->ledger, env->st->dir, env->st->station_id,
-                                   env->operator_name, &ev, e)) != SK_OK)
-        return sk_err_wrap(e, "audit log");
-    /* Before its serial was recorded, the token can only be known by the order's label. */
-    int n = prev.token_serial[0] != '\0'
-                ? snprintf(resume_uri, resume_len, "pkcs11:serial=%s", prev.token_serial)
-                : snprintf(resume_uri, resume_len, "pkcs11:token=%s", o->number);
-    if (n < 0 || (size_t)n >= resume_len)
-        resume_uri[0] = '\0';
-    return SK_OK;
+out:
+    free(v);
+    return ret;
 }
 
 static int reserve(const issue_env *env, const order *o, const station_project *p,
@@ -267,13 +295,67 @@ static int write_seals(tok_slot *slot, const issue_seal *seals, size_t n, sk_err
     return SK_OK;
 }
 
-static int personalise(const issue_env *env, const order *o, const station_project *p,
-                       const issue_opts *opts, tok_slot *slot, long long id, const char *serial,
-                       issue_seal *seals, size_t n_seals, int *token_lock, issue_result *r,
-                       sk_err *e)
+/* After a reissue's new token is verified, the ledger has revoked the certificate it
+ * replaces (unless revoked already): one audit record for that revocation. */
+static int audit_superseded(const issue_env *env, const order *o, long long reissue_of,
+                            issue_result *r, sk_err *e)
+{
+    ledger_issuance old;
+    bool found = false;
+    char detail[256];
+    int ret;
+
+    if (reissue_of <= 0)
+        return SK_OK;
+    if ((ret = ledger_get(env->ledger, reissue_of, &old, &found, e)) != SK_OK)
+        return ret;
+    if (!found || old.step != ISS_SUPERSEDED)
+        return SK_OK;
+    snprintf(r->replaced_cert_serial, sizeof(r->replaced_cert_serial), "%s", old.cert_serial);
+    snprintf(r->replaced_reason, sizeof(r->replaced_reason), "%s", old.revocation_reason);
+    snprintf(detail, sizeof(detail), "%s; replaced by certificate serial %s on token %s",
+             old.revocation_reason, r->cert_serial, r->token_serial);
+    audit_event ev = {.event = AUDIT_EV_REVOKED,
+                      .order = o->number,
+                      .token_serial = old.token_serial,
+                      .cert_serial = old.cert_serial,
+                      .result = AUDIT_OK,
+                      .detail = detail};
+    if ((ret = audit_append_ledger(env->ledger, env->st->dir, env->st->station_id,
+                                   env->operator_name, &ev, e)) != SK_OK)
+        return sk_err_wrap(e, "audit log");
+    return SK_OK;
+}
+
+/* The new user PIN, before the token is touched: the chosen one (issue_order checked it
+ * against the station's policy) or a random one by the policy, within what the token
+ * takes. */
+static int prepare_pin(const issue_env *env, const issue_opts *opts, const tok_info *info,
+                       char *pin, sk_err *e)
 {
     int ret;
-    char *pin = NULL; /* the new user PIN, in locked memory */
+
+    if (opts->user_pin != NULL) {
+        if (snprintf(pin, SK_SECRET_MAX, "%s", opts->user_pin) >= SK_SECRET_MAX)
+            return sk_err_set(e, SK_EPIN, "the user PIN is too long");
+    } else if ((ret = issue_random_pin(env->st->user_pin_min, env->st->user_pin_max, pin,
+                                       SK_SECRET_MAX, e)) != SK_OK) {
+        return ret;
+    }
+    if (strlen(pin) < info->min_pin_len || strlen(pin) > info->max_pin_len)
+        return sk_err_set(e, SK_EPIN, "the user PIN has %zu characters; token '%s' (serial %s) "
+                          "takes %lu to %lu", strlen(pin), info->label, info->serial,
+                          info->min_pin_len, info->max_pin_len);
+    return SK_OK;
+}
+
+static int personalise(const issue_env *env, const order *o, const station_project *p,
+                       const issue_opts *opts, tok_slot *slot, long long id, const char *serial,
+                       long long reissue_of, char **pinp, issue_seal *seals, size_t n_seals,
+                       int *token_lock, issue_result *r, sk_err *e)
+{
+    int ret;
+    char *pin = *pinp; /* the new user PIN, in locked memory; freed after the login */
     char label[128];
     unsigned char key_id[KEY_ID_LEN];
     EVP_PKEY *pub = NULL, *priv = NULL;
@@ -284,10 +366,9 @@ static int personalise(const issue_env *env, const order *o, const station_proje
     tok_info info;
     char nb[32], na[32];
 
-    if ((ret = sk_secmem_alloc(SK_SECRET_MAX, (void **)&pin, e)) != SK_OK)
-        goto out;
-    /* Token initialised: label, SO PIN, user PIN. The PIN mailer is written before the PIN
-     * is set, so a crash cannot leave a token whose PIN nobody knows. */
+    /* Token initialised (label, SO PIN), and at once recorded with its serial: whatever
+     * fails next (the PIN, the PIN mailer, the key), a rerun finds this token by the ledger
+     * and resumes on it rather than leave it labelled and unknown. */
     if ((ret = tok_init_token(slot, env->so_pin, o->number, e)) != SK_OK)
         goto out;
     crash_point("token_init");
@@ -297,32 +378,6 @@ static int personalise(const issue_env *env, const order *o, const station_proje
     sk_lock_release(token_lock);
     snprintf(r->token_label, sizeof(r->token_label), "%s", info.label);
     snprintf(r->token_serial, sizeof(r->token_serial), "%s", info.serial);
-    if (opts->user_pin != NULL) {
-        if (snprintf(pin, SK_SECRET_MAX, "%s", opts->user_pin) >= SK_SECRET_MAX) {
-            ret = sk_err_set(e, SK_EPIN, "the user PIN is too long");
-            goto out;
-        }
-    } else if ((ret = issue_random_pin(env->st->user_pin_min, env->st->user_pin_max, pin,
-                                       SK_SECRET_MAX, e)) != SK_OK) {
-        goto out;
-    }
-    if (strlen(pin) < info.min_pin_len || strlen(pin) > info.max_pin_len) {
-        ret = sk_err_set(e, SK_EPIN, "the user PIN has %zu characters; token '%s' takes %lu to %lu",
-                         strlen(pin), info.label, info.min_pin_len, info.max_pin_len);
-        goto out;
-    }
-    if (opts->pin_out != NULL) {
-        if (opts->pin_out != opts->user_pin) /* a chosen PIN is there already */
-            memcpy(opts->pin_out, pin, SK_SECRET_MAX);
-        r->pin_mailer[0] = '\0';
-    } else if ((ret = sk_path_join(r->pin_mailer, sizeof(r->pin_mailer), r->out_dir,
-                                   "pin-mailer.txt", e)) != SK_OK ||
-               (ret = issue_write_pin_mailer(r->pin_mailer, o, info.label, info.serial, pin, e)) !=
-                   SK_OK) {
-        goto out;
-    }
-    if ((ret = tok_init_user_pin(slot, env->so_pin, pin, e)) != SK_OK)
-        goto out;
     ledger_update u1 = {.token_label = info.label, .token_serial = info.serial};
     if ((ret = ledger_step(env->ledger, id, ISS_TOKEN_INITIALISED, &u1, e)) != SK_OK ||
         (ret = audit(env, o, r, AUDIT_EV_TOKEN_INITIALISED, AUDIT_OK, info.label, e)) != SK_OK)
@@ -330,11 +385,24 @@ static int personalise(const issue_env *env, const order *o, const station_proje
     step_recorded(opts, ISS_TOKEN_INITIALISED);
     crash_point("token_initialised");
 
+    /* The user PIN. The PIN mailer is written before the PIN is set, so a crash cannot leave
+     * a token whose PIN nobody knows. */
+    if (opts->pin_out != NULL) {
+        if (opts->pin_out != opts->user_pin) /* a chosen PIN is there already */
+            memcpy(opts->pin_out, pin, SK_SECRET_MAX);
+        r->pin_mailer[0] = '\0';
+    } else if ((ret = issue_write_pin_mailer(r->pin_mailer, o, info.label, info.serial, pin,
+                                             e)) != SK_OK) {
+        goto out;
+    }
+    if ((ret = tok_init_user_pin(slot, env->so_pin, pin, e)) != SK_OK)
+        goto out;
+
     /* Key generated on the token under a random CKA_ID shared by key, certificate and seals. */
     if ((ret = tok_login_user(slot, pin, e)) != SK_OK)
         goto out;
     sk_secmem_free(pin, SK_SECRET_MAX);
-    pin = NULL;
+    *pinp = NULL;
     if (RAND_bytes(key_id, sizeof(key_id)) != 1) {
         ret = sk_err_ossl(e, SK_ECRYPTO, "random key id");
         goto out;
@@ -397,14 +465,17 @@ static int personalise(const issue_env *env, const order *o, const station_proje
         (ret = write_outputs(env, r->out_dir, cert, e)) != SK_OK)
         goto out;
     crash_point("outputs_written");
-    if ((ret = ledger_step(env->ledger, id, ISS_VERIFIED, NULL, e)) != SK_OK ||
-        (ret = audit(env, o, r, AUDIT_EV_VERIFIED, AUDIT_OK, NULL, e)) != SK_OK)
+    /* Only now does a reissue retire (and revoke) the certificate it replaces, in the same
+     * transaction as this step. */
+    ledger_update u4 = {.revocation_reason = opts->revocation_reason};
+    if ((ret = ledger_step(env->ledger, id, ISS_VERIFIED, &u4, e)) != SK_OK ||
+        (ret = audit(env, o, r, AUDIT_EV_VERIFIED, AUDIT_OK, NULL, e)) != SK_OK ||
+        (ret = audit_superseded(env, o, reissue_of, r, e)) != SK_OK)
         goto out;
     step_recorded(opts, ISS_VERIFIED);
     crash_point("verified");
     ret = SK_OK;
 out:
-    sk_secmem_free(pin, SK_SECRET_MAX);
     EVP_PKEY_free(priv);
     EVP_PKEY_free(pub);
     X509_REQ_free(req);
@@ -420,16 +491,17 @@ int issue_order(const issue_env *env, const order *o, const issue_opts *opts, is
     const station_project *p = NULL;
     long long reissue_of = 0, id = 0;
     char resume_uri[128];
-    const char *uri = opts->token_uri;
-    tok_slot *slot = NULL;
-    tok_info info;
+    issue_token_choice tc;
     issue_seal seals[ISSUE_MAX_SEALS];
     size_t n_seals = 0;
     char lock_path[PATH_MAX];
     int token_lock = -1;
     bool claimed = false;
+    const char *reason = NULL;
+    char *pin = NULL; /* the new user PIN, in locked memory */
 
     memset(r, 0, sizeof(*r));
+    memset(&tc, 0, sizeof(tc));
     memset(seals, 0, sizeof(seals));
     p = station_project_find(env->st, o->project_code);
     if (p == NULL) {
@@ -442,6 +514,12 @@ int issue_order(const issue_env *env, const order *o, const issue_opts *opts, is
                          o->review_status ? o->review_status : "");
         goto out;
     }
+    if (opts->revocation_reason != NULL &&
+        (ret = ca_revocation_reason(opts->revocation_reason, &reason, e)) != SK_OK)
+        goto out;
+    /* A chosen PIN the policy refuses stops the order before any token or serial is used. */
+    if (opts->user_pin != NULL && (ret = issue_check_user_pin(env->st, opts->user_pin, e)) != SK_OK)
+        goto out;
     /* A scan the quality gate refuses stops the order before any token or serial is used. */
     if ((ret = issue_seal_pictures(o, p, seals, &n_seals, e)) != SK_OK)
         goto out;
@@ -457,41 +535,39 @@ int issue_order(const issue_env *env, const order *o, const issue_opts *opts, is
             SK_OK ||
         r->already_issued)
         goto out;
-    bool resuming = resume_uri[0] != '\0' && uri == NULL;
-    if (resuming)
-        uri = resume_uri;
 
     /* Choosing a blank token and initialising it is one critical section across the
      * station's processes: two workers must not take the same token, and SoftHSM loses
      * tokens when two processes initialise its free slot at once. */
     if ((ret = station_path(env->st, "tokens.lock", lock_path, sizeof(lock_path), e)) != SK_OK ||
-        (ret = sk_lock_acquire(lock_path, &token_lock, e)) != SK_OK)
+        (ret = sk_lock_acquire(lock_path, &token_lock, e)) != SK_OK ||
+        (ret = issue_choose_token(env, o, opts, resume_uri, &tc, e)) != SK_OK)
         goto out;
-    ret = tok_select(env->tokens, uri, &slot, e);
-    if (ret == SK_OK && (ret = tok_get_info(slot, &info, e)) != SK_OK)
-        goto out;
-    /* The half-made token is not in a reader, or has since been reused for another order:
-     * any blank token will do, and the other order's token is left alone. */
-    if (resuming && (ret == SK_ETOKEN || (ret == SK_OK && strcmp(info.label, o->number) != 0))) {
-        tok_slot_free(slot);
-        slot = NULL;
-        resuming = false;
-        if ((ret = tok_select(env->tokens, opts->token_uri, &slot, e)) != SK_OK ||
-            (ret = tok_get_info(slot, &info, e)) != SK_OK)
-            goto out;
-    }
-    if (ret != SK_OK)
-        goto out;
-    /* Only a token this order itself half-made may be erased without being asked. */
-    if (info.initialized && !opts->reinit && !resuming) {
-        ret = sk_err_set(e, SK_ESTATE,
-                         "token '%s' (serial %s) is already initialised; use --reinit to erase it",
-                         info.label, info.serial);
-        goto out;
-    }
 
-    if ((ret = station_order_dir(env->st, o->number, r->out_dir, sizeof(r->out_dir), e)) != SK_OK)
+    /* Everything else that can be checked before the token is wiped: the PIN against the
+     * policy and the token, and the place of the PIN mailer. */
+    if ((ret = station_order_dir(env->st, o->number, r->out_dir, sizeof(r->out_dir), e)) !=
+            SK_OK ||
+        (ret = sk_secmem_alloc(SK_SECRET_MAX, (void **)&pin, e)) != SK_OK ||
+        (ret = prepare_pin(env, opts, &tc.info, pin, e)) != SK_OK)
         goto out;
+    if (opts->pin_out == NULL &&
+        ((ret = sk_path_join(r->pin_mailer, sizeof(r->pin_mailer), r->out_dir, "pin-mailer.txt",
+                             e)) != SK_OK ||
+         (ret = issue_check_pin_mailer(r->pin_mailer, o, strlen(pin), e)) != SK_OK))
+        goto out;
+    if (strlen(o->number) > 32) {
+        ret = sk_err_set(e, SK_EINPUT, "order %s: the order number is longer than the 32 "
+                         "characters of a token label", o->number);
+        goto out;
+    }
+    /* The operator asked to wipe the live token of an order: its certificate is revoked
+     * before the token is touched. */
+    if (tc.has_holder) {
+        if ((ret = issue_revoke_holder(env, o, &tc, reason, e)) != SK_OK)
+            goto out;
+        snprintf(r->holder_order, sizeof(r->holder_order), "%s", tc.holder.order_number);
+    }
 
     if ((ret = reserve(env, o, p, reissue_of, &id, r->cert_serial, sizeof(r->cert_serial), e)) !=
         SK_OK)
@@ -504,22 +580,29 @@ int issue_order(const issue_env *env, const order *o, const issue_opts *opts, is
     }
     step_recorded(opts, ISS_RESERVED);
     crash_point("reserved");
-    ret = personalise(env, o, p, opts, slot, id, r->cert_serial, seals, n_seals, &token_lock, r,
-                      e);
+    issue_opts o2 = *opts;
+    o2.revocation_reason = reason;
+    ret = personalise(env, o, p, &o2, tc.slot, id, r->cert_serial, reissue_of, &pin, seals,
+                      n_seals, &token_lock, r, e);
     if (ret != SK_OK) {
         sk_err fe;
         sk_err_clear(&fe);
         /* The original error is what the operator needs; a ledger failure on top is added. */
-        if (ledger_fail(env->ledger, id, e->msg, &fe) != SK_OK ||
-            audit(env, o, r, AUDIT_EV_ISSUANCE_FAILED, AUDIT_FAILED, e->msg, &fe) != SK_OK)
+        if (close_failed(env, o, id, r->token_serial, r->cert_serial, e->msg, &fe) != SK_OK)
             sk_err_wrap(e, "%s; and recording the failure failed too", fe.msg);
     }
 out:
     if (ret != SK_OK && strncmp(e->msg, "order ", 6) != 0)
         sk_err_wrap(e, "order %s", o->number);
+    if (ret != SK_OK && r->holder_order[0] != '\0') {
+        size_t used = strlen(e->msg);
+        snprintf(e->msg + used, sizeof(e->msg) - used, " (order %s, the token's holder, was "
+                 "revoked before the token was touched)", r->holder_order);
+    }
+    sk_secmem_free(pin, SK_SECRET_MAX);
     for (size_t i = 0; i < ISSUE_MAX_SEALS; i++)
         issue_seal_clear(&seals[i]);
-    tok_slot_free(slot);
+    tok_slot_free(tc.slot);
     sk_lock_release(&token_lock);
     if (claimed)
         ledger_release(env->ledger, o->number);

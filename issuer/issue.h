@@ -27,8 +27,14 @@ typedef struct issue_env {
 
 typedef struct issue_opts {
     const char *token_uri;  /* RFC 7512 URI of the token, or NULL for the first blank one */
-    bool reissue;           /* replace a verified issuance of the order */
+    bool reissue;           /* replace a verified issuance of the order; the old one stays
+                               live until the new one is verified, then is revoked */
     bool reinit;            /* erase a token that is already initialised */
+    const char *revoke_holder; /* the order whose live certificate the chosen token holds:
+                               revoke it, then wipe the token; NULL refuses such a token */
+    const char *revocation_reason; /* CRL reason (lost, keyCompromise, ...) for what this
+                               issuance revokes: the certificate a reissue replaces (default
+                               superseded) and revoke_holder's (default cessationOfOperation) */
     const char *user_pin;   /* the user PIN to set, or NULL for a random one by policy */
     char *pin_out;          /* non-NULL: the PIN set goes here (SK_SECRET_MAX bytes of the
                                caller's locked memory; may be user_pin's own buffer) instead
@@ -54,11 +60,18 @@ typedef struct issue_result {
     char pin_mailer[PATH_MAX]; /* "" when the PIN went to the caller */
     size_t n_seals;
     char seal_ids[2][48];      /* esIDs: official, then legal-rep when made */
+    char replaced_cert_serial[80]; /* a reissue: the certificate it revoked, "" if none */
+    char replaced_reason[32];
+    char holder_order[64];     /* revoke_holder: the order whose certificate was revoked */
 } issue_result;
 
-/* Run the whole issuance of order o. On failure after the serial was reserved, the ledger
- * records the issuance as failed with the reason (its serial void unless a certificate was
- * already signed with it). */
+/* Run the whole issuance of order o. Everything that can be checked (the chosen PIN against
+ * the policy and the token, the PIN mailer's place, whether the ledger holds the token as
+ * another order's live token) is checked before the token is touched, and the token is
+ * recorded in the ledger as soon as it is initialised, so a rerun resumes on it. On failure
+ * after the serial was reserved, the ledger records the issuance as failed with the reason:
+ * its serial void, or, if a certificate was already signed with it, that certificate
+ * revoked (cessationOfOperation). */
 int issue_order(const issue_env *env, const order *o, const issue_opts *opts, issue_result *r,
                 sk_err *e);
 

@@ -144,6 +144,27 @@ int ledger_latest(ledger *l, const char *order_number, ledger_issuance *out, boo
     return l->ops->latest(l->impl, order_number, out, found, e);
 }
 
+int ledger_get(ledger *l, long long id, ledger_issuance *out, bool *found, sk_err *e)
+{
+    return l->ops->get(l->impl, id, out, found, e);
+}
+
+int ledger_live(ledger *l, const char *order_number, ledger_issuance *out, bool *found,
+                sk_err *e)
+{
+    return l->ops->live(l->impl, order_number, out, found, e);
+}
+
+int ledger_token_live(ledger *l, const char *token_serial, ledger_issuance *out, bool *found,
+                      sk_err *e)
+{
+    *found = false;
+    /* A token that reports no serial cannot be told from another one by the ledger. */
+    if (token_serial == NULL || token_serial[0] == '\0')
+        return SK_OK;
+    return l->ops->token_live(l->impl, token_serial, out, found, e);
+}
+
 int ledger_begin(ledger *l, const char *order_number, const char *station_id,
                  const char *operator_name, const char *key_alg, const char *issuer_id,
                  const char *cert_serial, long long reissue_of, long long *id, bool *serial_taken,
@@ -195,9 +216,12 @@ int ledger_set_waybill(ledger *l, const char *order_number, const char *waybill,
     return l->ops->set_waybill(l->impl, order_number, waybill, e);
 }
 
-int ledger_revoke(ledger *l, const char *order_number, const char *reason, sk_err *e)
+int ledger_revoke(ledger *l, const char *order_number, const char *reason,
+                  ledger_issuance **revoked, size_t *n, sk_err *e)
 {
-    return l->ops->revoke(l->impl, order_number, reason, e);
+    *revoked = NULL;
+    *n = 0;
+    return l->ops->revoke(l->impl, order_number, reason, revoked, n, e);
 }
 
 int ledger_revoked(ledger *l, const char *issuer_id, ledger_issuance **out, size_t *n, sk_err *e)

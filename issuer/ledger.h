@@ -4,15 +4,25 @@
  * of the next step starts, so that a crash at any point leaves a record of how far it got:
  *
  *   reserved -> token_initialised -> key_generated -> cert_issued -> seals_made -> written
- *            -> verified
+ *            -> verified -> revoked     (sealkey revoke)
+ *                        -> superseded  (a reissue of the order reached verified)
  *                       \______________ any step ______________/
  *                                         -> failed (serial voided unless a certificate used it)
  *
  * Certificate serials are reserved in the same transaction that opens the issuance, under a
  * unique key (issuer, serial), and are never reused: a serial is 'reserved', then 'used' by
- * a signed certificate or 'void'. This header is the whole interface: ledger.c picks a
- * backend (issuer/ledger_backend.h) by the ledger's location; ledger_sqlite.c is the embedded
- * single-station default. */
+ * a signed certificate or 'void'.
+ *
+ * Every certificate signed is accounted for (docs/ledger.md, "Certificates"): its issuance
+ * is LIVE when at step 'verified' with revoked_at "" (at most one per order), REVOKED when
+ * revoked_at is set (whatever its step; every such issuance goes on the CRL), and an
+ * issuance whose serial is 'used' ends either live or revoked: a failure after the
+ * certificate was signed revokes it (cessationOfOperation), a reissue that reaches
+ * 'verified' revokes the one it replaces (superseded, or the operator's reason). An order
+ * has at most one issuance in flight (reserved .. written) and at most one verified.
+ *
+ * This header is the whole interface: ledger.c picks a backend (issuer/ledger_backend.h) by
+ * the ledger's location; ledger_sqlite.c is the embedded single-station default. */
 #ifndef SK_LEDGER_H
 #define SK_LEDGER_H
 
@@ -32,7 +42,7 @@ typedef enum iss_step {
     ISS_WRITTEN,
     ISS_VERIFIED,
     ISS_FAILED,
-    ISS_SUPERSEDED, /* a verified issuance replaced by a reissue */
+    ISS_SUPERSEDED, /* a verified issuance replaced by a reissue that was verified; revoked */
     ISS_REVOKED,    /* a verified issuance whose certificate was revoked (lost, faulty token) */
 } iss_step;
 
@@ -59,8 +69,8 @@ typedef struct ledger_issuance {
     char error[512];
     char reissue_of[24];     /* id of the issuance this one replaces, or "" */
     char waybill[64];        /* courier waybill of the parcel, "" until shipped */
-    char revoked_at[32];     /* "" unless revoked */
-    char revocation_reason[32];
+    char revoked_at[32];     /* "" unless its certificate is revoked (then on the CRL) */
+    char revocation_reason[32]; /* a CRL reason name (ca_revocation_reason) */
     char produced_at[32];    /* when it reached 'verified', "" if it never did */
 } ledger_issuance;
 
@@ -75,6 +85,9 @@ typedef struct ledger_update {
     const char *not_before;
     const char *not_after;
     const char *cert_pem;
+    /* At ISS_VERIFIED of a reissue: the CRL reason for the replaced certificate (NULL:
+     * "superseded"). */
+    const char *revocation_reason;
 } ledger_update;
 
 /* Open (creating and migrating as needed) the ledger at path. */
@@ -85,20 +98,38 @@ void ledger_free(ledger *l);
 int ledger_latest(ledger *l, const char *order_number, ledger_issuance *out, bool *found,
                   sk_err *e);
 
+/* One issuance by id; *found false if there is none. */
+int ledger_get(ledger *l, long long id, ledger_issuance *out, bool *found, sk_err *e);
+
+/* The live issuance of an order (step 'verified', not revoked); *found false if none. */
+int ledger_live(ledger *l, const char *order_number, ledger_issuance *out, bool *found,
+                sk_err *e);
+
+/* The live issuance whose token has this serial, the latest if (by an old mistake) there are
+ * several; *found false if the ledger holds no live certificate on that token. */
+int ledger_token_live(ledger *l, const char *token_serial, ledger_issuance *out, bool *found,
+                      sk_err *e);
+
 /* Open an issuance at step 'reserved' and reserve its certificate serial (hex) in one
- * transaction. SK_ESTATE if the order has an unfinished or verified issuance (unless
- * reissue_of names the verified one being replaced); a serial collision returns SK_ESTATE
- * with *serial_taken set so the caller draws another. */
+ * transaction. SK_ESTATE if the order has an issuance in flight, or a verified one that
+ * reissue_of does not name; reissue_of must be the order's verified or revoked issuance
+ * being replaced, and stays as it is until the new one is verified (ledger_step). A serial
+ * collision returns SK_ESTATE with *serial_taken set so the caller draws another. */
 int ledger_begin(ledger *l, const char *order_number, const char *station_id,
                  const char *operator_name, const char *key_alg, const char *issuer_id,
                  const char *cert_serial, long long reissue_of, long long *id, bool *serial_taken,
                  sk_err *e);
 
 /* Move an issuance to the next step, recording fields; at ISS_CERT_ISSUED the serial becomes
- * 'used'. Steps only move forward. */
+ * 'used'. Steps only move forward. At ISS_VERIFIED of a reissue, the issuance it replaces,
+ * if still verified, becomes 'superseded' and revoked (u->revocation_reason, default
+ * "superseded") in the same transaction. */
 int ledger_step(ledger *l, long long id, iss_step step, const ledger_update *u, sk_err *e);
 
-/* Mark an issuance failed with the reason; its serial becomes 'void' unless already used. */
+/* Mark an issuance in flight failed with the reason; its serial becomes 'void' unless a
+ * certificate used it, in which case the certificate is revoked (cessationOfOperation) in
+ * the same transaction, for the next CRL. An issuance already at a final step is left as it
+ * is. */
 int ledger_fail(ledger *l, long long id, const char *reason, sk_err *e);
 
 /* All issuances (order_number NULL) or one order's, oldest first. */
@@ -114,9 +145,13 @@ int ledger_cert_pem(ledger *l, long long id, char **pem, sk_err *e);
 /* Record the courier waybill of an order's issued token. SK_ESTATE if not issued. */
 int ledger_set_waybill(ledger *l, const char *order_number, const char *waybill, sk_err *e);
 
-/* Revoke an order's issued token (step verified -> revoked) with a CRL reason name.
- * SK_ESTATE if the order has no verified issuance. */
-int ledger_revoke(ledger *l, const char *order_number, const char *reason, sk_err *e);
+/* Revoke, with a CRL reason name, every certificate of an order that is not revoked yet:
+ * the verified issuance (step -> revoked) and any superseded or failed one whose serial is
+ * 'used' (step kept), in one transaction. *revoked (heap, oldest first) gets them as they
+ * are now. SK_ESTATE if there is none. Issuances in flight are left to the run that closes
+ * them (ledger_fail). */
+int ledger_revoke(ledger *l, const char *order_number, const char *reason,
+                  ledger_issuance **revoked, size_t *n, sk_err *e);
 
 /* Every revoked issuance under an issuing CA, oldest revocation first (for the CRL). */
 int ledger_revoked(ledger *l, const char *issuer_id, ledger_issuance **out, size_t *n, sk_err *e);

@@ -22,6 +22,11 @@ struct ledger_ops {
     void (*free)(void *impl);
     int (*latest)(void *impl, const char *order_number, ledger_issuance *out, bool *found,
                   sk_err *e);
+    int (*get)(void *impl, long long id, ledger_issuance *out, bool *found, sk_err *e);
+    int (*live)(void *impl, const char *order_number, ledger_issuance *out, bool *found,
+                sk_err *e);
+    int (*token_live)(void *impl, const char *token_serial, ledger_issuance *out, bool *found,
+                      sk_err *e);
     int (*begin)(void *impl, const char *order_number, const char *station_id,
                  const char *operator_name, const char *key_alg, const char *issuer_id,
                  const char *cert_serial, long long reissue_of, long long *id, bool *serial_taken,
@@ -37,7 +42,8 @@ struct ledger_ops {
                     const char *kind, const char *es_id, const char *sha256_hex, sk_err *e);
     int (*seal_list)(void *impl, long long issuance_id, ledger_seal **out, size_t *n, sk_err *e);
     int (*set_waybill)(void *impl, const char *order_number, const char *waybill, sk_err *e);
-    int (*revoke)(void *impl, const char *order_number, const char *reason, sk_err *e);
+    int (*revoke)(void *impl, const char *order_number, const char *reason,
+                  ledger_issuance **revoked, size_t *n, sk_err *e);
     int (*revoked)(void *impl, const char *issuer_id, ledger_issuance **out, size_t *n,
                    sk_err *e);
     int (*next_crl_number)(void *impl, const char *issuer_id, long long *number, sk_err *e);

@@ -142,6 +142,40 @@ static const struct migration migrations[] = {
             "  seq BIGINT NOT NULL,"
             "  hash TEXT NOT NULL,"
             "  at TEXT NOT NULL);"},
+    /* 6 (issue 11, certificate lifecycle): a reissue no longer retires the verified issuance
+     * when it starts, only when the new one is verified, so an order may have one issuance
+     * in flight beside its verified one; the one-live index becomes one in flight plus one
+     * verified. A certificate is revoked iff revoked_at is set, whatever the step, and every
+     * signed certificate must end live or revoked: the certificates that older versions left
+     * unaccounted for are revoked now (failed after signing: cessationOfOperation; replaced
+     * by a reissue: superseded) and so reach the next CRL. */
+    {.sql = "DROP INDEX issuances_one_live;"
+            "CREATE UNIQUE INDEX issuances_one_in_flight ON issuances(order_number)"
+            "  WHERE step IN ('reserved', 'token_initialised', 'key_generated', 'cert_issued',"
+            "  'seals_made', 'written');"
+            "CREATE UNIQUE INDEX issuances_one_verified ON issuances(order_number)"
+            "  WHERE step = 'verified';"
+            "CREATE INDEX issuances_token ON issuances(token_serial);"
+            "UPDATE issuances SET revoked_at = strftime('%Y-%m-%dT%H:%M:%SZ','now'),"
+            "  revocation_reason = 'superseded' WHERE step = 'superseded' AND revoked_at = '';"
+            "UPDATE issuances SET revoked_at = strftime('%Y-%m-%dT%H:%M:%SZ','now'),"
+            "  revocation_reason = 'cessationOfOperation' WHERE step = 'failed'"
+            "  AND revoked_at = '' AND EXISTS (SELECT 1 FROM serials s"
+            "  WHERE s.issuance_id = issuances.id AND s.state = 'used');",
+     .pg = "DROP INDEX issuances_one_live;"
+           "CREATE UNIQUE INDEX issuances_one_in_flight ON issuances(order_number)"
+           "  WHERE step IN ('reserved', 'token_initialised', 'key_generated', 'cert_issued',"
+           "  'seals_made', 'written');"
+           "CREATE UNIQUE INDEX issuances_one_verified ON issuances(order_number)"
+           "  WHERE step = 'verified';"
+           "CREATE INDEX issuances_token ON issuances(token_serial);"
+           "UPDATE issuances SET revoked_at = to_char(now() AT TIME ZONE 'UTC',"
+           "  'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), revocation_reason = 'superseded'"
+           "  WHERE step = 'superseded' AND revoked_at = '';"
+           "UPDATE issuances SET revoked_at = to_char(now() AT TIME ZONE 'UTC',"
+           "  'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), revocation_reason = 'cessationOfOperation'"
+           "  WHERE step = 'failed' AND revoked_at = '' AND EXISTS (SELECT 1 FROM serials s"
+           "  WHERE s.issuance_id = issuances.id AND s.state = 'used');"},
 };
 
 size_t ledger_migrations_count(void)

@@ -181,12 +181,14 @@ static int pg_schema_version(void *impl, int *version, sk_err *e)
     return read_version(impl, version, e);
 }
 
-#define ISSUANCE_COLUMNS                                                                     \
+/* The columns of ledger_issuance from a table (or CTE) t of issuances rows. */
+#define ISSUANCE_COLUMNS_OF(t)                                                               \
     "id, order_number, step, station_id, operator, key_alg, issuer_id, cert_serial, "        \
     "token_label, token_serial, key_id, not_before, not_after, started_at, updated_at, "     \
     "error, COALESCE(reissue_of::text, ''), waybill, revoked_at, revocation_reason, "         \
-    "COALESCE((SELECT max(at) FROM issuance_steps s WHERE s.issuance_id = issuances.id"      \
+    "COALESCE((SELECT max(at) FROM issuance_steps s WHERE s.issuance_id = " t ".id"          \
     " AND s.step = 'verified'), '')"
+#define ISSUANCE_COLUMNS ISSUANCE_COLUMNS_OF("issuances")
 
 static void col(const PGresult *r, int row, int c, char *buf, size_t len)
 {
@@ -245,20 +247,59 @@ out:
     return ret;
 }
 
-static int pg_latest(void *impl, const char *order_number, ledger_issuance *out, bool *found,
-                     sk_err *e)
+/* The first issuance a query with parameters returns; *found false if none. */
+static int one_issuance(struct pg_ledger *l, const char *sql, int n, const char *const *p,
+                        const char *what, ledger_issuance *out, bool *found, sk_err *e)
 {
-    const char *p[] = {order_number};
     ledger_issuance *v = NULL;
-    size_t n = 0;
-    int ret = issuances(impl, "SELECT " ISSUANCE_COLUMNS " FROM issuances WHERE order_number"
-                        " = $1 ORDER BY id DESC LIMIT 1", 1, p, "looking up order", &v, &n, e);
+    size_t cnt = 0;
+    int ret = issuances(l, sql, n, p, what, &v, &cnt, e);
 
-    *found = ret == SK_OK && n == 1;
+    *found = ret == SK_OK && cnt >= 1;
     if (*found)
         *out = v[0];
     free(v);
     return ret;
+}
+
+static int pg_latest(void *impl, const char *order_number, ledger_issuance *out, bool *found,
+                     sk_err *e)
+{
+    const char *p[] = {order_number};
+
+    return one_issuance(impl, "SELECT " ISSUANCE_COLUMNS " FROM issuances WHERE order_number"
+                        " = $1 ORDER BY id DESC LIMIT 1", 1, p, "looking up order", out, found,
+                        e);
+}
+
+static int pg_live(void *impl, const char *order_number, ledger_issuance *out, bool *found,
+                   sk_err *e)
+{
+    const char *p[] = {order_number};
+
+    return one_issuance(impl, "SELECT " ISSUANCE_COLUMNS " FROM issuances WHERE order_number"
+                        " = $1 AND step = 'verified' AND revoked_at = '' ORDER BY id DESC"
+                        " LIMIT 1", 1, p, "looking up the live issuance", out, found, e);
+}
+
+static int pg_token_live(void *impl, const char *token_serial, ledger_issuance *out,
+                         bool *found, sk_err *e)
+{
+    const char *p[] = {token_serial};
+
+    return one_issuance(impl, "SELECT " ISSUANCE_COLUMNS " FROM issuances WHERE token_serial"
+                        " = $1 AND step = 'verified' AND revoked_at = '' ORDER BY id DESC"
+                        " LIMIT 1", 1, p, "looking up the token's holder", out, found, e);
+}
+
+static int pg_get(void *impl, long long id, ledger_issuance *out, bool *found, sk_err *e)
+{
+    char idtxt[24];
+    const char *p[] = {idtxt};
+
+    snprintf(idtxt, sizeof(idtxt), "%lld", id);
+    return one_issuance(impl, "SELECT " ISSUANCE_COLUMNS " FROM issuances WHERE id = $1::bigint",
+                        1, p, "reading issuance", out, found, e);
 }
 
 static int add_history(struct pg_ledger *l, const char *id, const char *step,
@@ -287,16 +328,31 @@ static int pg_begin(void *impl, const char *order_number, const char *station_id
     if ((ret = exec0(l, "BEGIN", "opening issuance", e)) != SK_OK)
         goto out;
     in_tx = 1;
-    /* An order has at most one live issuance; a reissue first retires the verified one. */
-    if (reissue_of > 0) {
-        const char *p[] = {re, order_number};
-        if ((ret = run(l, l->conn, "UPDATE issuances SET step = CASE step WHEN 'revoked' THEN"
-                       " 'revoked' ELSE 'superseded' END, updated_at = " PG_NOW
-                       " WHERE id = $1::bigint AND order_number = $2 AND step IN ('verified',"
-                       " 'revoked')", 2, p, &r, NULL, "retiring the replaced issuance",
+    /* The replaced issuance stays live (and revocable) until the reissue is verified; only
+     * a reissue that names it may begin beside a verified issuance. Its row is locked so
+     * that a revocation or another reissue cannot slip in between. */
+    {
+        const char *p[] = {order_number};
+        if ((ret = run(l, l->conn, "SELECT id FROM issuances WHERE order_number = $1 AND"
+                       " step = 'verified' FOR UPDATE", 1, p, &r, NULL, "looking up order",
                        e)) != SK_OK)
             goto out;
-        if (strcmp(PQcmdTuples(r), "1") != 0) {
+        if (PQntuples(r) > 0 && strtoll(PQgetvalue(r, 0, 0), NULL, 10) != reissue_of) {
+            ret = sk_err_set(e, SK_ESTATE, "order %s is already issued (issuance %s is "
+                             "verified); only a reissue replacing it may begin", order_number,
+                             PQgetvalue(r, 0, 0));
+            goto out;
+        }
+        PQclear(r);
+        r = NULL;
+    }
+    if (reissue_of > 0) {
+        const char *p[] = {re, order_number};
+        if ((ret = run(l, l->conn, "SELECT 1 FROM issuances WHERE id = $1::bigint AND"
+                       " order_number = $2 AND step IN ('verified', 'revoked')", 2, p, &r, NULL,
+                       "looking up the replaced issuance", e)) != SK_OK)
+            goto out;
+        if (PQntuples(r) != 1) {
             ret = sk_err_set(e, SK_ESTATE, "order %s: issuance %lld is not a verified or "
                              "revoked issuance of this order, nothing to reissue", order_number,
                              reissue_of);
@@ -313,8 +369,8 @@ static int pg_begin(void *impl, const char *order_number, const char *station_id
                   " VALUES ($1, 'reserved', $2, $3, $4, $5, $6, $7::bigint, " PG_NOW ", "
                   PG_NOW ") RETURNING id", 7, p, &r, state, "opening issuance", e);
         if (ret != SK_OK && strcmp(state, PG_UNIQUE_VIOLATION) == 0)
-            ret = sk_err_set(e, SK_ESTATE, "order %s already has an issuance in the ledger",
-                             order_number);
+            ret = sk_err_set(e, SK_ESTATE, "order %s already has an issuance in progress in "
+                             "the ledger", order_number);
         if (ret != SK_OK)
             goto out;
         snprintf(idtxt, sizeof(idtxt), "%s", PQgetvalue(r, 0, 0));
@@ -388,6 +444,19 @@ static int pg_step(void *impl, long long id, iss_step step, const ledger_update 
                          cur < 0 ? "?" : iss_step_name((iss_step)cur), iss_step_name(step));
         goto out;
     }
+    /* A reissue reaching 'verified' retires, in the same transaction, the issuance it
+     * replaces if that is still verified: superseded, and its certificate revoked. One
+     * revoked meanwhile (sealkey revoke) stays as it is. */
+    if (step == ISS_VERIFIED) {
+        const char *p[] = {u->revocation_reason != NULL ? u->revocation_reason : "superseded",
+                           idtxt};
+        if ((ret = run(l, l->conn, "UPDATE issuances SET step = 'superseded', revoked_at = "
+                       PG_NOW ", revocation_reason = $1, updated_at = " PG_NOW " WHERE id ="
+                       " (SELECT reissue_of FROM issuances WHERE id = $2::bigint) AND"
+                       " step = 'verified'", 2, p, NULL, NULL, "retiring the replaced issuance",
+                       e)) != SK_OK)
+            goto out;
+    }
     {
         const char *p[] = {iss_step_name(step), u->token_label, u->token_serial, u->key_id,
                            u->not_before, u->not_after, u->cert_pem, idtxt};
@@ -421,6 +490,7 @@ static int pg_fail(void *impl, long long id, const char *reason, sk_err *e)
     struct pg_ledger *l = impl;
     char idtxt[24];
     const char *p[] = {reason, idtxt};
+    PGresult *r = NULL;
     int in_tx = 0, ret;
 
     snprintf(idtxt, sizeof(idtxt), "%lld", id);
@@ -429,13 +499,24 @@ static int pg_fail(void *impl, long long id, const char *reason, sk_err *e)
     in_tx = 1;
     if ((ret = run(l, l->conn, "UPDATE issuances SET step = 'failed', error = $1, updated_at = "
                    PG_NOW " WHERE id = $2::bigint AND step NOT IN ('verified', 'failed',"
-                   " 'superseded')", 2, p, NULL, NULL, "recording failure", e)) != SK_OK ||
-        (ret = set_serial_state(l, idtxt, "void", "reserved", e)) != SK_OK ||
+                   " 'superseded', 'revoked')", 2, p, &r, NULL, "recording failure", e)) != SK_OK)
+        goto out;
+    if (strcmp(PQcmdTuples(r), "0") == 0)
+        goto out; /* already final: nothing to record */
+    /* A certificate signed for an attempt that failed may have left the station (on a token
+     * pulled mid-write, in out/): it goes on the next CRL. */
+    if ((ret = set_serial_state(l, idtxt, "void", "reserved", e)) != SK_OK ||
+        (ret = run(l, l->conn, "UPDATE issuances SET revoked_at = " PG_NOW ", revocation_reason"
+                   " = 'cessationOfOperation' WHERE id = $1::bigint AND revoked_at = '' AND"
+                   " EXISTS (SELECT 1 FROM serials s WHERE s.issuance_id = issuances.id AND"
+                   " s.state = 'used')", 1, p + 1, NULL, NULL,
+                   "revoking the failed attempt's certificate", e)) != SK_OK ||
         (ret = add_history(l, idtxt, "failed", reason, e)) != SK_OK)
         goto out;
     ret = commit(l, e);
     in_tx = ret != SK_OK;
 out:
+    PQclear(r);
     if (in_tx)
         rollback(l);
     return ret;
@@ -565,12 +646,26 @@ static int pg_set_waybill(void *impl, const char *order_number, const char *wayb
                            order_number, waybill, "recording waybill", e);
 }
 
-static int pg_revoke(void *impl, const char *order_number, const char *reason, sk_err *e)
+static int pg_revoke(void *impl, const char *order_number, const char *reason,
+                     ledger_issuance **revoked, size_t *n, sk_err *e)
 {
-    return update_verified(impl, "UPDATE issuances SET step = 'revoked', revocation_reason = $1,"
-                           " revoked_at = " PG_NOW ", updated_at = " PG_NOW
-                           " WHERE order_number = $2 AND step = 'verified'",
-                           order_number, reason, "recording revocation", e);
+    const char *p[] = {reason, order_number};
+    int ret;
+
+    /* Every certificate of the order signed and not revoked yet, except those of an issuance
+     * in flight, which the run that closes it accounts for. One statement: a concurrent
+     * reissue retiring the same row waits for it, then finds it no longer verified. */
+    ret = issuances(impl, "WITH done AS (UPDATE issuances SET step = CASE step WHEN 'verified'"
+                    " THEN 'revoked' ELSE step END, revocation_reason = $1, revoked_at = "
+                    PG_NOW ", updated_at = " PG_NOW " WHERE order_number = $2 AND revoked_at ="
+                    " '' AND step IN ('verified', 'superseded', 'failed') AND EXISTS (SELECT 1"
+                    " FROM serials s WHERE s.issuance_id = issuances.id AND s.state = 'used')"
+                    " RETURNING *) SELECT " ISSUANCE_COLUMNS_OF("done") " FROM done ORDER BY id",
+                    2, p, "recording revocation", revoked, n, e);
+    if (ret == SK_OK && *n == 0)
+        ret = sk_err_set(e, SK_ESTATE, "order %s has no issued (verified) token or other "
+                         "certificate left to revoke in the ledger", order_number);
+    return ret;
 }
 
 static int pg_revoked(void *impl, const char *issuer_id, ledger_issuance **out, size_t *n,
@@ -745,6 +840,9 @@ const struct ledger_ops ledger_pg_ops = {
     .open = pg_open,
     .free = pg_free,
     .latest = pg_latest,
+    .get = pg_get,
+    .live = pg_live,
+    .token_live = pg_token_live,
     .begin = pg_begin,
     .step = pg_step,
     .fail = pg_fail,

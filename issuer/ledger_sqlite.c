@@ -238,35 +238,76 @@ static void row_to_issuance(sqlite3_stmt *st, ledger_issuance *r)
     col_copy(st, 20, r->produced_at, sizeof(r->produced_at));
 }
 
-static int sq_latest(void *impl, const char *order_number, ledger_issuance *out, bool *found,
-                  sk_err *e)
+/* The first row of a prepared issuance query, if any; finalizes st. */
+static int one_issuance(struct sq_ledger *l, sqlite3_stmt *st, const char *what,
+                        ledger_issuance *out, bool *found, sk_err *e)
 {
-    struct sq_ledger *l = impl;
-    int ret = SK_ELEDGER;
-    sqlite3_stmt *st = NULL;
-    int rc;
+    int rc = sqlite3_step(st);
+    int ret = SK_OK;
 
     *found = false;
-    if (sqlite3_prepare_v2(l->db,
-                           "SELECT " ISSUANCE_COLUMNS " FROM issuances WHERE order_number = ?"
-                           " ORDER BY id DESC LIMIT 1",
-                           -1, &st, NULL) != SQLITE_OK) {
-        ret = db_fail(l, e, "looking up order");
-        goto out;
-    }
-    sqlite3_bind_text(st, 1, order_number, -1, SQLITE_STATIC);
-    rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) {
         row_to_issuance(st, out);
         *found = true;
     } else if (rc != SQLITE_DONE) {
-        ret = db_fail(l, e, "looking up order");
-        goto out;
+        ret = db_fail(l, e, what);
     }
-    ret = SK_OK;
-out:
     sqlite3_finalize(st);
     return ret;
+}
+
+/* One issuance chosen by a query with one text parameter. */
+static int issuance_by(struct sq_ledger *l, const char *sql, const char *param, const char *what,
+                       ledger_issuance *out, bool *found, sk_err *e)
+{
+    sqlite3_stmt *st = NULL;
+
+    *found = false;
+    if (sqlite3_prepare_v2(l->db, sql, -1, &st, NULL) != SQLITE_OK) {
+        sqlite3_finalize(st);
+        return db_fail(l, e, what);
+    }
+    sqlite3_bind_text(st, 1, param, -1, SQLITE_STATIC);
+    return one_issuance(l, st, what, out, found, e);
+}
+
+static int sq_latest(void *impl, const char *order_number, ledger_issuance *out, bool *found,
+                  sk_err *e)
+{
+    return issuance_by(impl, "SELECT " ISSUANCE_COLUMNS " FROM issuances WHERE order_number = ?"
+                       " ORDER BY id DESC LIMIT 1", order_number, "looking up order", out, found,
+                       e);
+}
+
+static int sq_live(void *impl, const char *order_number, ledger_issuance *out, bool *found,
+                   sk_err *e)
+{
+    return issuance_by(impl, "SELECT " ISSUANCE_COLUMNS " FROM issuances WHERE order_number = ?"
+                       " AND step = 'verified' AND revoked_at = '' ORDER BY id DESC LIMIT 1",
+                       order_number, "looking up the live issuance", out, found, e);
+}
+
+static int sq_token_live(void *impl, const char *token_serial, ledger_issuance *out,
+                         bool *found, sk_err *e)
+{
+    return issuance_by(impl, "SELECT " ISSUANCE_COLUMNS " FROM issuances WHERE token_serial = ?"
+                       " AND step = 'verified' AND revoked_at = '' ORDER BY id DESC LIMIT 1",
+                       token_serial, "looking up the token's holder", out, found, e);
+}
+
+static int sq_get(void *impl, long long id, ledger_issuance *out, bool *found, sk_err *e)
+{
+    struct sq_ledger *l = impl;
+    sqlite3_stmt *st = NULL;
+
+    *found = false;
+    if (sqlite3_prepare_v2(l->db, "SELECT " ISSUANCE_COLUMNS " FROM issuances WHERE id = ?", -1,
+                           &st, NULL) != SQLITE_OK) {
+        sqlite3_finalize(st);
+        return db_fail(l, e, "reading issuance");
+    }
+    sqlite3_bind_int64(st, 1, id);
+    return one_issuance(l, st, "reading issuance", out, found, e);
 }
 
 static int add_history(struct sq_ledger *l, long long id, const char *step, const char *detail, sk_err *e)
@@ -291,6 +332,53 @@ out:
     return ret;
 }
 
+/* Before a new issuance of an order: its verified issuance, if any, must be the one
+ * reissue_of names, and reissue_of a verified or revoked issuance of this order. */
+static int check_replaced(struct sq_ledger *l, const char *order_number, long long reissue_of,
+                          sk_err *e)
+{
+    sqlite3_stmt *st = NULL;
+    int ret = SK_OK, rc;
+
+    if (sqlite3_prepare_v2(l->db, "SELECT id FROM issuances WHERE order_number = ? AND"
+                           " step = 'verified'", -1, &st, NULL) != SQLITE_OK) {
+        ret = db_fail(l, e, "looking up order");
+        goto out;
+    }
+    sqlite3_bind_text(st, 1, order_number, -1, SQLITE_STATIC);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW && sqlite3_column_int64(st, 0) != reissue_of) {
+        ret = sk_err_set(e, SK_ESTATE, "order %s is already issued (issuance %lld is "
+                         "verified); only a reissue replacing it may begin", order_number,
+                         (long long)sqlite3_column_int64(st, 0));
+        goto out;
+    }
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+        ret = db_fail(l, e, "looking up order");
+        goto out;
+    }
+    if (reissue_of <= 0)
+        goto out;
+    sqlite3_finalize(st);
+    st = NULL;
+    if (sqlite3_prepare_v2(l->db, "SELECT 1 FROM issuances WHERE id = ? AND order_number = ?"
+                           " AND step IN ('verified', 'revoked')", -1, &st, NULL) != SQLITE_OK) {
+        ret = db_fail(l, e, "looking up the replaced issuance");
+        goto out;
+    }
+    sqlite3_bind_int64(st, 1, reissue_of);
+    sqlite3_bind_text(st, 2, order_number, -1, SQLITE_STATIC);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_DONE)
+        ret = sk_err_set(e, SK_ESTATE, "order %s: issuance %lld is not a verified or revoked "
+                         "issuance of this order, nothing to reissue", order_number, reissue_of);
+    else if (rc != SQLITE_ROW)
+        ret = db_fail(l, e, "looking up the replaced issuance");
+out:
+    sqlite3_finalize(st);
+    return ret;
+}
+
 static int sq_begin(void *impl, const char *order_number, const char *station_id,
                  const char *operator_name, const char *key_alg, const char *issuer_id,
                  const char *cert_serial, long long reissue_of, long long *id, bool *serial_taken,
@@ -308,28 +396,10 @@ static int sq_begin(void *impl, const char *order_number, const char *station_id
         goto out;
     in_tx = 1;
 
-    /* An order has at most one live issuance; a reissue first retires the verified one. */
-    if (reissue_of > 0) {
-        if (sqlite3_prepare_v2(l->db,
-                               "UPDATE issuances SET step = CASE step WHEN 'revoked' THEN"
-                               " 'revoked' ELSE 'superseded' END, updated_at = " NOW_SQL
-                               " WHERE id = ? AND order_number = ? AND step IN ('verified',"
-                               " 'revoked')",
-                               -1, &st, NULL) != SQLITE_OK) {
-            ret = db_fail(l, e, "retiring the replaced issuance");
-            goto out;
-        }
-        sqlite3_bind_int64(st, 1, reissue_of);
-        sqlite3_bind_text(st, 2, order_number, -1, SQLITE_STATIC);
-        if (sqlite3_step(st) != SQLITE_DONE || sqlite3_changes(l->db) != 1) {
-            ret = sk_err_set(e, SK_ESTATE, "order %s: issuance %lld is not a verified or "
-                             "revoked issuance of this order, nothing to reissue", order_number,
-                             reissue_of);
-            goto out;
-        }
-        sqlite3_finalize(st);
-        st = NULL;
-    }
+    /* The replaced issuance stays live (and revocable) until the reissue is verified; only
+     * a reissue that names it may begin beside a verified issuance. */
+    if ((ret = check_replaced(l, order_number, reissue_of, e)) != SK_OK)
+        goto out;
 
     if (sqlite3_prepare_v2(l->db,
                            "INSERT INTO issuances (order_number, step, station_id, operator,"
@@ -351,8 +421,8 @@ static int sq_begin(void *impl, const char *order_number, const char *station_id
         sqlite3_bind_null(st, 7);
     rc = sqlite3_step(st);
     if (rc == SQLITE_CONSTRAINT) {
-        ret = sk_err_set(e, SK_ESTATE, "order %s already has an issuance in the ledger",
-                         order_number);
+        ret = sk_err_set(e, SK_ESTATE, "order %s already has an issuance in progress in the "
+                         "ledger", order_number);
         goto out;
     }
     if (rc != SQLITE_DONE) {
@@ -439,6 +509,31 @@ out:
     return ret;
 }
 
+/* A reissue reaching 'verified' retires, in the same transaction, the issuance it replaces
+ * if that is still verified: superseded, and its certificate revoked. One revoked meanwhile
+ * (sealkey revoke) stays as it is. */
+static int supersede(struct sq_ledger *l, long long id, const char *reason, sk_err *e)
+{
+    sqlite3_stmt *st = NULL;
+    int ret = SK_OK;
+
+    if (sqlite3_prepare_v2(l->db,
+                           "UPDATE issuances SET step = 'superseded', revoked_at = " NOW_SQL ","
+                           " revocation_reason = ?, updated_at = " NOW_SQL " WHERE id ="
+                           " (SELECT reissue_of FROM issuances WHERE id = ?) AND step = 'verified'",
+                           -1, &st, NULL) != SQLITE_OK) {
+        ret = db_fail(l, e, "retiring the replaced issuance");
+        goto out;
+    }
+    sqlite3_bind_text(st, 1, reason != NULL ? reason : "superseded", -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, id);
+    if (sqlite3_step(st) != SQLITE_DONE)
+        ret = db_fail(l, e, "retiring the replaced issuance");
+out:
+    sqlite3_finalize(st);
+    return ret;
+}
+
 static int sq_step(void *impl, long long id, iss_step step, const ledger_update *u, sk_err *e)
 {
     struct sq_ledger *l = impl;
@@ -460,6 +555,8 @@ static int sq_step(void *impl, long long id, iss_step step, const ledger_update 
                          cur < 0 ? "?" : iss_step_name((iss_step)cur), iss_step_name(step));
         goto out;
     }
+    if (step == ISS_VERIFIED && (ret = supersede(l, id, u->revocation_reason, e)) != SK_OK)
+        goto out;
     if (sqlite3_prepare_v2(l->db,
                            "UPDATE issuances SET step = ?, updated_at = " NOW_SQL ","
                            " token_label = COALESCE(?, token_label),"
@@ -510,7 +607,8 @@ static int sq_fail(void *impl, long long id, const char *reason, sk_err *e)
     in_tx = 1;
     if (sqlite3_prepare_v2(l->db,
                            "UPDATE issuances SET step = 'failed', error = ?, updated_at = " NOW_SQL
-                           " WHERE id = ? AND step NOT IN ('verified', 'failed', 'superseded')",
+                           " WHERE id = ? AND step NOT IN ('verified', 'failed', 'superseded',"
+                           " 'revoked')",
                            -1, &st, NULL) != SQLITE_OK) {
         ret = db_fail(l, e, "recording failure");
         goto out;
@@ -521,8 +619,28 @@ static int sq_fail(void *impl, long long id, const char *reason, sk_err *e)
         ret = db_fail(l, e, "recording failure");
         goto out;
     }
+    if (sqlite3_changes(l->db) == 0)
+        goto out; /* already final: nothing to record */
+    sqlite3_finalize(st);
+    st = NULL;
     if ((ret = set_serial_state(l, id, "void", "reserved", e)) != SK_OK)
         goto out;
+    /* A certificate signed for an attempt that failed may have left the station (on a token
+     * pulled mid-write, in out/): it goes on the next CRL. */
+    if (sqlite3_prepare_v2(l->db,
+                           "UPDATE issuances SET revoked_at = " NOW_SQL ", revocation_reason ="
+                           " 'cessationOfOperation' WHERE id = ? AND revoked_at = '' AND EXISTS"
+                           " (SELECT 1 FROM serials s WHERE s.issuance_id = issuances.id AND"
+                           " s.state = 'used')",
+                           -1, &st, NULL) != SQLITE_OK) {
+        ret = db_fail(l, e, "revoking the failed attempt's certificate");
+        goto out;
+    }
+    sqlite3_bind_int64(st, 1, id);
+    if (sqlite3_step(st) != SQLITE_DONE) {
+        ret = db_fail(l, e, "revoking the failed attempt's certificate");
+        goto out;
+    }
     if ((ret = add_history(l, id, "failed", reason, e)) != SK_OK)
         goto out;
     ret = exec(l, "COMMIT", e);
@@ -755,14 +873,85 @@ static int sq_set_waybill(void *impl, const char *order_number, const char *wayb
                            order_number, waybill, NULL, "recording waybill", e);
 }
 
-static int sq_revoke(void *impl, const char *order_number, const char *reason, sk_err *e)
+static int sq_revoke(void *impl, const char *order_number, const char *reason,
+                     ledger_issuance **revoked, size_t *n, sk_err *e)
 {
     struct sq_ledger *l = impl;
-    return update_verified(l,
-                           "UPDATE issuances SET step = 'revoked', revocation_reason = ?,"
-                           " revoked_at = " NOW_SQL ", updated_at = " NOW_SQL
-                           " WHERE order_number = ? AND step = 'verified'",
-                           order_number, reason, NULL, "recording revocation", e);
+    sqlite3_stmt *st = NULL;
+    long long *ids = NULL;
+    size_t cnt = 0, cap = 0;
+    ledger_issuance *v = NULL;
+    int ret = SK_ELEDGER, in_tx = 0, rc;
+
+    if ((ret = exec(l, "BEGIN IMMEDIATE", e)) != SK_OK)
+        goto out;
+    in_tx = 1;
+    /* Every certificate of the order signed and not revoked yet, except those of an issuance
+     * in flight, which the run that closes it accounts for. */
+    if (sqlite3_prepare_v2(l->db,
+                           "UPDATE issuances SET step = CASE step WHEN 'verified' THEN 'revoked'"
+                           " ELSE step END, revocation_reason = ?, revoked_at = " NOW_SQL ","
+                           " updated_at = " NOW_SQL " WHERE order_number = ? AND revoked_at = ''"
+                           " AND step IN ('verified', 'superseded', 'failed') AND EXISTS (SELECT 1"
+                           " FROM serials s WHERE s.issuance_id = issuances.id AND"
+                           " s.state = 'used') RETURNING id",
+                           -1, &st, NULL) != SQLITE_OK) {
+        ret = db_fail(l, e, "recording revocation");
+        goto out;
+    }
+    sqlite3_bind_text(st, 1, reason, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, order_number, -1, SQLITE_STATIC);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (cnt == cap) {
+            long long *nids = realloc(ids, (cap = cap ? cap * 2 : 4) * sizeof(*ids));
+            if (nids == NULL) {
+                ret = sk_err_set(e, SK_ELEDGER, "ledger %s: out of memory", l->path);
+                goto out;
+            }
+            ids = nids;
+        }
+        ids[cnt++] = sqlite3_column_int64(st, 0);
+    }
+    if (rc != SQLITE_DONE) {
+        ret = db_fail(l, e, "recording revocation");
+        goto out;
+    }
+    sqlite3_finalize(st);
+    st = NULL;
+    if (cnt == 0) {
+        ret = sk_err_set(e, SK_ESTATE, "order %s has no issued (verified) token or other "
+                         "certificate left to revoke in the ledger", order_number);
+        goto out;
+    }
+    if ((v = calloc(cnt, sizeof(*v))) == NULL) {
+        ret = sk_err_set(e, SK_ELEDGER, "ledger %s: out of memory", l->path);
+        goto out;
+    }
+    for (size_t i = 0; i < cnt; i++) {
+        bool found = false;
+        if ((ret = sq_get(l, ids[i], &v[i], &found, e)) != SK_OK)
+            goto out;
+    }
+    if ((ret = exec(l, "COMMIT", e)) != SK_OK)
+        goto out;
+    in_tx = 0;
+    /* RETURNING gives no order; callers get the oldest first. */
+    for (size_t i = 1; i < cnt; i++)
+        for (size_t k = i; k > 0 && v[k - 1].id > v[k].id; k--) {
+            ledger_issuance t = v[k];
+            v[k] = v[k - 1];
+            v[k - 1] = t;
+        }
+    *revoked = v;
+    *n = cnt;
+    v = NULL;
+out:
+    sqlite3_finalize(st);
+    if (in_tx)
+        sqlite3_exec(l->db, "ROLLBACK", NULL, NULL, NULL);
+    free(ids);
+    free(v);
+    return ret;
 }
 
 static int sq_revoked(void *impl, const char *issuer_id, ledger_issuance **out, size_t *n, sk_err *e)
@@ -1067,6 +1256,9 @@ const struct ledger_ops ledger_sqlite_ops = {
     .open = sq_open,
     .free = sq_free,
     .latest = sq_latest,
+    .get = sq_get,
+    .live = sq_live,
+    .token_live = sq_token_live,
     .begin = sq_begin,
     .step = sq_step,
     .fail = sq_fail,

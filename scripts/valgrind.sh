@@ -18,6 +18,7 @@
 #   issue_examples, orders_check, records_export, forms_cli, test_pic_cli, orders_station
 #                   pass under valgrind (SEALKEY_VALGRIND=1 ctest -R NAME) but take 40-150 s
 #                   each for paths the chosen tests and the C tests mostly cover already.
+#   lifecycle       passes under valgrind too (about 2 min); its paths are issue's and batch's.
 # Measured: about 4.5 min on an idle 2-core machine; lane 1 (C tests, test_ses the longest at
 # 2 min) and lane 2 (bad_inputs about 1.5 min) end close together.
 set -uo pipefail

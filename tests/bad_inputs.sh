@@ -10,6 +10,10 @@ make_station "$ST"
 mkdir -p out seals "$O" "$S"
 printf 'wrong\n' > wrong-pass
 chmod 600 wrong-pass
+# Chosen user PINs that pin_policy (6 to 8 digits) refuses.
+printf '123\n' > "$ST/short-user-pin"
+printf '12ab5678\n' > "$ST/letters-user-pin"
+chmod 600 "$ST/short-user-pin" "$ST/letters-user-pin"
 
 # Order files: one mistake each, made from the examples.
 cp -r "$SOURCE_DIR/examples/scans" "$O/"

@@ -61,9 +61,8 @@ check "removed token: steps show how far it got" \
     test "$(steps "$n")" = "reserved token_initialised key_generated cert_issued failed" -o \
     "$(steps "$n")" = "reserved token_initialised key_generated cert_issued seals_made failed"
 check "removed token: serial of the signed certificate is used" test "$(serial_state "$n")" = used
-# Without faults the order goes through. It does so on a fresh blank token: the ledger
-# records the failure, and check_ledger only resumes on the same token after a crash
-# (an issuance left unfinished), not after a recorded failure.
+# Without faults the order goes through, on the same token: the failed attempt recorded it
+# (and revoked its certificate, which was signed), and check_ledger resumes on it.
 expect_status 0 "rerun after removal" -- issue "$n"
 expect_output "order $n issued" "rerun reports success"
 latest_step "$n" > "$T/out"
@@ -71,6 +70,10 @@ expect_output '"step": "verified"' "rerun verified"
 "$SEALKEY" status --station "$st" --order "$n" --all > "$T/out"
 expect_output "failed" "the failed attempt stays in the history"
 check "removed token: the failed attempt knew its token" test -n "$failed_token"
+check "removed token: the rerun resumed on it" \
+    test "$(sqlite3 "$st/ledger.sqlite" "SELECT token_serial FROM issuances WHERE order_number = '$n' AND step = 'verified'")" = "$failed_token"
+check "removed token: the failed attempt's certificate is revoked" \
+    test "$(sqlite3 "$st/ledger.sqlite" "SELECT revocation_reason FROM issuances WHERE order_number = '$n' AND step = 'failed'")" = cessationOfOperation
 
 # Wrong PIN: the SO login (first C_Login) and the user login (second) are refused.
 n=${nums[3]}

@@ -34,14 +34,19 @@ expect_status 4 "already issued" -- "$SEALKEY" issue --station "$st" --orders "$
 expect_output "already issued" "already-issued reason"
 expect_output "--reissue" "already-issued hint"
 
-# A token that is already personalised is not erased unless asked.
-expect_status 4 "token already initialised" -- "$SEALKEY" issue --station "$st" --orders "$orders" --order "$second" --token "pkcs11:token=$first"
+# Another order's live token is not erased, even with --reinit (issue 11; tests/lifecycle.sh).
+expect_status 4 "another order's live token" -- "$SEALKEY" issue --station "$st" --orders "$orders" --order "$second" --token "pkcs11:token=$first" --reinit
+expect_output "live token of order $first" "live-token reason"
+# A token that is already personalised (here by hand, unknown to the ledger) is not erased
+# unless asked.
+softhsm2-util --init-token --free --label spare --so-pin so-pin-4711 --pin 123456 >/dev/null 2>&1 || fail "spare token"
+expect_status 4 "token already initialised" -- "$SEALKEY" issue --station "$st" --orders "$orders" --order "$second" --token "pkcs11:token=spare"
 expect_output "already initialised" "initialised-token reason"
 
 # Wrong SO PIN on --reinit: the token refuses, the ledger records the failure, serial voided.
 cp "$st/so-pin" "$T/so-pin.good"
 printf 'not-the-so-pin\n' > "$st/so-pin"
-expect_status 6 "wrong SO PIN" -- "$SEALKEY" issue --station "$st" --orders "$orders" --order "$second" --token "pkcs11:token=$first" --reinit
+expect_status 6 "wrong SO PIN" -- "$SEALKEY" issue --station "$st" --orders "$orders" --order "$second" --token "pkcs11:token=spare" --reinit
 expect_output "C_InitToken" "wrong SO PIN names the call"
 expect_no_output "not-the-so-pin" "SO PIN not echoed"
 cp "$T/so-pin.good" "$st/so-pin"

@@ -41,6 +41,83 @@ static int race(const char *where, int who)
     return bad ? 1 : 0;
 }
 
+/* An issuance of order to step 'verified' on token tok, certificate serial ser. */
+static long long verified(ledger *l, const char *order, const char *tok, const char *ser,
+                          long long reissue_of, const char *reason)
+{
+    long long id = 0;
+    bool taken = false;
+    sk_err e;
+    ledger_update u = {.token_label = order, .token_serial = tok};
+    ledger_update uv = {.revocation_reason = reason};
+
+    CHECK_MSG(ledger_begin(l, order, "S1", "op", "ec-p256", "LC", ser, reissue_of, &id, &taken,
+                           &e) == SK_OK, "%s", e.msg);
+    CHECK(ledger_step(l, id, ISS_TOKEN_INITIALISED, &u, &e) == SK_OK);
+    for (iss_step s = ISS_KEY_GENERATED; s < ISS_VERIFIED; s++)
+        CHECK(ledger_step(l, id, s, NULL, &e) == SK_OK);
+    CHECK_MSG(ledger_step(l, id, ISS_VERIFIED, &uv, &e) == SK_OK, "%s", e.msg);
+    return id;
+}
+
+/* Issue 11: a reissue keeps the old certificate live and revocable until the new token is
+ * verified, then supersedes and revokes it in the same step; a failed attempt's certificate
+ * is revoked; revoke reaches every unrevoked certificate of the order. */
+static void lifecycle_checks(ledger *l)
+{
+    ledger_issuance r, *v = NULL;
+    long long r1, r2 = 0, r3, r4, r5 = 0;
+    bool found = false, taken = false;
+    size_t n = 0;
+    sk_err e;
+
+    r1 = verified(l, "R-1", "TOK1", "C001", 0, NULL);
+    CHECK(ledger_live(l, "R-1", &r, &found, &e) == SK_OK && found && r.id == r1);
+    CHECK(ledger_token_live(l, "TOK1", &r, &found, &e) == SK_OK && found && r.id == r1);
+    CHECK(ledger_token_live(l, "TOK9", &r, &found, &e) == SK_OK && !found);
+    CHECK(ledger_token_live(l, "", &r, &found, &e) == SK_OK && !found);
+    /* Not beside the verified one, unless as its reissue. */
+    CHECK(ledger_begin(l, "R-1", "S1", "op", "ec-p256", "LC", "C002", 0, &r2, &taken, &e) ==
+          SK_ESTATE && !taken);
+    CHECK_CONTAINS(e.msg, "already issued");
+    CHECK(ledger_begin(l, "R-1", "S1", "op", "ec-p256", "LC", "C002", r1, &r2, &taken, &e) ==
+          SK_OK);
+    /* One in flight at a time. */
+    CHECK(ledger_begin(l, "R-1", "S1", "op", "ec-p256", "LC", "C003", r1, &r3, &taken, &e) ==
+          SK_ESTATE && !taken);
+    CHECK_CONTAINS(e.msg, "in progress");
+    /* While the reissue runs, the old one stays live. */
+    CHECK(ledger_live(l, "R-1", &r, &found, &e) == SK_OK && found && r.id == r1);
+    CHECK(ledger_step(l, r2, ISS_CERT_ISSUED, NULL, &e) == SK_OK);
+    CHECK(ledger_fail(l, r2, "token pulled", &e) == SK_OK);
+    CHECK(ledger_get(l, r2, &r, &found, &e) == SK_OK && r.revoked_at[0] != '\0');
+    CHECK(ledger_get(l, r1, &r, &found, &e) == SK_OK && r.step == ISS_VERIFIED &&
+          r.revoked_at[0] == '\0');
+    /* The next reissue, verified with the operator's reason, supersedes and revokes it. */
+    r3 = verified(l, "R-1", "TOK3", "C004", r1, "keyCompromise");
+    CHECK(ledger_get(l, r1, &r, &found, &e) == SK_OK && r.step == ISS_SUPERSEDED &&
+          r.revoked_at[0] != '\0' && strcmp(r.revocation_reason, "keyCompromise") == 0);
+    CHECK(ledger_live(l, "R-1", &r, &found, &e) == SK_OK && found && r.id == r3);
+    CHECK(ledger_token_live(l, "TOK1", &r, &found, &e) == SK_OK && !found);
+    CHECK(ledger_revoked(l, "LC", &v, &n, &e) == SK_OK && n == 2);
+    free(v);
+
+    /* A revocation while a reissue runs reaches the live one; the reissue leaves it revoked. */
+    r4 = verified(l, "R-2", "TOK4", "C005", 0, NULL);
+    CHECK(ledger_begin(l, "R-2", "S1", "op", "ec-p256", "LC", "C006", r4, &r5, &taken, &e) ==
+          SK_OK);
+    CHECK(ledger_step(l, r5, ISS_CERT_ISSUED, NULL, &e) == SK_OK);
+    CHECK(ledger_revoke(l, "R-2", "unspecified", &v, &n, &e) == SK_OK && n == 1 &&
+          v[0].id == r4);
+    free(v);
+    CHECK(ledger_live(l, "R-2", &r, &found, &e) == SK_OK && !found);
+    for (iss_step s = ISS_SEALS_MADE; s <= ISS_VERIFIED; s++)
+        CHECK(ledger_step(l, r5, s, NULL, &e) == SK_OK);
+    CHECK(ledger_get(l, r4, &r, &found, &e) == SK_OK && r.step == ISS_REVOKED &&
+          strcmp(r.revocation_reason, "unspecified") == 0);
+    CHECK(ledger_live(l, "R-2", &r, &found, &e) == SK_OK && found && r.id == r5);
+}
+
 static void audit_checks(const char *dir)
 {
     audit_event ev = {.event = AUDIT_EV_SERIAL_RESERVED, .order = "A-1", .result = AUDIT_OK,
@@ -116,9 +193,15 @@ int main(int argc, char **argv)
     CHECK(ledger_fail(l, id1, "token pulled", &e) == SK_OK);
     CHECK(ledger_serial_state(l, "ISS", "0ABC", state, sizeof(state), &e) == SK_OK);
     CHECK(strcmp(state, "used") == 0);
+    /* ... and its certificate is revoked in the same transaction, for the next CRL. */
+    CHECK(ledger_get(l, id1, &r, &found, &e) == SK_OK && found && r.step == ISS_FAILED);
+    CHECK(r.revoked_at[0] != '\0' && strcmp(r.revocation_reason, "cessationOfOperation") == 0);
+    CHECK(ledger_fail(l, id1, "again", &e) == SK_OK); /* final: left as it is */
+    CHECK(ledger_get(l, id1, &r, &found, &e) == SK_OK && strcmp(r.error, "token pulled") == 0);
     CHECK(ledger_fail(l, id2, "bad SO PIN", &e) == SK_OK);
     CHECK(ledger_serial_state(l, "OTHER", "0ABC", state, sizeof(state), &e) == SK_OK);
     CHECK(strcmp(state, "void") == 0);
+    CHECK(ledger_get(l, id2, &r, &found, &e) == SK_OK && found && r.revoked_at[0] == '\0');
     CHECK(ledger_step(l, id2, ISS_WRITTEN, NULL, &e) == SK_ESTATE); /* failed is final */
 
     CHECK(ledger_begin(l, "A-1", "S1", "op", "ec-p256", "ISS", "0F00", 0, &id3, &taken, &e) ==
@@ -152,8 +235,12 @@ int main(int argc, char **argv)
     CHECK(n == 2 && strcmp(v[0].token_serial, "1234") == 0);
     free(v);
     /* Revocation, CRL numbers per issuer, reissue of a revoked order. */
-    CHECK(ledger_revoke(l, "A-1", "keyCompromise", &e) == SK_OK);
-    CHECK(ledger_revoked(l, "ISS", &v, &n, &e) == SK_OK && n == 1);
+    CHECK(ledger_revoke(l, "A-1", "keyCompromise", &v, &n, &e) == SK_OK);
+    CHECK(n == 1 && v[0].id == id3 && v[0].step == ISS_REVOKED &&
+          strcmp(v[0].revocation_reason, "keyCompromise") == 0 && v[0].revoked_at[0] != '\0');
+    free(v);
+    CHECK(ledger_revoke(l, "A-1", "keyCompromise", &v, &n, &e) == SK_ESTATE && n == 0);
+    CHECK(ledger_revoked(l, "ISS", &v, &n, &e) == SK_OK && n == 2);
     free(v);
     CHECK(ledger_next_crl_number(l, "ISS", &crl, &e) == SK_OK && crl == 1);
     CHECK(ledger_next_crl_number(l, "ISS", &crl, &e) == SK_OK && crl == 2);
@@ -194,6 +281,7 @@ int main(int argc, char **argv)
         CHECK(ledger_audit_anchor_get(l, "S2", &aseq, ahash, sizeof(ahash), &found, &e) ==
                   SK_OK && !found);
     }
+    lifecycle_checks(l);
 
     /* Claims: exclusive between holders, free again on release or when the holder goes. */
     CHECK_MSG(ledger_open(where, &l2, &e) == SK_OK, "%s", e.msg);
