@@ -44,4 +44,10 @@ expect_output '"error": "timed out: the order took over 1 s \(--order-timeout\);
     "--order-timeout named in the JSON report"
 expect_output '"failed": 1' "JSON summary counts it"
 check "the --json report is one JSON document" python3 -m json.tool "$T/out" >/dev/null
+# Reconcile names the order a time limit stopped; once re-run, every certificate signed
+# along the way is live on one token or revoked.
+expect_status 1 "ledger reconcile sees the stopped order" -- "$SEALKEY" ledger reconcile --station "$st"
+expect_output "interrupted: order LATE-0001" "reconcile names the interrupted order"
+expect_status 0 "re-run of the stopped order" -- "$SEALKEY" batch --station "$st" --orders "$T/l/orders.json"
+expect_status 0 "ledger reconcile" -- "$SEALKEY" ledger reconcile --station "$st"
 finish

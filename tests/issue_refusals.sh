@@ -73,4 +73,6 @@ expect_status 0 "issue with given PIN" -- "$SEALKEY" issue --station "$st" --ord
 expect_no_output "24681357" "given PIN not printed"
 pkcs11-tool --module "$SOFTHSM2_MODULE" --token-label "$third" --login --pin 24681357 --list-objects >"$T/out" 2>&1
 expect_output "Certificate Object" "token opens with the given PIN"
+# Every certificate signed along the way is live on one token or revoked.
+expect_status 0 "ledger reconcile" -- "$SEALKEY" ledger reconcile --station "$st"
 finish

@@ -79,4 +79,6 @@ before=$(sqlite3 "$st/ledger.sqlite" "SELECT count(*) FROM serials")
 expect_status 3 "square seal scanned as official refused" -- "$SEALKEY" issue --station "$st" --orders "$T/o/orders.json" --order JX2026-000102
 expect_output "seal_scans.official" "refusal names the field"
 check "no serial reserved for a refused scan" test "$(sqlite3 "$st/ledger.sqlite" 'SELECT count(*) FROM serials')" = "$before"
+# Every certificate signed along the way is live on one token or revoked.
+expect_status 0 "ledger reconcile" -- "$SEALKEY" ledger reconcile --station "$st"
 finish

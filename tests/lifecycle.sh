@@ -10,7 +10,7 @@
 #  3. another order's live token is not wiped, unless that order is revoked in the same
 #     command (--revoke-holder), and then its certificate is on the CRL;
 #  4. a certificate signed during an attempt that failed or crashed is on the next CRL
-#     (cessationOfOperation), and migration 5 revokes those older versions left behind.
+#     (cessationOfOperation), and migration 6 revokes those older versions left behind.
 # The station loads the fault-injecting module (tests/p11fault), transparent without rules.
 source "$SOURCE_DIR/tests/lib.sh"
 : "${P11FAULT_SO:?run through ctest}"
@@ -199,17 +199,19 @@ check "every signed certificate is live or revoked" test "$(q "SELECT count(*) F
 check "one live issuance per order" test "$(q "SELECT count(*) FROM (SELECT order_number FROM issuances WHERE step = 'verified' AND revoked_at = '' GROUP BY order_number HAVING count(*) > 1)")" = 0
 check "one live issuance per token" test "$(q "SELECT count(*) FROM (SELECT token_serial FROM issuances WHERE step = 'verified' AND revoked_at = '' GROUP BY token_serial HAVING count(*) > 1)")" = 0
 expect_status 0 "audit log verifies" -- "$SEALKEY" audit verify --station "$st"
+expect_status 0 "ledger reconcile" -- "$SEALKEY" ledger reconcile --station "$st"
 
-# --- 4. An older ledger (schema 4) in which a superseded certificate and one signed during a
-# failed attempt were never revoked: migration 5 revokes them, and the CRL lists them.
+# --- 4. An older ledger (schema 5) in which a superseded certificate and one signed during a
+# failed attempt were never revoked: migration 6 revokes them, and the CRL lists them.
 q "UPDATE issuances SET revoked_at = '', revocation_reason = '' WHERE cert_serial IN ('$g1', '$b2');
    DROP INDEX issuances_one_in_flight; DROP INDEX issuances_one_verified; DROP INDEX issuances_token;
    CREATE UNIQUE INDEX issuances_one_live ON issuances(order_number) WHERE step NOT IN ('failed', 'superseded', 'revoked');
-   PRAGMA user_version = 4;"
+   PRAGMA user_version = 5;"
 expect_status 0 "status migrates the old ledger" -- "$SEALKEY" status --station "$st"
-check "schema 5" test "$(q 'PRAGMA user_version')" = 5
+check "schema 6" test "$(q 'PRAGMA user_version')" = 6
 check "migration revoked the superseded certificate" test "$(of_serial "$g1" revocation_reason)" = superseded
 check "migration revoked the failed attempt's certificate" test "$(of_serial "$b2" revocation_reason)" = cessationOfOperation
 crl
 check "both on the CRL" test "$(crl_reason "$g1")/$(crl_reason "$b2")" = "Superseded/Cessation Of Operation"
+expect_status 0 "ledger reconcile after the migration" -- "$SEALKEY" ledger reconcile --station "$st"
 finish

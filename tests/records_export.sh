@@ -59,4 +59,6 @@ expect_status 0 "replacement token" -- "$SEALKEY" issue --station "$st" --orders
 "$SEALKEY" export status --station "$st" --csv > "$T/out"
 expect_output "^JX2026-000101,revoked," "old issuance shows revoked"
 expect_output "^JX2026-000101,issued," "replacement shows issued"
+# Every certificate signed along the way is live on one token or revoked.
+expect_status 0 "ledger reconcile" -- "$SEALKEY" ledger reconcile --station "$st"
 finish

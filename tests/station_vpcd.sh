@@ -160,4 +160,6 @@ expect_output "0 orders in the queue, 3 already issued" "nothing left to do"
 expect_output "0 issued, 0 interrupted by a pulled token, 0 failed, 0 left in the queue" "summary"
 expect_status 1 "--timeout" -- "$SEALKEY" station --station "$st" --orders "$T/o/orders.json" --timeout 1
 expect_output "timed out after 1 s" "the timeout is reported"
+# Every certificate signed along the way is live on one token or revoked.
+expect_status 0 "ledger reconcile" -- "$SEALKEY" ledger reconcile --station "$st"
 finish
