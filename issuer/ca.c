@@ -496,16 +496,15 @@ int ca_new_serial(char *hex, size_t hexlen, sk_err *e)
     char *h = NULL;
     int ret = SK_ECRYPTO;
 
-    /* 128 random bits; a leading 0x00 in DER keeps the integer positive. Zero is not a
-     * valid serial, so draw again in that (theoretical) case. */
-    do {
-        if (RAND_bytes(rnd, sizeof(rnd)) != 1) {
-            ret = sk_err_ossl(e, SK_ECRYPTO, "random serial");
-            goto out;
-        }
-        BN_free(bn);
-        bn = BN_bin2bn(rnd, sizeof(rnd), NULL);
-    } while (bn != NULL && BN_is_zero(bn));
+    /* 127 random bits under a top bit that is always set: every serial is 32 hex digits
+     * (a leading zero byte, 1 draw in 256, made a shorter one), never zero, and a leading
+     * 0x00 in DER keeps the integer positive within RFC 5280's 20 octets. */
+    if (RAND_bytes(rnd, sizeof(rnd)) != 1) {
+        ret = sk_err_ossl(e, SK_ECRYPTO, "random serial");
+        goto out;
+    }
+    rnd[0] |= 0x80;
+    bn = BN_bin2bn(rnd, sizeof(rnd), NULL);
     if (bn == NULL || (h = BN_bn2hex(bn)) == NULL) {
         ret = sk_err_ossl(e, SK_ECRYPTO, "random serial");
         goto out;
