@@ -147,9 +147,9 @@ static int find_order(const char *path, const char *number, const station_config
     order_label(*o, label, sizeof(label));
     /* Other orders' problems do not stop this one; its own (and duplicates of it) do. */
     for (size_t i = 0; i < probs.n; i++) {
-        if (probs.msgs[i] != NULL && strstr(probs.msgs[i], label) != NULL) {
+        if (strstr(probs.items[i].text, label) != NULL) {
             ret = sk_err_set(e, SK_EINPUT, "%s (see sealkey order check for all problems)",
-                             probs.msgs[i]);
+                             probs.items[i].text);
             goto out;
         }
     }

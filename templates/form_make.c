@@ -120,8 +120,8 @@ int form_make(const form_request *rq, unsigned char **pdf, size_t *pdf_len, bool
     /* The order as loaded: a form printed from a half-read order would mislead. */
     if (o->load_problems > 0) {
         for (size_t i = 0; i < probs.n; i++) {
-            if (strstr(probs.msgs[i], rq->order_number) != NULL || i + 1 == probs.n) {
-                ret = sk_err_set(e, SK_EINPUT, "%s: %s", rq->orders_path, probs.msgs[i]);
+            if (strstr(probs.items[i].text, rq->order_number) != NULL || i + 1 == probs.n) {
+                ret = sk_err_set(e, SK_EINPUT, "%s: %s", rq->orders_path, probs.items[i].text);
                 goto out;
             }
         }
