@@ -5,8 +5,8 @@
 #include "issuer/order.h"
 #include "util/sk_problems.h"
 
-/* The first problem in probs that belongs to order o (messages read "FILE: order LABEL: ..."
- * or "order LABEL: ..."), or NULL when o has none. */
+/* The text of the first problem in probs about order o (its order field is o's label:
+ * JX-1's problems are not JX-10's), or NULL when o has none. */
 const char *cli_order_problem(const sk_problems *probs, const order *o);
 
 /* A whole decimal number in [lo, hi]; -1 for anything else. */

@@ -209,7 +209,7 @@ static int feed_next(struct feed *fd, struct job *j, sk_err *e)
         j->outcome = OUT_INVALID;
         j->status = SK_EINPUT;
         if (probs.n > 0)
-            snprintf(j->message, sizeof(j->message), "%s", probs.msgs[0]);
+            snprintf(j->message, sizeof(j->message), "%s", probs.items[0].text);
         else
             snprintf(j->message, sizeof(j->message),
                      "order %s: order_number: the file has it %zu times; each order may appear "

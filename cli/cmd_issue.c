@@ -130,6 +130,7 @@ static int find_order(const char *path, const char *number, const station_config
                       order_file **f, const order **o, sk_err *e)
 {
     sk_problems load_probs, probs;
+    const sk_problem *p;
     char label[128];
     int ret;
 
@@ -145,13 +146,11 @@ static int find_order(const char *path, const char *number, const station_config
     }
     order_file_check(*f, st, &load_probs, &probs, NULL);
     order_label(*o, label, sizeof(label));
-    /* Other orders' problems do not stop this one; its own (and duplicates of it) do. */
-    for (size_t i = 0; i < probs.n; i++) {
-        if (probs.msgs[i] != NULL && strstr(probs.msgs[i], label) != NULL) {
-            ret = sk_err_set(e, SK_EINPUT, "%s (see sealkey order check for all problems)",
-                             probs.msgs[i]);
-            goto out;
-        }
+    /* Other orders' problems do not stop this one (JX-10's do not stop JX-1); its own, and
+     * those of other orders with its number (duplicates), do. */
+    if ((p = sk_problems_find(&probs, label)) != NULL) {
+        ret = sk_err_set(e, SK_EINPUT, "%s (see sealkey order check for all problems)", p->text);
+        goto out;
     }
     ret = SK_OK;
 out:

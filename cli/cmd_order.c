@@ -33,13 +33,14 @@ static const char *plural(size_t n, const char *one, const char *many)
     return n == 1 ? one : many;
 }
 
-/* Problems read "order LABEL: rest"; the JSON report keeps the label apart for scripts.
- * A message cut at its length limit may end inside a UTF-8 character, which JSON strings
- * may not, so such a tail is dropped. */
-static json_t *problem_json(const char *msg)
+/* A problem for scripts: the order apart ("order": null for one of the whole file), the
+ * message the text goes on with after "order LABEL: ", and the field and kind of problem.
+ * A text cut at its length limit may end inside a UTF-8 character, which JSON strings may
+ * not, so such a tail is dropped. */
+static json_t *problem_json(const sk_problem *p)
 {
-    const char *sep;
-    size_t n = strlen(msg), k = n;
+    const char *msg = p->text;
+    size_t n = strlen(msg), k = n, skip = 0;
 
     while (k > 0 && ((unsigned char)msg[k - 1] & 0xC0) == 0x80 && n - k < 3)
         k--;
@@ -49,11 +50,15 @@ static json_t *problem_json(const char *msg)
         if (n - (k - 1) < need)
             n = k - 1;
     }
-    if (strncmp(msg, "order ", 6) == 0 && (sep = strstr(msg + 6, ": ")) != NULL &&
-        (size_t)(sep - msg) + 2 <= n)
-        return json_pack("{s:s%,s:s%}", "order", msg + 6, (size_t)(sep - msg - 6), "message",
-                         sep + 2, n - (size_t)(sep + 2 - msg));
-    return json_pack("{s:n,s:s%}", "order", "message", msg, n);
+    if (p->order[0] != '\0')
+        skip = strlen("order ") + strlen(p->order) + strlen(": ");
+    if (skip == 0 || skip > n)
+        return json_pack("{s:n,s:s%,s:s?,s:s}", "order", "message", msg, n, "field",
+                         p->field[0] != '\0' ? p->field : NULL, "code",
+                         sk_problem_code_name(p->code));
+    return json_pack("{s:s,s:s%,s:s?,s:s}", "order", p->order, "message", msg + skip, n - skip,
+                     "field", p->field[0] != '\0' ? p->field : NULL, "code",
+                     sk_problem_code_name(p->code));
 }
 
 static int print_json(const char *file, const char *station_id, const order_file *f,
@@ -66,7 +71,7 @@ static int print_json(const char *file, const char *station_id, const order_file
     if (arr == NULL)
         goto out;
     for (size_t i = 0; i < probs->n; i++)
-        if (json_array_append_new(arr, problem_json(probs->msgs[i])) != 0)
+        if (json_array_append_new(arr, problem_json(&probs->items[i])) != 0)
             goto out;
     root = json_pack("{s:s,s:s?,s:I,s:I,s:I,s:O,s:s?}", "file", file, "station", station_id,
                      "orders", (json_int_t)(f != NULL ? f->n : 0), "problem_count",
@@ -163,7 +168,7 @@ static int order_check(int argc, char **argv)
     }
     n_probs = order_file_check(f, st, &load_probs, &probs, &bad_orders);
     for (size_t i = 0; i < probs.n; i++)
-        fprintf(stderr, "%s: %s\n", file, probs.msgs[i]);
+        fprintf(stderr, "%s: %s\n", file, probs.items[i].text);
     if (as_json) {
         ret = print_json(file, st != NULL ? st->station_id : NULL, f, &probs, bad_orders, NULL);
         if (ret != SK_OK) {

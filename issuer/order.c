@@ -124,10 +124,12 @@ static const char *json_kind(const json_t *v)
     }
 }
 
-static void problem(sk_problems *probs, order *o, const char *path, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
+/* A problem of order o at path (NULL: of the order as a whole). */
+static void problem(sk_problems *probs, order *o, const char *path, enum sk_problem_code code,
+                    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
-static void problem(sk_problems *probs, order *o, const char *path, const char *fmt, ...)
+static void problem(sk_problems *probs, order *o, const char *path, enum sk_problem_code code,
+                    const char *fmt, ...)
 {
     char label[64];
     char why[1024];
@@ -137,10 +139,7 @@ static void problem(sk_problems *probs, order *o, const char *path, const char *
     vsnprintf(why, sizeof(why), fmt, ap);
     va_end(ap);
     order_label(o, label, sizeof(label));
-    if (path != NULL)
-        sk_problems_add(probs, "order %s: %s: %s", label, path, why);
-    else
-        sk_problems_add(probs, "order %s: %s", label, why);
+    sk_problems_add(probs, label, o->index, path, code, "%s", why);
     o->load_problems++;
 }
 
@@ -253,31 +252,34 @@ static int load_field(order *o, size_t fi, const json_t *v, const char *dir, sk_
     if (f->kind == OK_AMOUNT && json_is_integer(v)) {
         json_int_t n = json_integer_value(v);
         if (n < 0 || n > 999999999)
-            problem(probs, o, path, "%lld is not an amount in CNY", (long long)n);
+            problem(probs, o, path, SK_PROB_BAD_VALUE, "%lld is not an amount in CNY",
+                    (long long)n);
         else
             o->payment_amount_fen = (long)n * 100;
         goto out;
     }
     if (!json_is_string(v)) {
-        problem(probs, o, path, "is %s, expected a string%s", json_kind(v),
+        problem(probs, o, path, SK_PROB_WRONG_TYPE, "is %s, expected a string%s", json_kind(v),
                 f->kind == OK_AMOUNT ? " like \"220.00\"" : "");
         goto out;
     }
     s = json_string_value(v);
     if (s[0] == '\0') {
-        problem(probs, o, path, "is empty");
+        problem(probs, o, path, SK_PROB_EMPTY, "is empty");
     } else if (utf8_chars(s) > f->max_chars) {
-        problem(probs, o, path, "is %zu characters, at most %u", utf8_chars(s), f->max_chars);
+        problem(probs, o, path, SK_PROB_TOO_LONG, "is %zu characters, at most %u", utf8_chars(s),
+                f->max_chars);
     } else if (!sk_name_valid(s, name_why, sizeof(name_why))) {
         /* Before any message quotes the value: it may hold what the check refuses. */
-        problem(probs, o, path, "%s", name_why);
+        problem(probs, o, path, SK_PROB_NAME_CHARACTER, "%s", name_why);
     } else if (padded(s)) {
-        problem(probs, o, path, "'%s' has leading or trailing spaces", s);
+        problem(probs, o, path, SK_PROB_SPACES, "'%s' has leading or trailing spaces", s);
     } else if (f->kind == OK_AMOUNT) {
         if (!parse_amount(s, &o->payment_amount_fen))
-            problem(probs, o, path, "'%s' is not an amount in CNY like \"220.00\"", s);
+            problem(probs, o, path, SK_PROB_BAD_FORMAT,
+                    "'%s' is not an amount in CNY like \"220.00\"", s);
     } else if (f->kind == OK_SCAN && !scan_path_safe(s, &why)) {
-        problem(probs, o, path, "'%s' %s", s, why);
+        problem(probs, o, path, SK_PROB_UNSAFE_PATH, "'%s' %s", s, why);
     } else if (set_string(o, f, dir, s) != 0) {
         return -1;
     }
@@ -345,7 +347,7 @@ static const char *safe_key(const char *key, char *buf, size_t buflen)
 static void unknown(order *o, const char *path, size_t *n_unknown, sk_problems *probs)
 {
     if (++*n_unknown <= UNKNOWN_REPORTED_MAX)
-        problem(probs, o, path, "unknown field");
+        problem(probs, o, path, SK_PROB_UNKNOWN_FIELD, "unknown field");
 }
 
 static int load_order(order *o, const json_t *v, const char *dir, sk_problems *probs)
@@ -357,7 +359,7 @@ static int load_order(order *o, const json_t *v, const char *dir, sk_problems *p
 
     o->payment_amount_fen = ORDER_AMOUNT_ABSENT;
     if (!json_is_object(v)) {
-        problem(probs, o, NULL, "is %s, expected an object", json_kind(v));
+        problem(probs, o, NULL, SK_PROB_WRONG_TYPE, "is %s, expected an object", json_kind(v));
         o->load_bad = ~0ULL;
         return 0;
     }
@@ -381,7 +383,7 @@ static int load_order(order *o, const json_t *v, const char *dir, sk_problems *p
             continue;
         }
         if (!json_is_object(val)) {
-            problem(probs, o, key, "is %s, expected an object", json_kind(val));
+            problem(probs, o, key, SK_PROB_WRONG_TYPE, "is %s, expected an object", json_kind(val));
             mark_object_bad(o, key);
             continue;
         }
@@ -396,7 +398,8 @@ static int load_order(order *o, const json_t *v, const char *dir, sk_problems *p
         }
     }
     if (n_unknown > UNKNOWN_REPORTED_MAX)
-        problem(probs, o, NULL, "%zu more unknown fields", n_unknown - UNKNOWN_REPORTED_MAX);
+        problem(probs, o, NULL, SK_PROB_UNKNOWN_FIELD, "%zu more unknown fields",
+                n_unknown - UNKNOWN_REPORTED_MAX);
     return 0;
 }
 

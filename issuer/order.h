@@ -103,8 +103,9 @@ void order_numbers_free(order_numbers *ns);
 
 /* Check one order's content: identifiers' check digits, mobile, e-mail, required fields,
  * review status approved, project known to the station (st may be NULL to skip that).
- * Each problem is added to probs as "order N: field: what is wrong". Returns the number
- * of problems added. */
+ * Each problem is added to probs with the order's label (order_label), its index, the
+ * field's path and the kind of problem; its text reads "order N: field: what is wrong".
+ * Returns the number of problems added. */
 size_t order_validate(const order *o, const station_config *st, sk_problems *probs);
 
 /* Validate every order and also duplicate order numbers across the file. */

@@ -9,11 +9,18 @@
 #include "issuer/order.h"
 #include "issuer/order_fields.h"
 
-static void report(sk_problems *probs, const char *label, const char *path, size_t *count,
-                   const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/* The order being checked, and where its problems go. */
+typedef struct checker {
+    sk_problems *probs;
+    char label[64]; /* order_label */
+    size_t index;
+    size_t count; /* problems found so far */
+} checker;
 
-static void report(sk_problems *probs, const char *label, const char *path, size_t *count,
-                   const char *fmt, ...)
+static void report(checker *c, const char *path, enum sk_problem_code code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void report(checker *c, const char *path, enum sk_problem_code code, const char *fmt, ...)
 {
     char why[1024];
     va_list ap;
@@ -21,8 +28,8 @@ static void report(sk_problems *probs, const char *label, const char *path, size
     va_start(ap, fmt);
     vsnprintf(why, sizeof(why), fmt, ap);
     va_end(ap);
-    sk_problems_add(probs, "order %s: %s: %s", label, path, why);
-    (*count)++;
+    sk_problems_add(c->probs, c->label, c->index, path, code, "%s", why);
+    c->count++;
 }
 
 static bool upper_alnum(const char *s, size_t lo, size_t hi)
@@ -52,8 +59,7 @@ static void project_codes(const station_config *st, char *buf, size_t buflen)
 
 /* The seed allows jpeg/jpg/png/bmp scans of at most 1 MB each. Symlinks are refused like
  * "..": they would lead outside the order file's directory. */
-static void check_scan(const char *path, const char *label, const char *field, size_t *count,
-                       sk_problems *probs)
+static void check_scan(checker *c, const char *path, const char *field)
 {
     static const char *const exts[] = {".jpg", ".jpeg", ".png", ".bmp", NULL};
     const char *dot = strrchr(path, '.');
@@ -63,91 +69,90 @@ static void check_scan(const char *path, const char *label, const char *field, s
     for (size_t i = 0; exts[i] != NULL && dot != NULL; i++)
         ext_ok = ext_ok || strcasecmp(dot, exts[i]) == 0;
     if (!ext_ok) {
-        report(probs, label, field, count, "'%s' is not a .jpg, .jpeg, .png or .bmp file", path);
+        report(c, field, SK_PROB_SCAN, "'%s' is not a .jpg, .jpeg, .png or .bmp file", path);
         return;
     }
     if (lstat(path, &sb) != 0) {
-        report(probs, label, field, count, "'%s' does not exist", path);
+        report(c, field, SK_PROB_SCAN, "'%s' does not exist", path);
         return;
     }
     if (!S_ISREG(sb.st_mode))
-        report(probs, label, field, count, "'%s' is not a regular file", path);
+        report(c, field, SK_PROB_SCAN, "'%s' is not a regular file", path);
     else if (sb.st_size == 0)
-        report(probs, label, field, count, "'%s' is empty", path);
+        report(c, field, SK_PROB_SCAN, "'%s' is empty", path);
     else if ((unsigned long long)sb.st_size > ORDER_SCAN_MAX_BYTES)
-        report(probs, label, field, count, "'%s' is %lld bytes, the limit for a scan is %u",
-               path, (long long)sb.st_size, ORDER_SCAN_MAX_BYTES);
+        report(c, field, SK_PROB_SCAN, "'%s' is %lld bytes, the limit for a scan is %u", path,
+               (long long)sb.st_size, ORDER_SCAN_MAX_BYTES);
 }
 
-static void check_field(const order *o, const order_field *f, const station_config *st,
-                        const char *label, size_t *count, sk_problems *probs)
+static void check_field(checker *c, const order *o, const order_field *f, const station_config *st)
 {
     const char *v = f->kind == OK_AMOUNT ? NULL : order_value(o, f);
     char path[64];
     char why[512];
-    bool ok = true;
+    enum sk_problem_code code;
 
     order_field_path(f, path, sizeof(path));
     if (f->kind == OK_AMOUNT) {
         if (o->payment_amount_fen == ORDER_AMOUNT_ABSENT)
-            report(probs, label, path, count, "missing");
+            report(c, path, SK_PROB_MISSING, "missing");
         else if (o->payment_amount_fen <= 0)
-            report(probs, label, path, count, "is zero; a paid order has a positive amount");
+            report(c, path, SK_PROB_BAD_VALUE, "is zero; a paid order has a positive amount");
         return;
     }
     if (v == NULL) {
         if (f->required)
-            report(probs, label, path, count, "missing");
+            report(c, path, SK_PROB_MISSING, "missing");
         return;
     }
     why[0] = '\0';
     switch (f->kind) {
-    case OK_NUMBER: ok = order_number_valid(v, why, sizeof(why)); break;
-    case OK_USCC: ok = order_uscc_valid(v, why, sizeof(why)); break;
-    case OK_RESID: ok = order_resident_id_valid(v, why, sizeof(why)); break;
-    case OK_MOBILE: ok = order_mobile_valid(v, why, sizeof(why)); break;
-    case OK_EMAIL: ok = order_email_valid(v, why, sizeof(why)); break;
-    case OK_TAXNO: ok = order_tax_number_valid(v, why, sizeof(why)); break;
+    case OK_NUMBER:
+    case OK_USCC:
+    case OK_RESID:
+    case OK_MOBILE:
+    case OK_EMAIL:
+    case OK_TAXNO:
+        if ((code = order_id_check(f->kind, v, why, sizeof(why))) != SK_PROB_NONE)
+            report(c, path, code, "'%s': %s", v, why);
+        return;
     case OK_PROJECT:
         if (!upper_alnum(v, 1, 16)) {
-            report(probs, label, path, count, "'%s' is not 1-16 characters of A-Z and 0-9", v);
+            report(c, path, SK_PROB_BAD_FORMAT, "'%s' is not 1-16 characters of A-Z and 0-9", v);
         } else if (st != NULL && station_project_find(st, v) == NULL) {
             char codes[256];
             project_codes(st, codes, sizeof(codes));
-            report(probs, label, path, count, "'%s' is not a project of station %s (%s)", v,
+            report(c, path, SK_PROB_UNKNOWN_PROJECT, "'%s' is not a project of station %s (%s)", v,
                    st->station_id, codes);
         }
         return;
     case OK_CHANNEL:
         if (strcmp(v, "wechat") != 0 && strcmp(v, "alipay") != 0)
-            report(probs, label, path, count, "'%s' is not a payment channel (wechat or alipay)",
+            report(c, path, SK_PROB_BAD_VALUE, "'%s' is not a payment channel (wechat or alipay)",
                    v);
         return;
     case OK_STATUS:
         if (strcmp(v, "approved") != 0)
-            report(probs, label, path, count, "is '%s'; only approved orders are issued", v);
+            report(c, path, SK_PROB_NOT_APPROVED, "is '%s'; only approved orders are issued", v);
         return;
     case OK_TRACKING:
         if (!upper_alnum(v, 6, 32))
-            report(probs, label, path, count, "'%s' is not 6-32 characters of A-Z and 0-9", v);
+            report(c, path, SK_PROB_BAD_FORMAT, "'%s' is not 6-32 characters of A-Z and 0-9", v);
         return;
-    case OK_SCAN: check_scan(v, label, path, count, probs); return;
+    case OK_SCAN: check_scan(c, v, path); return;
     default: return;
     }
-    if (!ok)
-        report(probs, label, path, count, "'%s': %s", v, why);
 }
 
 size_t order_validate(const order *o, const station_config *st, sk_problems *probs)
 {
-    size_t count = 0;
-    char label[64];
+    checker c = {.probs = probs, .index = o->index, .count = 0};
 
-    order_label(o, label, sizeof(label));
+    order_label(o, c.label, sizeof(c.label));
     for (size_t i = 0; i < order_n_fields; i++)
         if (((o->load_bad >> i) & 1) == 0)
-            check_field(o, &order_fields[i], st, label, &count, probs);
-    return count;
+            check_field(&c, o, &order_fields[i], st);
+    return c.count;
 }
 
 static int by_number(const void *a, const void *b)
@@ -184,9 +189,9 @@ static size_t check_duplicates(const order_file *f, size_t *counts, sk_problems 
         while (first > 0 && strcmp(v[first - 1]->number, v[i]->number) == 0)
             first--;
         order_label(v[i], label, sizeof(label));
-        sk_problems_add(probs, "order %s: order_number: order #%zu (line %zu) repeats the number "
-                               "of order #%zu (line %zu)",
-                        label, v[i]->index, v[i]->line, v[first]->index, v[first]->line);
+        sk_problems_add(probs, label, v[i]->index, "order_number", SK_PROB_DUPLICATE,
+                        "order #%zu (line %zu) repeats the number of order #%zu (line %zu)",
+                        v[i]->index, v[i]->line, v[first]->index, v[first]->line);
         total++;
         if (counts != NULL)
             counts[v[i] - f->orders]++;
@@ -210,7 +215,7 @@ size_t order_file_check(const order_file *f, const station_config *st,
         /* The loader added problems order by order, so they come off the list in turn. */
         for (size_t k = 0; load_probs != NULL && k < f->orders[i].load_problems &&
                            next_load < load_probs->n; k++)
-            sk_problems_add(probs, "%s", load_probs->msgs[next_load++]);
+            sk_problems_copy(probs, &load_probs->items[next_load++]);
         counts[i] = f->orders[i].load_problems + order_validate(&f->orders[i], st, probs);
         total += counts[i];
     }

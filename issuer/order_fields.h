@@ -38,6 +38,11 @@ extern const size_t order_n_fields;
 /* The objects an order has besides its top-level strings. */
 extern const char *const order_objects[];
 
+/* The identifier and format rules of issuer/order_ids.c for a field of kind OK_NUMBER,
+ * OK_USCC, OK_RESID, OK_MOBILE, OK_EMAIL or OK_TAXNO: SK_PROB_NONE when s is valid (and for
+ * any other kind), else the kind of problem, explained in why as order_uscc_valid does. */
+enum sk_problem_code order_id_check(enum order_kind kind, const char *s, char *why, size_t whylen);
+
 /* "handler.mobile" */
 void order_field_path(const order_field *f, char *buf, size_t buflen);
 

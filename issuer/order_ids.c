@@ -7,24 +7,48 @@
 #include <time.h>
 
 #include "issuer/order.h"
+#include "issuer/order_fields.h"
 
 static const char uscc_alphabet[] = "0123456789ABCDEFGHJKLMNPQRTUWXY";
 static const int uscc_weights[17] = {1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28};
 static const int id_weights[17] = {7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2};
 
-static bool refuse(char *why, size_t whylen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+/* The checks below return SK_PROB_NONE for a valid value, else the kind of problem (most
+ * often a bad format, see refuse_as for the others), with why explained in words. */
+typedef enum sk_problem_code verdict;
 
-static bool refuse(char *why, size_t whylen, const char *fmt, ...)
+static verdict vrefuse(verdict code, char *why, size_t whylen, const char *fmt, va_list ap)
+{
+    if (why != NULL && whylen > 0)
+        vsnprintf(why, whylen, fmt, ap);
+    return code;
+}
+
+static verdict refuse(char *why, size_t whylen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static verdict refuse_as(verdict code, char *why, size_t whylen, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static verdict refuse(char *why, size_t whylen, const char *fmt, ...)
 {
     va_list ap;
+    verdict v;
 
-    if (why != NULL && whylen > 0) {
-        va_start(ap, fmt);
-        vsnprintf(why, whylen, fmt, ap);
-        va_end(ap);
-    }
-    return false;
+    va_start(ap, fmt);
+    v = vrefuse(SK_PROB_BAD_FORMAT, why, whylen, fmt, ap);
+    va_end(ap);
+    return v;
+}
+
+static verdict refuse_as(verdict code, char *why, size_t whylen, const char *fmt, ...)
+{
+    va_list ap;
+    verdict v;
+
+    va_start(ap, fmt);
+    v = vrefuse(code, why, whylen, fmt, ap);
+    va_end(ap);
+    return v;
 }
 
 /* Characters, not bytes: a full-width digit typed by an IME is one character to the user. */
@@ -89,18 +113,18 @@ char order_resident_id_check_char(const char *first17)
     return c == 10 ? 'X' : (char)('0' + c);
 }
 
-static bool ascii_only(const char *s, char *why, size_t whylen)
+static verdict ascii_only(const char *s, char *why, size_t whylen)
 {
     size_t pos = first_non_ascii(s);
 
     if (pos == 0)
-        return true;
+        return SK_PROB_NONE;
     return refuse(why, whylen,
                   "character %zu is not ASCII (a full-width digit or letter from an input method?)",
                   pos);
 }
 
-bool order_uscc_valid(const char *s, char *why, size_t whylen)
+static verdict uscc_check(const char *s, char *why, size_t whylen)
 {
     static const struct {
         char bad;
@@ -108,9 +132,10 @@ bool order_uscc_valid(const char *s, char *why, size_t whylen)
     } confusions[] = {{'I', "1"}, {'O', "0"}, {'Z', "2"}, {'S', "5"}, {'V', "U or Y"}};
     size_t n;
     char want;
+    verdict v;
 
-    if (!ascii_only(s, why, whylen))
-        return false;
+    if ((v = ascii_only(s, why, whylen)) != SK_PROB_NONE)
+        return v;
     n = strlen(s);
     if (n != 18)
         return refuse(why, whylen, "%zu characters, expected 18", n);
@@ -132,8 +157,9 @@ bool order_uscc_valid(const char *s, char *why, size_t whylen)
     }
     want = order_uscc_check_char(s);
     if (want != s[17])
-        return refuse(why, whylen, "check character is %c, expected %c", s[17], want);
-    return true;
+        return refuse_as(SK_PROB_CHECK_DIGIT, why, whylen, "check character is %c, expected %c",
+                         s[17], want);
+    return SK_PROB_NONE;
 }
 
 static bool leap(int y)
@@ -142,7 +168,7 @@ static bool leap(int y)
 }
 
 /* The birth date of an ID (positions 7-14) must be a real day, not in the future. */
-static bool birth_date_valid(const char *d, char *why, size_t whylen)
+static verdict birth_date_check(const char *d, char *why, size_t whylen)
 {
     static const int mdays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
     int y = 0, m, dd, today;
@@ -161,7 +187,7 @@ static bool birth_date_valid(const char *d, char *why, size_t whylen)
         if (y * 10000 + m * 100 + dd > today)
             return refuse(why, whylen, "birth date %.8s is in the future", d);
     }
-    return true;
+    return SK_PROB_NONE;
 }
 
 /* GB/T 2260 province-level codes: the first two digits of every resident ID. */
@@ -177,13 +203,14 @@ static bool province_known(int p)
     return false;
 }
 
-bool order_resident_id_valid(const char *s, char *why, size_t whylen)
+static verdict resident_id_check(const char *s, char *why, size_t whylen)
 {
     size_t n;
     char want;
+    verdict v;
 
-    if (!ascii_only(s, why, whylen))
-        return false;
+    if ((v = ascii_only(s, why, whylen)) != SK_PROB_NONE)
+        return v;
     n = strlen(s);
     if (n == 15)
         return refuse(why, whylen, "15 characters: first-generation IDs are no longer valid, "
@@ -199,20 +226,22 @@ bool order_resident_id_valid(const char *s, char *why, size_t whylen)
         return refuse(why, whylen, "character 18 '%c' is not a digit or X", s[17]);
     if (!province_known((s[0] - '0') * 10 + (s[1] - '0')))
         return refuse(why, whylen, "region code %.6s names no province", s);
-    if (!birth_date_valid(s + 6, why, whylen))
-        return false;
+    if ((v = birth_date_check(s + 6, why, whylen)) != SK_PROB_NONE)
+        return v;
     want = order_resident_id_check_char(s);
     if (want != s[17])
-        return refuse(why, whylen, "check digit is %c, expected %c", s[17], want);
-    return true;
+        return refuse_as(SK_PROB_CHECK_DIGIT, why, whylen, "check digit is %c, expected %c", s[17],
+                         want);
+    return SK_PROB_NONE;
 }
 
-bool order_mobile_valid(const char *s, char *why, size_t whylen)
+static verdict mobile_check(const char *s, char *why, size_t whylen)
 {
     size_t n;
+    verdict v;
 
-    if (!ascii_only(s, why, whylen))
-        return false;
+    if ((v = ascii_only(s, why, whylen)) != SK_PROB_NONE)
+        return v;
     n = strlen(s);
     for (size_t i = 0; i < n; i++)
         if (s[i] < '0' || s[i] > '9')
@@ -222,7 +251,7 @@ bool order_mobile_valid(const char *s, char *why, size_t whylen)
         return refuse(why, whylen, "%zu digits, expected 11", n);
     if (s[0] != '1')
         return refuse(why, whylen, "starts with %c; mainland mobile numbers start with 1", s[0]);
-    return true;
+    return SK_PROB_NONE;
 }
 
 static bool email_atext(char c)
@@ -239,15 +268,16 @@ static bool alnum(char c)
 /* A deliberately plain subset of RFC 5321: dot-atom local part, DNS host name with a
  * letter-only top-level label. Quoted local parts and address literals are refused: the
  * invoice system that mails to it would not take them either. */
-bool order_email_valid(const char *s, char *why, size_t whylen)
+static verdict email_check(const char *s, char *why, size_t whylen)
 {
     const char *at = strchr(s, '@');
     const char *dom, *label, *last = NULL;
     size_t local_len, n = strlen(s);
     int labels = 0;
+    verdict v;
 
-    if (!ascii_only(s, why, whylen))
-        return false;
+    if ((v = ascii_only(s, why, whylen)) != SK_PROB_NONE)
+        return v;
     if (n > 254)
         return refuse(why, whylen, "%zu characters, at most 254", n);
     if (at == NULL)
@@ -292,21 +322,22 @@ bool order_email_valid(const char *s, char *why, size_t whylen)
             return refuse(why, whylen, "domain '%s' does not end in a top-level name", dom);
     if (strlen(last) < 2)
         return refuse(why, whylen, "domain '%s' does not end in a top-level name", dom);
-    return true;
+    return SK_PROB_NONE;
 }
 
-bool order_tax_number_valid(const char *s, char *why, size_t whylen)
+static verdict tax_number_check(const char *s, char *why, size_t whylen)
 {
     size_t n;
+    verdict v;
 
-    if (!ascii_only(s, why, whylen))
-        return false;
+    if ((v = ascii_only(s, why, whylen)) != SK_PROB_NONE)
+        return v;
     n = strlen(s);
     if (n == 18) {
         char sub[160];
-        if (order_uscc_valid(s, sub, sizeof(sub)))
-            return true;
-        return refuse(why, whylen, "an 18-character tax number is a credit code: %s", sub);
+        if ((v = uscc_check(s, sub, sizeof(sub))) == SK_PROB_NONE)
+            return SK_PROB_NONE;
+        return refuse_as(v, why, whylen, "an 18-character tax number is a credit code: %s", sub);
     }
     if (n != 15 && n != 20)
         return refuse(why, whylen, "%zu characters, expected 18 (credit code) or a legacy 15 or 20",
@@ -314,10 +345,10 @@ bool order_tax_number_valid(const char *s, char *why, size_t whylen)
     for (size_t i = 0; i < n; i++)
         if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'A' && s[i] <= 'Z')))
             return refuse(why, whylen, "character %zu '%c' is not a digit or A-Z", i + 1, s[i]);
-    return true;
+    return SK_PROB_NONE;
 }
 
-bool order_number_valid(const char *s, char *why, size_t whylen)
+static verdict number_check(const char *s, char *why, size_t whylen)
 {
     size_t n = utf8_chars(s);
 
@@ -329,5 +360,49 @@ bool order_number_valid(const char *s, char *why, size_t whylen)
         if (!((s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '-'))
             return refuse(why, whylen, "has a character other than A-Z, 0-9 and '-' "
                                        "(it names files and token labels)");
-    return true;
+    return SK_PROB_NONE;
+}
+
+bool order_uscc_valid(const char *s, char *why, size_t whylen)
+{
+    return uscc_check(s, why, whylen) == SK_PROB_NONE;
+}
+
+bool order_resident_id_valid(const char *s, char *why, size_t whylen)
+{
+    return resident_id_check(s, why, whylen) == SK_PROB_NONE;
+}
+
+bool order_mobile_valid(const char *s, char *why, size_t whylen)
+{
+    return mobile_check(s, why, whylen) == SK_PROB_NONE;
+}
+
+bool order_email_valid(const char *s, char *why, size_t whylen)
+{
+    return email_check(s, why, whylen) == SK_PROB_NONE;
+}
+
+bool order_tax_number_valid(const char *s, char *why, size_t whylen)
+{
+    return tax_number_check(s, why, whylen) == SK_PROB_NONE;
+}
+
+bool order_number_valid(const char *s, char *why, size_t whylen)
+{
+    return number_check(s, why, whylen) == SK_PROB_NONE;
+}
+
+enum sk_problem_code order_id_check(enum order_kind kind, const char *s, char *why,
+                                    size_t whylen)
+{
+    switch (kind) {
+    case OK_NUMBER: return number_check(s, why, whylen);
+    case OK_USCC: return uscc_check(s, why, whylen);
+    case OK_RESID: return resident_id_check(s, why, whylen);
+    case OK_MOBILE: return mobile_check(s, why, whylen);
+    case OK_EMAIL: return email_check(s, why, whylen);
+    case OK_TAXNO: return tax_number_check(s, why, whylen);
+    default: return SK_PROB_NONE;
+    }
 }

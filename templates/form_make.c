@@ -117,14 +117,13 @@ int form_make(const form_request *rq, unsigned char **pdf, size_t *pdf_len, bool
         ret = sk_err_set(e, SK_EINPUT, "%s: no order %s", rq->orders_path, rq->order_number);
         goto out;
     }
-    /* The order as loaded: a form printed from a half-read order would mislead. */
+    /* The order as loaded: a form printed from a half-read order would mislead. Its own
+     * first problem is named, found by its position in the file, not another order's. */
     if (o->load_problems > 0) {
-        for (size_t i = 0; i < probs.n; i++) {
-            if (strstr(probs.msgs[i], rq->order_number) != NULL || i + 1 == probs.n) {
-                ret = sk_err_set(e, SK_EINPUT, "%s: %s", rq->orders_path, probs.msgs[i]);
-                goto out;
-            }
-        }
+        const sk_problem *p = sk_problems_find_index(&probs, o->index);
+        ret = sk_err_set(e, SK_EINPUT, "%s: %s", rq->orders_path,
+                         p != NULL ? p->text : "the order has problems (sealkey order check)");
+        goto out;
     }
     snprintf(who, sizeof(who), "order %.64s", o->number);
     if ((ret = form_vars_new(&v, e)) != SK_OK ||

@@ -146,6 +146,9 @@ expect_status 1 "json report" -- sh -c '"$1" order check --no-station --json "$2
 expect_output '"orders_with_problems": 2' "json: orders with problems"
 expect_output '"order": "JX2026-000101",' "json: order label"
 expect_output '"message": "handler.mobile: ' "json: message"
+expect_output '"field": "handler.mobile",' "json: field"
+expect_output '"code": "bad_format"' "json: kind of problem"
+expect_output '"code": "duplicate"' "json: duplicate's kind"
 
 # Files that are not an array of orders at all: exit 3 with line and column.
 sed -e '4s/,$//' "$D/one.json" > "$T/b/c.json"

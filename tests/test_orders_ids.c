@@ -141,7 +141,7 @@ static void examples(void)
         CHECK_CONTAINS(str(path), "examples/ledger.sqlite");
         CHECK(order_file_validate(f, st, &probs) == 0);
         for (size_t i = 0; i < probs.n; i++)
-            fprintf(stderr, "  %s\n", probs.msgs[i]);
+            fprintf(stderr, "  %s\n", probs.items[i].text);
     }
     order_file_free(f);
     station_free(st);
