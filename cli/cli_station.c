@@ -53,7 +53,7 @@ int cli_issue_secrets(const station_config *st, const char *ca_pass_override, ch
     return ret;
 }
 
-int cli_audit(const station_config *st, const char *event, const char *order_number,
+int cli_audit(const station_config *st, audit_ev event, const char *order_number,
               const char *token_serial, const char *cert_serial, const char *detail, sk_err *e)
 {
     audit_event ev = {.event = event,
@@ -63,11 +63,15 @@ int cli_audit(const station_config *st, const char *event, const char *order_num
                       .result = AUDIT_OK,
                       .detail = detail};
     ledger *l = NULL;
+    audit_sink *sink = NULL;
     /* Through the station's ledger, which anchors the log (docs/audit.md). */
     int ret = cli_ledger_open(st, &l, e);
 
     if (ret == SK_OK)
-        ret = audit_append_ledger(l, st->dir, st->station_id, cli_operator(NULL), &ev, e);
+        ret = audit_sink_open_station(st, l, cli_operator(NULL), &sink, e);
+    if (ret == SK_OK)
+        ret = audit_append(sink, &ev, e);
+    audit_sink_free(sink);
     ledger_free(l);
     return ret != SK_OK ? sk_err_wrap(e, "audit log") : SK_OK;
 }

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "issuer/audit.h"
 #include "issuer/ca.h"
 #include "issuer/ledger.h"
 #include "issuer/station.h"
@@ -35,7 +36,7 @@ int cli_issue_secrets(const station_config *st, const char *ca_pass_override, ch
 
 /* Append one record to the station's audit log (operator from --operator / environment),
  * anchored in the station's ledger, which it opens for the purpose. */
-int cli_audit(const station_config *st, const char *event, const char *order_number,
+int cli_audit(const station_config *st, audit_ev event, const char *order_number,
               const char *token_serial, const char *cert_serial, const char *detail, sk_err *e);
 
 /* Open the station's ledger. */

@@ -86,7 +86,7 @@ static int ca_init_cmd(int argc, char **argv)
     if ((ret = cli_ca_hsm_open(st, &hsm, &e)) != SK_OK)
         goto out;
     if ((ret = ca_init(st, &o, sec->ca_secret, hsm, &e)) != SK_OK ||
-        (ret = cli_audit(st, "ca_init", NULL, NULL, NULL, sk_keyalg_name(o.key_alg), &e)) != SK_OK)
+        (ret = cli_audit(st, AUDIT_EV_CA_INIT, NULL, NULL, NULL, sk_keyalg_name(o.key_alg), &e)) != SK_OK)
         goto out;
     printf("created %s CA in %s/ca (root.crt, issuing.crt, chain.pem)%s\n",
            sk_keyalg_name(o.key_alg), st->dir,

@@ -158,7 +158,7 @@ int cmd_crl(int argc, char **argv)
     else
         snprintf(detail, sizeof(detail), "CRL %lld, %zu revoked; no root key for a root CRL",
                  number, n);
-    if ((ret = cli_audit(st, "crl_issued", NULL, NULL, NULL, detail, &e)) != SK_OK)
+    if ((ret = cli_audit(st, AUDIT_EV_CRL_ISSUED, NULL, NULL, NULL, detail, &e)) != SK_OK)
         goto out;
     printf("CRL number %lld with %zu revoked certificate(s) written to %s/ca/issuing.crl%s%s\n",
            number, n, st->dir, out_path != NULL ? " and " : "", out_path != NULL ? out_path : "");

@@ -205,7 +205,7 @@ int cmd_export(int argc, char **argv)
     ret = strcmp(what, "status") == 0 ? export_status(l, since, fmt, arr, &e)
                                       : export_shipping(l, orders, all, fmt, arr, &e);
     if (ret == SK_OK)
-        ret = cli_audit(st, "exported", NULL, NULL, NULL, what, &e);
+        ret = cli_audit(st, AUDIT_EV_EXPORTED, NULL, NULL, NULL, what, &e);
     if (ret == SK_OK && fmt == FMT_JSON) {
         char *s = json_dumps(arr, JSON_INDENT(2));
         if (s != NULL)

@@ -62,35 +62,9 @@ static int location(const struct args *a, bool need_station, station_config **st
     return station_path(*st, a->ledger != NULL ? a->ledger : (*st)->ledger, buf, len, e);
 }
 
-/* The station's audit log lines (verified first), for the export. */
-static int audit_lines(ledger *l, const char *dir, json_t *arr, sk_err *e)
+static int add_line(void *arg, const char *line)
 {
-    char path[PATH_MAX];
-    size_t n = 0, cap = 0;
-    char *line = NULL;
-    ssize_t got;
-    FILE *f = NULL;
-    int ret;
-
-    if ((ret = audit_foreach_ledger(l, dir, NULL, NULL, &n, NULL, e)) != SK_OK)
-        return sk_err_wrap(e, "audit log not exported");
-    if (n == 0)
-        return SK_OK;
-    if ((ret = sk_path_join(path, sizeof(path), dir, AUDIT_LOG_NAME, e)) != SK_OK)
-        return ret;
-    if ((f = fopen(path, "re")) == NULL)
-        return sk_err_set(e, SK_EIO, "%s: %s", path, strerror(errno));
-    /* Only the records verify counted; anything appended since is not vouched for. */
-    for (size_t i = 0; i < n && (got = getline(&line, &cap, f)) > 0; i++) {
-        line[strcspn(line, "\n")] = '\0';
-        if (json_array_append_new(arr, json_string(line)) != 0) {
-            ret = sk_err_set(e, SK_EINPUT, "%s: line %zu: not UTF-8", path, i + 1);
-            break;
-        }
-    }
-    free(line);
-    fclose(f);
-    return ret;
+    return json_array_append_new(arg, json_string(line));
 }
 
 static int write_out(const char *path, const char *text, sk_err *e)
@@ -122,20 +96,27 @@ static int do_export(const struct args *a, sk_err *e)
     station_config *st = NULL;
     char where[PATH_MAX];
     ledger *l = NULL;
+    audit_sink *audit = NULL;
     char *text = NULL, *out = NULL;
     json_t *doc = NULL, *lines = json_array();
     json_error_t jerr;
+    size_t n = 0;
     int ret;
 
     if ((ret = location(a, true, &st, where, sizeof(where), e)) != SK_OK ||
-        (ret = ledger_open(where, &l, e)) != SK_OK || (ret = ledger_export(l, &text, e)) != SK_OK)
+        (ret = ledger_open(where, &l, e)) != SK_OK ||
+        (ret = audit_sink_open_station(st, l, NULL, &audit, e)) != SK_OK ||
+        (ret = ledger_export(l, &text, e)) != SK_OK)
         goto out;
     if ((doc = json_loads(text, 0, &jerr)) == NULL || lines == NULL) {
         ret = sk_err_set(e, SK_EINTERNAL, "export: %s", jerr.text);
         goto out;
     }
-    if (!audit_is_shared(st->dir) && (ret = audit_lines(l, st->dir, lines, e)) != SK_OK)
+    /* A shared ledger's records stay where they are; a file log travels with its ledger. */
+    if ((ret = audit_export_lines(audit, add_line, lines, &n, e)) != SK_OK) {
+        sk_err_wrap(e, "audit log not exported");
         goto out;
+    }
     if (json_object_set_new(doc, "station", json_string(st->station_id)) != 0 ||
         json_object_set(doc, "audit", lines) != 0 ||
         (out = json_dumps(doc, JSON_INDENT(1) | JSON_SORT_KEYS)) == NULL) {
@@ -152,6 +133,7 @@ out:
     free(text);
     json_decref(lines);
     json_decref(doc);
+    audit_sink_free(audit);
     ledger_free(l);
     station_free(st);
     return ret;
@@ -162,6 +144,7 @@ static int do_import(const struct args *a, sk_err *e)
     station_config *st = NULL;
     char where[PATH_MAX];
     ledger *l = NULL;
+    audit_sink *audit = NULL;
     unsigned char *data = NULL;
     size_t len = 0, n = 0, stations = 0;
     json_t *doc = NULL;
@@ -192,11 +175,14 @@ static int do_import(const struct args *a, sk_err *e)
     printf("imported %s into %s: %zu issuances, %zu steps, %zu serials, %zu seals, %zu CRL "
            "numbers, %zu audit records\n", a->from, where, c.issuances, c.steps, c.serials,
            c.seals, c.crls, c.audit_records);
-    /* The imported chain must check out where it now lives. */
-    if ((ret = audit_verify_all(st->dir, &n, &stations, e)) != SK_OK)
+    /* The imported chain must check out where it now lives (its chains alone: the station's
+     * sink without the ledger). */
+    if ((ret = audit_sink_open_station(st, NULL, NULL, &audit, e)) != SK_OK ||
+        (ret = audit_verify_all(audit, &n, &stations, e)) != SK_OK)
         goto out;
     printf("audit log: %zu records of %zu stations, chains intact\n", n, stations);
 out:
+    audit_sink_free(audit);
     json_decref(doc);
     free(data);
     ledger_free(l);
@@ -209,6 +195,7 @@ static int run(const char *cmd, const struct args *a, sk_err *e)
     station_config *st = NULL;
     char where[PATH_MAX];
     ledger *l = NULL;
+    audit_sink *audit = NULL;
     int ret, from = 0, to = 0;
     size_t n = 0, stations = 0;
 
@@ -234,11 +221,13 @@ static int run(const char *cmd, const struct args *a, sk_err *e)
                    ledger_backend_name(l), to, ledger_schema_latest());
     } else {
         if ((ret = ledger_open(where, &l, e)) == SK_OK &&
-            (ret = audit_verify_all_ledger(l, st->dir, &n, &stations, e)) == SK_OK)
+            (ret = audit_sink_open_station(st, l, NULL, &audit, e)) == SK_OK &&
+            (ret = audit_verify_all(audit, &n, &stations, e)) == SK_OK)
             printf("audit log of %s: %zu records of %zu stations, chains intact\n",
-                   audit_is_shared(st->dir) ? where : st->dir, n, stations);
+                   audit_sink_shared(audit) ? where : st->dir, n, stations);
     }
 out:
+    audit_sink_free(audit);
     ledger_free(l);
     station_free(st);
     return ret;

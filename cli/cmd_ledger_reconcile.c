@@ -78,6 +78,7 @@ int cmd_ledger_reconcile(const char *station, bool as_json, bool with_tokens)
     station_config *st = NULL;
     ledger *l = NULL;
     tok_module *m = NULL;
+    audit_sink *audit = NULL;
     reconcile_report r = {0};
     bool found = false;
     sk_err e;
@@ -85,13 +86,14 @@ int cmd_ledger_reconcile(const char *station, bool as_json, bool with_tokens)
 
     sk_err_clear(&e);
     if ((ret = station_load(cli_station_dir(station), &st, &e)) != SK_OK ||
-        (ret = cli_ledger_open(st, &l, &e)) != SK_OK)
+        (ret = cli_ledger_open(st, &l, &e)) != SK_OK ||
+        (ret = audit_sink_open_station(st, l, NULL, &audit, &e)) != SK_OK)
         goto out;
     if (with_tokens && (ret = tok_module_open(st->pkcs11_module, &m, &e)) != SK_OK) {
         sk_err_wrap(&e, "tokens not checked (--no-tokens checks the ledger alone)");
         goto out;
     }
-    if ((ret = reconcile_run(st, l, m, &r, &e)) != SK_OK)
+    if ((ret = reconcile_run(st, l, audit, m, &r, &e)) != SK_OK)
         goto out;
     if (as_json)
         ret = print_json(st, l, &r, &e);
@@ -107,6 +109,7 @@ out:
         ret = cli_report(&e);
     reconcile_report_free(&r);
     tok_module_free(m);
+    audit_sink_free(audit);
     ledger_free(l);
     station_free(st);
     return ret;

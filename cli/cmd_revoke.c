@@ -54,7 +54,7 @@ int cmd_revoke(int argc, char **argv)
         char detail[96];
         snprintf(detail, sizeof(detail), "%s (%s issuance %lld)", canonical,
                  iss_step_name(v[i].step), v[i].id);
-        if ((ret = cli_audit(st, "revoked", number, v[i].token_serial, v[i].cert_serial, detail,
+        if ((ret = cli_audit(st, AUDIT_EV_REVOKED, number, v[i].token_serial, v[i].cert_serial, detail,
                              &e)) != SK_OK)
             goto out;
         printf("order %s: certificate serial %s (token %s, %s) revoked (%s)\n", number,

@@ -168,7 +168,7 @@ int cmd_seal_make(int argc, char **argv)
     if ((ret = ledger_seal_add(l, id, o->number, seal.kind, seal.es_id, seal.sha256, &e)) !=
             SK_OK ||
         (ret = sk_file_write_atomic(path, seal.der, seal.der_len, 0644, &e)) != SK_OK ||
-        (ret = cli_audit(st, "seal_made", o->number, NULL, NULL, seal.es_id, &e)) != SK_OK)
+        (ret = cli_audit(st, AUDIT_EV_SEAL_MADE, o->number, NULL, NULL, seal.es_id, &e)) != SK_OK)
         goto out;
     printf("seal %s (%s) for order %s written to %s\n", seal.es_id, seal.kind, o->number, path);
 out:

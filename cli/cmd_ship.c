@@ -58,7 +58,7 @@ int cmd_ship(int argc, char **argv)
         (ret = station_load(cli_station_dir(station), &st, &e)) != SK_OK ||
         (ret = cli_ledger_open(st, &l, &e)) != SK_OK ||
         (ret = ledger_set_waybill(l, number, waybill, &e)) != SK_OK ||
-        (ret = cli_audit(st, "shipped", number, NULL, NULL, waybill, &e)) != SK_OK)
+        (ret = cli_audit(st, AUDIT_EV_SHIPPED, number, NULL, NULL, waybill, &e)) != SK_OK)
         goto out;
     printf("order %s: waybill %s recorded\n", number, waybill);
 out:
