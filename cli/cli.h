@@ -2,8 +2,13 @@
 #ifndef SK_CLI_H
 #define SK_CLI_H
 
+#include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 
+#include "issuer/audit.h"
+#include "issuer/ledger.h"
+#include "issuer/station.h"
 #include "util/sk_err.h"
 
 /* Print "sealkey: <message>" to stderr and return the error's code as the exit status. */
@@ -23,20 +28,104 @@ const char *cli_operator(const char *opt);
  * SK_EINPUT for a bad $SEALKEY_OPERATOR or login name. opt is --operator or NULL. */
 int cli_operator_check(const char *opt, sk_err *e);
 
-/* Subcommands; each lives in its own cmd_*.c file and prints its usage on -h/--help. */
+/* What a command needs before it runs, in its row of cli/main.c's table (the ledger's verbs:
+ * cli/cmd_ledger.c). cli_run (cli/cli_run.c) provides each, in this order, and the command
+ * finds it in its cli_ctx. */
+enum cli_needs {
+    CLI_OPERATOR = 1u << 0,      /* records something: the operator's name is checked first */
+    CLI_STATION = 1u << 1,       /* station.json loaded (--station, $SEALKEY_STATION, else .) */
+    CLI_STATION_IF_ASKED = 1u << 2, /* loaded when the options ask for one (want_station) */
+    CLI_LEDGER = 1u << 3,        /* the station's ledger (or --ledger) open, and its audit sink */
+    CLI_CA_SECRET = 1u << 4,     /* the CA passphrase or CA HSM PIN read (--ca-pass, else
+                                    ca.passphrase), after the command's prepare step */
+    CLI_NEW_CA_SECRET = 1u << 5, /* the same, for a new CA: a passphrase is asked twice */
+};
+
+/* Return of a parse that has answered by itself (--help): exit status 0, nothing more. */
+#define CLI_DONE (-1)
+
+typedef struct cli_secrets cli_secrets;
+
+/* One run of a command. */
+typedef struct cli_ctx {
+    /* Set by the command's parse. */
+    void *args;               /* its own options (cli_args) */
+    const char *station_opt;  /* --station DIR */
+    const char *operator_opt; /* --operator NAME, for the commands that take it */
+    const char *ca_pass_opt;  /* --ca-pass SOURCE */
+    const char *ledger_opt;   /* --ledger LOCATION: a ledger other than the station's */
+    bool want_station;        /* with CLI_STATION_IF_ASKED */
+    unsigned needs;           /* the row's; a parse that picks a verb among its options sets
+                                 the verb's */
+    /* Provided by cli_run as needs says, and released after the command. */
+    const char *operator_name;
+    station_config *st;
+    ledger *ledger;
+    char ledger_where[PATH_MAX]; /* the ledger's location, for messages */
+    audit_sink *audit;        /* the station's record keeper, on ledger, with the operator */
+    cli_secrets *secrets;     /* ca_secret; cli_ctx_wipe when done with it */
+    /* cli_run's own */
+    void (*args_free)(void *args);
+    bool out_of_memory;       /* cli_args could not allocate: parse goes on, cli_run reports */
+} cli_ctx;
+
+/* A command: parse reads the options into c (returning an exit status it has reported, or
+ * CLI_DONE, or SK_OK to go on), prepare (optional) checks what needs the station and the
+ * ledger but not the CA secret, run does the work, printing its results, and returns a
+ * status with e filled (cli_run reports it; e left clear: already said). */
+typedef struct cli_cmd {
+    unsigned needs;
+    int (*parse)(int argc, char **argv, cli_ctx *c);
+    int (*prepare)(cli_ctx *c, sk_err *e);
+    int (*run)(cli_ctx *c, sk_err *e);
+} cli_cmd;
+
+/* The dispatcher: parse, the preconditions of c->needs, prepare, run; the exit status. */
+int cli_run(const cli_cmd *cmd, int argc, char **argv);
+
+/* The command's options struct: size bytes, zeroed, owned by c (freed with free_fn, if
+ * given, then free). NULL when out of memory: parse returns SK_OK and cli_run says so. */
+void *cli_args(cli_ctx *c, size_t size, void (*free_fn)(void *args));
+
+/* Wipe and release the secrets as soon as the command is done with them. */
+void cli_ctx_wipe(cli_ctx *c);
+
+/* The station's operations (issuer/operations.h) on what c holds. */
+#define CLI_OP_ENV(c) {.st = (c)->st, .ledger = (c)->ledger, .audit = (c)->audit}
+
+/* Subcommands, each in its own cmd_*.c file, printing its usage on -h/--help. Those run
+ * through cli_run have their needs in cli/main.c's table: */
+int cmd_status_parse(int argc, char **argv, cli_ctx *c);
+int cmd_status_run(cli_ctx *c, sk_err *e);
+int cmd_ship_parse(int argc, char **argv, cli_ctx *c);
+int cmd_ship_run(cli_ctx *c, sk_err *e);
+int cmd_export_parse(int argc, char **argv, cli_ctx *c);
+int cmd_export_run(cli_ctx *c, sk_err *e);
+int cmd_revoke_parse(int argc, char **argv, cli_ctx *c);
+int cmd_revoke_run(cli_ctx *c, sk_err *e);
+int cmd_crl_parse(int argc, char **argv, cli_ctx *c);
+int cmd_crl_run(cli_ctx *c, sk_err *e);
+int cmd_ca_init_parse(int argc, char **argv, cli_ctx *c);
+int cmd_ca_init_prepare(cli_ctx *c, sk_err *e);
+int cmd_ca_init_run(cli_ctx *c, sk_err *e);
+int cmd_ca_show_parse(int argc, char **argv, cli_ctx *c);
+int cmd_ca_show_run(cli_ctx *c, sk_err *e);
+int cmd_seal_make_parse(int argc, char **argv, cli_ctx *c);
+int cmd_seal_make_prepare(cli_ctx *c, sk_err *e);
+int cmd_seal_make_run(cli_ctx *c, sk_err *e);
+int cmd_seal_verify_parse(int argc, char **argv, cli_ctx *c);
+int cmd_seal_verify_run(cli_ctx *c, sk_err *e);
+int cmd_seal_picture_parse(int argc, char **argv, cli_ctx *c);
+int cmd_seal_picture_run(cli_ctx *c, sk_err *e);
+
+/* ... and those that see to everything themselves. */
 int cmd_order(int argc, char **argv);
-int cmd_ca(int argc, char **argv);
 int cmd_issue(int argc, char **argv);
 int cmd_batch(int argc, char **argv);
-int cmd_revoke(int argc, char **argv);
-int cmd_crl(int argc, char **argv);
-int cmd_ship(int argc, char **argv);
-int cmd_export(int argc, char **argv);
-int cmd_status(int argc, char **argv);
-int cmd_seal(int argc, char **argv);
-int cmd_seal_picture(int argc, char **argv);
-int cmd_seal_make(int argc, char **argv);
-int cmd_seal_verify(int argc, char **argv);
 int cmd_seal_show(int argc, char **argv);
+
+/* Groups: their usage, and the messages for a missing or unknown verb. */
+int cmd_ca(int argc, char **argv);
+int cmd_seal(int argc, char **argv);
 
 #endif

@@ -4,7 +4,6 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "issuer/audit.h"
 #include "util/sk_secmem.h"
 #include "util/sk_secret.h"
 
@@ -37,39 +36,30 @@ int cli_station_secret(const station_config *st, const char *override, const cha
     return ret;
 }
 
+int cli_ca_secret(const station_config *st, const char *override, bool new_secret, char *buf,
+                  size_t len, sk_err *e)
+{
+    const char *what = st->ca_key_uri != NULL ? "CA HSM PIN"
+                       : new_secret          ? "new CA passphrase"
+                                             : "CA passphrase";
+
+    /* An HSM's PIN exists already: only a new passphrase is asked twice. */
+    return cli_station_secret(st, override, st->ca_passphrase, what,
+                              new_secret && st->ca_key_uri == NULL, buf, len, e);
+}
+
 int cli_issue_secrets(const station_config *st, const char *ca_pass_override, char *so_pin,
                       size_t so_pin_len, char *ca_secret, size_t ca_secret_len, sk_err *e)
 {
     int ret = cli_station_secret(st, NULL, st->so_pin, "SO PIN", false, so_pin, so_pin_len, e);
 
     if (ret == SK_OK)
-        ret = cli_station_secret(st, ca_pass_override, st->ca_passphrase,
-                                 st->ca_key_uri ? "CA HSM PIN" : "CA passphrase", false,
-                                 ca_secret, ca_secret_len, e);
+        ret = cli_ca_secret(st, ca_pass_override, false, ca_secret, ca_secret_len, e);
     if (ret != SK_OK) {
         sk_secret_wipe(so_pin, so_pin_len);
         sk_secret_wipe(ca_secret, ca_secret_len);
     }
     return ret;
-}
-
-int cli_audit(const station_config *st, const char *event, const char *order_number,
-              const char *token_serial, const char *cert_serial, const char *detail, sk_err *e)
-{
-    audit_event ev = {.event = event,
-                      .order = order_number,
-                      .token_serial = token_serial,
-                      .cert_serial = cert_serial,
-                      .result = AUDIT_OK,
-                      .detail = detail};
-    ledger *l = NULL;
-    /* Through the station's ledger, which anchors the log (docs/audit.md). */
-    int ret = cli_ledger_open(st, &l, e);
-
-    if (ret == SK_OK)
-        ret = audit_append_ledger(l, st->dir, st->station_id, cli_operator(NULL), &ev, e);
-    ledger_free(l);
-    return ret != SK_OK ? sk_err_wrap(e, "audit log") : SK_OK;
 }
 
 int cli_ledger_open(const station_config *st, ledger **l, sk_err *e)

@@ -28,15 +28,16 @@ void cli_secrets_free(cli_secrets *s);
 int cli_station_secret(const station_config *st, const char *override, const char *configured,
                        const char *what, bool confirm, char *buf, size_t len, sk_err *e);
 
-/* The two secrets every issuance needs: the SO PIN (pin_policy.so_pin) and the CA passphrase
- * or CA HSM PIN (ca_pass_override, else ca.passphrase). On failure both are wiped. */
+/* The CA passphrase, or the CA HSM PIN when the CA key is on an HSM (ca.key_uri): from
+ * override (--ca-pass), else ca.passphrase. new_secret: a new CA's passphrase, asked twice at
+ * a prompt. The one way every command reads it. */
+int cli_ca_secret(const station_config *st, const char *override, bool new_secret, char *buf,
+                  size_t len, sk_err *e);
+
+/* The two secrets every issuance needs: the SO PIN (pin_policy.so_pin) and the CA secret
+ * (cli_ca_secret with ca_pass_override). On failure both are wiped. */
 int cli_issue_secrets(const station_config *st, const char *ca_pass_override, char *so_pin,
                       size_t so_pin_len, char *ca_secret, size_t ca_secret_len, sk_err *e);
-
-/* Append one record to the station's audit log (operator from --operator / environment),
- * anchored in the station's ledger, which it opens for the purpose. */
-int cli_audit(const station_config *st, const char *event, const char *order_number,
-              const char *token_serial, const char *cert_serial, const char *detail, sk_err *e);
 
 /* Open the station's ledger. */
 int cli_ledger_open(const station_config *st, ledger **l, sk_err *e);

@@ -31,34 +31,59 @@ static const struct option opts[] = {
     {"json", no_argument, NULL, 'j'},          {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0}};
 
-/* The station's ledger, whose anchor the log is held to: none for a directory without
+/* The station's log and the ledger it is held to: no ledger for a directory without
  * station.json (a bare log), nor for a SQLite ledger not created yet (a check creates
- * nothing). Like the log's own location (issuer/audit.c), only station.json's "ledger" is
- * read, so a check does not depend on the rest of the configuration. */
-static int open_ledger(const char *dir, ledger **l, sk_err *e)
+ * nothing). Only station.json's "ledger" and "station_id" are read, so that a log can be
+ * checked whatever the rest of the configuration has come to. */
+static int open_log(const char *dir, ledger **l, audit_sink **sink, sk_err *e)
 {
     char path[PATH_MAX];
     json_t *j = NULL;
     json_error_t jerr;
-    const char *where;
+    const char *where = NULL, *id = NULL;
+    audit_place place = {.dir = dir};
     int ret;
 
     *l = NULL;
-    if ((ret = sk_path_join(path, sizeof(path), dir, "station.json", e)) != SK_OK ||
-        !sk_file_exists(path))
+    *sink = NULL;
+    if ((ret = sk_path_join(path, sizeof(path), dir, "station.json", e)) != SK_OK)
         return ret;
-    if ((j = json_load_file(path, 0, &jerr)) == NULL)
-        return sk_err_set(e, SK_EINPUT, "%s: line %d: %s", path, jerr.line, jerr.text);
-    where = json_string_value(json_object_get(j, "ledger"));
-    if (where == NULL)
-        where = "ledger.sqlite"; /* station.json's default (docs/station.md) */
-    if (ledger_is_shared(where))
-        ret = ledger_open(where, l, e);
-    else if ((ret = sk_path_join(path, sizeof(path), dir, where, e)) == SK_OK &&
-             sk_file_exists(path))
-        ret = ledger_open(path, l, e);
+    if (sk_file_exists(path)) {
+        if ((j = json_load_file(path, 0, &jerr)) == NULL)
+            return sk_err_set(e, SK_EINPUT, "%s: line %d: %s", path, jerr.line, jerr.text);
+        where = json_string_value(json_object_get(j, "ledger"));
+        if (where == NULL)
+            where = "ledger.sqlite"; /* station.json's default (docs/station.md) */
+        id = json_string_value(json_object_get(j, "station_id"));
+        /* A file log's anchor in the ledger is kept under the station id too. */
+        if (id != NULL && strlen(id) <= AUDIT_FIELD_MAX)
+            place.station_id = id;
+        if (strstr(where, "://") != NULL) {
+            place.shared_uri = where;
+            if (strlen(where) >= 1024 || id == NULL || strlen(id) > AUDIT_FIELD_MAX) {
+                ret = sk_err_set(e, SK_EINPUT, "%s: ledger or station_id missing or too long",
+                                 path);
+                goto out;
+            }
+        }
+        if (ledger_is_shared(where))
+            ret = ledger_open(where, l, e);
+        else if ((ret = sk_path_join(path, sizeof(path), dir, where, e)) == SK_OK &&
+                 sk_file_exists(path))
+            ret = ledger_open(path, l, e);
+        if (ret != SK_OK)
+            goto out;
+    }
+    ret = audit_sink_open(&place, *l, NULL, sink, e);
+out:
     json_decref(j);
     return ret;
+}
+
+static void close_log(ledger *l, audit_sink *sink)
+{
+    audit_sink_free(sink);
+    ledger_free(l);
 }
 
 static int verify(const char *dir, bool as_json)
@@ -66,14 +91,19 @@ static int verify(const char *dir, bool as_json)
     size_t n = 0;
     unsigned long long anchor = 0;
     ledger *l = NULL;
+    audit_sink *sink = NULL;
+    bool shared;
     sk_err e;
     int ret;
 
     sk_err_clear(&e);
-    if ((ret = open_ledger(dir, &l, &e)) != SK_OK)
+    if ((ret = open_log(dir, &l, &sink, &e)) != SK_OK) {
+        close_log(l, sink);
         return cli_report(&e);
-    ret = audit_foreach_ledger(l, dir, NULL, NULL, &n, &anchor, &e);
-    ledger_free(l);
+    }
+    ret = audit_foreach(sink, NULL, NULL, &n, &anchor, &e);
+    shared = audit_sink_shared(sink);
+    close_log(l, sink);
     if (as_json) {
         json_t *j = json_pack("{s:b, s:I, s:I, s:s}", "ok", ret == SK_OK, "records",
                               (json_int_t)n, "anchor", (json_int_t)anchor, "error",
@@ -87,7 +117,7 @@ static int verify(const char *dir, bool as_json)
     }
     if (ret != SK_OK)
         return cli_report(&e);
-    if (!as_json && audit_is_shared(dir))
+    if (!as_json && shared)
         printf("%s: %zu records in the shared ledger, chain intact, matches its head\n", dir, n);
     else if (!as_json && anchor > 0)
         printf("%s/%s: %zu records, chain intact, matches %s and the ledger's anchor (record "
@@ -158,14 +188,14 @@ static int show(const char *dir, const char *order)
 {
     size_t n = 0;
     ledger *l = NULL;
+    audit_sink *sink = NULL;
     sk_err e;
     int ret;
 
     sk_err_clear(&e);
-    if ((ret = open_ledger(dir, &l, &e)) != SK_OK)
-        return cli_report(&e);
-    ret = audit_foreach_ledger(l, dir, show_one, (void *)order, &n, NULL, &e);
-    ledger_free(l);
+    if ((ret = open_log(dir, &l, &sink, &e)) == SK_OK)
+        ret = audit_foreach(sink, show_one, (void *)order, &n, NULL, &e);
+    close_log(l, sink);
     fflush(stdout);
     return ret == SK_OK ? SK_OK : cli_report(&e);
 }

@@ -9,7 +9,7 @@
 #include "cli/cli.h"
 #include "cli/cli_station.h"
 #include "issuer/ca_util.h"
-#include "util/sk_secret.h"
+#include "issuer/operations.h"
 
 static const char usage[] =
     "sealkey ca init [--station DIR] [--key-alg ec-p256|ec-p384|rsa-3072] [--ca-pass SOURCE]\n"
@@ -27,7 +27,12 @@ static const char usage[] =
     "  --issuing-days N  validity of the issuing CA, 1..root days (default 3650); certificates\n"
     "                    it issues are capped at its end (docs/station.md, validity_days)";
 
-static int ca_init_cmd(int argc, char **argv)
+struct init_args {
+    const char *alg;
+    ca_init_opts o;
+};
+
+int cmd_ca_init_parse(int argc, char **argv, cli_ctx *cx)
 {
     static const struct option opts[] = {{"station", required_argument, NULL, 's'},
                                          {"key-alg", required_argument, NULL, 'k'},
@@ -36,20 +41,18 @@ static int ca_init_cmd(int argc, char **argv)
                                          {"issuing-days", required_argument, NULL, 'i'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
-    const char *station = NULL, *alg = NULL, *pass_src = NULL;
-    station_config *st = NULL;
-    tok_module *hsm = NULL;
-    cli_secrets *sec = NULL;
-    ca_init_opts o = {.root_days = 7300, .issuing_days = 3650};
-    sk_err e;
-    int c, ret;
+    struct init_args *a = cli_args(cx, sizeof(*a), NULL);
+    int c;
 
-    sk_err_clear(&e);
+    if (a == NULL)
+        return SK_OK;
+    a->o.root_days = 7300;
+    a->o.issuing_days = 3650;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
-        case 's': station = optarg; break;
-        case 'k': alg = optarg; break;
-        case 'p': pass_src = optarg; break;
+        case 's': cx->station_opt = optarg; break;
+        case 'k': a->alg = optarg; break;
+        case 'p': cx->ca_pass_opt = optarg; break;
         case 'r':
         case 'i': {
             char *end = NULL;
@@ -57,45 +60,49 @@ static int ca_init_cmd(int argc, char **argv)
             if (end == optarg || *end != '\0' || v < 1 || v > 36500)
                 return cli_usage_error(usage, "ca init: --%s takes 1 to 36500, not '%s'",
                                        c == 'r' ? "root-days" : "issuing-days", optarg);
-            *(c == 'r' ? &o.root_days : &o.issuing_days) = (int)v;
+            *(c == 'r' ? &a->o.root_days : &a->o.issuing_days) = (int)v;
             break;
         }
-        case 'h': printf("usage: %s\n", usage); return SK_OK;
+        case 'h': printf("usage: %s\n", usage); return CLI_DONE;
         default: return cli_usage_error(usage, "ca init: bad option");
         }
     }
-    if (o.issuing_days > o.root_days)
+    if (a->o.issuing_days > a->o.root_days)
         return cli_usage_error(usage,
                                "ca init: --issuing-days %d exceeds the root's %d days: the "
                                "issuing CA cannot outlive its root",
-                               o.issuing_days, o.root_days);
+                               a->o.issuing_days, a->o.root_days);
     if (optind != argc)
         return cli_usage_error(usage, "ca init: unexpected argument '%s'", argv[optind]);
-    if ((ret = cli_operator_check(NULL, &e)) != SK_OK ||
-        (ret = station_load(cli_station_dir(station), &st, &e)) != SK_OK)
+    return SK_OK;
+}
+
+/* The key algorithm (the station's, or --key-alg) before the new passphrase is asked for. */
+int cmd_ca_init_prepare(cli_ctx *cx, sk_err *e)
+{
+    struct init_args *a = cx->args;
+
+    a->o.key_alg = cx->st->ca_key_alg;
+    return a->alg != NULL ? sk_keyalg_parse(a->alg, &a->o.key_alg, e) : SK_OK;
+}
+
+int cmd_ca_init_run(cli_ctx *cx, sk_err *e)
+{
+    const struct init_args *a = cx->args;
+    op_env env = CLI_OP_ENV(cx);
+    tok_module *hsm = NULL;
+    int ret;
+
+    if ((ret = cli_ca_hsm_open(cx->st, &hsm, e)) != SK_OK ||
+        (ret = op_ca_init(&env, &a->o, cx->secrets->ca_secret, hsm, e)) != SK_OK)
         goto out;
-    o.key_alg = st->ca_key_alg;
-    if (alg != NULL && (ret = sk_keyalg_parse(alg, &o.key_alg, &e)) != SK_OK)
-        goto out;
-    if ((ret = cli_secrets_new(&sec, &e)) != SK_OK ||
-        (ret = cli_station_secret(st, pass_src, st->ca_passphrase,
-                                  st->ca_key_uri ? "CA HSM PIN" : "new CA passphrase",
-                                  st->ca_key_uri == NULL, sec->ca_secret, sizeof(sec->ca_secret),
-                                  &e)) != SK_OK)
-        goto out;
-    if ((ret = cli_ca_hsm_open(st, &hsm, &e)) != SK_OK)
-        goto out;
-    if ((ret = ca_init(st, &o, sec->ca_secret, hsm, &e)) != SK_OK ||
-        (ret = cli_audit(st, "ca_init", NULL, NULL, NULL, sk_keyalg_name(o.key_alg), &e)) != SK_OK)
-        goto out;
+    cli_ctx_wipe(cx);
     printf("created %s CA in %s/ca (root.crt, issuing.crt, chain.pem)%s\n",
-           sk_keyalg_name(o.key_alg), st->dir,
-           st->ca_key_uri ? "; issuing key on the HSM" : "");
+           sk_keyalg_name(a->o.key_alg), cx->st->dir,
+           cx->st->ca_key_uri ? "; issuing key on the HSM" : "");
 out:
-    cli_secrets_free(sec);
     tok_module_free(hsm);
-    station_free(st);
-    return ret == SK_OK ? SK_OK : cli_report(&e);
+    return ret;
 }
 
 static void show_cert(const char *what, X509 *cert)
@@ -118,63 +125,61 @@ static void show_cert(const char *what, X509 *cert)
     BN_free(bn);
 }
 
-static int ca_show_cmd(int argc, char **argv)
+int cmd_ca_show_parse(int argc, char **argv, cli_ctx *cx)
 {
     static const struct option opts[] = {{"station", required_argument, NULL, 's'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
-    const char *station = NULL;
-    station_config *st = NULL;
-    X509 *certs[3] = {NULL, NULL, NULL};
-    static const char *const names[] = {"root.crt", "issuing.crt"};
-    char path[PATH_MAX];
-    sk_err e;
-    int c, ret = SK_OK;
+    int c;
 
-    sk_err_clear(&e);
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
-        case 's': station = optarg; break;
-        case 'h': printf("usage: %s\n", usage); return SK_OK;
+        case 's': cx->station_opt = optarg; break;
+        case 'h': printf("usage: %s\n", usage); return CLI_DONE;
         default: return cli_usage_error(usage, "ca show: bad option");
         }
     }
-    if ((ret = station_load(cli_station_dir(station), &st, &e)) != SK_OK)
-        goto out;
+    return SK_OK;
+}
+
+int cmd_ca_show_run(cli_ctx *cx, sk_err *e)
+{
+    X509 *certs[2] = {NULL, NULL};
+    static const char *const names[] = {"root.crt", "issuing.crt"};
+    char path[PATH_MAX];
+    int ret = SK_OK;
+
     for (int i = 0; i < 2; i++) {
         char rel[64];
         snprintf(rel, sizeof(rel), "ca/%s", names[i]);
-        if ((ret = station_path(st, rel, path, sizeof(path), &e)) != SK_OK)
+        if ((ret = station_path(cx->st, rel, path, sizeof(path), e)) != SK_OK)
             goto out;
         FILE *f = fopen(path, "r");
         if (f == NULL) {
-            ret = sk_err_set(&e, SK_EINPUT, "%s: cannot open (run sealkey ca init)", path);
+            ret = sk_err_set(e, SK_EINPUT, "%s: cannot open (run sealkey ca init)", path);
             goto out;
         }
         certs[i] = PEM_read_X509(f, NULL, NULL, NULL);
         fclose(f);
         if (certs[i] == NULL) {
-            ret = sk_err_ossl(&e, SK_EINPUT, "%s: not a PEM certificate", path);
+            ret = sk_err_ossl(e, SK_EINPUT, "%s: not a PEM certificate", path);
             goto out;
         }
         show_cert(i == 0 ? "root CA" : "issuing CA", certs[i]);
     }
-    printf("issuing key: %s\n", st->ca_key_uri ? st->ca_key_uri : "ca/issuing.key (encrypted)");
+    printf("issuing key: %s\n",
+           cx->st->ca_key_uri ? cx->st->ca_key_uri : "ca/issuing.key (encrypted)");
 out:
     X509_free(certs[0]);
     X509_free(certs[1]);
-    station_free(st);
-    return ret == SK_OK ? SK_OK : cli_report(&e);
+    return ret;
 }
 
+/* The verbs (init, show) are rows of cli/main.c's table; this answers the rest. */
 int cmd_ca(int argc, char **argv)
 {
     if (argc < 2)
         return cli_usage_error(usage, "ca: which one, init or show?");
-    if (strcmp(argv[1], "init") == 0)
-        return ca_init_cmd(argc - 1, argv + 1);
-    if (strcmp(argv[1], "show") == 0)
-        return ca_show_cmd(argc - 1, argv + 1);
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
         printf("usage: %s\n", usage);
         return SK_OK;

@@ -1,15 +1,10 @@
 #include <getopt.h>
-#include <limits.h>
-#include <openssl/pem.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "cli/cli.h"
 #include "cli/cli_station.h"
-#include "issuer/ca_util.h"
-#include "util/sk_file.h"
-#include "util/sk_secret.h"
+#include "issuer/operations.h"
 
 static const char usage[] =
     "sealkey crl [--station DIR] [--days N] [-o FILE] [--publish DIR] [--ca-pass SOURCE]\n"
@@ -25,41 +20,11 @@ static const char usage[] =
     "  CA certificate's CRL distribution point, from ca.root_crl_url), plus NAME.pem.\n"
     "  -o FILE  also write the issuing CA's CRL (PEM) to FILE. Files are mode 0644.";
 
-/* Write the CRL as PEM or DER, atomically, mode 0644. */
-static int write_crl(const char *path, X509_CRL *crl, bool der, sk_err *e)
-{
-    BIO *b = BIO_new(BIO_s_mem());
-    char *data = NULL;
-    long len;
-    int ret;
+struct crl_args {
+    op_crl_opts o;
+};
 
-    if (b == NULL || !(der ? i2d_X509_CRL_bio(b, crl) : PEM_write_bio_X509_CRL(b, crl))) {
-        ret = sk_err_ossl(e, SK_ECRYPTO, "%s: encoding the CRL", path);
-        goto out;
-    }
-    len = BIO_get_mem_data(b, &data);
-    ret = sk_file_write_atomic(path, data, (size_t)len, 0644, e);
-out:
-    BIO_free(b);
-    return ret;
-}
-
-/* NAME (DER) and NAME.pem in the publication directory. */
-static int publish(const char *dir, const char *name, X509_CRL *crl, sk_err *e)
-{
-    char path[PATH_MAX], pem[CA_CRL_NAME_MAX + 8];
-    int ret;
-
-    snprintf(pem, sizeof(pem), "%s.pem", name);
-    if ((ret = sk_path_join(path, sizeof(path), dir, name, e)) != SK_OK ||
-        (ret = write_crl(path, crl, true, e)) != SK_OK ||
-        (ret = sk_path_join(path, sizeof(path), dir, pem, e)) != SK_OK ||
-        (ret = write_crl(path, crl, false, e)) != SK_OK)
-        return ret;
-    return SK_OK;
-}
-
-int cmd_crl(int argc, char **argv)
+int cmd_crl_parse(int argc, char **argv, cli_ctx *cx)
 {
     static const struct option opts[] = {{"station", required_argument, NULL, 's'},
                                          {"days", required_argument, NULL, 'd'},
@@ -68,122 +33,74 @@ int cmd_crl(int argc, char **argv)
                                          {"ca-pass", required_argument, NULL, 'p'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
-    const char *station = NULL, *out_path = NULL, *pass = NULL, *pub_opt = NULL;
-    long days = 7;
-    station_config *st = NULL;
-    ledger *l = NULL;
-    cli_ca_env cae;
-    ledger_issuance *rev = NULL;
-    size_t n = 0;
-    long long number = 0, root_number = 0;
-    X509_CRL *crl = NULL, *root_crl = NULL;
-    EVP_PKEY *root_key = NULL;
-    cli_secrets *sec = NULL;
-    ca_crl_names names;
-    char path[PATH_MAX], pub_dir[PATH_MAX], root_id[64], detail[160];
-    sk_err e;
-    int c, ret;
+    struct crl_args *a = cli_args(cx, sizeof(*a), NULL);
+    int c;
 
-    memset(&cae, 0, sizeof(cae));
-    sk_err_clear(&e);
+    if (a == NULL)
+        return SK_OK;
+    a->o.days = 7;
     while ((c = getopt_long(argc, argv, "ho:", opts, NULL)) != -1) {
         char *end = NULL;
+        long days;
         switch (c) {
-        case 's': station = optarg; break;
-        case 'o': out_path = optarg; break;
-        case 'P': pub_opt = optarg; break;
-        case 'p': pass = optarg; break;
+        case 's': cx->station_opt = optarg; break;
+        case 'o': a->o.out_path = optarg; break;
+        case 'P': a->o.publish_dir = optarg; break;
+        case 'p': cx->ca_pass_opt = optarg; break;
         case 'd':
             days = strtol(optarg, &end, 10);
             if (end == optarg || *end != '\0' || days < 1 || days > 366)
                 return cli_usage_error(usage, "crl: --days takes 1 to 366");
+            a->o.days = (int)days;
             break;
-        case 'h': printf("usage: %s\n", usage); return SK_OK;
+        case 'h': printf("usage: %s\n", usage); return CLI_DONE;
         default: return cli_usage_error(usage, "crl: bad option");
         }
     }
     if (optind != argc)
         return cli_usage_error(usage, "crl: unexpected argument '%s'", argv[optind]);
-    if ((ret = cli_operator_check(NULL, &e)) != SK_OK ||
-        (ret = station_load(cli_station_dir(station), &st, &e)) != SK_OK ||
-        (ret = cli_secrets_new(&sec, &e)) != SK_OK ||
-        (ret = cli_station_secret(st, pass, st->ca_passphrase,
-                                  st->ca_key_uri ? "CA HSM PIN" : "CA passphrase", false,
-                                  sec->ca_secret, sizeof(sec->ca_secret), &e)) != SK_OK ||
-        (ret = cli_ca_env_open(st, false, sec->ca_secret, &cae, &e)) != SK_OK ||
-        (ret = ca_load_root_key(st, cae.ca, sec->ca_secret, &root_key, &e)) != SK_OK)
-        goto out;
-    cli_secrets_free(sec);
-    sec = NULL;
-    if ((ret = ca_crl_names_get(st, cae.ca, &names, &e)) != SK_OK)
-        goto out;
-    if (pub_opt != NULL)
-        snprintf(pub_dir, sizeof(pub_dir), "%s", pub_opt);
-    else if ((ret = station_path(st, "crl", pub_dir, sizeof(pub_dir), &e)) != SK_OK)
-        goto out;
+    return SK_OK;
+}
 
-    /* The issuing CA's CRL, then the root's (each numbered under its own issuer id). */
-    if ((ret = cli_ledger_open(st, &l, &e)) != SK_OK ||
-        (ret = ledger_revoked(l, ca_issuer_id(cae.ca), &rev, &n, &e)) != SK_OK ||
-        (ret = ledger_next_crl_number(l, ca_issuer_id(cae.ca), &number, &e)) != SK_OK ||
-        (ret = ca_make_crl(cae.ca, rev, n, number, (int)days, &crl, &e)) != SK_OK)
-        goto out;
-    cau_ski_hex(ca_root_cert(cae.ca), root_id, sizeof(root_id));
-    if (root_key != NULL &&
-        ((ret = ledger_next_crl_number(l, root_id, &root_number, &e)) != SK_OK ||
-         (ret = ca_make_root_crl(cae.ca, root_key, root_number, (int)days, &root_crl, &e)) !=
-             SK_OK))
-        goto out;
-
-    /* The station's own copies first (what it verifies against), then the published ones. */
-    if ((ret = station_path(st, "ca/issuing.crl", path, sizeof(path), &e)) != SK_OK ||
-        (ret = write_crl(path, crl, false, &e)) != SK_OK ||
-        (out_path != NULL && (ret = write_crl(out_path, crl, false, &e)) != SK_OK))
-        goto out;
-    if (root_crl != NULL &&
-        ((ret = station_path(st, "ca/root.crl", path, sizeof(path), &e)) != SK_OK ||
-         (ret = write_crl(path, root_crl, false, &e)) != SK_OK))
-        goto out;
-    if ((ret = sk_mkdir_p(pub_dir, 0755, &e)) != SK_OK)
-        goto out;
-    for (size_t i = 0; i < names.n_issuing; i++)
-        if ((ret = publish(pub_dir, names.issuing[i], crl, &e)) != SK_OK)
-            goto out;
-    if (root_crl != NULL && (ret = publish(pub_dir, names.root, root_crl, &e)) != SK_OK)
-        goto out;
-
-    if (root_crl != NULL)
-        snprintf(detail, sizeof(detail), "CRL %lld, %zu revoked; root CRL %lld", number, n,
-                 root_number);
-    else
-        snprintf(detail, sizeof(detail), "CRL %lld, %zu revoked; no root key for a root CRL",
-                 number, n);
-    if ((ret = cli_audit(st, "crl_issued", NULL, NULL, NULL, detail, &e)) != SK_OK)
-        goto out;
+static void print_result(const station_config *st, const op_crl_opts *o, const op_crl_result *r)
+{
     printf("CRL number %lld with %zu revoked certificate(s) written to %s/ca/issuing.crl%s%s\n",
-           number, n, st->dir, out_path != NULL ? " and " : "", out_path != NULL ? out_path : "");
-    if (root_crl != NULL)
-        printf("root CRL number %lld written to %s/ca/root.crl\n", root_number, st->dir);
+           r->number, r->n_revoked, st->dir, o->out_path != NULL ? " and " : "",
+           o->out_path != NULL ? o->out_path : "");
+    if (r->root_crl)
+        printf("root CRL number %lld written to %s/ca/root.crl\n", r->root_number, st->dir);
     else
         printf("notice: no root CRL: ca/root.key is not in this station; sign the root's CRL "
                "where the root key is kept\n");
-    printf("published in %s:", pub_dir);
-    for (size_t i = 0; i < names.n_issuing; i++)
-        printf(" %s %s.pem", names.issuing[i], names.issuing[i]);
-    if (root_crl != NULL)
-        printf(" %s %s.pem", names.root, names.root);
+    printf("published in %s:", r->publish_dir);
+    for (size_t i = 0; i < r->names.n_issuing; i++)
+        printf(" %s %s.pem", r->names.issuing[i], r->names.issuing[i]);
+    if (r->root_crl)
+        printf(" %s %s.pem", r->names.root, r->names.root);
     printf("\n");
-    if (!names.issuing_ca_has_dp)
+    if (!r->names.issuing_ca_has_dp)
         printf("notice: the issuing CA certificate has no CRL distribution point (it predates "
                "ca.root_crl_url); a CA made by a new `sealkey ca init` carries one\n");
+}
+
+int cmd_crl_run(cli_ctx *cx, sk_err *e)
+{
+    const struct crl_args *a = cx->args;
+    op_env env = CLI_OP_ENV(cx);
+    op_crl_result r;
+    cli_ca_env cae;
+    EVP_PKEY *root_key = NULL;
+    int ret;
+
+    if ((ret = cli_ca_env_open(cx->st, false, cx->secrets->ca_secret, &cae, e)) != SK_OK)
+        return ret;
+    if ((ret = ca_load_root_key(cx->st, cae.ca, cx->secrets->ca_secret, &root_key, e)) != SK_OK)
+        goto out;
+    cli_ctx_wipe(cx);
+    if ((ret = op_crl(&env, cae.ca, root_key, &a->o, &r, e)) == SK_OK)
+        print_result(cx->st, &a->o, &r);
 out:
-    cli_secrets_free(sec);
     EVP_PKEY_free(root_key);
-    X509_CRL_free(crl);
-    X509_CRL_free(root_crl);
-    free(rev);
-    ledger_free(l);
     cli_ca_env_close(&cae);
-    station_free(st);
-    return ret == SK_OK ? SK_OK : cli_report(&e);
+    return ret;
 }

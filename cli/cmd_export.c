@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "cli/cli_station.h"
+#include "issuer/order.h"
 #include "util/sk_problems.h"
 
 static const char usage[] =
@@ -137,84 +137,94 @@ out:
     return ret;
 }
 
-int cmd_export(int argc, char **argv)
+struct export_args {
+    const char *what, *since, *orders;
+    bool all;
+    enum fmt fmt;
+    char since_buf[80];
+};
+
+/* Ledger times are "YYYY-MM-DDTHH:MM:SSZ": a date alone means its midnight. */
+static int parse_since(struct export_args *a, sk_err *e)
+{
+    int y = 0, mo = 0, d = 0, h = 0, mi = 0, s = 0;
+
+    if ((sscanf(a->since, "%4d-%2d-%2dT%2d:%2d:%2dZ", &y, &mo, &d, &h, &mi, &s) != 6 &&
+         sscanf(a->since, "%4d-%2d-%2d", &y, &mo, &d) != 3) ||
+        mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60)
+        return sk_err_set(e, SK_EINPUT, "--since '%s': expected YYYY-MM-DD or "
+                          "YYYY-MM-DDTHH:MM:SSZ", a->since);
+    snprintf(a->since_buf, sizeof(a->since_buf), "%04d-%02d-%02dT%02d:%02d:%02dZ", y, mo, d, h,
+             mi, s);
+    a->since = a->since_buf;
+    return SK_OK;
+}
+
+int cmd_export_parse(int argc, char **argv, cli_ctx *cx)
 {
     static const struct option opts[] = {
         {"station", required_argument, NULL, 's'}, {"since", required_argument, NULL, 'S'},
         {"orders", required_argument, NULL, 'f'},  {"all", no_argument, NULL, 'a'},
         {"json", no_argument, NULL, 'j'},          {"csv", no_argument, NULL, 'c'},
         {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0}};
-    const char *station = NULL, *since = NULL, *orders = NULL, *what;
-    bool all = false;
-    enum fmt fmt = FMT_CSV;
-    station_config *st = NULL;
-    ledger *l = NULL;
-    json_t *arr = NULL;
-    char since_buf[80];
+    struct export_args *a = cli_args(cx, sizeof(*a), NULL);
     sk_err e;
-    int c, ret;
+    int c;
 
-    sk_err_clear(&e);
+    if (a == NULL)
+        return SK_OK;
     if (argc < 2 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
         if (argc >= 2) {
             printf("usage: %s\n", usage);
-            return SK_OK;
+            return CLI_DONE;
         }
         return cli_usage_error(usage, "export: which one, status or shipping?");
     }
-    what = argv[1];
-    if (strcmp(what, "status") != 0 && strcmp(what, "shipping") != 0)
-        return cli_usage_error(usage, "export: '%s' is not status or shipping", what);
+    a->what = argv[1];
+    if (strcmp(a->what, "status") != 0 && strcmp(a->what, "shipping") != 0)
+        return cli_usage_error(usage, "export: '%s' is not status or shipping", a->what);
     argc--;
     argv++;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
-        case 's': station = optarg; break;
-        case 'S': since = optarg; break;
-        case 'f': orders = optarg; break;
-        case 'a': all = true; break;
-        case 'j': fmt = FMT_JSON; break;
-        case 'c': fmt = FMT_CSV; break;
-        case 'h': printf("usage: %s\n", usage); return SK_OK;
+        case 's': cx->station_opt = optarg; break;
+        case 'S': a->since = optarg; break;
+        case 'f': a->orders = optarg; break;
+        case 'a': a->all = true; break;
+        case 'j': a->fmt = FMT_JSON; break;
+        case 'c': a->fmt = FMT_CSV; break;
+        case 'h': printf("usage: %s\n", usage); return CLI_DONE;
         default: return cli_usage_error(usage, "export: bad option");
         }
     }
     if (optind != argc)
         return cli_usage_error(usage, "export: unexpected argument '%s'", argv[optind]);
-    if (strcmp(what, "shipping") == 0 && orders == NULL)
+    if (strcmp(a->what, "shipping") == 0 && a->orders == NULL)
         return cli_usage_error(usage, "export shipping: --orders is required");
-    if (since != NULL) {
-        /* Ledger times are "YYYY-MM-DDTHH:MM:SSZ": a date alone means its midnight. */
-        int y = 0, mo = 0, d = 0, h = 0, mi = 0, s = 0;
-        if ((sscanf(since, "%4d-%2d-%2dT%2d:%2d:%2dZ", &y, &mo, &d, &h, &mi, &s) != 6 &&
-             sscanf(since, "%4d-%2d-%2d", &y, &mo, &d) != 3) ||
-            mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60) {
-            sk_err_set(&e, SK_EINPUT, "--since '%s': expected YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ",
-                       since);
-            return cli_report(&e);
-        }
-        snprintf(since_buf, sizeof(since_buf), "%04d-%02d-%02dT%02d:%02d:%02dZ", y, mo, d, h, mi,
-                 s);
-        since = since_buf;
-    }
-    arr = json_array();
-    if ((ret = cli_operator_check(NULL, &e)) != SK_OK ||
-        (ret = station_load(cli_station_dir(station), &st, &e)) != SK_OK ||
-        (ret = cli_ledger_open(st, &l, &e)) != SK_OK)
-        goto out;
-    ret = strcmp(what, "status") == 0 ? export_status(l, since, fmt, arr, &e)
-                                      : export_shipping(l, orders, all, fmt, arr, &e);
-    if (ret == SK_OK)
-        ret = cli_audit(st, "exported", NULL, NULL, NULL, what, &e);
-    if (ret == SK_OK && fmt == FMT_JSON) {
+    sk_err_clear(&e);
+    if (a->since != NULL && parse_since(a, &e) != SK_OK)
+        return cli_report(&e);
+    return SK_OK;
+}
+
+int cmd_export_run(cli_ctx *cx, sk_err *e)
+{
+    const struct export_args *a = cx->args;
+    json_t *arr = json_array();
+    audit_event ev = {.event = AUDIT_EV_EXPORTED, .result = AUDIT_OK, .detail = a->what};
+    int ret;
+
+    ret = strcmp(a->what, "status") == 0
+              ? export_status(cx->ledger, a->since, a->fmt, arr, e)
+              : export_shipping(cx->ledger, a->orders, a->all, a->fmt, arr, e);
+    if (ret == SK_OK && (ret = audit_append(cx->audit, &ev, e)) != SK_OK)
+        sk_err_wrap(e, "audit log");
+    if (ret == SK_OK && a->fmt == FMT_JSON) {
         char *s = json_dumps(arr, JSON_INDENT(2));
         if (s != NULL)
             puts(s);
         free(s);
     }
-out:
     json_decref(arr);
-    ledger_free(l);
-    station_free(st);
-    return ret == SK_OK ? SK_OK : cli_report(&e);
+    return ret;
 }

@@ -6,7 +6,6 @@
 
 #include "cli/cli.h"
 #include "cli/cmd_form.h"
-#include "issuer/station.h"
 #include "templates/form.h"
 #include "util/sk_file.h"
 
@@ -23,7 +22,12 @@ static const char usage[] =
     "  --templates DIR  the template descriptions (default $SEALKEY_TEMPLATES or built in)\n"
     "  --waybill N      the courier waybill number for the delivery note (blank if absent)";
 
-int cmd_form(int argc, char **argv)
+struct form_args {
+    form_request rq;
+    const char *out;
+};
+
+int cmd_form_parse(int argc, char **argv, cli_ctx *cx)
 {
     static const struct option opts[] = {
         {"orders", required_argument, NULL, 'O'},  {"order", required_argument, NULL, 'n'},
@@ -32,63 +36,66 @@ int cmd_form(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0}};
     static const char *const forms[] = {"application", "authorization", "seal-collection",
                                         "delivery"};
-    const char *station = NULL, *out = NULL;
-    form_request rq;
-    station_config *st = NULL;
-    unsigned char *pdf = NULL;
-    size_t pdf_len = 0;
-    bool has_pin = false;
-    sk_err e;
-    int c, ret;
+    struct form_args *a = cli_args(cx, sizeof(*a), NULL);
+    form_request *rq = a != NULL ? &a->rq : NULL;
+    int c;
 
-    sk_err_clear(&e);
-    memset(&rq, 0, sizeof(rq));
+    if (a == NULL)
+        return SK_OK;
     if (argc >= 2 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
         printf("usage: %s\n", usage);
-        return SK_OK;
+        return CLI_DONE;
     }
     if (argc < 2)
         return cli_usage_error(usage, "form: which one?");
     for (size_t i = 0; i < sizeof(forms) / sizeof(forms[0]); i++)
         if (strcmp(argv[1], forms[i]) == 0)
-            rq.form = forms[i];
-    if (rq.form == NULL)
+            rq->form = forms[i];
+    if (rq->form == NULL)
         return cli_usage_error(usage, "form: '%s' is not a form", argv[1]);
     argc--;
     argv++;
     optind = 1;
     while ((c = getopt_long(argc, argv, "ho:", opts, NULL)) != -1) {
         switch (c) {
-        case 'O': rq.orders_path = optarg; break;
-        case 'n': rq.order_number = optarg; break;
-        case 'o': out = optarg; break;
-        case 's': station = optarg; break;
-        case 't': rq.template_dir = optarg; break;
-        case 'w': rq.waybill = optarg; break;
-        case 'h': printf("usage: %s\n", usage); return SK_OK;
-        default: return cli_usage_error(usage, "form %s: bad option", rq.form);
+        case 'O': rq->orders_path = optarg; break;
+        case 'n': rq->order_number = optarg; break;
+        case 'o': a->out = optarg; break;
+        case 's': cx->station_opt = optarg; break;
+        case 't': rq->template_dir = optarg; break;
+        case 'w': rq->waybill = optarg; break;
+        case 'h': printf("usage: %s\n", usage); return CLI_DONE;
+        default: return cli_usage_error(usage, "form %s: bad option", rq->form);
         }
     }
     if (optind != argc)
-        return cli_usage_error(usage, "form %s: unexpected argument '%s'", rq.form, argv[optind]);
-    if (rq.orders_path == NULL || rq.order_number == NULL || out == NULL)
-        return cli_usage_error(usage, "form %s: wants --orders, --order and -o", rq.form);
-    if (rq.waybill != NULL && strcmp(rq.form, "delivery") != 0)
-        return cli_usage_error(usage, "form %s: --waybill is for the delivery note", rq.form);
-    if (rq.waybill != NULL && (strlen(rq.waybill) == 0 || strlen(rq.waybill) > 40))
+        return cli_usage_error(usage, "form %s: unexpected argument '%s'", rq->form,
+                               argv[optind]);
+    if (rq->orders_path == NULL || rq->order_number == NULL || a->out == NULL)
+        return cli_usage_error(usage, "form %s: wants --orders, --order and -o", rq->form);
+    if (rq->waybill != NULL && strcmp(rq->form, "delivery") != 0)
+        return cli_usage_error(usage, "form %s: --waybill is for the delivery note", rq->form);
+    if (rq->waybill != NULL && (strlen(rq->waybill) == 0 || strlen(rq->waybill) > 40))
         return cli_usage_error(usage, "form delivery: --waybill must be 1-40 characters");
+    return SK_OK;
+}
 
-    if ((ret = station_load(cli_station_dir(station), &st, &e)) != SK_OK)
-        goto out;
-    rq.st = st;
-    if ((ret = form_make(&rq, &pdf, &pdf_len, &has_pin, &e)) != SK_OK)
+int cmd_form_run(cli_ctx *cx, sk_err *e)
+{
+    struct form_args *a = cx->args;
+    unsigned char *pdf = NULL;
+    size_t pdf_len = 0;
+    bool has_pin = false;
+    int ret;
+
+    a->rq.st = cx->st;
+    if ((ret = form_make(&a->rq, &pdf, &pdf_len, &has_pin, e)) != SK_OK)
         goto out;
     /* A page carrying the user PIN is as private as the PIN mailer it came from. */
-    ret = sk_file_write_atomic(out, pdf, pdf_len, has_pin ? 0600 : 0644, &e);
+    ret = sk_file_write_atomic(a->out, pdf, pdf_len, has_pin ? 0600 : 0644, e);
 out:
     if (pdf != NULL && has_pin)
         OPENSSL_cleanse(pdf, pdf_len);
     free(pdf);
-    station_free(st);
-    return ret == SK_OK ? SK_OK : cli_report(&e);
+    return ret;
 }

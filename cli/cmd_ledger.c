@@ -1,20 +1,15 @@
-/* sealkey ledger init|migrate|version|export|import|audit-verify. */
+/* sealkey ledger init|migrate|version|export|import|audit-verify|reconcile. */
 #include "cli/cmd_ledger.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <jansson.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "cli/cli.h"
-#include "issuer/audit.h"
-#include "issuer/ledger.h"
-#include "issuer/station.h"
+#include "issuer/operations.h"
 #include "util/sk_file.h"
 
 #define IMPORT_MAX ((size_t)1 << 30)
@@ -41,135 +36,103 @@ static const char usage[] =
     "                ledger says; one line per violation (order, serial, token), exit 1 on\n"
     "                any; --no-tokens leaves the token module alone";
 
-struct args {
-    const char *station, *ledger, *out, *from, *origin;
+struct ledger_args {
+    const struct verb *verb;
+    const char *out, *from, *origin;
     bool json, no_tokens;
 };
 
-/* The ledger location: --ledger, else the station's. st is loaded when there is a station. */
-static int location(const struct args *a, bool need_station, station_config **st, char *buf,
-                    size_t len, sk_err *e)
-{
-    int ret;
+struct verb {
+    const char *name;
+    unsigned needs;
+    int (*run)(cli_ctx *c, const struct ledger_args *a, sk_err *e);
+};
 
-    *st = NULL;
-    if (a->ledger != NULL && !need_station) {
-        snprintf(buf, len, "%s", a->ledger);
+/* The location init, migrate and version work on: --ledger as given, else the station's. */
+static int location(const cli_ctx *c, char *buf, size_t len, sk_err *e)
+{
+    if (c->ledger_opt != NULL) {
+        snprintf(buf, len, "%s", c->ledger_opt);
         return SK_OK;
     }
-    if ((ret = station_load(cli_station_dir(a->station), st, e)) != SK_OK)
-        return ret;
-    return station_path(*st, a->ledger != NULL ? a->ledger : (*st)->ledger, buf, len, e);
+    return station_path(c->st, c->st->ledger, buf, len, e);
 }
 
-/* The station's audit log lines (verified first), for the export. */
-static int audit_lines(ledger *l, const char *dir, json_t *arr, sk_err *e)
+static int run_init(cli_ctx *c, const struct ledger_args *a, sk_err *e)
 {
-    char path[PATH_MAX];
-    size_t n = 0, cap = 0;
-    char *line = NULL;
-    ssize_t got;
-    FILE *f = NULL;
-    int ret;
+    char where[PATH_MAX];
+    int ret, version = 0;
 
-    if ((ret = audit_foreach_ledger(l, dir, NULL, NULL, &n, NULL, e)) != SK_OK)
-        return sk_err_wrap(e, "audit log not exported");
-    if (n == 0)
-        return SK_OK;
-    if ((ret = sk_path_join(path, sizeof(path), dir, AUDIT_LOG_NAME, e)) != SK_OK)
-        return ret;
-    if ((f = fopen(path, "re")) == NULL)
-        return sk_err_set(e, SK_EIO, "%s: %s", path, strerror(errno));
-    /* Only the records verify counted; anything appended since is not vouched for. */
-    for (size_t i = 0; i < n && (got = getline(&line, &cap, f)) > 0; i++) {
-        line[strcspn(line, "\n")] = '\0';
-        if (json_array_append_new(arr, json_string(line)) != 0) {
-            ret = sk_err_set(e, SK_EINPUT, "%s: line %zu: not UTF-8", path, i + 1);
-            break;
-        }
-    }
-    free(line);
-    fclose(f);
+    (void)a;
+    if ((ret = location(c, where, sizeof(where), e)) == SK_OK &&
+        (ret = ledger_init(where, &version, e)) == SK_OK)
+        printf("ledger %s: created, schema version %d\n", where, version);
     return ret;
 }
 
-static int write_out(const char *path, const char *text, sk_err *e)
+static int run_migrate(cli_ctx *c, const struct ledger_args *a, sk_err *e)
 {
-    size_t len = strlen(text);
-    int fd;
+    char where[PATH_MAX];
+    int ret, from = 0, to = 0;
 
-    if (path == NULL) {
-        if (fwrite(text, 1, len, stdout) != len || putchar('\n') == EOF)
-            return sk_err_set(e, SK_EIO, "stdout: write failed");
-        return SK_OK;
-    }
-    /* Certificates and the operators' names: private, and never over an existing file. */
-    fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-    if (fd < 0)
-        return sk_err_set(e, SK_EIO, "%s: cannot create: %s", path, strerror(errno));
-    if (write(fd, text, len) != (ssize_t)len || write(fd, "\n", 1) != 1 || fsync(fd) != 0) {
-        int err = errno;
-        close(fd);
-        unlink(path);
-        return sk_err_set(e, SK_EIO, "%s: write failed: %s", path, strerror(err));
-    }
-    close(fd);
+    (void)a;
+    if ((ret = location(c, where, sizeof(where), e)) != SK_OK ||
+        (ret = ledger_migrate(where, &from, &to, e)) != SK_OK)
+        return ret;
+    if (from == to)
+        printf("ledger %s: schema version %d, nothing to do\n", where, to);
+    else
+        printf("ledger %s: migrated from schema version %d to %d\n", where, from, to);
     return SK_OK;
 }
 
-static int do_export(const struct args *a, sk_err *e)
+static int run_version(cli_ctx *c, const struct ledger_args *a, sk_err *e)
 {
-    station_config *st = NULL;
     char where[PATH_MAX];
     ledger *l = NULL;
-    char *text = NULL, *out = NULL;
-    json_t *doc = NULL, *lines = json_array();
-    json_error_t jerr;
-    int ret;
+    int ret, version = 0;
 
-    if ((ret = location(a, true, &st, where, sizeof(where), e)) != SK_OK ||
-        (ret = ledger_open(where, &l, e)) != SK_OK || (ret = ledger_export(l, &text, e)) != SK_OK)
-        goto out;
-    if ((doc = json_loads(text, 0, &jerr)) == NULL || lines == NULL) {
-        ret = sk_err_set(e, SK_EINTERNAL, "export: %s", jerr.text);
-        goto out;
-    }
-    if (!audit_is_shared(st->dir) && (ret = audit_lines(l, st->dir, lines, e)) != SK_OK)
-        goto out;
-    if (json_object_set_new(doc, "station", json_string(st->station_id)) != 0 ||
-        json_object_set(doc, "audit", lines) != 0 ||
-        (out = json_dumps(doc, JSON_INDENT(1) | JSON_SORT_KEYS)) == NULL) {
-        ret = sk_err_set(e, SK_EINTERNAL, "export: out of memory");
-        goto out;
-    }
-    if ((ret = write_out(a->out, out, e)) != SK_OK)
-        goto out;
-    fprintf(stderr, "exported %s: %zu issuances, %zu audit records of station %s\n", where,
-            json_array_size(json_object_get(json_object_get(doc, "tables"), "issuances")),
-            json_array_size(lines), st->station_id);
-out:
-    free(out);
-    free(text);
-    json_decref(lines);
-    json_decref(doc);
+    (void)a;
+    if ((ret = location(c, where, sizeof(where), e)) == SK_OK &&
+        (ret = ledger_open(where, &l, e)) == SK_OK &&
+        (ret = ledger_schema_version(l, &version, e)) == SK_OK)
+        printf("ledger %s: %s, schema version %d (this sealkey: %d)\n", where,
+               ledger_backend_name(l), version, ledger_schema_latest());
     ledger_free(l);
-    station_free(st);
     return ret;
 }
 
-static int do_import(const struct args *a, sk_err *e)
+static int run_export(cli_ctx *c, const struct ledger_args *a, sk_err *e)
 {
-    station_config *st = NULL;
+    op_env env = CLI_OP_ENV(c);
+    op_export_result r;
+    char *text = NULL;
+    int ret = op_ledger_export(&env, a->out, &text, &r, e);
+
+    if (ret == SK_OK && text != NULL &&
+        (fputs(text, stdout) == EOF || putchar('\n') == EOF))
+        ret = sk_err_set(e, SK_EIO, "stdout: write failed");
+    if (ret == SK_OK)
+        fprintf(stderr, "exported %s: %zu issuances, %zu audit records of station %s\n",
+                c->ledger_where, r.issuances, r.audit_records, c->st->station_id);
+    free(text);
+    return ret;
+}
+
+static int run_import(cli_ctx *c, const struct ledger_args *a, sk_err *e)
+{
     char where[PATH_MAX];
     ledger *l = NULL;
+    audit_sink *audit = NULL;
     unsigned char *data = NULL;
     size_t len = 0, n = 0, stations = 0;
     json_t *doc = NULL;
     const char *origin = a->origin;
-    ledger_import_counts c;
+    ledger_import_counts counts;
     int ret;
 
-    if ((ret = location(a, true, &st, where, sizeof(where), e)) != SK_OK)
+    if ((ret = station_path(c->st, c->ledger_opt != NULL ? c->ledger_opt : c->st->ledger,
+                            where, sizeof(where), e)) != SK_OK)
         goto out;
     if (!ledger_is_shared(where)) {
         ret = sk_err_set(e, SK_ESTATE, "ledger %s is not a shared ledger; set station.json "
@@ -187,64 +150,54 @@ static int do_import(const struct args *a, sk_err *e)
         goto out;
     }
     if ((ret = ledger_open(where, &l, e)) != SK_OK ||
-        (ret = ledger_import(l, (const char *)data, len, origin, &c, e)) != SK_OK)
+        (ret = ledger_import(l, (const char *)data, len, origin, &counts, e)) != SK_OK)
         goto out;
     printf("imported %s into %s: %zu issuances, %zu steps, %zu serials, %zu seals, %zu CRL "
-           "numbers, %zu audit records\n", a->from, where, c.issuances, c.steps, c.serials,
-           c.seals, c.crls, c.audit_records);
-    /* The imported chain must check out where it now lives. */
-    if ((ret = audit_verify_all(st->dir, &n, &stations, e)) != SK_OK)
+           "numbers, %zu audit records\n", a->from, where, counts.issuances, counts.steps,
+           counts.serials, counts.seals, counts.crls, counts.audit_records);
+    /* The imported chain must check out where it now lives (its chains alone: the station's
+     * sink without the ledger). */
+    if ((ret = audit_sink_open_station(c->st, NULL, NULL, &audit, e)) != SK_OK ||
+        (ret = audit_verify_all(audit, &n, &stations, e)) != SK_OK)
         goto out;
     printf("audit log: %zu records of %zu stations, chains intact\n", n, stations);
 out:
+    audit_sink_free(audit);
     json_decref(doc);
     free(data);
     ledger_free(l);
-    station_free(st);
     return ret;
 }
 
-static int run(const char *cmd, const struct args *a, sk_err *e)
+static int run_audit_verify(cli_ctx *c, const struct ledger_args *a, sk_err *e)
 {
-    station_config *st = NULL;
-    char where[PATH_MAX];
-    ledger *l = NULL;
-    int ret, from = 0, to = 0;
     size_t n = 0, stations = 0;
+    int ret = audit_verify_all(c->audit, &n, &stations, e);
 
-    if (strcmp(cmd, "export") == 0)
-        return do_export(a, e);
-    if (strcmp(cmd, "import") == 0)
-        return do_import(a, e);
-    if ((ret = location(a, strcmp(cmd, "audit-verify") == 0, &st, where, sizeof(where), e)) !=
-        SK_OK)
-        goto out;
-    if (strcmp(cmd, "init") == 0) {
-        if ((ret = ledger_init(where, &to, e)) == SK_OK)
-            printf("ledger %s: created, schema version %d\n", where, to);
-    } else if (strcmp(cmd, "migrate") == 0) {
-        if ((ret = ledger_migrate(where, &from, &to, e)) == SK_OK && from == to)
-            printf("ledger %s: schema version %d, nothing to do\n", where, to);
-        else if (ret == SK_OK)
-            printf("ledger %s: migrated from schema version %d to %d\n", where, from, to);
-    } else if (strcmp(cmd, "version") == 0) {
-        if ((ret = ledger_open(where, &l, e)) == SK_OK &&
-            (ret = ledger_schema_version(l, &to, e)) == SK_OK)
-            printf("ledger %s: %s, schema version %d (this sealkey: %d)\n", where,
-                   ledger_backend_name(l), to, ledger_schema_latest());
-    } else {
-        if ((ret = ledger_open(where, &l, e)) == SK_OK &&
-            (ret = audit_verify_all_ledger(l, st->dir, &n, &stations, e)) == SK_OK)
-            printf("audit log of %s: %zu records of %zu stations, chains intact\n",
-                   audit_is_shared(st->dir) ? where : st->dir, n, stations);
-    }
-out:
-    ledger_free(l);
-    station_free(st);
+    (void)a;
+    if (ret == SK_OK)
+        printf("audit log of %s: %zu records of %zu stations, chains intact\n",
+               audit_sink_shared(c->audit) ? c->ledger_where : c->st->dir, n, stations);
     return ret;
 }
 
-int cmd_ledger(int argc, char **argv)
+static int run_reconcile(cli_ctx *c, const struct ledger_args *a, sk_err *e)
+{
+    return cmd_ledger_reconcile(c, a->json, !a->no_tokens, e);
+}
+
+/* init, migrate and version take the station only without --ledger (want_station). */
+static const struct verb verbs[] = {
+    {"init", CLI_STATION_IF_ASKED, run_init},
+    {"migrate", CLI_STATION_IF_ASKED, run_migrate},
+    {"version", CLI_STATION_IF_ASKED, run_version},
+    {"export", CLI_STATION | CLI_LEDGER, run_export},
+    {"import", CLI_STATION, run_import},
+    {"audit-verify", CLI_STATION | CLI_LEDGER, run_audit_verify},
+    {"reconcile", CLI_STATION | CLI_LEDGER, run_reconcile},
+};
+
+int cmd_ledger_parse(int argc, char **argv, cli_ctx *cx)
 {
     static const struct option opts[] = {
         {"station", required_argument, NULL, 's'}, {"ledger", required_argument, NULL, 'l'},
@@ -252,50 +205,52 @@ int cmd_ledger(int argc, char **argv)
         {"origin", required_argument, NULL, 'g'},  {"help", no_argument, NULL, 'h'},
         {"json", no_argument, NULL, 'j'},          {"no-tokens", no_argument, NULL, 'T'},
         {NULL, 0, NULL, 0}};
-    static const char *const cmds[] = {"init",   "migrate",      "version",  "export",
-                                       "import", "audit-verify", "reconcile"};
-    struct args a = {0};
+    struct ledger_args *a = cli_args(cx, sizeof(*a), NULL);
     const char *cmd;
-    bool known = false;
-    sk_err e;
     int c;
 
-    sk_err_clear(&e);
+    if (a == NULL)
+        return SK_OK;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
-        case 's': a.station = optarg; break;
-        case 'l': a.ledger = optarg; break;
-        case 'o': a.out = optarg; break;
-        case 'f': a.from = optarg; break;
-        case 'g': a.origin = optarg; break;
-        case 'j': a.json = true; break;
-        case 'T': a.no_tokens = true; break;
-        case 'h': printf("usage: %s\n", usage); return SK_OK;
+        case 's': cx->station_opt = optarg; break;
+        case 'l': cx->ledger_opt = optarg; break;
+        case 'o': a->out = optarg; break;
+        case 'f': a->from = optarg; break;
+        case 'g': a->origin = optarg; break;
+        case 'j': a->json = true; break;
+        case 'T': a->no_tokens = true; break;
+        case 'h': printf("usage: %s\n", usage); return CLI_DONE;
         default: return cli_usage_error(usage, "ledger: bad option");
         }
     }
     if (optind + 1 != argc)
         return cli_usage_error(usage, "ledger: one command expected");
     cmd = argv[optind];
-    for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
-        known = known || strcmp(cmd, cmds[i]) == 0;
-    if (!known)
+    for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
+        if (strcmp(cmd, verbs[i].name) == 0)
+            a->verb = &verbs[i];
+    if (a->verb == NULL)
         return cli_usage_error(usage, "ledger: unknown command '%s'", cmd);
-    if (strcmp(cmd, "import") != 0 && (a.from != NULL || a.origin != NULL))
+    if (strcmp(cmd, "import") != 0 && (a->from != NULL || a->origin != NULL))
         return cli_usage_error(usage, "ledger %s: --from and --origin are for import", cmd);
-    if (strcmp(cmd, "import") == 0 && a.from == NULL)
+    if (strcmp(cmd, "import") == 0 && a->from == NULL)
         return cli_usage_error(usage, "ledger import: --from FILE is required");
-    if (a.out != NULL && strcmp(cmd, "export") != 0)
+    if (a->out != NULL && strcmp(cmd, "export") != 0)
         return cli_usage_error(usage, "ledger %s: --out is for export", cmd);
-    if ((a.json || a.no_tokens) && strcmp(cmd, "reconcile") != 0)
+    if ((a->json || a->no_tokens) && strcmp(cmd, "reconcile") != 0)
         return cli_usage_error(usage, "ledger %s: --json and --no-tokens are for reconcile", cmd);
-    if (strcmp(cmd, "reconcile") == 0) {
-        if (a.ledger != NULL)
-            return cli_usage_error(usage, "ledger reconcile: checks the station's own ledger, "
-                                   "not --ledger");
-        return cmd_ledger_reconcile(a.station, a.json, !a.no_tokens);
-    }
-    if (run(cmd, &a, &e) != SK_OK)
-        return cli_report(&e);
+    if (strcmp(cmd, "reconcile") == 0 && cx->ledger_opt != NULL)
+        return cli_usage_error(usage, "ledger reconcile: checks the station's own ledger, "
+                               "not --ledger");
+    cx->needs = a->verb->needs;
+    cx->want_station = cx->ledger_opt == NULL;
     return SK_OK;
+}
+
+int cmd_ledger_run(cli_ctx *c, sk_err *e)
+{
+    const struct ledger_args *a = c->args;
+
+    return a->verb->run(c, a, e);
 }

@@ -5,7 +5,6 @@
 #include <stdlib.h>
 
 #include "cli/cli.h"
-#include "cli/cli_station.h"
 #include "cli/cmd_ledger.h"
 #include "issuer/reconcile.h"
 
@@ -73,41 +72,30 @@ out:
     return ret;
 }
 
-int cmd_ledger_reconcile(const char *station, bool as_json, bool with_tokens)
+int cmd_ledger_reconcile(cli_ctx *c, bool as_json, bool with_tokens, sk_err *e)
 {
-    station_config *st = NULL;
-    ledger *l = NULL;
     tok_module *m = NULL;
     reconcile_report r = {0};
-    bool found = false;
-    sk_err e;
     int ret;
 
-    sk_err_clear(&e);
-    if ((ret = station_load(cli_station_dir(station), &st, &e)) != SK_OK ||
-        (ret = cli_ledger_open(st, &l, &e)) != SK_OK)
-        goto out;
-    if (with_tokens && (ret = tok_module_open(st->pkcs11_module, &m, &e)) != SK_OK) {
-        sk_err_wrap(&e, "tokens not checked (--no-tokens checks the ledger alone)");
+    if (with_tokens && (ret = tok_module_open(c->st->pkcs11_module, &m, e)) != SK_OK) {
+        sk_err_wrap(e, "tokens not checked (--no-tokens checks the ledger alone)");
         goto out;
     }
-    if ((ret = reconcile_run(st, l, m, &r, &e)) != SK_OK)
+    if ((ret = reconcile_run(c->st, c->ledger, c->audit, m, &r, e)) != SK_OK)
         goto out;
     if (as_json)
-        ret = print_json(st, l, &r, &e);
+        ret = print_json(c->st, c->ledger, &r, e);
     else
-        print_text(st, l, &r);
+        print_text(c->st, c->ledger, &r);
     fflush(stdout);
     /* Violations are what the command is for: exit 1 after the report, no error line. */
-    found = ret == SK_OK && r.n > 0;
-    if (found)
+    if (ret == SK_OK && r.n > 0) {
+        sk_err_clear(e);
         ret = SK_EFAIL;
+    }
 out:
-    if (ret != SK_OK && !found)
-        ret = cli_report(&e);
     reconcile_report_free(&r);
     tok_module_free(m);
-    ledger_free(l);
-    station_free(st);
     return ret;
 }

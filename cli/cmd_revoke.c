@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "cli/cli_station.h"
+#include "issuer/operations.h"
 
 static const char usage[] =
     "sealkey revoke --order NUMBER --reason REASON [--station DIR]\n"
@@ -16,55 +16,57 @@ static const char usage[] =
     "  lists them; `sealkey issue --reissue` then makes the replacement token.\n"
     "  Exit status: 3 bad reason, 4 nothing of the order left to revoke.";
 
-int cmd_revoke(int argc, char **argv)
+struct revoke_args {
+    const char *number, *reason;
+};
+
+int cmd_revoke_parse(int argc, char **argv, cli_ctx *cx)
 {
     static const struct option opts[] = {{"station", required_argument, NULL, 's'},
                                          {"order", required_argument, NULL, 'o'},
                                          {"reason", required_argument, NULL, 'r'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
-    const char *station = NULL, *number = NULL, *reason = NULL, *canonical = NULL;
-    station_config *st = NULL;
-    ledger *l = NULL;
-    ledger_issuance *v = NULL;
-    size_t n = 0;
+    struct revoke_args *a = cli_args(cx, sizeof(*a), NULL);
+    const char *canonical;
     sk_err e;
-    int c, ret;
+    int c;
 
-    sk_err_clear(&e);
+    if (a == NULL)
+        return SK_OK;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
-        case 's': station = optarg; break;
-        case 'o': number = optarg; break;
-        case 'r': reason = optarg; break;
-        case 'h': printf("usage: %s\n", usage); return SK_OK;
+        case 's': cx->station_opt = optarg; break;
+        case 'o': a->number = optarg; break;
+        case 'r': a->reason = optarg; break;
+        case 'h': printf("usage: %s\n", usage); return CLI_DONE;
         default: return cli_usage_error(usage, "revoke: bad option");
         }
     }
-    if (optind != argc || number == NULL || reason == NULL)
+    if (optind != argc || a->number == NULL || a->reason == NULL)
         return cli_usage_error(usage, "revoke: --order and --reason are required");
-    if ((ret = ca_revocation_reason(reason, &canonical, &e)) != SK_OK ||
-        (ret = cli_operator_check(NULL, &e)) != SK_OK ||
-        (ret = station_load(cli_station_dir(station), &st, &e)) != SK_OK ||
-        (ret = cli_ledger_open(st, &l, &e)) != SK_OK ||
-        (ret = ledger_revoke(l, number, canonical, &v, &n, &e)) != SK_OK)
-        goto out;
-    /* The ledger has revoked them all in one transaction; each gets its audit record. */
-    for (size_t i = 0; i < n; i++) {
-        char detail[96];
-        snprintf(detail, sizeof(detail), "%s (%s issuance %lld)", canonical,
-                 iss_step_name(v[i].step), v[i].id);
-        if ((ret = cli_audit(st, "revoked", number, v[i].token_serial, v[i].cert_serial, detail,
-                             &e)) != SK_OK)
-            goto out;
-        printf("order %s: certificate serial %s (token %s, %s) revoked (%s)\n", number,
-               v[i].cert_serial, v[i].token_serial[0] ? v[i].token_serial : "-",
-               iss_step_name(v[i].step), canonical);
+    /* A reason that is not one, before the station is looked at. */
+    if (ca_revocation_reason(a->reason, &canonical, &e) != SK_OK)
+        return cli_report(&e);
+    return SK_OK;
+}
+
+int cmd_revoke_run(cli_ctx *cx, sk_err *e)
+{
+    const struct revoke_args *a = cx->args;
+    op_env env = CLI_OP_ENV(cx);
+    op_revoke_result r;
+    int ret = op_revoke(&env, a->number, a->reason, &r, e);
+
+    for (size_t i = 0; ret == SK_OK && i < r.n; i++) {
+        const ledger_issuance *v = &r.revoked[i];
+        printf("order %s: certificate serial %s (token %s, %s) revoked (%s)\n", a->number,
+               v->cert_serial, v->token_serial[0] ? v->token_serial : "-",
+               iss_step_name(v->step), r.reason);
     }
-    printf("order %s: %zu certificate(s) revoked; run sealkey crl to publish\n", number, n);
-out:
-    free(v);
-    ledger_free(l);
-    station_free(st);
-    return ret == SK_OK ? SK_OK : cli_report(&e);
+    if (ret == SK_OK)
+        printf("order %s: %zu certificate(s) revoked; run sealkey crl to publish\n", a->number,
+               r.n);
+    op_revoke_result_free(&r);
+    return ret;
 }

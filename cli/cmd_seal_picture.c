@@ -53,7 +53,13 @@ static void explain(const pic_report *r)
     printf("decision:      %s\n", r->decision);
 }
 
-int cmd_seal_picture(int argc, char **argv)
+struct picture_args {
+    const char *project, *scan, *out;
+    bool explain;
+    pic_opts o;
+};
+
+int cmd_seal_picture_parse(int argc, char **argv, cli_ctx *cx)
 {
     static const struct option opts[] = {{"kind", required_argument, NULL, 'k'},
                                          {"size-mm", required_argument, NULL, 's'},
@@ -64,19 +70,14 @@ int cmd_seal_picture(int argc, char **argv)
                                          {"explain", no_argument, NULL, 'x'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
-    const char *kind = NULL, *station = NULL, *project = NULL;
-    unsigned char *png = NULL;
-    size_t png_len = 0;
-    station_config *st = NULL;
-    const station_project *proj;
-    int c, want_explain = 0, ret;
+    struct picture_args *a = cli_args(cx, sizeof(*a), NULL);
+    const char *kind = NULL;
+    pic_opts *o = a != NULL ? &a->o : NULL;
+    int c;
     long v;
-    pic_opts o;
-    pic_report r;
-    sk_err e;
 
-    sk_err_clear(&e);
-    memset(&o, 0, sizeof(o));
+    if (a == NULL)
+        return SK_OK;
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
@@ -85,60 +86,68 @@ int cmd_seal_picture(int argc, char **argv)
             if (parse_num(optarg, 1, 100, &v) != 0)
                 return cli_usage_error(usage, "seal picture: --size-mm '%s' is not a number",
                                        optarg);
-            o.size_mm = (int)v;
+            o->size_mm = (int)v;
             break;
         case 'b':
             if (parse_num(optarg, 1, 64L * 1024 * 1024, &v) != 0)
                 return cli_usage_error(usage, "seal picture: --max-bytes '%s' is not 1..64M",
                                        optarg);
-            o.max_bytes = (size_t)v;
+            o->max_bytes = (size_t)v;
             break;
         case 'o':
             if (parse_num(optarg, 64, 4096, &v) != 0)
                 return cli_usage_error(usage, "seal picture: --out-px '%s' is not 64..4096",
                                        optarg);
-            o.out_px = (int)v;
+            o->out_px = (int)v;
             break;
-        case 'S': station = optarg; break;
-        case 'P': project = optarg; break;
-        case 'x': want_explain = 1; break;
-        case 'h': printf("usage: %s\n", usage); return SK_OK;
+        case 'S': cx->station_opt = optarg; break;
+        case 'P': a->project = optarg; break;
+        case 'x': a->explain = true; break;
+        case 'h': printf("usage: %s\n", usage); return CLI_DONE;
         default: return cli_usage_error(usage, "seal picture: bad option");
         }
     }
     if (argc - optind != 2)
         return cli_usage_error(usage, "seal picture: wants SCAN and OUT.png");
+    a->scan = argv[optind];
+    a->out = argv[optind + 1];
     if (kind != NULL && strcmp(kind, "official") == 0)
-        o.kind = PIC_OFFICIAL;
+        o->kind = PIC_OFFICIAL;
     else if (kind != NULL && strcmp(kind, "legal-rep") == 0)
-        o.kind = PIC_LEGAL_REP;
+        o->kind = PIC_LEGAL_REP;
     else
         return cli_usage_error(usage, "seal picture: --kind must be official or legal-rep");
-    if ((station != NULL || project != NULL) && o.size_mm != 0)
+    if ((cx->station_opt != NULL || a->project != NULL) && o->size_mm != 0)
         return cli_usage_error(usage, "seal picture: --size-mm or --project, not both");
-    if (station != NULL && project == NULL)
+    if (cx->station_opt != NULL && a->project == NULL)
         return cli_usage_error(usage, "seal picture: --station needs --project");
-
+    /* The seal's size from the station's project (--station, else $SEALKEY_STATION or .). */
+    cx->want_station = a->project != NULL;
     /* Leptonica reports to stderr by default; our messages carry the reasons instead. */
     setMsgSeverity(L_SEVERITY_NONE);
+    return SK_OK;
+}
 
-    if (project != NULL) {
-        if ((ret = station_load(cli_station_dir(station), &st, &e)) != SK_OK)
-            goto cleanup;
-        if ((proj = station_project_find(st, project)) == NULL) {
-            ret = sk_err_set(&e, SK_EINPUT, "station.json: no project '%s'", project);
-            goto cleanup;
-        }
-        o.size_mm = o.kind == PIC_OFFICIAL ? proj->official_seal_mm : proj->legal_rep_seal_mm;
+int cmd_seal_picture_run(cli_ctx *cx, sk_err *e)
+{
+    struct picture_args *a = cx->args;
+    unsigned char *png = NULL;
+    size_t png_len = 0;
+    pic_report r;
+    int ret;
+
+    if (a->project != NULL) {
+        const station_project *proj = station_project_find(cx->st, a->project);
+        if (proj == NULL)
+            return sk_err_set(e, SK_EINPUT, "station.json: no project '%s'", a->project);
+        a->o.size_mm =
+            a->o.kind == PIC_OFFICIAL ? proj->official_seal_mm : proj->legal_rep_seal_mm;
     }
-    ret = pic_convert_file(argv[optind], &o, &png, &png_len, &r, &e);
-    if (want_explain)
+    ret = pic_convert_file(a->scan, &a->o, &png, &png_len, &r, e);
+    if (a->explain)
         explain(&r);
-    if (ret != SK_OK)
-        goto cleanup;
-    ret = sk_file_write_atomic(argv[optind + 1], png, png_len, 0644, &e);
-cleanup:
+    if (ret == SK_OK)
+        ret = sk_file_write_atomic(a->out, png, png_len, 0644, e);
     free(png);
-    station_free(st);
-    return ret == SK_OK ? SK_OK : cli_report(&e);
+    return ret;
 }

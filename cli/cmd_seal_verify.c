@@ -38,24 +38,20 @@ struct station_anchors {
     char seal_root[PATH_MAX], chain[PATH_MAX], crl[2][PATH_MAX];
 };
 
-static int station_defaults(const char *dir, struct station_anchors *a, ses_verify_opts *vo,
-                            sk_err *e)
+static int station_defaults(const station_config *st, struct station_anchors *a,
+                            ses_verify_opts *vo, sk_err *e)
 {
-    station_config *st = NULL;
     int ret;
 
-    if ((ret = station_load(dir, &st, e)) != SK_OK ||
-        (ret = station_path(st, "ca/" SEALMAKER_ROOT_CRT, a->seal_root, sizeof(a->seal_root),
+    if ((ret = station_path(st, "ca/" SEALMAKER_ROOT_CRT, a->seal_root, sizeof(a->seal_root),
                             e)) != SK_OK ||
         (ret = station_path(st, "ca/chain.pem", a->chain, sizeof(a->chain), e)) != SK_OK ||
         (ret = station_path(st, "ca/issuing.crl", a->crl[0], sizeof(a->crl[0]), e)) != SK_OK ||
         (ret = station_path(st, "ca/root.crl", a->crl[1], sizeof(a->crl[1]), e)) != SK_OK)
-        goto out;
-    if (!sk_file_exists(a->seal_root) || !sk_file_exists(a->chain)) {
-        ret = sk_err_set(e, SK_EINPUT, "%s: no CA in this station (no %s)", dir,
-                         !sk_file_exists(a->seal_root) ? a->seal_root : a->chain);
-        goto out;
-    }
+        return ret;
+    if (!sk_file_exists(a->seal_root) || !sk_file_exists(a->chain))
+        return sk_err_set(e, SK_EINPUT, "%s: no CA in this station (no %s)", st->dir,
+                          !sk_file_exists(a->seal_root) ? a->seal_root : a->chain);
     if (vo->ca_file == NULL)
         vo->ca_file = a->seal_root;
     if (vo->holder_ca_file == NULL)
@@ -64,12 +60,16 @@ static int station_defaults(const char *dir, struct station_anchors *a, ses_veri
         for (int i = 0; i < 2; i++)
             if (sk_file_exists(a->crl[i]))
                 vo->crl_files[vo->n_crl_files++] = a->crl[i];
-out:
-    station_free(st);
-    return ret;
+    return SK_OK;
 }
 
-int cmd_seal_verify(int argc, char **argv)
+struct verify_args {
+    ses_verify_opts vo;
+    struct station_anchors anchors;
+    bool json;
+};
+
+int cmd_seal_verify_parse(int argc, char **argv, cli_ctx *cx)
 {
     static const struct option opts[] = {{"at", required_argument, NULL, 'a'},
                                          {"ca", required_argument, NULL, 'c'},
@@ -79,70 +79,82 @@ int cmd_seal_verify(int argc, char **argv)
                                          {"json", no_argument, NULL, 'j'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
-    ses_verify_opts vo = {0};
-    ses_verify_result res;
-    struct station_anchors anchors;
-    ses_seal *s = NULL;
-    const char *station = NULL;
-    char *text = NULL;
-    int json = 0, c, ret;
+    struct verify_args *a = cli_args(cx, sizeof(*a), NULL);
+    ses_verify_opts *vo = a != NULL ? &a->vo : NULL;
+    int c;
     sk_err e;
 
+    if (a == NULL)
+        return SK_OK;
     sk_err_clear(&e);
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
         case 'a':
-            if (ses_time_parse(optarg, &vo.at, &e) != SK_OK)
+            if (ses_time_parse(optarg, &vo->at, &e) != SK_OK)
                 return cli_usage_error(usage, "seal verify: --at: %s", e.msg);
             break;
         case 'c':
-            vo.ca_file = optarg;
+            vo->ca_file = optarg;
             break;
         case 'H':
-            vo.holder_ca_file = optarg;
+            vo->holder_ca_file = optarg;
             break;
         case 'r':
-            if (vo.n_crl_files == SES_MAX_CRL_FILES)
+            if (vo->n_crl_files == SES_MAX_CRL_FILES)
                 return cli_usage_error(usage, "seal verify: at most %d --crl files",
                                        SES_MAX_CRL_FILES);
-            vo.crl_files[vo.n_crl_files++] = optarg;
+            vo->crl_files[vo->n_crl_files++] = optarg;
             break;
         case 's':
-            station = optarg;
+            /* Only an explicit --station: a seal is checked against what the operator names. */
+            cx->station_opt = optarg;
+            cx->want_station = true;
             break;
         case 'j':
-            json = 1;
+            a->json = true;
             break;
         case 'h':
             printf("usage: %s\n", usage);
-            return SK_OK;
+            return CLI_DONE;
         default:
             return cli_usage_error(usage, "seal verify: unknown option");
         }
     }
     if (optind != argc - 1)
         return cli_usage_error(usage, "seal verify: one seal FILE, please");
-    vo.name = argv[optind];
-    if (station != NULL && (ret = station_defaults(station, &anchors, &vo, &e)) != SK_OK)
+    vo->name = argv[optind];
+    return SK_OK;
+}
+
+int cmd_seal_verify_run(cli_ctx *cx, sk_err *e)
+{
+    struct verify_args *a = cx->args;
+    ses_verify_opts *vo = &a->vo;
+    ses_verify_result res;
+    ses_seal *s = NULL;
+    char *text = NULL;
+    int ret;
+
+    if (cx->st != NULL && (ret = station_defaults(cx->st, &a->anchors, vo, e)) != SK_OK)
         goto out;
-    if ((ret = ses_seal_read_file(vo.name, &s, &e)) != SK_OK)
+    if ((ret = ses_seal_read_file(vo->name, &s, e)) != SK_OK)
         goto out;
-    ret = ses_seal_verify(s, &vo, &res, &e);
+    ret = ses_seal_verify(s, vo, &res, e);
     if (ret != SK_OK && ret != SK_EFAIL)
         goto out; /* could not check at all: no report, just the error */
-    sk_err ve = e;
-    if ((ret = ses_seal_describe(s, vo.name, &res, json, &text, &e)) != SK_OK)
+    sk_err ve = *e;
+    if ((ret = ses_seal_describe(s, vo->name, &res, a->json, &text, e)) != SK_OK)
         goto out;
     fputs(text, stdout);
-    if (json)
+    if (a->json)
         fputc('\n', stdout);
-    e = ve;
+    *e = ve;
     /* Intact is not valid: without the anchors a forger's own maker passes the signature. */
-    if (e.code == SK_OK && res.unverified)
-        sk_err_set(&e, SK_EUNVERIFIED, "%s: not verified: %s", vo.name, res.summary);
-    ret = e.code;
+    if (e->code == SK_OK && res.unverified)
+        sk_err_set(e, SK_EUNVERIFIED, "%s: not verified: %s", vo->name, res.summary);
+    ret = e->code;
 out:
     free(text);
     ses_seal_free(s);
-    return ret == SK_OK ? SK_OK : cli_report(&e);
+    return ret;
 }

@@ -1,13 +1,10 @@
 #include <getopt.h>
 #include <jansson.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
-#include "issuer/ledger.h"
-#include "issuer/station.h"
 
 static const char usage[] =
     "sealkey status [--station DIR] [--order NUMBER] [--all] [--json]\n"
@@ -32,57 +29,69 @@ static json_t *issuance_json(const ledger_issuance *r)
                      r->revoked_at, "revocation_reason", r->revocation_reason);
 }
 
-int cmd_status(int argc, char **argv)
+struct status_args {
+    const char *order_number;
+    bool all, as_json;
+};
+
+int cmd_status_parse(int argc, char **argv, cli_ctx *cx)
 {
     static const struct option opts[] = {
         {"station", required_argument, NULL, 's'}, {"order", required_argument, NULL, 'o'},
         {"all", no_argument, NULL, 'a'},           {"json", no_argument, NULL, 'j'},
         {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0}};
-    const char *station = NULL, *order_number = NULL;
-    bool all = false, as_json = false;
-    station_config *st = NULL;
-    ledger *l = NULL;
-    ledger_issuance *v = NULL;
-    size_t n = 0;
-    json_t *arr = NULL;
-    char path[PATH_MAX];
-    sk_err e;
-    int c, ret;
+    struct status_args *a = cli_args(cx, sizeof(*a), NULL);
+    int c;
 
-    sk_err_clear(&e);
+    if (a == NULL)
+        return SK_OK;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
-        case 's': station = optarg; break;
-        case 'o': order_number = optarg; break;
-        case 'a': all = true; break;
-        case 'j': as_json = true; break;
-        case 'h': printf("usage: %s\n", usage); return SK_OK;
+        case 's': cx->station_opt = optarg; break;
+        case 'o': a->order_number = optarg; break;
+        case 'a': a->all = true; break;
+        case 'j': a->as_json = true; break;
+        case 'h': printf("usage: %s\n", usage); return CLI_DONE;
         default: return cli_usage_error(usage, "status: bad option");
         }
     }
     if (optind != argc)
         return cli_usage_error(usage, "status: unexpected argument '%s'", argv[optind]);
-    if ((ret = station_load(cli_station_dir(station), &st, &e)) != SK_OK ||
-        (ret = station_path(st, st->ledger, path, sizeof(path), &e)) != SK_OK ||
-        (ret = ledger_open(path, &l, &e)) != SK_OK ||
-        (ret = ledger_list(l, order_number, &v, &n, &e)) != SK_OK)
+    return SK_OK;
+}
+
+/* Without --all, an order shows as its latest attempt, and its live issuance. */
+static bool shown(const ledger_issuance *v, size_t n, size_t i, bool all)
+{
+    bool live = v[i].step == ISS_VERIFIED && v[i].revoked_at[0] == '\0';
+
+    if (all || live)
+        return true;
+    for (size_t j = i + 1; j < n; j++)
+        if (strcmp(v[j].order_number, v[i].order_number) == 0)
+            return false;
+    return true;
+}
+
+int cmd_status_run(cli_ctx *cx, sk_err *e)
+{
+    const struct status_args *a = cx->args;
+    ledger_issuance *v = NULL;
+    size_t n = 0;
+    json_t *arr = NULL;
+    int ret;
+
+    if ((ret = ledger_list(cx->ledger, a->order_number, &v, &n, e)) != SK_OK)
         goto out;
-    if (order_number != NULL && n == 0) {
-        ret = sk_err_set(&e, SK_EINPUT, "order %s: not in the ledger", order_number);
+    if (a->order_number != NULL && n == 0) {
+        ret = sk_err_set(e, SK_EINPUT, "order %s: not in the ledger", a->order_number);
         goto out;
     }
     arr = json_array();
     for (size_t i = 0; i < n; i++) {
-        /* Without --all, an order shows as its latest attempt, and its live issuance. */
-        bool live = v[i].step == ISS_VERIFIED && v[i].revoked_at[0] == '\0';
-        if (!all && !live && i + 1 < n) {
-            bool later = false;
-            for (size_t j = i + 1; j < n && !later; j++)
-                later = strcmp(v[j].order_number, v[i].order_number) == 0;
-            if (later)
-                continue;
-        }
-        if (as_json) {
+        if (!shown(v, n, i, a->all))
+            continue;
+        if (a->as_json) {
             json_array_append_new(arr, issuance_json(&v[i]));
         } else {
             printf("%-16s %-17s token %-16s cert %-34s until %-20s updated %s\n",
@@ -96,7 +105,7 @@ int cmd_status(int argc, char **argv)
                        v[i].revocation_reason);
         }
     }
-    if (as_json) {
+    if (a->as_json) {
         char *s = json_dumps(arr, JSON_INDENT(2));
         if (s != NULL)
             puts(s);
@@ -106,7 +115,5 @@ int cmd_status(int argc, char **argv)
 out:
     json_decref(arr);
     free(v);
-    ledger_free(l);
-    station_free(st);
-    return ret == SK_OK ? SK_OK : cli_report(&e);
+    return ret;
 }

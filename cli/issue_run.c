@@ -10,6 +10,7 @@ int issue_run(const station_config *st, const order *o, const issue_run_secrets 
               const char *operator_name, const issue_opts *opts, issue_result *r, sk_err *e)
 {
     ledger *l = NULL;
+    audit_sink *audit = NULL;
     cli_ca_env cae;
     int ret;
 
@@ -26,10 +27,12 @@ int issue_run(const station_config *st, const order *o, const issue_run_secrets 
         sk_err_wrap(e, "order %s", o->number);
         goto out;
     }
-    if ((ret = cli_ledger_open(st, &l, e)) != SK_OK)
+    if ((ret = cli_ledger_open(st, &l, e)) != SK_OK ||
+        (ret = audit_sink_open_station(st, l, operator_name, &audit, e)) != SK_OK)
         goto out;
     issue_env env = {.st = st,
                      .ledger = l,
+                     .audit = audit,
                      .tokens = cae.tokens,
                      .ca = cae.ca,
                      .maker = cae.maker,
@@ -45,6 +48,7 @@ int issue_run(const station_config *st, const order *o, const issue_run_secrets 
     }
 out:
     cli_ca_env_close(&cae);
+    audit_sink_free(audit);
     ledger_free(l);
     return ret;
 }

@@ -13,35 +13,65 @@
 #include "cli/cmd_ledger.h"
 #include "cli/cmd_station.h"
 
+/* A row: a command (verb NULL) or one verb of a group. Either cmd, whose needs cli_run
+ * provides after the command has read its options, or fn, which sees to everything itself
+ * (and, for a group's own row, says which verbs there are). */
 struct command {
     const char *name;
+    const char *verb;
+    cli_cmd cmd;
     int (*fn)(int argc, char **argv);
     const char *summary;
 };
 
+#define RECORDS (CLI_OPERATOR | CLI_STATION | CLI_LEDGER)
+
 static const struct command commands[] = {
-    {"order", cmd_order, "check an approved-order file and report every problem"},
-    {"ca", cmd_ca, "create the station's CA hierarchy (ca init) and show it"},
-    {"issue", cmd_issue, "turn one approved order into a personalised, verified token"},
-    {"batch", cmd_batch, "issue every unfinished order of a file, several tokens at once"},
-    {"status", cmd_status, "show where each order stands in the ledger"},
-    {"ship", cmd_ship, "record the courier waybill of an issued order"},
-    {"export", cmd_export, "status export for the acceptance system, parcel manifest"},
-    {"revoke", cmd_revoke, "revoke an issued order's certificate (lost or faulty token)"},
-    {"crl", cmd_crl, "issue and publish the issuing CA's and the root's CRLs"},
-    {"audit", cmd_audit, "verify and show the hash-chained audit log"},
-    {"ledger", cmd_ledger, "create, migrate, export and import the ledger"},
-    {"seal", cmd_seal, "seal pictures and GB/T 38540 electronic seals"},
-    {"form", cmd_form, "print an order's forms: application, authorization, seal-collection, delivery"},
-    {"station", cmd_station, "wait for tokens in the readers and issue orders onto them"},
+    {"order", NULL, {0}, cmd_order, "check an approved-order file and report every problem"},
+    {"ca", NULL, {0}, cmd_ca, "create the station's CA hierarchy (ca init) and show it"},
+    {"ca", "init", {RECORDS | CLI_NEW_CA_SECRET, cmd_ca_init_parse, cmd_ca_init_prepare,
+                    cmd_ca_init_run}, NULL, NULL},
+    {"ca", "show", {CLI_STATION, cmd_ca_show_parse, NULL, cmd_ca_show_run}, NULL, NULL},
+    {"issue", NULL, {0}, cmd_issue, "turn one approved order into a personalised, verified token"},
+    {"batch", NULL, {0}, cmd_batch, "issue every unfinished order of a file, several tokens at once"},
+    {"status", NULL, {CLI_STATION | CLI_LEDGER, cmd_status_parse, NULL, cmd_status_run}, NULL,
+     "show where each order stands in the ledger"},
+    {"ship", NULL, {RECORDS, cmd_ship_parse, NULL, cmd_ship_run}, NULL,
+     "record the courier waybill of an issued order"},
+    {"export", NULL, {RECORDS, cmd_export_parse, NULL, cmd_export_run}, NULL,
+     "status export for the acceptance system, parcel manifest"},
+    {"revoke", NULL, {RECORDS, cmd_revoke_parse, NULL, cmd_revoke_run}, NULL,
+     "revoke an issued order's certificate (lost or faulty token)"},
+    {"crl", NULL, {RECORDS | CLI_CA_SECRET, cmd_crl_parse, NULL, cmd_crl_run}, NULL,
+     "issue and publish the issuing CA's and the root's CRLs"},
+    {"audit", NULL, {0}, cmd_audit, "verify and show the hash-chained audit log"},
+    /* Its verb may come among the options: its parse takes the verb's needs from its own
+     * table (cli/cmd_ledger.c). */
+    {"ledger", NULL, {0, cmd_ledger_parse, NULL, cmd_ledger_run}, NULL,
+     "create, migrate, export and import the ledger"},
+    {"seal", NULL, {0}, cmd_seal, "seal pictures and GB/T 38540 electronic seals"},
+    {"seal", "picture", {CLI_STATION_IF_ASKED, cmd_seal_picture_parse, NULL,
+                         cmd_seal_picture_run}, NULL, NULL},
+    {"seal", "make", {RECORDS | CLI_CA_SECRET, cmd_seal_make_parse, cmd_seal_make_prepare,
+                      cmd_seal_make_run}, NULL, NULL},
+    {"seal", "verify", {CLI_STATION_IF_ASKED, cmd_seal_verify_parse, NULL, cmd_seal_verify_run},
+     NULL, NULL},
+    {"seal", "show", {0}, cmd_seal_show, NULL},
+    {"seal", "extract-form", {0}, cmd_seal_extract_form, NULL},
+    {"form", NULL, {CLI_STATION, cmd_form_parse, NULL, cmd_form_run}, NULL,
+     "print an order's forms: application, authorization, seal-collection, delivery"},
+    {"station", NULL, {0}, cmd_station, "wait for tokens in the readers and issue orders onto them"},
 };
+
+#define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 
 static void print_help(FILE *f)
 {
     fprintf(f, "usage: sealkey <command> [options]    (sealkey <command> --help for more)\n\n"
                "commands:\n");
-    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-        fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].summary);
+    for (size_t i = 0; i < N_COMMANDS; i++)
+        if (commands[i].verb == NULL)
+            fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].summary);
     fprintf(f, "\nexit status: 0 ok, 1 check failed, 2 usage, 3 bad input, 4 ledger/token state,\n"
                "5 token error, 6 PIN or passphrase, 7 crypto, 8 file system, 9 ledger, 10 internal,\n"
                "11 busy (another process or station holds the order)\n");
@@ -60,8 +90,27 @@ static void stop_before_exit_for_test(void)
     }
 }
 
+/* The row for argv: a group's verb if argv[2] names one, else the command's own row. */
+static const struct command *find(int argc, char **argv)
+{
+    const struct command *own = NULL;
+
+    for (size_t i = 0; i < N_COMMANDS; i++) {
+        const struct command *r = &commands[i];
+        if (strcmp(argv[1], r->name) != 0)
+            continue;
+        if (r->verb == NULL)
+            own = r;
+        else if (argc > 2 && strcmp(argv[2], r->verb) == 0)
+            return r;
+    }
+    return own;
+}
+
 int main(int argc, char **argv)
 {
+    const struct command *row;
+
     /* Everything sealkey creates is private unless a command widens it on purpose. */
     umask(077);
     /* No core file and no same-user ptrace: a crash mid-issuance would otherwise leave the
@@ -82,12 +131,13 @@ int main(int argc, char **argv)
         printf("sealkey %s\n", SEALKEY_VERSION);
         return SK_OK;
     }
-    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
-        if (strcmp(argv[1], commands[i].name) == 0) {
-            int ret = commands[i].fn(argc - 1, argv + 1);
-            stop_before_exit_for_test();
-            return ret;
-        }
+    if ((row = find(argc, argv)) != NULL) {
+        /* A verb's options start after it: its argv[0] is the verb. */
+        int skip = row->verb != NULL ? 2 : 1;
+        int ret = row->fn != NULL ? row->fn(argc - skip, argv + skip)
+                                  : cli_run(&row->cmd, argc - skip, argv + skip);
+        stop_before_exit_for_test();
+        return ret;
     }
     fprintf(stderr, "sealkey: '%s' is not a command\n", argv[1]);
     print_help(stderr);

@@ -209,42 +209,104 @@ out:
     return ret;
 }
 
-/* Where a station's audit log lives: its directory, or the shared ledger its station.json
- * names ("ledger": "postgresql://..."), where records are kept per station id. Read here
- * rather than passed in, so every caller of audit_append reaches the right log. */
-struct location {
-    bool shared;
-    char uri[1024];
-    char station_id[AUDIT_FIELD_MAX + 1];
+static const char *const ev_names[AUDIT_EV_COUNT] = {
+    [AUDIT_EV_CA_INIT] = "ca_init",
+    [AUDIT_EV_SERIAL_RESERVED] = "serial_reserved",
+    [AUDIT_EV_TOKEN_INITIALISED] = "token_initialised",
+    [AUDIT_EV_KEY_GENERATED] = "key_generated",
+    [AUDIT_EV_CERT_ISSUED] = "cert_issued",
+    [AUDIT_EV_SEAL_MADE] = "seal_made",
+    [AUDIT_EV_WRITTEN] = "written",
+    [AUDIT_EV_VERIFIED] = "verified",
+    [AUDIT_EV_REVOKED] = "revoked",
+    [AUDIT_EV_EXPORTED] = "exported",
+    [AUDIT_EV_ISSUANCE_FAILED] = "issuance_failed",
+    [AUDIT_EV_CRL_ISSUED] = "crl_issued",
+    [AUDIT_EV_SHIPPED] = "shipped",
 };
 
-static int audit_location(const char *station_dir, struct location *loc, sk_err *e)
+const char *audit_ev_name(audit_ev ev)
 {
-    char path[PATH_MAX];
-    json_t *j = NULL;
-    json_error_t jerr;
-    const char *uri, *id;
-    int ret;
+    return (unsigned)ev < AUDIT_EV_COUNT ? ev_names[ev] : NULL;
+}
 
-    memset(loc, 0, sizeof(*loc));
-    if ((ret = sk_path_join(path, sizeof(path), station_dir, "station.json", e)) != SK_OK ||
-        !sk_file_exists(path))
-        return ret;
-    if ((j = json_load_file(path, 0, &jerr)) == NULL)
-        return sk_err_set(e, SK_EINPUT, "%s: line %d: %s", path, jerr.line, jerr.text);
-    uri = json_string_value(json_object_get(j, "ledger"));
-    id = json_string_value(json_object_get(j, "station_id"));
-    /* A file log's anchor in the ledger is kept under the station id too. */
-    if (id != NULL && strlen(id) <= AUDIT_FIELD_MAX)
-        snprintf(loc->station_id, sizeof(loc->station_id), "%s", id);
-    if (uri != NULL && strstr(uri, "://") != NULL) {
-        loc->shared = true;
-        if (snprintf(loc->uri, sizeof(loc->uri), "%s", uri) >= (int)sizeof(loc->uri) ||
-            id == NULL || strlen(id) > AUDIT_FIELD_MAX)
-            ret = sk_err_set(e, SK_EINPUT, "%s: ledger or station_id missing or too long", path);
+int audit_ev_from_name(const char *name)
+{
+    for (int i = 0; name != NULL && i < AUDIT_EV_COUNT; i++)
+        if (strcmp(ev_names[i], name) == 0)
+            return i;
+    return -1;
+}
+
+/* Where a station's audit log lives, taken once from the station's loaded config: its
+ * directory, or the shared ledger that keeps the records per station id. */
+struct audit_sink {
+    char dir[PATH_MAX];
+    char station_id[AUDIT_FIELD_MAX + 1];
+    bool shared;
+    char uri[1024];
+    ledger *l;           /* borrowed; may be NULL */
+    char *operator_name; /* NULL for a sink that only reads */
+};
+
+int audit_sink_open(const audit_place *p, ledger *l, const char *operator_name,
+                    audit_sink **out, sk_err *e)
+{
+    audit_sink *s = NULL;
+    const char *id = p->station_id != NULL ? p->station_id : "";
+    int ret = SK_OK;
+
+    *out = NULL;
+    if ((s = calloc(1, sizeof(*s))) == NULL)
+        return sk_err_set(e, SK_EINTERNAL, "out of memory");
+    s->l = l;
+    s->shared = p->shared_uri != NULL;
+    if (snprintf(s->dir, sizeof(s->dir), "%s", p->dir) >= (int)sizeof(s->dir)) {
+        ret = sk_err_set(e, SK_EINPUT, "%s: path too long for the audit log", p->dir);
+        goto out;
     }
-    json_decref(j);
+    /* A shared log is kept per station id: it must have one that fits a record. */
+    if (strlen(id) > AUDIT_FIELD_MAX || (s->shared && id[0] == '\0') ||
+        (s->shared && snprintf(s->uri, sizeof(s->uri), "%s", p->shared_uri) >=
+                          (int)sizeof(s->uri))) {
+        ret = sk_err_set(e, SK_EINPUT, "%s: ledger or station_id missing or too long for the "
+                         "audit log", p->dir);
+        goto out;
+    }
+    snprintf(s->station_id, sizeof(s->station_id), "%s", id);
+    if (operator_name != NULL && (s->operator_name = strdup(operator_name)) == NULL) {
+        ret = sk_err_set(e, SK_EINTERNAL, "out of memory");
+        goto out;
+    }
+    *out = s;
+    s = NULL;
+out:
+    audit_sink_free(s);
     return ret;
+}
+
+int audit_sink_open_station(const station_config *st, ledger *l, const char *operator_name,
+                            audit_sink **out, sk_err *e)
+{
+    /* The same test as station_path's: a location with a scheme is not a file. */
+    audit_place p = {.dir = st->dir,
+                     .station_id = st->station_id,
+                     .shared_uri = strstr(st->ledger, "://") != NULL ? st->ledger : NULL};
+
+    return audit_sink_open(&p, l, operator_name, out, e);
+}
+
+void audit_sink_free(audit_sink *s)
+{
+    if (s == NULL)
+        return;
+    free(s->operator_name);
+    free(s);
+}
+
+bool audit_sink_shared(const audit_sink *s)
+{
+    return s->shared;
 }
 
 /* The anchor a SQLite ledger keeps of a station's file log (docs/audit.md): its last seq
@@ -321,7 +383,7 @@ struct db_station {
 };
 
 struct db_walker {
-    const struct location *loc;
+    const audit_sink *sink;
     audit_visit_fn fn;
     void *arg;
     sk_err *e;
@@ -354,7 +416,7 @@ static int db_row(void *arg, const char *station, unsigned long long seq, const 
         memcpy(s->hash, zero_hash, HASH_HEX);
     }
     s = &w->st[w->n_st - 1];
-    snprintf(label, sizeof(label), "ledger %s: audit log of station %s", w->loc->uri, station);
+    snprintf(label, sizeof(label), "ledger %s: audit log of station %s", w->sink->uri, station);
     if (strlen(text) > AUDIT_LINE_MAX ||
         (j = json_loads(text, JSON_REJECT_DUPLICATES, NULL)) == NULL) {
         ret = sk_err_set(w->e, SK_EFAIL, "%s: record %llu: not a JSON record (garbage?)", label,
@@ -399,16 +461,16 @@ static int db_head(void *arg, const char *station, unsigned long long seq, const
         s->headed = true;
         if (s->last != seq)
             return sk_err_set(w->e, SK_EFAIL, "ledger %s: audit log of station %s ends at "
-                              "record %llu but its head says %llu (truncated?)", w->loc->uri,
+                              "record %llu but its head says %llu (truncated?)", w->sink->uri,
                               station, s->last, seq);
         if (!hash_eq(s->hash, hash))
             return sk_err_set(w->e, SK_EFAIL, "ledger %s: audit log of station %s: record "
                               "%llu does not have the hash its head records (replaced?)",
-                              w->loc->uri, station, seq);
+                              w->sink->uri, station, seq);
         return SK_OK;
     }
     return sk_err_set(w->e, SK_EFAIL, "ledger %s: audit log of station %s: its head says %llu "
-                      "records but there are none (deleted?)", w->loc->uri, station, seq);
+                      "records but there are none (deleted?)", w->sink->uri, station, seq);
 }
 
 /* A station the ledger holds signed certificates of must have records (see certs_signed):
@@ -427,7 +489,7 @@ static int db_cross_check(const ledger_station_certs *v, size_t cnt, const struc
         if (!has)
             return sk_err_set(e, SK_EFAIL, "ledger %s: audit log of station %s has no records, "
                               "but the ledger holds %zu certificates that station signed "
-                              "(records and head deleted?)", w->loc->uri, v[i].station_id,
+                              "(records and head deleted?)", w->sink->uri, v[i].station_id,
                               v[i].certs);
     }
     return SK_OK;
@@ -435,21 +497,21 @@ static int db_cross_check(const ledger_station_certs *v, size_t cnt, const struc
 
 /* One station's records (station non-NULL) or every station's; with l, checked against the
  * certificates the ledger holds too. */
-static int db_walk(const struct location *loc, ledger *l, const char *station,
-                   audit_visit_fn fn, void *arg, size_t *n_records, size_t *n_stations,
-                   sk_err *e)
+static int db_walk(const audit_sink *s, const char *station, audit_visit_fn fn, void *arg,
+                   size_t *n_records, size_t *n_stations, sk_err *e)
 {
-    struct db_walker w = {.loc = loc, .fn = fn, .arg = arg, .e = e};
+    struct db_walker w = {.sink = s, .fn = fn, .arg = arg, .e = e};
+    ledger *l = s->l;
     ledger_station_certs *certs = NULL;
     size_t n_certs = 0;
     int ret = l != NULL ? ledger_certs_by_station(l, &certs, &n_certs, e) : SK_OK;
 
     if (ret == SK_OK)
-        ret = ledger_pg_audit_read(loc->uri, station, db_row, db_head, &w, e);
+        ret = ledger_pg_audit_read(s->uri, station, db_row, db_head, &w, e);
     for (size_t i = 0; ret == SK_OK && i < w.n_st; i++)
         if (!w.st[i].headed)
             ret = sk_err_set(e, SK_EFAIL, "ledger %s: audit log of station %s has %llu records "
-                             "but no head (deleted?)", loc->uri, w.st[i].name, w.st[i].last);
+                             "but no head (deleted?)", s->uri, w.st[i].name, w.st[i].last);
     if (ret == SK_OK)
         ret = db_cross_check(certs, n_certs, &w, station, e);
     *n_records = w.n_records;
@@ -460,35 +522,49 @@ static int db_walk(const struct location *loc, ledger *l, const char *station,
     return ret;
 }
 
-int audit_verify_all_ledger(ledger *l, const char *station_dir, size_t *n_records,
-                            size_t *n_stations, sk_err *e)
+int audit_verify_all(audit_sink *s, size_t *n_records, size_t *n_stations, sk_err *e)
 {
-    struct location loc;
     int ret;
 
     *n_records = 0;
     *n_stations = 0;
-    if ((ret = audit_location(station_dir, &loc, e)) != SK_OK)
-        return ret;
-    if (loc.shared)
-        return db_walk(&loc, l, NULL, NULL, NULL, n_records, n_stations, e);
-    ret = audit_foreach_ledger(l, station_dir, NULL, NULL, n_records, NULL, e);
+    if (s->shared)
+        return db_walk(s, NULL, NULL, NULL, n_records, n_stations, e);
+    ret = audit_foreach(s, NULL, NULL, n_records, NULL, e);
     *n_stations = ret == SK_OK && *n_records > 0;
     return ret;
 }
 
-int audit_verify_all(const char *station_dir, size_t *n_records, size_t *n_stations,
-                     sk_err *e)
+int audit_export_lines(audit_sink *s, audit_line_fn fn, void *arg, size_t *n, sk_err *e)
 {
-    return audit_verify_all_ledger(NULL, station_dir, n_records, n_stations, e);
-}
+    char log[PATH_MAX], hd[PATH_MAX];
+    size_t cap = 0, i;
+    char *line = NULL;
+    FILE *f = NULL;
+    int ret;
 
-bool audit_is_shared(const char *station_dir)
-{
-    struct location loc;
-    sk_err e;
-
-    return audit_location(station_dir, &loc, &e) == SK_OK && loc.shared;
+    *n = 0;
+    if (s->shared)
+        return SK_OK;
+    if ((ret = audit_foreach(s, NULL, NULL, n, NULL, e)) != SK_OK || *n == 0)
+        return ret;
+    if ((ret = paths(s->dir, log, hd, e)) != SK_OK)
+        return ret;
+    if ((f = fopen(log, "re")) == NULL)
+        return sk_err_set(e, SK_EIO, "%s: %s", log, strerror(errno));
+    /* Only the records the check counted; anything appended since is not vouched for. */
+    for (i = 0; i < *n && getline(&line, &cap, f) > 0; i++) {
+        line[strcspn(line, "\n")] = '\0';
+        if (fn(arg, line) != 0) {
+            ret = sk_err_set(e, SK_EINPUT, "%s: line %zu: not UTF-8", log, i + 1);
+            break;
+        }
+    }
+    if (ret == SK_OK && i < *n)
+        ret = sk_err_set(e, SK_EIO, "%s: the log ended before record %zu", log, i + 1);
+    free(line);
+    fclose(f);
+    return ret;
 }
 
 /* The end of a file log (last record, hash_ok: the record at the anchor's seq had the
@@ -516,8 +592,8 @@ static int anchor_check(const char *log, const struct anchor *a, unsigned long l
     return SK_OK;
 }
 
-int audit_foreach_ledger(ledger *l, const char *station_dir, audit_visit_fn fn, void *arg,
-                         size_t *n_records, unsigned long long *anchor_seq, sk_err *e)
+int audit_foreach(audit_sink *s, audit_visit_fn fn, void *arg, size_t *n_records,
+                  unsigned long long *anchor_seq, sk_err *e)
 {
     char log[PATH_MAX], hd[PATH_MAX], prev[HASH_HEX];
     int fd = -1, ret;
@@ -529,7 +605,7 @@ int audit_foreach_ledger(ledger *l, const char *station_dir, audit_visit_fn fn, 
     head h;
     audit_record r;
     unsigned long long last = 0;
-    struct location loc;
+    ledger *l = s->l;
     struct anchor a;
     bool anchor_hash_ok = false;
 
@@ -538,15 +614,13 @@ int audit_foreach_ledger(ledger *l, const char *station_dir, audit_visit_fn fn, 
         *anchor_seq = 0;
     memset(&a, 0, sizeof(a));
     memcpy(prev, zero_hash, sizeof(prev));
-    if ((ret = audit_location(station_dir, &loc, e)) != SK_OK)
-        goto out;
-    if (loc.shared) {
-        ret = db_walk(&loc, l, loc.station_id, fn, arg, n_records, NULL, e);
+    if (s->shared) {
+        ret = db_walk(s, s->station_id, fn, arg, n_records, NULL, e);
         goto out;
     }
     /* Before the log, so that every certificate counted had its records appended first. */
-    if ((ret = paths(station_dir, log, hd, e)) != SK_OK ||
-        (ret = certs_signed(l, loc.station_id, &certs, e)) != SK_OK)
+    if ((ret = paths(s->dir, log, hd, e)) != SK_OK ||
+        (ret = certs_signed(l, s->station_id, &certs, e)) != SK_OK)
         goto out;
     fd = open(log, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0 && errno != ENOENT) {
@@ -560,7 +634,7 @@ int audit_foreach_ledger(ledger *l, const char *station_dir, audit_visit_fn fn, 
             goto out;
         }
     }
-    if ((ret = head_read(hd, &h, e)) != SK_OK || (ret = anchor_read(l, loc.station_id, &a, e)) !=
+    if ((ret = head_read(hd, &h, e)) != SK_OK || (ret = anchor_read(l, s->station_id, &a, e)) !=
         SK_OK)
         goto out;
     if (anchor_seq != NULL && a.present)
@@ -645,7 +719,7 @@ end:
         ret = anchor_check(log, &a, last, anchor_hash_ok, e);
     if (ret == SK_OK && !a.present && last == 0 && certs > 0)
         ret = sk_err_set(e, SK_EFAIL, "%s has no records, but the ledger holds %zu certificates "
-                         "station %s signed (%s and %s deleted?)", log, certs, loc.station_id,
+                         "station %s signed (%s and %s deleted?)", log, certs, s->station_id,
                          AUDIT_LOG_NAME, AUDIT_HEAD_NAME);
 out:
     json_decref(j);
@@ -655,17 +729,6 @@ out:
     if (fd >= 0)
         close(fd);
     return ret;
-}
-
-int audit_foreach(const char *station_dir, audit_visit_fn fn, void *arg, size_t *n_records,
-                  sk_err *e)
-{
-    return audit_foreach_ledger(NULL, station_dir, fn, arg, n_records, NULL, e);
-}
-
-int audit_verify(const char *station_dir, size_t *n_records, sk_err *e)
-{
-    return audit_foreach(station_dir, NULL, NULL, n_records, e);
 }
 
 /* The last record of the log (seq 0 and zero hash for an empty log), from its tail only. */
@@ -773,17 +836,20 @@ static int set_str(json_t *o, const char *key, const char *v, size_t max, sk_err
     return SK_OK;
 }
 
+static const char *result_name(audit_result r)
+{
+    return r == AUDIT_OK ? "ok" : r == AUDIT_FAILED ? "failed" : NULL;
+}
+
+/* An enum holds whatever int a caller cast into it. */
 static int check_event(const audit_event *ev, sk_err *e)
 {
-    size_t len = ev->event ? strlen(ev->event) : 0;
-
-    if (len == 0 || len > 32 || strspn(ev->event, "abcdefghijklmnopqrstuvwxyz0123456789_") != len)
-        return sk_err_set(e, SK_EINPUT, "audit record: event '%s' is not 1-32 of [a-z0-9_]",
-                          ev->event ? ev->event : "");
-    if (ev->result == NULL ||
-        (strcmp(ev->result, AUDIT_OK) != 0 && strcmp(ev->result, AUDIT_FAILED) != 0))
+    if (audit_ev_name(ev->event) == NULL)
+        return sk_err_set(e, SK_EINPUT, "audit record: event %d is not one the log records",
+                          (int)ev->event);
+    if (result_name(ev->result) == NULL)
         return sk_err_set(e, SK_EINPUT, "audit record %s: result must be 'ok' or 'failed'",
-                          ev->event);
+                          audit_ev_name(ev->event));
     return SK_OK;
 }
 
@@ -817,11 +883,11 @@ static int build(const char *station_id, const char *operator_name, const audit_
         (ret = set_str(o, "station", station_id, AUDIT_FIELD_MAX, e)) != SK_OK ||
         (ret = audit_operator_check(operator_name, "audit record: operator", e)) != SK_OK ||
         (ret = set_str(o, "operator", operator_name, AUDIT_FIELD_MAX, e)) != SK_OK ||
-        (ret = set_str(o, "event", ev->event, AUDIT_FIELD_MAX, e)) != SK_OK ||
+        (ret = set_str(o, "event", audit_ev_name(ev->event), AUDIT_FIELD_MAX, e)) != SK_OK ||
         (ret = set_str(o, "order", ev->order, AUDIT_FIELD_MAX, e)) != SK_OK ||
         (ret = set_str(o, "token_serial", ev->token_serial, AUDIT_FIELD_MAX, e)) != SK_OK ||
         (ret = set_str(o, "cert_serial", ev->cert_serial, AUDIT_FIELD_MAX, e)) != SK_OK ||
-        (ret = set_str(o, "result", ev->result, AUDIT_FIELD_MAX, e)) != SK_OK ||
+        (ret = set_str(o, "result", result_name(ev->result), AUDIT_FIELD_MAX, e)) != SK_OK ||
         (ret = set_str(o, "detail", ev->detail, AUDIT_DETAIL_MAX, e)) != SK_OK ||
         (ret = set_str(o, "prev", prev, HASH_HEX, e)) != SK_OK)
         goto out;
@@ -835,8 +901,8 @@ static int build(const char *station_id, const char *operator_name, const audit_
     /* Escaped control characters keep a record on one line; the size bounds verify's read. */
     len = strlen(text);
     if (len > AUDIT_LINE_MAX) {
-        ret = sk_err_set(e, SK_EINPUT, "audit record %s: %zu bytes, the limit is %d", ev->event,
-                         len, AUDIT_LINE_MAX);
+        ret = sk_err_set(e, SK_EINPUT, "audit record %s: %zu bytes, the limit is %d",
+                         audit_ev_name(ev->event), len, AUDIT_LINE_MAX);
         goto out;
     }
     if ((*line = malloc(len + 2)) == NULL) {
@@ -955,29 +1021,22 @@ int audit_operator_check(const char *operator_name, const char *what, sk_err *e)
     return SK_OK;
 }
 
-int audit_append_ledger(ledger *l, const char *station_dir, const char *station_id,
-                        const char *operator_name, const audit_event *ev, sk_err *e)
+int audit_append(audit_sink *s, const audit_event *ev, sk_err *e)
 {
-    struct db_build b = {station_id, operator_name, ev};
-    struct location loc;
+    struct db_build b = {s->station_id, s->operator_name, ev};
     int ret;
 
     /* The operator before the log is opened (and perhaps created): a refused record
      * leaves no trace. build() checks it again for the shared ledger's path. */
     if ((ret = check_event(ev, e)) != SK_OK ||
-        (ret = audit_operator_check(operator_name, "audit record: operator", e)) != SK_OK ||
-        (ret = audit_location(station_dir, &loc, e)) != SK_OK)
+        (ret = audit_operator_check(s->operator_name, "audit record: operator", e)) != SK_OK)
         return ret;
-    if (!loc.shared)
-        return file_append(station_dir, station_id, operator_name, ev, l, e);
-    /* The database keeps its own head in the record's transaction: no anchor needed. */
-    if (l != NULL && strcmp(ledger_backend_name(l), "postgresql") == 0)
-        return ledger_audit_append(l, station_id, db_build, &b, e);
-    return ledger_pg_audit_append(loc.uri, station_id, db_build, &b, e);
-}
-
-int audit_append(const char *station_dir, const char *station_id, const char *operator_name,
-                 const audit_event *ev, sk_err *e)
-{
-    return audit_append_ledger(NULL, station_dir, station_id, operator_name, ev, e);
+    if (!s->shared)
+        return file_append(s->dir, s->station_id, s->operator_name, ev, s->l, e);
+    /* The database keeps its own head in the record's transaction: no anchor needed. The
+     * record goes over the station's ledger connection, which the sink was opened with. */
+    if (s->l == NULL || strcmp(ledger_backend_name(s->l), "postgresql") != 0)
+        return sk_err_set(e, SK_EINTERNAL, "audit log of station %s: the shared ledger %s is "
+                          "not open", s->station_id, s->uri);
+    return ledger_audit_append(s->l, s->station_id, db_build, &b, e);
 }

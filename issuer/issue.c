@@ -37,8 +37,8 @@ static void step_recorded(const issue_opts *opts, iss_step step)
 }
 
 /* One audit record for this issuance; details never carry secrets. */
-static int audit(const issue_env *env, const order *o, const issue_result *r, const char *event,
-                 const char *result, const char *detail, sk_err *e)
+static int audit(const issue_env *env, const order *o, const issue_result *r, audit_ev event,
+                 audit_result result, const char *detail, sk_err *e)
 {
     audit_event ev = {.event = event,
                       .order = o->number,
@@ -46,8 +46,7 @@ static int audit(const issue_env *env, const order *o, const issue_result *r, co
                       .cert_serial = r->cert_serial,
                       .result = result,
                       .detail = detail};
-    int ret = audit_append_ledger(env->ledger, env->st->dir, env->st->station_id,
-                                  env->operator_name, &ev, e);
+    int ret = audit_append(env->audit, &ev, e);
 
     return ret != SK_OK ? sk_err_wrap(e, "audit log") : SK_OK;
 }
@@ -85,8 +84,7 @@ static int close_failed(const issue_env *env, const order *o, long long id,
                       .cert_serial = cert_serial,
                       .result = AUDIT_FAILED,
                       .detail = detail};
-    if ((ret = audit_append_ledger(env->ledger, env->st->dir, env->st->station_id,
-                                   env->operator_name, &ev, e)) != SK_OK)
+    if ((ret = audit_append(env->audit, &ev, e)) != SK_OK)
         return sk_err_wrap(e, "audit log");
     return SK_OK;
 }
@@ -321,8 +319,7 @@ static int audit_superseded(const issue_env *env, const order *o, long long reis
                       .cert_serial = old.cert_serial,
                       .result = AUDIT_OK,
                       .detail = detail};
-    if ((ret = audit_append_ledger(env->ledger, env->st->dir, env->st->station_id,
-                                   env->operator_name, &ev, e)) != SK_OK)
+    if ((ret = audit_append(env->audit, &ev, e)) != SK_OK)
         return sk_err_wrap(e, "audit log");
     return SK_OK;
 }

@@ -5,6 +5,7 @@
 #include <limits.h>
 #include <stdbool.h>
 
+#include "issuer/audit.h"
 #include "issuer/ca.h"
 #include "issuer/ledger.h"
 #include "issuer/order.h"
@@ -17,12 +18,13 @@
 typedef struct issue_env {
     const station_config *st;
     ledger *ledger;
+    audit_sink *audit;      /* the station's record keeper (audit_sink_open_station) */
     tok_module *tokens;     /* module of the tokens being issued */
     ca *ca;
     const sealmaker *maker; /* the CA's seal maker (SM2) */
     const char *seal_root;  /* path of the seal maker's root certificate, for verification */
     const char *so_pin;     /* the station's SO PIN */
-    const char *operator_name;
+    const char *operator_name; /* for the ledger (the sink records its own) */
 } issue_env;
 
 typedef struct issue_opts {

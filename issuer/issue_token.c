@@ -111,8 +111,7 @@ int issue_revoke_holder(const issue_env *env, const order *o, const issue_token_
                           .cert_serial = v[i].cert_serial,
                           .result = AUDIT_OK,
                           .detail = detail};
-        if ((ret = audit_append_ledger(env->ledger, env->st->dir, env->st->station_id,
-                                       env->operator_name, &ev, e)) != SK_OK) {
+        if ((ret = audit_append(env->audit, &ev, e)) != SK_OK) {
             sk_err_wrap(e, "audit log");
             goto out;
         }

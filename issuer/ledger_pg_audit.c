@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "issuer/audit.h"
 #include "issuer/ledger_backend.h"
 
 #define ZERO_HASH "0000000000000000000000000000000000000000000000000000000000000000"

@@ -6,7 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "issuer/audit.h"
 #include "issuer/ledger_backend.h"
 
 /* Columns copied from each exported table. Those marked as issuance references are
@@ -168,10 +167,13 @@ static int import_rows(PGconn *c, const char *where, const char *table, const ch
 }
 
 /* The station's audit records keep their seq, chain and hashes exactly; the station must
- * have none in the shared ledger yet, or the two chains would fork. */
+ * have none in the shared ledger yet, or the two chains would fork. The ledger stores the
+ * records as given and does not know the audit module; a record's station is at most 128
+ * bytes (issuer/audit.h, AUDIT_FIELD_MAX). */
+#define IMPORT_STATION_MAX 128
 static int import_audit(PGconn *c, const char *where, json_t *lines, size_t *count, sk_err *e)
 {
-    char seq[32], last_station[AUDIT_FIELD_MAX + 1] = "";
+    char seq[32], last_station[IMPORT_STATION_MAX + 1] = "";
     json_t *rec = NULL;
     int ret = SK_OK;
 

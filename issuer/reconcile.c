@@ -488,14 +488,14 @@ out:
 
 /* The audit log (every station's, on a shared ledger) whole and where the ledger says it
  * ends (issuer/audit.h); damage is a finding, an unreadable file an error. */
-static int check_audit(const station_config *st, ledger *l, reconcile_report *r, sk_err *e)
+static int check_audit(audit_sink *audit, reconcile_report *r, sk_err *e)
 {
     size_t n = 0, stations = 0;
     sk_err ae;
     int ret;
 
     sk_err_clear(&ae);
-    ret = audit_verify_all_ledger(l, st->dir, &n, &stations, &ae);
+    ret = audit_verify_all(audit, &n, &stations, &ae);
     r->audit_records = n;
     if (ret == SK_EFAIL)
         return add(r, RECONCILE_AUDIT, "", "", "", e, "%s", ae.msg);
@@ -506,8 +506,8 @@ static int check_audit(const station_config *st, ledger *l, reconcile_report *r,
     return SK_OK;
 }
 
-int reconcile_run(const station_config *st, ledger *l, tok_module *tokens, reconcile_report *r,
-                  sk_err *e)
+int reconcile_run(const station_config *st, ledger *l, audit_sink *audit, tok_module *tokens,
+                  reconcile_report *r, sk_err *e)
 {
     ledger_issuance *iss = NULL;
     ledger_serial *ser = NULL;
@@ -525,7 +525,7 @@ int reconcile_run(const station_config *st, ledger *l, tok_module *tokens, recon
         goto out;
     if (tokens != NULL && (ret = check_tokens(st, tokens, iss, n_iss, r, e)) != SK_OK)
         goto out;
-    ret = check_audit(st, l, r, e);
+    ret = check_audit(audit, r, e);
 out:
     free(iss);
     free(ser);

@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "issuer/audit.h"
 #include "issuer/ledger.h"
 #include "issuer/station.h"
 #include "pkcs11/tok.h"
@@ -61,14 +62,15 @@ typedef struct reconcile_report {
 } reconcile_report;
 
 /* Check station st's ledger l (SQLite, or the shared ledger with every station's issuances),
- * the audit log (a shared ledger's: every station's) and, when tokens is not NULL, every
+ * the audit log of the sink opened on them (a shared ledger's: every station's) and, when
+ * tokens is not NULL, every
  * initialised token of that module, reading only public objects (no PIN). To tell an
  * interrupted issuance from one being worked on, the claim of each unfinished order is
  * taken for a moment (ledger_claim) and released. SK_OK with the violations in *r, however
  * many; another status when the check itself could not be made (ledger, module, CA
  * certificate unreadable). Free *r with reconcile_report_free either way. */
-int reconcile_run(const station_config *st, ledger *l, tok_module *tokens, reconcile_report *r,
-                  sk_err *e);
+int reconcile_run(const station_config *st, ledger *l, audit_sink *audit, tok_module *tokens,
+                  reconcile_report *r, sk_err *e);
 void reconcile_report_free(reconcile_report *r);
 
 #endif

@@ -23,6 +23,12 @@ int main(int argc, char **argv)
         return 2;
     }
     sk_err_clear(&e);
+    audit_place place = {.dir = argv[1], .station_id = "JX-NC-01"};
+    audit_sink *sink = NULL;
+    if (audit_sink_open(&place, NULL, "tester", &sink, &e) != SK_OK) {
+        fprintf(stderr, "test_audit_append: %s\n", e.msg);
+        return e.code;
+    }
     for (long i = 0; i < count; i++) {
         char detail[64];
         audit_event ev = {.event = AUDIT_EV_KEY_GENERATED, .order = argv[3],
@@ -31,10 +37,12 @@ int main(int argc, char **argv)
         int ret;
 
         snprintf(detail, sizeof(detail), "%s #%ld", argv[3], i + 1);
-        if ((ret = audit_append(argv[1], "JX-NC-01", "tester", &ev, &e)) != SK_OK) {
+        if ((ret = audit_append(sink, &ev, &e)) != SK_OK) {
             fprintf(stderr, "test_audit_append: %s\n", e.msg);
+            audit_sink_free(sink);
             return ret;
         }
     }
+    audit_sink_free(sink);
     return 0;
 }

@@ -118,21 +118,44 @@ static void lifecycle_checks(ledger *l)
     CHECK(ledger_live(l, "R-2", &r, &found, &e) == SK_OK && found && r.id == r5);
 }
 
-static void audit_checks(const char *dir)
+/* The audit log of STATION_DIR, whose station.json names the ledger at where: appends go
+ * over the ledger's connection when it is shared. */
+static void audit_checks(const char *where, const char *dir)
 {
     audit_event ev = {.event = AUDIT_EV_SERIAL_RESERVED, .order = "A-1", .result = AUDIT_OK,
                       .detail = "test"};
     size_t n = 0, stations = 0;
+    ledger *l = NULL;
+    audit_sink *t1 = NULL, *t2 = NULL;
     sk_err e;
+    const char *uri = ledger_is_shared(where) ? where : NULL;
+    audit_place p1 = {.dir = dir, .station_id = "T-1", .shared_uri = uri};
+    audit_place p2 = {.dir = dir, .station_id = "T-2", .shared_uri = uri};
 
-    CHECK_MSG(audit_append(dir, "T-1", "tester", &ev, &e) == SK_OK, "%s", e.msg);
-    CHECK(audit_append(dir, "T-1", "tester", &ev, &e) == SK_OK);
-    CHECK(audit_append(dir, "T-2", "tester", &ev, &e) == SK_OK);
-    /* verify reads the station of station.json (T-1); verify_all every station. */
-    CHECK_MSG(audit_verify(dir, &n, &e) == SK_OK, "%s", e.msg);
+    CHECK_MSG(ledger_open(where, &l, &e) == SK_OK, "%s", e.msg);
+    CHECK(audit_sink_open(&p1, l, "tester", &t1, &e) == SK_OK);
+    CHECK(audit_sink_open(&p2, l, "tester", &t2, &e) == SK_OK);
+    CHECK_MSG(audit_append(t1, &ev, &e) == SK_OK, "%s", e.msg);
+    CHECK(audit_append(t1, &ev, &e) == SK_OK);
+    CHECK(audit_append(t2, &ev, &e) == SK_OK);
+    /* A reader without the ledger checks the chains alone (the suite's stations signed
+     * certificates without records): foreach reads its station (T-1), verify_all every
+     * station. */
+    audit_sink *reader = NULL;
+    CHECK(audit_sink_open(&p1, NULL, NULL, &reader, &e) == SK_OK);
+    CHECK_MSG(audit_foreach(reader, NULL, NULL, &n, NULL, &e) == SK_OK, "%s", e.msg);
     CHECK(n == 2);
-    CHECK_MSG(audit_verify_all(dir, &n, &stations, &e) == SK_OK, "%s", e.msg);
+    CHECK_MSG(audit_verify_all(reader, &n, &stations, &e) == SK_OK, "%s", e.msg);
     CHECK(n == 3 && stations == 2);
+    /* Appending through a sink needs the ledger its records go over. */
+    audit_sink *no_ledger = NULL;
+    CHECK(audit_sink_open(&p1, NULL, "tester", &no_ledger, &e) == SK_OK);
+    CHECK(audit_append(no_ledger, &ev, &e) == (uri != NULL ? SK_EINTERNAL : SK_OK));
+    audit_sink_free(no_ledger);
+    audit_sink_free(reader);
+    audit_sink_free(t1);
+    audit_sink_free(t2);
+    ledger_free(l);
 }
 
 int main(int argc, char **argv)
@@ -325,6 +348,6 @@ int main(int argc, char **argv)
     l = NULL;
 
     if (argc > 2)
-        audit_checks(argv[2]);
+        audit_checks(where, argv[2]);
     TEST_DONE();
 }

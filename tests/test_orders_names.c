@@ -266,14 +266,20 @@ static void operator_name(void)
 
     /* The log refuses such a name itself, before it creates or touches anything. */
     char dir[] = "/tmp/sk-names.XXXXXX", log[64];
-    audit_event ev = {.event = "shipped", .order = "JX2026-000101", .result = AUDIT_OK};
+    audit_event ev = {.event = AUDIT_EV_SHIPPED, .order = "JX2026-000101", .result = AUDIT_OK};
+    audit_sink *forger = NULL, *alice = NULL;
     CHECK(mkdtemp(dir) != NULL);
-    CHECK(audit_append(dir, "JX-NC-01", "alice\n#2 forged", &ev, &e) == SK_EINPUT);
+    audit_place place = {.dir = dir, .station_id = "JX-NC-01"};
+    CHECK(audit_sink_open(&place, NULL, "alice\n#2 forged", &forger, &e) == SK_OK);
+    CHECK(audit_sink_open(&place, NULL, "alice", &alice, &e) == SK_OK);
+    CHECK(audit_append(forger, &ev, &e) == SK_EINPUT);
     CHECK_CONTAINS(e.msg, "U+000A");
     snprintf(log, sizeof(log), "%s/" AUDIT_LOG_NAME, dir);
     CHECK(access(log, F_OK) != 0);
-    CHECK(audit_append(dir, "JX-NC-01", "alice", &ev, &e) == SK_OK);
+    CHECK(audit_append(alice, &ev, &e) == SK_OK);
     CHECK(access(log, F_OK) == 0);
+    audit_sink_free(forger);
+    audit_sink_free(alice);
     unlink(log);
     snprintf(log, sizeof(log), "%s/" AUDIT_HEAD_NAME, dir);
     unlink(log);
