@@ -48,6 +48,10 @@ void tok_session_close(tok_slot *s);
 int tok_p11_slot(tok_slot *s, PKCS11_SLOT **out, sk_err *e);
 bool tok_p11_knows(tok_module *m, CK_SLOT_ID id);
 
+/* List the module's slots into m->slots (libp11), trying again a few times when the module
+ * answers with a general or device error (tok_module.c says why). */
+int tok_p11_load_slots(tok_module *m, sk_err *e);
+
 /* Rebuild libp11's slot list. libp11 0.4.12 closes every session of every slot when it
  * releases its list (C_CloseAllSessions), which also logs the application out, and frees
  * the EVP_PKEYs it handed out: call only when no session or key of this module is in use. */

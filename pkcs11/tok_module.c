@@ -5,6 +5,7 @@
 #include <openssl/crypto.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* libp11 reports failures through OpenSSL's error queue; the CKR code is the reason. */
 static unsigned long p11_last_rv(void)
@@ -16,19 +17,31 @@ static unsigned long p11_last_rv(void)
     return last ? (unsigned long)ERR_GET_REASON(last) : CKR_GENERAL_ERROR;
 }
 
-static int load_slots(tok_module *m, sk_err *e)
-{
-    m->slots = NULL;
-    m->nslots = 0;
-    if (PKCS11_enumerate_slots(m->ctx, &m->slots, &m->nslots) != 0) {
-        unsigned long rv = p11_last_rv();
+/* How often a slot listing that failed with a general or device error is tried again.
+ * SoftHSM reads every token's files from its store when the slots are listed, and answers
+ * CKR_GENERAL_ERROR when it meets a token another process is initialising at that moment
+ * (two batches on one station hit it); a reader can do the same while a token settles. */
+#define LOAD_SLOTS_TRIES 5
 
+int tok_p11_load_slots(tok_module *m, sk_err *e)
+{
+    unsigned long rv = CKR_OK;
+
+    for (int attempt = 1; attempt <= LOAD_SLOTS_TRIES; attempt++) {
         m->slots = NULL;
         m->nslots = 0;
-        return sk_err_set(e, SK_ETOKEN, "module %s: listing slots (libp11): %s", m->path,
-                          tok_rv_name(rv));
+        if (PKCS11_enumerate_slots(m->ctx, &m->slots, &m->nslots) == 0)
+            return SK_OK;
+        rv = p11_last_rv();
+        m->slots = NULL;
+        m->nslots = 0;
+        if (rv != CKR_GENERAL_ERROR && rv != CKR_DEVICE_ERROR)
+            break;
+        struct timespec pause = {0, 50L * 1000 * 1000 * attempt};
+        nanosleep(&pause, NULL);
     }
-    return SK_OK;
+    return sk_err_set(e, SK_ETOKEN, "module %s: listing slots (libp11): %s", m->path,
+                      tok_rv_name(rv));
 }
 
 int tok_module_open(const char *module_path, tok_module **out, sk_err *e)
@@ -89,7 +102,7 @@ int tok_module_open(const char *module_path, tok_module **out, sk_err *e)
                          tok_rv_name(rv));
         goto out;
     }
-    ret = load_slots(m, e);
+    ret = tok_p11_load_slots(m, e);
     if (ret != SK_OK)
         goto out;
     *out = m;
@@ -139,5 +152,5 @@ int tok_module_reload(tok_module *m, sk_err *e)
         return sk_err_set(e, SK_ETOKEN, "module %s: reload failed", m->path);
     }
     m->loaded = true;
-    return load_slots(m, e);
+    return tok_p11_load_slots(m, e);
 }

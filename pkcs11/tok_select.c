@@ -65,13 +65,7 @@ int tok_p11_refresh(tok_module *m, sk_err *e)
     PKCS11_release_all_slots(m->ctx, m->slots, m->nslots);
     m->slots = NULL;
     m->nslots = 0;
-    if (PKCS11_enumerate_slots(m->ctx, &m->slots, &m->nslots) != 0) {
-        ERR_clear_error();
-        m->slots = NULL;
-        m->nslots = 0;
-        return sk_err_set(e, SK_ETOKEN, "module %s: listing slots (libp11) failed", m->path);
-    }
-    return SK_OK;
+    return tok_p11_load_slots(m, e);
 }
 
 int tok_p11_slot(tok_slot *s, PKCS11_SLOT **out, sk_err *e)

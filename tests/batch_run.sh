@@ -40,6 +40,7 @@ rb=$?
 wait "$a"
 ra=$?
 check "both concurrent batches succeed ($ra, $rb)" test "$ra" -eq 0 -a "$rb" -eq 0
+[ "$ra" -eq 0 ] && [ "$rb" -eq 0 ] || { sed 's/^/    a: /' "$T/a.out"; sed 's/^/    b: /' "$T/b.out"; }
 check "each of the 10 orders verified exactly once" test "$(sqlite3 "$st/ledger.sqlite" "SELECT count(*) FROM issuances WHERE order_number LIKE 'TWIN-%' AND step='verified'")" = 10
 check "no failed attempts from the race" test "$(sqlite3 "$st/ledger.sqlite" "SELECT count(*) FROM issuances WHERE order_number LIKE 'TWIN-%' AND step='failed'")" = 0
 check "10 tokens for 10 orders" test "$(softhsm2-util --show-slots | grep -c 'Label: *TWIN-')" = 10
