@@ -16,7 +16,7 @@
 #include "cli/cli.h"
 #include "cli/cli_orders.h"
 #include "cli/cli_station.h"
-#include "cli/issue_run.h"
+#include "issuer/issue_env.h"
 #include "cli/worker_watch.h"
 #include "issuer/ledger.h"
 #include "util/sk_problems.h"

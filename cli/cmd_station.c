@@ -22,7 +22,7 @@
 #include "cli/cli.h"
 #include "cli/cli_orders.h"
 #include "cli/cli_station.h"
-#include "cli/issue_run.h"
+#include "issuer/issue_env.h"
 #include "cli/worker_watch.h"
 #include "issuer/ledger.h"
 #include "pkcs11/pcsc_watch.h"
@@ -254,36 +254,6 @@ static struct reader *reader_get(struct station *s, const char *name)
     return r;
 }
 
-/* For a reader mapped to a token URI: if the order's last issuance stopped half-way on the
- * very token now in the reader, let issue_order resume it there (it does so only when no
- * token URI is given, finding the token by the serial in the ledger). */
-static const char *reconcile_uri(const station_config *st, const order *o, const char *uri)
-{
-    ledger *l = NULL;
-    tok_module *m = NULL;
-    tok_slot *slot = NULL;
-    ledger_issuance prev;
-    tok_info info;
-    bool found = false;
-    const char *use = uri;
-    sk_err e;
-
-    sk_err_clear(&e);
-    if (cli_ledger_open(st, &l, &e) != SK_OK ||
-        ledger_latest(l, o->number, &prev, &found, &e) != SK_OK || !found ||
-        prev.step >= ISS_VERIFIED || prev.token_serial[0] == '\0')
-        goto out;
-    if (tok_module_open(st->pkcs11_module, &m, &e) == SK_OK &&
-        tok_select(m, uri, &slot, &e) == SK_OK && tok_get_info(slot, &info, &e) == SK_OK &&
-        strcmp(info.serial, prev.token_serial) == 0)
-        use = NULL;
-out:
-    tok_slot_free(slot);
-    tok_module_free(m);
-    ledger_free(l);
-    return use;
-}
-
 /* The worker: one issuance; "token\tcert" or the error message on fd, the status as exit. */
 static void work(const struct station *s, const order *o, const station_reader *map, int fd)
 {
@@ -300,7 +270,7 @@ static void work(const struct station *s, const order *o, const station_reader *
     memset(&opts, 0, sizeof(opts));
     sk_err_clear(&e);
     if (strcmp(map->token, "blank") != 0)
-        opts.token_uri = reconcile_uri(s->st, o, map->token);
+        opts.token_uri = issue_resume_uri(s->st, o, map->token);
     opts.on_step = worker_report_step;
     opts.on_step_ctx = &fd;
     ret = issue_run(s->st, o, s->sec, s->op, &opts, &r, &e);
