@@ -138,6 +138,8 @@ int sup_wire_take(const unsigned char *buf, size_t len, sup_frame *f, size_t *us
     if (len < 3)
         return SK_OK;
     payload = get16(buf + 1);
+    if (buf[0] != SUP_FRAME_STEP && buf[0] != SUP_FRAME_RESULT)
+        return sk_err_set(e, SK_EINPUT, "worker frame: unknown kind 0x%02x", buf[0]);
     /* Refused as soon as the header is in: a reader with room for SUP_WIRE_MAX bytes would
      * otherwise wait for the rest forever. */
     if (payload > SUP_WIRE_MAX - 3)

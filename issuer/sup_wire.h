@@ -31,7 +31,7 @@ typedef struct sup_result {
 } sup_result;
 
 /* The longest frame: a result whose every string fills its field. */
-#define SUP_WIRE_MAX (3 + 3 + 5 * 2 + 40 + 80 + 2 * 48 + 2048)
+#define SUP_WIRE_MAX (3 + 3 + 5 * 2 + (40 - 1) + (80 - 1) + 2 * (48 - 1) + (2048 - 1))
 
 typedef enum sup_frame_kind { SUP_FRAME_STEP = 'S', SUP_FRAME_RESULT = 'R' } sup_frame_kind;
 
