@@ -214,13 +214,59 @@ static void on_event(void *ctx, const sup_event *ev)
         settle(t, ev->report);
 }
 
+/* --dry-run: what a run would do, from the file and the ledger alone. */
+static int dry_run(sup *s, const struct tally *t, sk_err *e)
+{
+    size_t todo, done, bad;
+    int ret = sup_batch_dry_run(s, &todo, &done, &bad, e);
+
+    if (ret != SK_OK)
+        return ret;
+    printf("batch (dry run): %zu orders: %zu to issue, %zu already issued, %zu invalid\n",
+           t->total, todo, done, bad);
+    return bad == 0 ? SK_OK : SK_EFAIL;
+}
+
+/* The run itself, with its secrets; *started once the --json report is begun. */
+static int run(const struct batch_args *a, sup *s, struct tally *t, bool *started, sk_err *e)
+{
+    sup_secrets *room = NULL;
+    int ret;
+
+    /* Secrets once, here (a prompt is fine), straight into the supervisor's locked memory;
+     * the workers inherit them and never ask. */
+    if ((ret = sup_secrets_room(s, &room, e)) != SK_OK ||
+        (ret = cli_issue_secrets(sup_station(s), a->ca_pass, room->so_pin, sizeof(room->so_pin),
+                                 room->ca_secret, sizeof(room->ca_secret), e)) != SK_OK)
+        return ret;
+    clock_gettime(CLOCK_MONOTONIC, &t->start);
+    t->json_first = true;
+    if (a->json)
+        printf("{\n  \"orders\": [\n");
+    *started = true;
+    if ((ret = sup_batch_run(s, (size_t)a->jobs, e)) != SK_OK)
+        return ret;
+    if (t->tty)
+        fputs("\n", stdout);
+    if (!a->json) {
+        double el = since(&t->start);
+        printf("batch: %zu orders: %zu issued, %zu already issued, %zu failed, in %.1f s "
+               "(%.2f orders/s)\n",
+               t->total, t->issued, t->before, t->failed, el,
+               el > 0 ? (double)t->issued / el : 0.0);
+        if (t->elsewhere > 0)
+            printf("batch: %zu order(s) were being issued elsewhere and were left to them\n",
+                   t->elsewhere);
+    }
+    return t->failed == 0 ? SK_OK : SK_EFAIL;
+}
+
 int cmd_batch(int argc, char **argv)
 {
     struct batch_args a;
     struct tally t;
     station_config *st = NULL;
     sup *s = NULL;
-    sup_secrets *room = NULL;
     bool started = false;
     sk_err e;
     int ret;
@@ -242,41 +288,7 @@ int cmd_batch(int argc, char **argv)
     if ((ret = sup_new(st, &cfg, &s, &e)) != SK_OK ||
         (ret = sup_batch_open(s, a.orders, &t.total, &e)) != SK_OK)
         goto out;
-    if (a.dry_run) {
-        size_t todo, done, bad;
-        if ((ret = sup_batch_dry_run(s, &todo, &done, &bad, &e)) != SK_OK)
-            goto out;
-        printf("batch (dry run): %zu orders: %zu to issue, %zu already issued, %zu invalid\n",
-               t.total, todo, done, bad);
-        ret = bad == 0 ? SK_OK : SK_EFAIL;
-        goto out;
-    }
-    /* Secrets once, here (a prompt is fine), straight into the supervisor's locked memory;
-     * the workers inherit them and never ask. */
-    if ((ret = sup_secrets_room(s, &room, &e)) != SK_OK ||
-        (ret = cli_issue_secrets(sup_station(s), a.ca_pass, room->so_pin, sizeof(room->so_pin),
-                                 room->ca_secret, sizeof(room->ca_secret), &e)) != SK_OK)
-        goto out;
-
-    clock_gettime(CLOCK_MONOTONIC, &t.start);
-    t.json_first = true;
-    if (a.json)
-        printf("{\n  \"orders\": [\n");
-    started = true;
-    if ((ret = sup_batch_run(s, (size_t)a.jobs, &e)) != SK_OK)
-        goto out;
-    if (t.tty)
-        fputs("\n", stdout);
-    if (!a.json) {
-        double el = since(&t.start);
-        printf("batch: %zu orders: %zu issued, %zu already issued, %zu failed, in %.1f s "
-               "(%.2f orders/s)\n",
-               t.total, t.issued, t.before, t.failed, el, el > 0 ? (double)t.issued / el : 0.0);
-        if (t.elsewhere > 0)
-            printf("batch: %zu order(s) were being issued elsewhere and were left to them\n",
-                   t.elsewhere);
-    }
-    ret = t.failed == 0 ? SK_OK : SK_EFAIL;
+    ret = a.dry_run ? dry_run(s, &t, &e) : run(&a, s, &t, &started, &e);
 out:
     /* The --json report stays one JSON document even when the run stops early. */
     if (a.json && started)

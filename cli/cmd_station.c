@@ -210,17 +210,64 @@ static void on_event(void *ctx, const sup_event *ev)
     }
 }
 
-/* Each order's first problem (the loader's, order_check's, a repeated number), or NULL. */
-static int order_problems(const order_file *f, const station_config *st,
-                          const sk_problems *load_probs, sk_problems *probs,
-                          const char ***problems, sk_err *e)
+/* The supervisor, and its queue from the orders of f, each with its first problem (the
+ * loader's, order_check's, a repeated number) or none. Takes st and f over, also on failure;
+ * nothing of the problems' lists is left for the workers to inherit. */
+static int plan(const struct args *a, station_config *st, order_file *f,
+                const sk_problems *load_probs, sup **s, sk_err *e)
 {
-    if ((*problems = calloc(f->n + 1, sizeof(**problems))) == NULL)
+    sup_config cfg = {.operator_name = cli_operator(a->operator_name),
+                      .order_timeout = a->order_timeout,
+                      .on_event = on_event,
+                      .ctx = (void *)a};
+    const char **problems = calloc(f->n + 1, sizeof(*problems));
+    sk_problems probs;
+    int ret;
+
+    if (problems == NULL) {
+        station_free(st);
+        order_file_free(f);
         return sk_err_set(e, SK_EINTERNAL, "out of memory");
-    order_file_check(f, st, load_probs, probs, NULL);
+    }
+    sk_problems_init(&probs);
+    order_file_check(f, st, load_probs, &probs, NULL);
     for (size_t i = 0; i < f->n; i++)
-        (*problems)[i] = cli_order_problem(probs, &f->orders[i]);
-    return SK_OK;
+        problems[i] = cli_order_problem(&probs, &f->orders[i]);
+    if ((ret = sup_new(st, &cfg, s, e)) == SK_OK)
+        ret = sup_station_plan(*s, f, problems, e);
+    else
+        order_file_free(f);
+    free(problems);
+    sk_problems_free(&probs);
+    return ret;
+}
+
+/* Issue until a stop rule ends it, with Ctrl-C and SIGTERM counted as stop requests. */
+static int run(const struct args *a, sup *s, sk_err *e)
+{
+    sup_station_opts opts = {.max_orders = a->max_orders,
+                             .timeout = a->timeout,
+                             .exit_when_done = a->exit_when_done,
+                             .stop_requests = &stop_requests};
+    struct sigaction sa, old_int, old_term;
+    sup_station_counts c;
+    int ret;
+
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_stop; /* no SA_RESTART: the wait returns early to see the request */
+    sigemptyset(&sa.sa_mask);
+    stop_requests = 0;
+    sigaction(SIGINT, &sa, &old_int);
+    sigaction(SIGTERM, &sa, &old_term);
+    if ((ret = sup_station_run(s, &opts, &c, e)) == SK_OK) {
+        say("station: %zu issued, %zu interrupted by a pulled token, %zu failed, %zu left in "
+            "the queue",
+            c.issued, c.pulled, c.failed, c.left);
+        ret = c.timed_out || c.failed > 0 ? SK_EFAIL : SK_OK;
+    }
+    sigaction(SIGINT, &old_int, NULL);
+    sigaction(SIGTERM, &old_term, NULL);
+    return ret;
 }
 
 int cmd_station(int argc, char **argv)
@@ -230,16 +277,11 @@ int cmd_station(int argc, char **argv)
     order_file *f = NULL;
     sup *s = NULL;
     sup_secrets *room = NULL;
-    sup_station_counts c;
-    sk_problems load_probs, probs;
-    const char **problems = NULL;
-    struct sigaction sa, old_int, old_term;
-    bool handlers = false;
+    sk_problems load_probs;
     sk_err e;
     int ret;
 
     sk_problems_init(&load_probs);
-    sk_problems_init(&probs);
     sk_err_clear(&e);
     if ((ret = parse(argc, argv, &a)) != SK_OK)
         return ret < 0 ? SK_OK : ret;
@@ -254,24 +296,9 @@ int cmd_station(int argc, char **argv)
                          st->dir);
         goto out;
     }
-    sup_config cfg = {.operator_name = cli_operator(a.operator_name),
-                      .order_timeout = a.order_timeout,
-                      .on_event = on_event,
-                      .ctx = &a};
-    if ((ret = order_problems(f, st, &load_probs, &probs, &problems, &e)) != SK_OK)
-        goto out;
-    /* The supervisor takes the station and the orders over (also when it fails). */
-    ret = sup_new(st, &cfg, &s, &e);
+    ret = plan(&a, st, f, &load_probs, &s, &e);
     st = NULL;
-    if (ret == SK_OK)
-        ret = sup_station_plan(s, f, problems, &e);
-    else
-        order_file_free(f);
     f = NULL;
-    /* Not inherited by the workers: the problems are in the plan now. */
-    free(problems);
-    problems = NULL;
-    sk_problems_free(&probs);
     sk_problems_free(&load_probs);
     if (ret != SK_OK)
         goto out;
@@ -281,32 +308,9 @@ int cmd_station(int argc, char **argv)
         (ret = cli_issue_secrets(sup_station(s), a.ca_pass, room->so_pin, sizeof(room->so_pin),
                                  room->ca_secret, sizeof(room->ca_secret), &e)) != SK_OK)
         goto out;
-
-    memset(&sa, 0, sizeof(sa));
-    sa.sa_handler = on_stop; /* no SA_RESTART: the wait returns early to see the request */
-    sigemptyset(&sa.sa_mask);
-    stop_requests = 0;
-    sigaction(SIGINT, &sa, &old_int);
-    sigaction(SIGTERM, &sa, &old_term);
-    handlers = true;
-    sup_station_opts opts = {.max_orders = a.max_orders,
-                             .timeout = a.timeout,
-                             .exit_when_done = a.exit_when_done,
-                             .stop_requests = &stop_requests};
-    if ((ret = sup_station_run(s, &opts, &c, &e)) != SK_OK)
-        goto out;
-    say("station: %zu issued, %zu interrupted by a pulled token, %zu failed, %zu left in the "
-        "queue",
-        c.issued, c.pulled, c.failed, c.left);
-    ret = c.timed_out || c.failed > 0 ? SK_EFAIL : SK_OK;
+    ret = run(&a, s, &e);
 out:
-    if (handlers) {
-        sigaction(SIGINT, &old_int, NULL);
-        sigaction(SIGTERM, &old_term, NULL);
-    }
     sup_free(s);
-    free(problems);
-    sk_problems_free(&probs);
     sk_problems_free(&load_probs);
     order_file_free(f);
     station_free(st);

@@ -85,6 +85,10 @@ int sup_worker_spawn(sup *s, sup_worker *w, const char *label, sup_work_fn fn, v
     s->l = NULL;
     if (pipe(p) != 0)
         return sk_err_set(e, SK_EIO, "pipe: %s", strerror(errno));
+    /* Nothing is printed here, but the worker inherits the caller's stdio buffers, and one
+     * flush of them in the worker (valgrind's libc clean-up at exit does) would print the
+     * caller's output twice: they are emptied first. */
+    fflush(NULL);
     pid = fork();
     if (pid < 0) {
         close(p[0]);
