@@ -145,9 +145,11 @@ static void progress(const struct tally *t, const sup_report *j)
 /* One order of the --json report, printed as soon as it is settled. */
 static void report_order(struct tally *t, const sup_report *j)
 {
-    static const char *const names[] = {"pending", "issued",            "already_issued",
-                                        "invalid", "failed",            "claimed_elsewhere",
-                                        "stopped"};
+    static const char *const names[] = {
+        [SUP_PENDING] = "pending",         [SUP_ISSUED] = "issued",
+        [SUP_DONE_BEFORE] = "already_issued", [SUP_INVALID] = "invalid",
+        [SUP_FAILED] = "failed",           [SUP_ELSEWHERE] = "claimed_elsewhere",
+        [SUP_STOPPED] = "stopped"};
     const sup_result *r = &j->result;
     char buf[sizeof(r->message) + 64];
     json_t *seals = json_array();
@@ -236,8 +238,9 @@ static int run(const struct batch_args *a, sup *s, struct tally *t, bool *starte
     /* Secrets once, here (a prompt is fine), straight into the supervisor's locked memory;
      * the workers inherit them and never ask. */
     if ((ret = sup_secrets_room(s, &room, e)) != SK_OK ||
-        (ret = cli_issue_secrets(sup_station(s), a->ca_pass, room->so_pin, sizeof(room->so_pin),
-                                 room->ca_secret, sizeof(room->ca_secret), e)) != SK_OK)
+        (ret = cli_issue_secrets(sup_station_config(s), a->ca_pass, room->so_pin,
+                                 sizeof(room->so_pin), room->ca_secret, sizeof(room->ca_secret),
+                                 e)) != SK_OK)
         return ret;
     clock_gettime(CLOCK_MONOTONIC, &t->start);
     t->json_first = true;

@@ -305,8 +305,9 @@ int cmd_station(int argc, char **argv)
     /* Secrets once, here, straight into the supervisor's locked memory; the workers inherit
      * them and never ask. They stay while the station runs and are wiped when it ends. */
     if ((ret = sup_secrets_room(s, &room, &e)) != SK_OK ||
-        (ret = cli_issue_secrets(sup_station(s), a.ca_pass, room->so_pin, sizeof(room->so_pin),
-                                 room->ca_secret, sizeof(room->ca_secret), &e)) != SK_OK)
+        (ret = cli_issue_secrets(sup_station_config(s), a.ca_pass, room->so_pin,
+                                 sizeof(room->so_pin), room->ca_secret, sizeof(room->ca_secret),
+                                 &e)) != SK_OK)
         goto out;
     ret = run(&a, s, &e);
 out:

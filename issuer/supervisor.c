@@ -43,7 +43,7 @@ int sup_new(station_config *st, const sup_config *cfg, sup **out, sk_err *e)
     return SK_OK;
 }
 
-const station_config *sup_station(const sup *s)
+const station_config *sup_station_config(const sup *s)
 {
     return s->st;
 }

@@ -119,7 +119,7 @@ typedef struct sup_config {
 int sup_new(station_config *st, const sup_config *cfg, sup **out, sk_err *e);
 /* Stops (SIGKILL) and reaps any worker still running, wipes the secrets, frees the rest. */
 void sup_free(sup *s);
-const station_config *sup_station(const sup *s);
+const station_config *sup_station_config(const sup *s);
 
 /* The two secrets every worker needs, in the supervisor's locked memory (util/sk_secmem.h).
  * The caller reads them straight into it, so no other copy is inherited by the workers;
