@@ -64,11 +64,7 @@ int cli_issue_secrets(const station_config *st, const char *ca_pass_override, ch
 
 int cli_ledger_open(const station_config *st, ledger **l, sk_err *e)
 {
-    char path[4096];
-    int ret = station_path(st, st->ledger, path, sizeof(path), e);
-
-    *l = NULL;
-    return ret != SK_OK ? ret : ledger_open(path, l, e);
+    return issue_ledger_open(st, l, e);
 }
 
 int cli_ca_hsm_open(const station_config *st, tok_module **hsm, sk_err *e)
@@ -84,39 +80,10 @@ int cli_ca_hsm_open(const station_config *st, tok_module **hsm, sk_err *e)
 int cli_ca_env_open(const station_config *st, bool want_tokens, const char *ca_secret,
                     cli_ca_env *env, sk_err *e)
 {
-    int ret;
-    const char *ca_mod = st->ca_pkcs11_module != NULL ? st->ca_pkcs11_module : st->pkcs11_module;
-
-    memset(env, 0, sizeof(*env));
-    if (want_tokens && (ret = tok_module_open(st->pkcs11_module, &env->tokens, e)) != SK_OK)
-        goto out;
-    if (st->ca_key_uri != NULL) {
-        if (env->tokens != NULL && strcmp(ca_mod, st->pkcs11_module) == 0)
-            env->hsm = env->tokens;
-        else if ((ret = tok_module_open(ca_mod, &env->hsm, e)) != SK_OK)
-            goto out;
-    }
-    if ((ret = ca_open(st, ca_secret, env->hsm, &env->ca, e)) != SK_OK)
-        goto out;
-    char dir[4096];
-    if ((ret = station_path(st, "ca", dir, sizeof(dir), e)) != SK_OK ||
-        (ret = station_path(st, "ca/" SEALMAKER_ROOT_CRT, env->seal_root, sizeof(env->seal_root),
-                            e)) != SK_OK)
-        goto out;
-    if ((ret = sealmaker_open(dir, ca_secret, &env->maker, e)) != SK_OK)
-        sk_err_wrap(e, "seal maker");
-out:
-    if (ret != SK_OK)
-        cli_ca_env_close(env);
-    return ret;
+    return issue_ca_open(st, want_tokens, ca_secret, env, e);
 }
 
 void cli_ca_env_close(cli_ca_env *env)
 {
-    sealmaker_free(env->maker);
-    ca_free(env->ca);
-    if (env->hsm != env->tokens)
-        tok_module_free(env->hsm);
-    tok_module_free(env->tokens);
-    memset(env, 0, sizeof(*env));
+    issue_ca_close(env);
 }

@@ -6,6 +6,7 @@
 #include <stddef.h>
 
 #include "issuer/ca.h"
+#include "issuer/issue_env.h"
 #include "issuer/ledger.h"
 #include "issuer/station.h"
 #include "pkcs11/tok.h"
@@ -39,21 +40,14 @@ int cli_ca_secret(const station_config *st, const char *override, bool new_secre
 int cli_issue_secrets(const station_config *st, const char *ca_pass_override, char *so_pin,
                       size_t so_pin_len, char *ca_secret, size_t ca_secret_len, sk_err *e);
 
-/* Open the station's ledger. */
+/* Open the station's ledger: issue_ledger_open. */
 int cli_ledger_open(const station_config *st, ledger **l, sk_err *e);
 
-/* Everything needed to use the station's CA. The token module is shared with the CA's HSM
- * when both name the same module file, since one process can initialise a module once. */
-typedef struct cli_ca_env {
-    tok_module *tokens;  /* the module tokens are issued on (may be NULL if not asked for) */
-    tok_module *hsm;     /* the CA key's module, == tokens when shared, NULL with a key file */
-    ca *ca;
-    sealmaker *maker;    /* the SM2 seal maker in <station>/ca */
-    char seal_root[4096]; /* its root certificate file */
-} cli_ca_env;
+/* Everything needed to use the station's CA (issuer/issue_env.h). */
+typedef issue_ca_env cli_ca_env;
 
 /* Load the modules (tokens if want_tokens) and open the CA and its seal maker with the
- * secret. */
+ * secret: issue_ca_open. */
 int cli_ca_env_open(const station_config *st, bool want_tokens, const char *ca_secret,
                     cli_ca_env *env, sk_err *e);
 void cli_ca_env_close(cli_ca_env *env);

@@ -57,7 +57,7 @@ typedef struct issue_result {
     char cert_serial[80];
     char key_id[132];
     char not_after[32];
-    bool not_after_capped;     /* set by cli/issue_run.c: notAfter is the issuing CA's */
+    bool not_after_capped;     /* set by issue_run (issue_env.h): notAfter is the issuing CA's */
     char out_dir[PATH_MAX];
     char pin_mailer[PATH_MAX]; /* "" when the PIN went to the caller */
     size_t n_seals;

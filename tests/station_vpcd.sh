@@ -4,7 +4,8 @@
 # killing it a removal. That reader maps to "blank" SoftHSM tokens. Proves: an insertion
 # issues the next order and names the token; a removal between orders is harmless; a
 # removal during an issuance (slowed by tests/p11fault) stops it, puts the order back, and the
-# next insertion resumes it on the same half-made token; exit statuses, ledger, token count.
+# next insertion resumes it on the same half-made token; exit statuses, ledger, token count;
+# an interrupted reissue and a step over its time limit are handled as a batch handles them.
 source "$SOURCE_DIR/tests/lib.sh"
 : "${P11FAULT_SO:?needs the p11fault test module (tests/faults.cmake)}"
 VICC_PY=/usr/lib/python3/site-packages/virtualsmartcard
@@ -160,6 +161,47 @@ expect_output "0 orders in the queue, 3 already issued" "nothing left to do"
 expect_output "0 issued, 0 interrupted by a pulled token, 0 failed, 0 left in the queue" "summary"
 expect_status 1 "--timeout" -- "$SEALKEY" station --station "$st" --orders "$T/o/orders.json" --timeout 1
 expect_output "timed out after 1 s" "the timeout is reported"
+
+# 4 (as a batch does): an order whose reissue was killed half-way is queued, not skipped; its
+# worker closes the interrupted attempt and finds the order still issued, so the token
+# inserted is not used.
+rc=$( (SEALKEY_TEST_CRASH_AT=token_initialised setsid "$SEALKEY" issue --station "$st" \
+    --orders "$T/o/orders.json" --order ST-0001 --reissue >/dev/null 2>&1; echo $?) 2>/dev/null)
+check "a reissue of ST-0001 killed after its token was initialised (exit $rc)" test "$rc" -eq 137
+"$SEALKEY" station --station "$st" --orders "$T/o/orders.json" --exit-when-done --timeout 60 \
+    > "$T/d.out" 2>&1 &
+station_pid=$!
+wait_for "1 orders in the queue, 2 already issued" "$T/d.out" 20
+wait_for "waiting for tokens" "$T/d.out" 20
+insert
+wait_for "$R: order ST-0001 is already issued \(token [0-9a-f]+\) -- the token was not used" "$T/d.out" 30
+wait "$station_pid"
+check "station exits 0 once the interrupted reissue is closed" test $? -eq 0
+station_pid=
+pull
+check "the interrupted reissue is closed as failed" \
+    test "$(sql "SELECT count(*) FROM issuances WHERE order_number='ST-0001' AND step NOT IN ('verified','failed')")" = 0
+check "ST-0001 keeps its one live certificate" \
+    test "$(sql "SELECT count(*) FROM issuances WHERE order_number='ST-0001' AND step='verified'")" = 1
+
+# 5 (as a batch does): a step over its time limit fails the order as a token error that names
+# the limit (it read "internal" before), and the order goes back to the queue.
+clone_orders 1 SLOW GCJS "$T/s"
+sed -i 's|"key_generated": 120|"key_generated": 1|' "$st/station.json"
+P11FAULT_MODULE=$SOFTHSM2_MODULE P11FAULT_DELAY_MS=C_GenerateKeyPair:3000 \
+    "$SEALKEY" station --station "$st" --orders "$T/s/orders.json" --timeout 60 > "$T/e.out" 2>&1 &
+station_pid=$!
+wait_for "waiting for tokens" "$T/e.out" 20
+insert
+wait_for "$R: order SLOW-0001 FAILED \(token\): timed out: step key_generated took over 1 s \(timeouts.key_generated in station.json\) -- order back in the queue" "$T/e.out" 30
+kill -TERM "$station_pid"
+wait "$station_pid"
+check "a station with a failed order exits 1" test $? -eq 1
+station_pid=
+pull
+sed -i 's|"key_generated": 1$|"key_generated": 120|' "$st/station.json"
+expect_status 0 "the timed-out order finishes in a batch" -- \
+    "$SEALKEY" batch --station "$st" --orders "$T/s/orders.json"
 # Every certificate signed along the way is live on one token or revoked.
 expect_status 0 "ledger reconcile" -- "$SEALKEY" ledger reconcile --station "$st"
 finish
