@@ -21,8 +21,10 @@
  * 'verified' revokes the one it replaces (superseded, or the operator's reason). An order
  * has at most one issuance in flight (reserved .. written) and at most one verified.
  *
- * This header is the whole interface: ledger.c picks a backend (issuer/ledger_backend.h) by
- * the ledger's location; ledger_sqlite.c is the embedded single-station default. */
+ * This header is the whole interface. The rules above are written once (issuer/ledger.c,
+ * ledger_issuance.c, ledger_read.c, ledger_move.c, ledger_audit.c) over a driver
+ * (issuer/ledger_driver.h) that ledger.c picks by the ledger's location: ledger_sqlite.c, the
+ * embedded single-station default, or ledger_pg.c for a ledger shared by stations. */
 #ifndef SK_LEDGER_H
 #define SK_LEDGER_H
 

@@ -234,6 +234,10 @@ int main(int argc, char **argv)
     CHECK(ledger_seal_add(l, id3, "A-1", "official", "ES-1", "aa", &e) == SK_OK);
     CHECK(ledger_seal_add(l, id3, "A-1", "legal-rep", "ES-2", "bb", &e) == SK_OK);
     CHECK(ledger_seal_add(l, id3, "A-1", "official", "ES-1", "aa", &e) == SK_ESTATE);
+    CHECK_CONTAINS(e.msg, "already in the ledger");
+    /* Only a taken key is a duplicate: a seal of an issuance the ledger does not hold is the
+     * database refusing it, on both backends alike (SQLite used to call it a duplicate). */
+    CHECK(ledger_seal_add(l, id3 + 1000, "A-1", "official", "ES-9", "aa", &e) == SK_ELEDGER);
     ledger_seal *seals = NULL;
     CHECK(ledger_seal_list(l, id3, &seals, &n, &e) == SK_OK && n == 2);
     CHECK(n == 2 && strcmp(seals[0].es_id, "ES-1") == 0 && strcmp(seals[1].kind, "legal-rep") == 0);
