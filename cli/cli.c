@@ -1,6 +1,6 @@
 #include "cli/cli.h"
 
-#include "issuer/audit.h"
+#include "issuer/records/audit.h"
 
 #include <pwd.h>
 #include <stdarg.h>

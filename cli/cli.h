@@ -6,9 +6,9 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-#include "issuer/audit.h"
-#include "issuer/ledger.h"
-#include "issuer/station.h"
+#include "issuer/records/audit.h"
+#include "issuer/records/ledger.h"
+#include "issuer/station/station.h"
 #include "util/sk_err.h"
 
 /* Print "sealkey: <message>" to stderr and return the error's code as the exit status. */
@@ -90,7 +90,7 @@ void *cli_args(cli_ctx *c, size_t size, void (*free_fn)(void *args));
 /* Wipe and release the secrets as soon as the command is done with them. */
 void cli_ctx_wipe(cli_ctx *c);
 
-/* The station's operations (issuer/operations.h) on what c holds. */
+/* The station's operations (issuer/operations/operations.h) on what c holds. */
 #define CLI_OP_ENV(c) {.st = (c)->st, .ledger = (c)->ledger, .audit = (c)->audit}
 
 /* Subcommands, each in its own cmd_*.c file, printing its usage on -h/--help. Those run

@@ -2,7 +2,7 @@
 #ifndef SK_CLI_ORDERS_H
 #define SK_CLI_ORDERS_H
 
-#include "issuer/order.h"
+#include "issuer/orders/order.h"
 #include "util/sk_problems.h"
 
 /* The text of the first problem in probs about order o (its order field is o's label:

@@ -5,10 +5,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "issuer/ca.h"
-#include "issuer/issue_env.h"
-#include "issuer/ledger.h"
-#include "issuer/station.h"
+#include "issuer/ca/ca.h"
+#include "issuer/issuance/issue_env.h"
+#include "issuer/records/ledger.h"
+#include "issuer/station/station.h"
 #include "pkcs11/tok.h"
 #include "seal/sealmaker.h"
 #include "util/sk_secret.h"
@@ -43,7 +43,7 @@ int cli_issue_secrets(const station_config *st, const char *ca_pass_override, ch
 /* Open the station's ledger: issue_ledger_open. */
 int cli_ledger_open(const station_config *st, ledger **l, sk_err *e);
 
-/* Everything needed to use the station's CA (issuer/issue_env.h). */
+/* Everything needed to use the station's CA (issuer/issuance/issue_env.h). */
 typedef issue_ca_env cli_ca_env;
 
 /* Load the modules (tokens if want_tokens) and open the CA and its seal maker with the

@@ -10,9 +10,9 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "issuer/audit.h"
+#include "issuer/records/audit.h"
 #include "util/sk_name.h"
-#include "issuer/ledger.h"
+#include "issuer/records/ledger.h"
 #include "util/sk_file.h"
 
 static const char usage[] =

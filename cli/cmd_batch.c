@@ -1,6 +1,6 @@
 /* sealkey batch: every approved order of a file that the ledger has not finished, onto the
  * available blank tokens, several at once, each in a worker process of its own. The work is
- * the supervisor's (issuer/supervisor.h); this file parses the options and prints what it
+ * the supervisor's (issuer/supervisor/supervisor.h); this file parses the options and prints what it
  * reports: a progress bar or a line per order, or a --json report. */
 #include <getopt.h>
 #include <jansson.h>
@@ -13,7 +13,7 @@
 #include "cli/cli.h"
 #include "cli/cli_orders.h"
 #include "cli/cli_station.h"
-#include "issuer/supervisor.h"
+#include "issuer/supervisor/supervisor.h"
 
 static const char usage[] =
     "sealkey batch --orders FILE [--jobs N] [--json] [--station DIR] [--ca-pass SOURCE]\n"

@@ -8,8 +8,8 @@
 
 #include "cli/cli.h"
 #include "cli/cli_station.h"
-#include "issuer/ca_util.h"
-#include "issuer/operations.h"
+#include "issuer/ca/ca_util.h"
+#include "issuer/operations/operations.h"
 
 static const char usage[] =
     "sealkey ca init [--station DIR] [--key-alg ec-p256|ec-p384|rsa-3072] [--ca-pass SOURCE]\n"

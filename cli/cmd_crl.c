@@ -4,7 +4,7 @@
 
 #include "cli/cli.h"
 #include "cli/cli_station.h"
-#include "issuer/operations.h"
+#include "issuer/operations/operations.h"
 
 static const char usage[] =
     "sealkey crl [--station DIR] [--days N] [-o FILE] [--publish DIR] [--ca-pass SOURCE]\n"

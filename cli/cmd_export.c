@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "issuer/order.h"
+#include "issuer/orders/order.h"
 #include "util/sk_problems.h"
 
 static const char usage[] =

@@ -8,7 +8,7 @@
 #include "cli/cli.h"
 #include "cli/cli_station.h"
 #include "util/sk_file.h"
-#include "issuer/issue_env.h"
+#include "issuer/issuance/issue_env.h"
 #include "util/sk_problems.h"
 #include "util/sk_secmem.h"
 #include "util/sk_secret.h"

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "issuer/operations.h"
+#include "issuer/operations/operations.h"
 #include "util/sk_file.h"
 
 #define IMPORT_MAX ((size_t)1 << 30)

@@ -1,4 +1,4 @@
-/* sealkey ledger reconcile: the lifecycle invariant checked (issuer/reconcile.h), one line per
+/* sealkey ledger reconcile: the lifecycle invariant checked (issuer/records/reconcile.h), one line per
  * violation or a JSON report. */
 #include <jansson.h>
 #include <stdio.h>
@@ -6,7 +6,7 @@
 
 #include "cli/cli.h"
 #include "cli/cmd_ledger.h"
-#include "issuer/reconcile.h"
+#include "issuer/records/reconcile.h"
 
 static const char *or_dash(const char *s)
 {

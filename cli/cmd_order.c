@@ -8,8 +8,8 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "issuer/order.h"
-#include "issuer/station.h"
+#include "issuer/orders/order.h"
+#include "issuer/station/station.h"
 #include "util/sk_file.h"
 
 static const char usage_order[] = "sealkey order check FILE [--station DIR | --no-station] [--json]";

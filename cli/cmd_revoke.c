@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "issuer/operations.h"
+#include "issuer/operations/operations.h"
 
 static const char usage[] =
     "sealkey revoke --order NUMBER --reason REASON [--station DIR]\n"

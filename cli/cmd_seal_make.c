@@ -5,7 +5,7 @@
 
 #include "cli/cli.h"
 #include "cli/cli_station.h"
-#include "issuer/operations.h"
+#include "issuer/operations/operations.h"
 #include "util/sk_problems.h"
 
 static const char usage[] =

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "issuer/station.h"
+#include "issuer/station/station.h"
 #include "seal/pic.h"
 #include "util/sk_file.h"
 

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 
 #include "cli/cli.h"
-#include "issuer/station.h"
+#include "issuer/station/station.h"
 #include "seal/ses.h"
 #include "seal/sealmaker.h"
 #include "util/sk_file.h"

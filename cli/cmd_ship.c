@@ -2,7 +2,7 @@
 #include <stdio.h>
 
 #include "cli/cli.h"
-#include "issuer/operations.h"
+#include "issuer/operations/operations.h"
 
 static const char usage[] =
     "sealkey ship --order NUMBER --waybill NUMBER [--station DIR]\n"

@@ -1,7 +1,7 @@
 /* sealkey station: the interactive sibling of batch. It waits for tokens inserted into the
  * card readers (pcsc-lite), issues the next unfinished order of the file onto each in a
  * worker process of its own, and tells the operator what went where and when a token may be
- * pulled. The work is the supervisor's (issuer/supervisor.h); this file parses the options,
+ * pulled. The work is the supervisor's (issuer/supervisor/supervisor.h); this file parses the options,
  * builds the list of the orders' problems, catches Ctrl-C and prints what it reports. */
 #include "cli/cmd_station.h"
 
@@ -17,7 +17,7 @@
 #include "cli/cli.h"
 #include "cli/cli_orders.h"
 #include "cli/cli_station.h"
-#include "issuer/supervisor.h"
+#include "issuer/supervisor/supervisor.h"
 #include "util/sk_problems.h"
 
 static const char usage[] =

@@ -1,8 +1,8 @@
-/* The audit log (issuer/audit.h): audit_foreach reads DIR/audit.log and DIR/audit.head. The
+/* The audit log (issuer/records/audit.h): audit_foreach reads DIR/audit.log and DIR/audit.head. The
  * input is the log; if it holds a NUL byte, what follows the first one is audit.head, and
  * without one there is no head file (the state of a log cut before its first head write). */
 #include "fuzz/fuzz_util.h"
-#include "issuer/audit.h"
+#include "issuer/records/audit.h"
 
 static int visit(const audit_record *r, void *arg)
 {

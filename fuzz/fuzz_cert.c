@@ -1,4 +1,4 @@
-/* Certificates read back from a token (issuer/issue_verify.c): the DER of a CKO_CERTIFICATE
+/* Certificates read back from a token (issuer/issuance/issue_verify.c): the DER of a CKO_CERTIFICATE
  * value goes through d2i_X509 and then the checks verification makes on it: the
  * SubjectKeyIdentifier as a CKA_ID, the DER round trip, the public key comparison, the dates
  * as the ledger records them, the PEM written to out/ORDER/cert.pem, and a chain
@@ -8,8 +8,8 @@
 #include <openssl/x509v3.h>
 
 #include "fuzz/fuzz_util.h"
-#include "issuer/ca_util.h"
-#include "issuer/issue_int.h"
+#include "issuer/ca/ca_util.h"
+#include "issuer/issuance/issue_int.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

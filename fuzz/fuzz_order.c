@@ -1,9 +1,9 @@
-/* Order files (issuer/order.h): order_file_load reads a path, so the input is written to
+/* Order files (issuer/orders/order.h): order_file_load reads a path, so the input is written to
  * a file first; every order it returns is then validated as `sealkey order check` does.
  * Every problem must name one of the file's orders by its label and position, carry a kind,
  * and read "order LABEL: ..." (commands find an order's problems by that order field). */
 #include "fuzz/fuzz_util.h"
-#include "issuer/order.h"
+#include "issuer/orders/order.h"
 
 static void check_problem(const order_file *f, const sk_problem *p)
 {

@@ -1,6 +1,6 @@
-/* Station config (issuer/station.h): station_load reads DIR/station.json. */
+/* Station config (issuer/station/station.h): station_load reads DIR/station.json. */
 #include "fuzz/fuzz_util.h"
-#include "issuer/station.h"
+#include "issuer/station/station.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

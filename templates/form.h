@@ -14,9 +14,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "issuer/ledger.h"
-#include "issuer/order.h"
-#include "issuer/station.h"
+#include "issuer/records/ledger.h"
+#include "issuer/orders/order.h"
+#include "issuer/station/station.h"
 #include "seal/pic.h"
 #include "util/sk_err.h"
 

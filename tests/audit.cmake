@@ -1,4 +1,4 @@
-# The hash-chained audit log (issuer/audit.c) and sealkey audit.
+# The hash-chained audit log (issuer/records/audit.c) and sealkey audit.
 sk_add_c_test(test_audit SOURCES test_audit.c LIBS sk_issuer)
 
 # A helper, not a test: appends records, for audit_cli.sh's concurrent writers.

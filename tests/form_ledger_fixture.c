@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "issuer/ledger.h"
+#include "issuer/records/ledger.h"
 
 int main(int argc, char **argv)
 {

@@ -6,7 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "issuer/audit.h"
+#include "issuer/records/audit.h"
 #include "tests/test.h"
 #include "util/sk_file.h"
 

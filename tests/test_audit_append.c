@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "issuer/audit.h"
+#include "issuer/records/audit.h"
 
 int main(int argc, char **argv)
 {

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "issuer/ledger.h"
+#include "issuer/records/ledger.h"
 #include "tests/test.h"
 
 int main(void)

@@ -8,8 +8,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "issuer/audit.h"
-#include "issuer/ledger.h"
+#include "issuer/records/audit.h"
+#include "issuer/records/ledger.h"
 #include "tests/test.h"
 
 #define RACERS 4

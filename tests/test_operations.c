@@ -1,4 +1,4 @@
-/* The station's operations (issuer/operations.h) called as a library, as a front end other
+/* The station's operations (issuer/operations/operations.h) called as a library, as a front end other
  * than the CLI would: ca init, ship, revoke, then crl lists the revoked certificate, the
  * audit log holds a record of each, and ledger export carries the log. A real station
  * directory (examples/station.json), a real SQLite ledger, a real CA. */
@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "issuer/operations.h"
+#include "issuer/operations/operations.h"
 #include "tests/test.h"
 #include "util/sk_file.h"
 

@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <sys/stat.h>
 
-#include "issuer/order.h"
-#include "issuer/station.h"
+#include "issuer/orders/order.h"
+#include "issuer/station/station.h"
 #include "tests/test.h"
 #include "util/sk_file.h"
 

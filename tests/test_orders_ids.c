@@ -2,8 +2,8 @@
  * for the usual mistakes; plus the library API on the examples. */
 #include <stdlib.h>
 
-#include "issuer/order.h"
-#include "issuer/station.h"
+#include "issuer/orders/order.h"
+#include "issuer/station/station.h"
 #include "tests/test.h"
 
 /* test.h's CHECK_CONTAINS tests its argument for NULL, which an array never is. */

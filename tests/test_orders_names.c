@@ -5,7 +5,7 @@
 #include <stdint.h>
 #include <unistd.h>
 
-#include "issuer/audit.h"
+#include "issuer/records/audit.h"
 #include "test.h"
 #include "util/sk_name.h"
 

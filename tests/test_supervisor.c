@@ -6,7 +6,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "issuer/sup_int.h"
+#include "issuer/supervisor/sup_int.h"
 #include "test.h"
 
 /* ---- frames ---- */

@@ -7,8 +7,8 @@
 
 #include <stddef.h>
 
-/* The kinds of problem the order checks find (issuer/order*.c; the station's project list
- * in issuer/station.c; the form maker refuses an order on the loader's problems). Scripts
+/* The kinds of problem the order checks find (issuer/orders/order*.c; the station's project list
+ * in issuer/station/station.c; the form maker refuses an order on the loader's problems). Scripts
  * see them by name in `sealkey order check --json` (sk_problem_code_name): add new kinds
  * at the end and never rename one. */
 enum sk_problem_code {

@@ -1,0 +1,54 @@
+/* Pieces of the issuance shared between issuer/issue*.c files. */
+#ifndef SK_ISSUE_INT_H
+#define SK_ISSUE_INT_H
+
+#include "issuer/issuance/issue.h"
+#include "issuer/issuance/issue_seal.h"
+
+int issue_random_pin(int min_digits, int max_digits, char *pin, size_t pinlen, sk_err *e);
+int issue_write_pin_mailer(const char *path, const order *o, const char *token_label,
+                           const char *token_serial, const char *pin, sk_err *e);
+
+/* A chosen user PIN against the station's pin_policy: digits only, user_pin_min_digits to
+ * user_pin_max_digits of them. SK_EPIN saying what is wrong (never the PIN). */
+int issue_check_user_pin(const station_config *st, const char *pin, sk_err *e);
+
+/* Before the token is touched: can the PIN mailer for o (with a PIN of pin_len) be written
+ * at path? Not something other than a file there, the text within its limit, and a file
+ * can be created in its directory. */
+int issue_check_pin_mailer(const char *path, const order *o, size_t pin_len, sk_err *e);
+
+/* The token an issuance goes on, under the station's tokens lock (issuer/issuance/issue_token.c):
+ * the half-made token of an earlier attempt when resume_uri names one and it is still
+ * labelled with the order and not the live token of any order, else opts->token_uri, else
+ * the first blank token. Then the ledger decides: a token that holds some order's live
+ * certificate is refused unless opts->revoke_holder names that order (*holder then set);
+ * an initialised token needs opts->reinit unless it is the one being resumed. */
+typedef struct issue_token_choice {
+    tok_slot *slot;
+    tok_info info;
+    bool resuming;
+    bool has_holder;
+    ledger_issuance holder; /* the live issuance on the token, when has_holder */
+} issue_token_choice;
+int issue_choose_token(const issue_env *env, const order *o, const issue_opts *opts,
+                       const char *resume_uri, issue_token_choice *c, sk_err *e);
+
+/* Revoke the live certificate of the order that holds the chosen token (ledger and audit
+ * log), before the token is wiped for order o. */
+int issue_revoke_holder(const issue_env *env, const order *o, const issue_token_choice *c,
+                        const char *reason, sk_err *e);
+
+/* Read the token back and check that it holds exactly what the issuance wrote: the key pair
+ * (on-token, sensitive, never extractable) and certificate under key_id, the certificate's
+ * key equal to the token's public key, the chain verifying, the CA certificates, and each
+ * seal as a data object byte-identical to what was made, verifying and carrying the
+ * certificate. */
+int issue_verify_token(const issue_env *env, tok_slot *slot, const unsigned char *key_id,
+                       size_t key_id_len, X509 *cert, const issue_seal *seals, size_t n_seals,
+                       sk_err *e);
+
+/* The CKA_ID under which a CA certificate is stored: its SubjectKeyIdentifier. */
+int issue_ca_cert_id(X509 *cert, unsigned char *id, size_t *id_len, sk_err *e);
+
+#endif

@@ -1,0 +1,134 @@
+/* The last step of an issuance: read everything back from the token and check it. */
+#include <openssl/x509v3.h>
+#include <p11-kit/pkcs11.h>
+#include <string.h>
+
+#include "issuer/issuance/issue_int.h"
+
+int issue_ca_cert_id(X509 *cert, unsigned char *id, size_t *id_len, sk_err *e)
+{
+    const ASN1_OCTET_STRING *ski = X509_get0_subject_key_id(cert);
+
+    if (ski == NULL || ASN1_STRING_length(ski) <= 0 || ASN1_STRING_length(ski) > TOK_ID_MAX)
+        return sk_err_set(e, SK_ECRYPTO, "CA certificate has no usable SubjectKeyIdentifier");
+    *id_len = (size_t)ASN1_STRING_length(ski);
+    memcpy(id, ASN1_STRING_get0_data(ski), *id_len);
+    return SK_OK;
+}
+
+static bool same_id(const tok_object *ob, const unsigned char *id, size_t id_len)
+{
+    return ob->id_len == id_len && memcmp(ob->id, id, id_len) == 0;
+}
+
+static bool same_der(const tok_object *ob, X509 *cert)
+{
+    unsigned char *der = NULL;
+    int len = i2d_X509(cert, &der);
+    bool same = len > 0 && ob->value_len == (size_t)len && memcmp(ob->value, der, ob->value_len) == 0;
+
+    OPENSSL_free(der);
+    return same;
+}
+
+/* The seal this data object should be, or NULL. */
+static const issue_seal *seal_for(const tok_object *ob, const issue_seal *seals, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(ob->label, seals[i].label) == 0 &&
+            strcmp(ob->application, ISSUE_SEAL_APPLICATION) == 0)
+            return &seals[i];
+    return NULL;
+}
+
+int issue_verify_token(const issue_env *env, tok_slot *slot, const unsigned char *key_id,
+                       size_t key_id_len, X509 *cert, const issue_seal *seals, size_t n_seals,
+                       sk_err *e)
+{
+    int ret = SK_EFAIL;
+    tok_object *objs = NULL;
+    size_t n = 0;
+    EVP_PKEY *pub = NULL;
+    tok_key_attrs attrs;
+    X509 *ca_certs[2] = {ca_issuing_cert(env->ca), ca_root_cert(env->ca)};
+    unsigned char ca_ids[2][TOK_ID_MAX];
+    size_t ca_id_lens[2];
+    int seen_priv = 0, seen_pub = 0, seen_cert = 0, seen_ca[2] = {0, 0};
+    size_t seen_seals = 0;
+
+    for (int i = 0; i < 2; i++)
+        if ((ret = issue_ca_cert_id(ca_certs[i], ca_ids[i], &ca_id_lens[i], e)) != SK_OK)
+            goto out;
+    if ((ret = tok_list_objects(slot, &objs, &n, e)) != SK_OK)
+        goto out;
+    ret = SK_EFAIL;
+    for (size_t i = 0; i < n; i++) {
+        const tok_object *ob = &objs[i];
+        if (ob->cls == CKO_PRIVATE_KEY && same_id(ob, key_id, key_id_len)) {
+            seen_priv++;
+        } else if (ob->cls == CKO_PUBLIC_KEY && same_id(ob, key_id, key_id_len)) {
+            seen_pub++;
+        } else if (ob->cls == CKO_CERTIFICATE && same_id(ob, key_id, key_id_len)) {
+            if (!same_der(ob, cert)) {
+                sk_err_set(e, SK_EFAIL, "the certificate on the token differs from the issued one");
+                goto out;
+            }
+            seen_cert++;
+        } else if (ob->cls == CKO_CERTIFICATE && same_id(ob, ca_ids[0], ca_id_lens[0]) &&
+                   same_der(ob, ca_certs[0])) {
+            seen_ca[0]++;
+        } else if (ob->cls == CKO_CERTIFICATE && same_id(ob, ca_ids[1], ca_id_lens[1]) &&
+                   same_der(ob, ca_certs[1])) {
+            seen_ca[1]++;
+        } else if (ob->cls == CKO_DATA && seal_for(ob, seals, n_seals) != NULL) {
+            const issue_seal *sl = seal_for(ob, seals, n_seals);
+            if (ob->value_len != sl->der_len || memcmp(ob->value, sl->der, sl->der_len) != 0) {
+                sk_err_set(e, SK_EFAIL, "the %s on the token differs from the one made",
+                           sl->label);
+                goto out;
+            }
+            if ((ret = issue_seal_check(env->seal_root, ob->value, ob->value_len, cert, sl->label,
+                                        e)) != SK_OK)
+                goto out;
+            ret = SK_EFAIL;
+            seen_seals++;
+        } else {
+            sk_err_set(e, SK_EFAIL, "unexpected object on the token: class %lu, label '%s'",
+                       ob->cls, ob->label);
+            goto out;
+        }
+    }
+    if (seen_priv != 1 || seen_pub != 1 || seen_cert != 1 || seen_ca[0] != 1 || seen_ca[1] != 1 ||
+        seen_seals != n_seals) {
+        sk_err_set(e, SK_EFAIL,
+                   "token holds %d private key(s), %d public key(s), %d certificate(s), "
+                   "%d+%d CA certificate(s) and %zu of %zu seal(s) under the expected ids; "
+                   "expected one of each",
+                   seen_priv, seen_pub, seen_cert, seen_ca[0], seen_ca[1], seen_seals, n_seals);
+        goto out;
+    }
+    if ((ret = tok_get_key_attrs(slot, key_id, key_id_len, &attrs, e)) != SK_OK)
+        goto out;
+    ret = SK_EFAIL;
+    if (!attrs.local || !attrs.never_extractable || !attrs.always_sensitive || !attrs.sensitive ||
+        attrs.extractable || !attrs.is_private) {
+        sk_err_set(e, SK_EFAIL, "the private key is not a sensitive, never-extractable key "
+                                "generated on the token");
+        goto out;
+    }
+    if ((ret = tok_get_public_key(slot, key_id, key_id_len, &pub, e)) != SK_OK)
+        goto out;
+    if (EVP_PKEY_eq(pub, X509_get0_pubkey(cert)) != 1) {
+        ret = sk_err_set(e, SK_EFAIL, "the certificate's public key is not the token's key");
+        goto out;
+    }
+    if ((ret = ca_verify_cert(env->ca, cert, e)) != SK_OK)
+        goto out;
+    ret = SK_OK;
+out:
+    if (ret != SK_OK)
+        sk_err_wrap(e, "verification");
+    EVP_PKEY_free(pub);
+    tok_objects_free(objs, n);
+    return ret;
+}

@@ -1,0 +1,88 @@
+/* The small operations (issuer/operations/operations.h): revoke, ship and ca init, each a ledger or CA
+ * change followed by its audit record. */
+#include "issuer/operations/operations.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/sk_keyalg.h"
+
+int op_revoke(const op_env *env, const char *order_number, const char *reason,
+              op_revoke_result *r, sk_err *e)
+{
+    int ret;
+
+    memset(r, 0, sizeof(*r));
+    if ((ret = ca_revocation_reason(reason, &r->reason, e)) != SK_OK ||
+        (ret = ledger_revoke(env->ledger, order_number, r->reason, &r->revoked, &r->n, e)) !=
+            SK_OK)
+        return ret;
+    /* The ledger has revoked them all in one transaction; each gets its audit record. */
+    for (size_t i = 0; i < r->n; i++) {
+        const ledger_issuance *v = &r->revoked[i];
+        char detail[96];
+        snprintf(detail, sizeof(detail), "%s (%s issuance %lld)", r->reason,
+                 iss_step_name(v->step), v->id);
+        audit_event ev = {.event = AUDIT_EV_REVOKED,
+                          .result = AUDIT_OK,
+                          .order = order_number,
+                          .token_serial = v->token_serial,
+                          .cert_serial = v->cert_serial,
+                          .detail = detail};
+        if ((ret = audit_append(env->audit, &ev, e)) != SK_OK)
+            return sk_err_wrap(e, "audit log");
+    }
+    return SK_OK;
+}
+
+void op_revoke_result_free(op_revoke_result *r)
+{
+    free(r->revoked);
+    memset(r, 0, sizeof(*r));
+}
+
+int op_ship_check(const char *waybill, sk_err *e)
+{
+    size_t n = strlen(waybill);
+    bool ok = n >= 8 && n <= 32;
+
+    for (size_t i = 0; ok && i < n; i++)
+        ok = isdigit((unsigned char)waybill[i]) || (waybill[i] >= 'A' && waybill[i] <= 'Z');
+    if (!ok)
+        return sk_err_set(e, SK_EINPUT, "waybill '%s': expected 8 to 32 characters of A-Z and "
+                          "0-9", waybill);
+    return SK_OK;
+}
+
+int op_ship(const op_env *env, const char *order_number, const char *waybill, sk_err *e)
+{
+    audit_event ev = {.event = AUDIT_EV_SHIPPED,
+                      .result = AUDIT_OK,
+                      .order = order_number,
+                      .detail = waybill};
+    int ret;
+
+    if ((ret = op_ship_check(waybill, e)) != SK_OK ||
+        (ret = ledger_set_waybill(env->ledger, order_number, waybill, e)) != SK_OK)
+        return ret;
+    if ((ret = audit_append(env->audit, &ev, e)) != SK_OK)
+        return sk_err_wrap(e, "audit log");
+    return SK_OK;
+}
+
+int op_ca_init(const op_env *env, const ca_init_opts *o, const char *ca_secret,
+               tok_module *hsm, sk_err *e)
+{
+    audit_event ev = {.event = AUDIT_EV_CA_INIT,
+                      .result = AUDIT_OK,
+                      .detail = sk_keyalg_name(o->key_alg)};
+    int ret;
+
+    if ((ret = ca_init(env->st, o, ca_secret, hsm, e)) != SK_OK)
+        return ret;
+    if ((ret = audit_append(env->audit, &ev, e)) != SK_OK)
+        return sk_err_wrap(e, "audit log");
+    return SK_OK;
+}
