@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -96,6 +97,26 @@ static int real_path(const char *path, char *out, size_t outlen, sk_err *e)
     return SK_OK;
 }
 
+/* Switching a new database to WAL needs it to itself, and SQLite answers SQLITE_BUSY at once
+ * rather than through the busy handler when another process is creating it at that moment
+ * (two `ca init` on a fresh station): try again for as long as the busy timeout. */
+static int wal_mode(struct ledger_db *d, sk_err *e)
+{
+    int rc = SQLITE_OK;
+
+    for (int waited_ms = 0; waited_ms <= 10000; waited_ms += 20) {
+        rc = sqlite3_exec(d->db, "PRAGMA journal_mode=WAL", NULL, NULL, NULL);
+        if (rc != SQLITE_BUSY && rc != SQLITE_LOCKED)
+            break;
+        struct timespec pause = {0, 20L * 1000 * 1000};
+        nanosleep(&pause, NULL);
+    }
+    if (rc != SQLITE_OK)
+        return sk_err_set(e, SK_ELEDGER, "ledger %s: setting WAL mode: %s", d->path,
+                          sqlite3_errmsg(d->db));
+    return SK_OK;
+}
+
 static void sq_close(struct ledger_db *d)
 {
     if (d == NULL)
@@ -127,8 +148,8 @@ static int sq_open(const char *path, const char *purpose, struct ledger_db **out
     sqlite3_busy_timeout(d->db, 10000);
     /* WAL + synchronous=FULL: each committed step survives power loss, and readers
      * (sealkey status) do not block a running issuance. */
-    if ((ret = run(d, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; "
-                      "PRAGMA foreign_keys=ON;", NULL, e)) != SK_OK)
+    if ((ret = wal_mode(d, e)) != SK_OK ||
+        (ret = run(d, "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;", NULL, e)) != SK_OK)
         goto out;
     *out = d;
     d = NULL;
