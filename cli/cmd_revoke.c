@@ -62,7 +62,7 @@ int cmd_revoke_run(cli_ctx *cx, sk_err *e)
         const ledger_issuance *v = &r.revoked[i];
         printf("order %s: certificate serial %s (token %s, %s) revoked (%s)\n", a->number,
                v->cert_serial, v->token_serial[0] ? v->token_serial : "-",
-               iss_step_name(v->step), r.reason);
+               iss_step_name(v->step), v->revocation_reason);
     }
     if (ret == SK_OK)
         printf("order %s: %zu certificate(s) revoked; run sealkey crl to publish\n", a->number,

@@ -10,7 +10,10 @@
 #  3. another order's live token is not wiped, unless that order is revoked in the same
 #     command (--revoke-holder), and then its certificate is on the CRL;
 #  4. a certificate signed during an attempt that failed or crashed is on the next CRL
-#     (cessationOfOperation), and migration 6 revokes those older versions left behind.
+#     (cessationOfOperation), and migration 6 revokes those older versions left behind;
+#  5. a reissue killed right after C_InitToken resumes on its unrecorded token, not on a
+#     third; revoke closes an attempt that stopped after signing and revokes its certificate;
+#     a token holding another order's unfinished attempt is not wiped.
 # The station loads the fault-injecting module (tests/p11fault), transparent without rules.
 source "$SOURCE_DIR/tests/lib.sh"
 : "${P11FAULT_SO:?run through ctest}"
@@ -18,7 +21,7 @@ st=$T/station
 make_station "$st"
 sed -i "s|\"pkcs11_module\": *\"[^\"]*\"|\"pkcs11_module\": \"$P11FAULT_SO\"|" "$st/station.json"
 export SEALKEY_OPERATOR=tester P11FAULT_MODULE=$SOFTHSM2_MODULE
-clone_orders 8 LC GCJS "$T/o"
+clone_orders 11 LC GCJS "$T/o"
 clone_orders 1 SOLO GCJS "$T/solo"   # an order with a file of its own, for the batch
 orders=$T/o/orders.json
 db=$st/ledger.sqlite
@@ -192,6 +195,32 @@ check "no token touched by the refusals" test "$(softhsm2-util --show-slots | md
 check "$I: nothing reserved" test "$(q "SELECT count(*) FROM issuances WHERE order_number = '$I'")" = 0
 rm -r "$st/out/$I/pin-mailer.txt"
 expect_status 0 "issue $I" -- issue $I
+
+# --- 5. A reissue killed right after C_InitToken leaves a second token labelled with the
+# order that the ledger never recorded; the next reissue takes that one (the only labelled
+# token the ledger does not know), not a third blank token.
+J=LC-0002
+expect_status 0 "issue $J" -- issue $J
+check "$J: reissue killed after C_InitToken" test "$(crash_at token_init $J --reissue)" = 137
+check "$J: two tokens labelled $J" test "$(tokens_labelled $J)" = 2
+expect_status 0 "reissue of $J after the crash" -- issue $J --reissue
+check "$J: the reissue resumed on the half-made token (no third)" test "$(tokens_labelled $J)" = 2
+check "$J: one live certificate" test "$(live $J count\(*\))" = 1
+
+# --- 5. An attempt killed after its certificate was signed: revoke closes it and revokes
+# that certificate, and the token it stopped on is not wiped for another order meanwhile.
+K=LC-0009 L=LC-0010
+check "$K: issue killed after writing" test "$(crash_at written $K)" = 137
+k_tok=$(last $K token_serial) k_cert=$(last $K cert_serial)
+expect_status 4 "reinit of $K's unfinished token for $L" -- issue $L --reinit --token "pkcs11:serial=$k_tok"
+expect_output "holds order $K's unfinished issuance \\(step written, certificate serial $k_cert\\)" "the refusal names the order and its certificate"
+expect_status 0 "revoke $K, whose only certificate is unfinished" -- "$SEALKEY" revoke --station "$st" --order $K --reason keyCompromise
+expect_output "certificate serial $k_cert .*revoked \\(cessationOfOperation\\)" "revoke lists the closed attempt's certificate"
+check "$K: the attempt is closed as failed, its certificate revoked" test "$(of_serial "$k_cert" "step || ' ' || revocation_reason")" = "failed cessationOfOperation"
+crl
+check "$K: its certificate is on the CRL" revoked_by_openssl "$k_cert"
+expect_status 0 "reinit of the closed attempt's token for $L" -- issue $L --reinit --token "pkcs11:serial=$k_tok"
+check "$L: issued on that token" test "$(live $L token_serial)" = "$k_tok"
 
 # --- The invariant, in the ledger: every signed certificate live or revoked, one live per
 # order and per token.

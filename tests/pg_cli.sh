@@ -38,6 +38,13 @@ expect_output "schema version $latest, nothing to do" "migrate reports"
 expect_status 0 "version" -- "$SEALKEY" ledger version --station "$st"
 expect_output "postgresql, schema version $latest" "version names the backend"
 
+# An export of an older schema could bring rows its later migrations would have corrected
+# (certificates neither live nor revoked): refused, nothing imported.
+umask 077
+sed "s/\"schema\": *$latest/\"schema\": $((latest - 1))/" "$T/export.json" > "$T/old-export.json"
+umask 022
+expect_status 3 "import of an older schema's export" -- "$SEALKEY" ledger import --station "$st" --from "$T/old-export.json"
+expect_output "of ledger schema $((latest - 1)), this sealkey's is $latest: export it again" "names both schemas and the remedy"
 expect_status 0 "import" -- "$SEALKEY" ledger import --station "$st" --from "$T/export.json"
 expect_output "3 issuances, .* $audit_n audit records" "import counts"
 expect_output "audit log: $audit_n records of 1 stations, chains intact" "import verifies the chain"

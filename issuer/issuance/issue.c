@@ -61,17 +61,17 @@ static void hex_encode(const unsigned char *b, size_t n, char *hex, size_t hexle
 
 /* Close an issuance as failed and say so in the audit log, with whether its certificate
  * (if one was signed) was revoked, which puts it on the next CRL. */
-static int close_failed(const issue_env *env, const order *o, long long id,
-                        const char *token_serial, const char *cert_serial, const char *reason,
-                        sk_err *e)
+int issue_close_failed(ledger *l, audit_sink *audit, const char *order_number, long long id,
+                       const char *token_serial, const char *cert_serial, const char *reason,
+                       sk_err *e)
 {
     ledger_issuance after;
     bool found = false;
     char detail[sizeof(e->msg) + 96];
     int ret;
 
-    if ((ret = ledger_fail(env->ledger, id, reason, e)) != SK_OK ||
-        (ret = ledger_get(env->ledger, id, &after, &found, e)) != SK_OK)
+    if ((ret = ledger_fail(l, id, reason, e)) != SK_OK ||
+        (ret = ledger_get(l, id, &after, &found, e)) != SK_OK)
         return ret;
     if (found && after.step == ISS_FAILED && after.revoked_at[0] != '\0')
         snprintf(detail, sizeof(detail), "%s; its certificate is revoked (%s) and goes on the "
@@ -79,12 +79,12 @@ static int close_failed(const issue_env *env, const order *o, long long id,
     else
         snprintf(detail, sizeof(detail), "%s", reason);
     audit_event ev = {.event = AUDIT_EV_ISSUANCE_FAILED,
-                      .order = o->number,
+                      .order = order_number,
                       .token_serial = token_serial,
                       .cert_serial = cert_serial,
                       .result = AUDIT_FAILED,
                       .detail = detail};
-    if ((ret = audit_append(env->audit, &ev, e)) != SK_OK)
+    if ((ret = audit_append(audit, &ev, e)) != SK_OK)
         return sk_err_wrap(e, "audit log");
     return SK_OK;
 }
@@ -120,8 +120,9 @@ static int check_ledger(const issue_env *env, const order *o, const issue_opts *
         char reason[128];
         snprintf(reason, sizeof(reason), "interrupted at step %s; superseded by a new attempt",
                  iss_step_name(latest->step));
-        if ((ret = close_failed(env, o, latest->id, latest->token_serial, latest->cert_serial,
-                                reason, e)) != SK_OK)
+        if ((ret = issue_close_failed(env->ledger, env->audit, o->number, latest->id,
+                                      latest->token_serial, latest->cert_serial,
+                                      reason, e)) != SK_OK)
             goto out;
         latest->step = ISS_FAILED;
     }
@@ -371,13 +372,15 @@ static int personalise(const issue_env *env, const order *o, const station_proje
     crash_point("token_init");
     if ((ret = tok_get_info(slot, &info, e)) != SK_OK)
         goto out;
-    /* The token is ours now (labelled with the order): other workers may pick the next. */
-    sk_lock_release(token_lock);
     snprintf(r->token_label, sizeof(r->token_label), "%s", info.label);
     snprintf(r->token_serial, sizeof(r->token_serial), "%s", info.serial);
     ledger_update u1 = {.token_label = info.label, .token_serial = info.serial};
-    if ((ret = ledger_step(env->ledger, id, ISS_TOKEN_INITIALISED, &u1, e)) != SK_OK ||
-        (ret = audit(env, o, r, AUDIT_EV_TOKEN_INITIALISED, AUDIT_OK, info.label, e)) != SK_OK)
+    if ((ret = ledger_step(env->ledger, id, ISS_TOKEN_INITIALISED, &u1, e)) != SK_OK)
+        goto out;
+    /* The token is ours now, labelled and in the ledger, so another process choosing a
+     * token sees whose it is: other workers may pick the next. */
+    sk_lock_release(token_lock);
+    if ((ret = audit(env, o, r, AUDIT_EV_TOKEN_INITIALISED, AUDIT_OK, info.label, e)) != SK_OK)
         goto out;
     step_recorded(opts, ISS_TOKEN_INITIALISED);
     crash_point("token_initialised");
@@ -585,7 +588,8 @@ int issue_order(const issue_env *env, const order *o, const issue_opts *opts, is
         sk_err fe;
         sk_err_clear(&fe);
         /* The original error is what the operator needs; a ledger failure on top is added. */
-        if (close_failed(env, o, id, r->token_serial, r->cert_serial, e->msg, &fe) != SK_OK)
+        if (issue_close_failed(env->ledger, env->audit, o->number, id, r->token_serial,
+                               r->cert_serial, e->msg, &fe) != SK_OK)
             sk_err_wrap(e, "%s; and recording the failure failed too", fe.msg);
     }
 out:

@@ -77,6 +77,13 @@ typedef struct issue_result {
 int issue_order(const issue_env *env, const order *o, const issue_opts *opts, issue_result *r,
                 sk_err *e);
 
+/* Close an unfinished issuance as failed with the reason (ledger_fail: its serial void, or
+ * its certificate revoked, cessationOfOperation, if one was signed) and append the audit
+ * record saying so. The caller holds the order's claim. */
+int issue_close_failed(ledger *l, audit_sink *audit, const char *order_number, long long id,
+                       const char *token_serial, const char *cert_serial, const char *reason,
+                       sk_err *e);
+
 /* Key and certificate labels on the token. */
 #define ISSUE_KEY_LABEL_FMT "%s signing key"
 

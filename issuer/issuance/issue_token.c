@@ -14,7 +14,30 @@ static int find_holder(const issue_env *env, issue_token_choice *c, sk_err *e)
     return ledger_token_live(env->ledger, c->info.serial, &c->holder, &c->has_holder, e);
 }
 
-static int select_token(const issue_env *env, const char *uri, issue_token_choice *c, sk_err *e)
+/* A token on which another order's issuance stopped part-way holds that order's key and
+ * perhaps its signed certificate: wiping it would leave that issuance pointing at nothing.
+ * The operator re-runs or revokes that order first (revoke closes the attempt). */
+static int check_unfinished(const issue_env *env, const order *o, const tok_info *info,
+                            sk_err *e)
+{
+    ledger_issuance last;
+    bool found = false;
+    int ret = ledger_token_latest(env->ledger, info->serial, &last, &found, e);
+
+    if (ret != SK_OK || !found || last.step >= ISS_VERIFIED ||
+        strcmp(last.order_number, o->number) == 0)
+        return ret;
+    return sk_err_set(e, SK_ESTATE,
+                      "token '%s' (serial %s) holds order %s's unfinished issuance (step %s%s%s); "
+                      "re-run that order, or close it with sealkey revoke --order %s, before "
+                      "wiping the token",
+                      info->label, info->serial, last.order_number, iss_step_name(last.step),
+                      last.step >= ISS_CERT_ISSUED ? ", certificate serial " : "",
+                      last.step >= ISS_CERT_ISSUED ? last.cert_serial : "", last.order_number);
+}
+
+static int select_token(const issue_env *env, const order *o, const char *uri,
+                        issue_token_choice *c, sk_err *e)
 {
     int ret = tok_select(env->tokens, uri, &c->slot, e);
 
@@ -22,6 +45,42 @@ static int select_token(const issue_env *env, const char *uri, issue_token_choic
         ret = tok_get_info(c->slot, &c->info, e);
     if (ret == SK_OK)
         ret = find_holder(env, c, e);
+    if (ret == SK_OK && !c->has_holder)
+        ret = check_unfinished(env, o, &c->info, e);
+    return ret;
+}
+
+/* A failed attempt that never recorded its token (a crash right after C_InitToken) is found
+ * by the order's label; earlier tokens of the order (the live one of a reissue, revoked
+ * ones still in a reader) carry the same label, so only a labelled token the ledger has
+ * never recorded is taken, and only when it is the one. *uri is "" when there is none. */
+static int find_unrecorded_token(const issue_env *env, const order *o, char *uri, size_t len,
+                                 sk_err *e)
+{
+    tok_info *infos = NULL;
+    ledger_issuance last;
+    size_t n = 0, matches = 0;
+    char serial[sizeof(infos->serial)] = "";
+    bool found;
+    int ret;
+
+    uri[0] = '\0';
+    if ((ret = tok_list_tokens(env->tokens, &infos, &n, e)) != SK_OK)
+        goto out;
+    for (size_t i = 0; i < n; i++) {
+        if (!infos[i].initialized || strcmp(infos[i].label, o->number) != 0)
+            continue;
+        if ((ret = ledger_token_latest(env->ledger, infos[i].serial, &last, &found, e)) != SK_OK)
+            goto out;
+        if (!found) {
+            matches++;
+            snprintf(serial, sizeof(serial), "%s", infos[i].serial);
+        }
+    }
+    if (matches == 1 && serial[0] != '\0')
+        snprintf(uri, len, "pkcs11:serial=%s", serial);
+out:
+    free(infos);
     return ret;
 }
 
@@ -30,9 +89,17 @@ int issue_choose_token(const issue_env *env, const order *o, const issue_opts *o
 {
     int ret;
 
+    char by_serial[64];
+
     memset(c, 0, sizeof(*c));
     c->resuming = resume_uri[0] != '\0' && opts->token_uri == NULL;
-    ret = select_token(env, c->resuming ? resume_uri : opts->token_uri, c, e);
+    if (c->resuming && strncmp(resume_uri, "pkcs11:token=", 13) == 0) {
+        if ((ret = find_unrecorded_token(env, o, by_serial, sizeof(by_serial), e)) != SK_OK)
+            goto out;
+        c->resuming = by_serial[0] != '\0';
+        resume_uri = by_serial;
+    }
+    ret = select_token(env, o, c->resuming ? resume_uri : opts->token_uri, c, e);
     /* The half-made token is not in a reader, has since been reused for another order, or
      * is the order's own live token (a reissue found by the order's label): any blank token
      * will do, and that token is left alone. */
@@ -42,7 +109,7 @@ int issue_choose_token(const issue_env *env, const order *o, const issue_opts *o
         c->slot = NULL;
         c->resuming = false;
         c->has_holder = false;
-        ret = select_token(env, opts->token_uri, c, e);
+        ret = select_token(env, o, opts->token_uri, c, e);
     }
     if (ret != SK_OK)
         goto out;

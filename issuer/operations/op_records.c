@@ -7,23 +7,72 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "issuer/issuance/issue.h"
 #include "util/sk_keyalg.h"
+
+/* An attempt of the order that stopped part-way may hold a signed certificate: revoke
+ * closes it (ledger_fail revokes that certificate, cessationOfOperation) under the order's
+ * claim, so a process issuing the order right now is never cut short. *closed gets the
+ * closed issuance as it is now, when its certificate was revoked. */
+static int close_unfinished(const op_env *env, const char *order_number, bool *claimed,
+                            ledger_issuance *closed, bool *closed_revoked, sk_err *e)
+{
+    ledger_issuance latest;
+    bool found = false;
+    char reason[128];
+    int ret;
+
+    *closed_revoked = false;
+    if ((ret = ledger_latest(env->ledger, order_number, &latest, &found, e)) != SK_OK ||
+        !found || latest.step >= ISS_VERIFIED)
+        return ret;
+    if ((ret = ledger_claim(env->ledger, order_number, claimed, e)) != SK_OK)
+        return ret;
+    if (!*claimed)
+        return sk_err_set(e, SK_EBUSY, "order %s is being issued by another process or station "
+                          "right now (step %s); revoke it when that run has ended",
+                          order_number, iss_step_name(latest.step));
+    snprintf(reason, sizeof(reason), "interrupted at step %s; closed by sealkey revoke",
+             iss_step_name(latest.step));
+    if ((ret = issue_close_failed(env->ledger, env->audit, order_number, latest.id,
+                                  latest.token_serial, latest.cert_serial, reason, e)) != SK_OK ||
+        (ret = ledger_get(env->ledger, latest.id, closed, &found, e)) != SK_OK)
+        return ret;
+    *closed_revoked = found && closed->revoked_at[0] != '\0';
+    return SK_OK;
+}
 
 int op_revoke(const op_env *env, const char *order_number, const char *reason,
               op_revoke_result *r, sk_err *e)
 {
+    ledger_issuance closed;
+    bool claimed = false, closed_revoked = false;
     int ret;
 
     memset(r, 0, sizeof(*r));
     if ((ret = ca_revocation_reason(reason, &r->reason, e)) != SK_OK ||
-        (ret = ledger_revoke(env->ledger, order_number, r->reason, &r->revoked, &r->n, e)) !=
+        (ret = close_unfinished(env, order_number, &claimed, &closed, &closed_revoked, e)) !=
             SK_OK)
-        return ret;
+        goto out;
+    ret = ledger_revoke(env->ledger, order_number, r->reason, &r->revoked, &r->n, e);
+    /* The closed attempt's certificate, revoked by closing it, is newest: it goes last. */
+    if (closed_revoked && (ret == SK_OK || ret == SK_ESTATE)) {
+        ledger_issuance *grown = realloc(r->revoked, (r->n + 1) * sizeof(*grown));
+        if (grown == NULL) {
+            ret = sk_err_set(e, SK_EINTERNAL, "out of memory");
+            goto out;
+        }
+        r->revoked = grown;
+        r->revoked[r->n++] = closed;
+        ret = SK_OK;
+    }
+    if (ret != SK_OK)
+        goto out;
     /* The ledger has revoked them all in one transaction; each gets its audit record. */
     for (size_t i = 0; i < r->n; i++) {
         const ledger_issuance *v = &r->revoked[i];
         char detail[96];
-        snprintf(detail, sizeof(detail), "%s (%s issuance %lld)", r->reason,
+        snprintf(detail, sizeof(detail), "%s (%s issuance %lld)", v->revocation_reason,
                  iss_step_name(v->step), v->id);
         audit_event ev = {.event = AUDIT_EV_REVOKED,
                           .result = AUDIT_OK,
@@ -31,10 +80,15 @@ int op_revoke(const op_env *env, const char *order_number, const char *reason,
                           .token_serial = v->token_serial,
                           .cert_serial = v->cert_serial,
                           .detail = detail};
-        if ((ret = audit_append(env->audit, &ev, e)) != SK_OK)
-            return sk_err_wrap(e, "audit log");
+        if ((ret = audit_append(env->audit, &ev, e)) != SK_OK) {
+            sk_err_wrap(e, "audit log");
+            goto out;
+        }
     }
-    return SK_OK;
+out:
+    if (claimed)
+        ledger_release(env->ledger, order_number);
+    return ret;
 }
 
 void op_revoke_result_free(op_revoke_result *r)

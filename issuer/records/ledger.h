@@ -112,6 +112,11 @@ int ledger_live(ledger *l, const char *order_number, ledger_issuance *out, bool 
 int ledger_token_live(ledger *l, const char *token_serial, ledger_issuance *out, bool *found,
                       sk_err *e);
 
+/* The latest issuance of any step and any order recorded on the token with this serial;
+ * *found false if the ledger has never recorded that token (or the serial is empty). */
+int ledger_token_latest(ledger *l, const char *token_serial, ledger_issuance *out, bool *found,
+                        sk_err *e);
+
 /* Open an issuance at step 'reserved' and reserve its certificate serial (hex) in one
  * transaction. SK_ESTATE if the order has an issuance in flight, or a verified one that
  * reissue_of does not name; reissue_of must be the order's verified or revoked issuance

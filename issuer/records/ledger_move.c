@@ -369,6 +369,19 @@ int ledger_import(ledger *l, const char *json, size_t len, const char *origin,
                          doc == NULL ? ": " : "", doc == NULL ? jerr.text : "");
         goto out;
     }
+    /* An older schema's rows may break rules its migrations since enforce (migration 6
+     * revokes the certificates older versions left neither live nor revoked): the station
+     * exports again with this version, whose opening migrates its ledger first. */
+    json_t *schema = json_object_get(doc, "schema");
+    if (!json_is_integer(schema) ||
+        json_integer_value(schema) != (json_int_t)ledger_migrations_count()) {
+        ret = sk_err_set(e, SK_EINPUT, "import: the document is of ledger schema %lld, this "
+                         "sealkey's is %zu: export it again with this version of sealkey (which "
+                         "brings the station's ledger to schema %zu first)",
+                         json_is_integer(schema) ? (long long)json_integer_value(schema) : -1LL,
+                         ledger_migrations_count(), ledger_migrations_count());
+        goto out;
+    }
     if (origin == NULL || origin[0] == '\0' || strchr(origin, '%') || strchr(origin, '_') ||
         strlen(origin) > 100) {
         ret = sk_err_set(e, SK_EINPUT, "import: origin '%s' must be a station id (no %% or _)",

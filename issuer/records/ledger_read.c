@@ -121,6 +121,17 @@ int ledger_token_live(ledger *l, const char *token_serial, ledger_issuance *out,
                         "looking up the token's holder", out, found, e);
 }
 
+int ledger_token_latest(ledger *l, const char *token_serial, ledger_issuance *out, bool *found,
+                        sk_err *e)
+{
+    *found = false;
+    if (token_serial == NULL || token_serial[0] == '\0')
+        return SK_OK;
+    return one_issuance(l, "SELECT " LEDGER_ISSUANCE_COLUMNS " FROM issuances WHERE"
+                        " token_serial = ? ORDER BY id DESC LIMIT 1", LEDGER_ARGS(LT(token_serial)),
+                        "looking up the token's last issuance", out, found, e);
+}
+
 int ledger_list(ledger *l, const char *order_number, ledger_issuance **out, size_t *n, sk_err *e)
 {
     if (order_number == NULL)
