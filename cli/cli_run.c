@@ -6,7 +6,7 @@
 
 #include <stdlib.h>
 
-#include "cli/cli_station.h"
+#include "cli/cli_secrets.h"
 
 void *cli_args(cli_ctx *c, size_t size, void (*free_fn)(void *args))
 {

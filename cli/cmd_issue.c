@@ -6,7 +6,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
-#include "cli/cli_station.h"
+#include "cli/cli_secrets.h"
 #include "util/sk_file.h"
 #include "issuer/issuance/issue_env.h"
 #include "util/sk_problems.h"
