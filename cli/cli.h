@@ -39,6 +39,8 @@ enum cli_needs {
     CLI_CA_SECRET = 1u << 4,     /* the CA passphrase or CA HSM PIN read (--ca-pass, else
                                     ca.passphrase), after the command's prepare step */
     CLI_NEW_CA_SECRET = 1u << 5, /* the same, for a new CA: a passphrase is asked twice */
+    CLI_SO_PIN = 1u << 6,        /* the tokens' SO PIN (pin_policy.so_pin) read, before the
+                                    CA secret: what an issuance needs */
 };
 
 /* Return of a parse that has answered by itself (--help): exit status 0, nothing more. */
@@ -63,7 +65,14 @@ typedef struct cli_ctx {
     ledger *ledger;
     char ledger_where[PATH_MAX]; /* the ledger's location, for messages */
     audit_sink *audit;        /* the station's record keeper, on ledger, with the operator */
-    cli_secrets *secrets;     /* ca_secret; cli_ctx_wipe when done with it */
+    cli_secrets *secrets;     /* so_pin, ca_secret; cli_ctx_wipe when done with it */
+    /* Set by prepare, when the command keeps its secrets elsewhere (batch and station: the
+     * supervisor's locked memory, which its workers inherit): where CLI_SO_PIN and the CA
+     * secret are read to, SK_SECRET_MAX bytes each; secrets is then not allocated. */
+    char *so_pin_to, *ca_secret_to;
+    /* Set by prepare when it has handed st to an owner that frees it with the command's
+     * args (batch and station: sup_new takes it over): cli_run does not free it. */
+    bool st_taken;
     /* cli_run's own */
     void (*args_free)(void *args);
     bool out_of_memory;       /* cli_args could not allocate: parse goes on, cli_run reports */
@@ -117,14 +126,23 @@ int cmd_seal_verify_parse(int argc, char **argv, cli_ctx *c);
 int cmd_seal_verify_run(cli_ctx *c, sk_err *e);
 int cmd_seal_picture_parse(int argc, char **argv, cli_ctx *c);
 int cmd_seal_picture_run(cli_ctx *c, sk_err *e);
+int cmd_order_check_parse(int argc, char **argv, cli_ctx *c);
+int cmd_order_check_run(cli_ctx *c, sk_err *e);
+int cmd_issue_parse(int argc, char **argv, cli_ctx *c);
+int cmd_issue_prepare(cli_ctx *c, sk_err *e);
+int cmd_issue_run(cli_ctx *c, sk_err *e);
+int cmd_batch_parse(int argc, char **argv, cli_ctx *c);
+int cmd_batch_prepare(cli_ctx *c, sk_err *e);
+int cmd_batch_run(cli_ctx *c, sk_err *e);
+int cmd_station_parse(int argc, char **argv, cli_ctx *c);
+int cmd_station_prepare(cli_ctx *c, sk_err *e);
+int cmd_station_run(cli_ctx *c, sk_err *e);
 
 /* ... and those that see to everything themselves. */
-int cmd_order(int argc, char **argv);
-int cmd_issue(int argc, char **argv);
-int cmd_batch(int argc, char **argv);
 int cmd_seal_show(int argc, char **argv);
 
 /* Groups: their usage, and the messages for a missing or unknown verb. */
+int cmd_order(int argc, char **argv);
 int cmd_ca(int argc, char **argv);
 int cmd_seal(int argc, char **argv);
 

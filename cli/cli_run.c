@@ -1,11 +1,12 @@
 /* The dispatcher of cli/cli.h: what a command's table row says it needs, provided once,
  * in one order, for every command: the operator's name checked, the station loaded, the
- * ledger and the audit sink opened, the command's own checks, the CA secret read. */
+ * ledger and the audit sink opened, the command's own checks, the SO PIN and the CA secret
+ * read. */
 #include "cli/cli.h"
 
 #include <stdlib.h>
 
-#include "cli/cli_station.h"
+#include "cli/cli_secrets.h"
 
 void *cli_args(cli_ctx *c, size_t size, void (*free_fn)(void *args))
 {
@@ -33,6 +34,31 @@ static int open_ledger(cli_ctx *c, sk_err *e)
     return ret;
 }
 
+/* The secrets of c->needs, read into where prepare said (so_pin_to, ca_secret_to), else into
+ * c->secrets: the SO PIN first, then the CA secret. */
+static int read_secrets(cli_ctx *c, sk_err *e)
+{
+    unsigned n = c->needs;
+    int ret;
+
+    if (c->so_pin_to == NULL || c->ca_secret_to == NULL) {
+        if ((ret = cli_secrets_new(&c->secrets, e)) != SK_OK)
+            return ret;
+        c->so_pin_to = c->secrets->so_pin;
+        c->ca_secret_to = c->secrets->ca_secret;
+    }
+    if ((n & CLI_SO_PIN) &&
+        (ret = cli_station_secret(c->st, NULL, c->st->so_pin, "SO PIN", false, c->so_pin_to,
+                                  SK_SECRET_MAX, e)) != SK_OK)
+        return ret;
+    if (n & (CLI_CA_SECRET | CLI_NEW_CA_SECRET))
+        return cli_ca_secret(c->st, c->ca_pass_opt, (n & CLI_NEW_CA_SECRET) != 0,
+                             c->ca_secret_to, SK_SECRET_MAX, e);
+    return SK_OK;
+}
+
+#define CLI_SECRETS (CLI_SO_PIN | CLI_CA_SECRET | CLI_NEW_CA_SECRET)
+
 static int setup(cli_ctx *c, const cli_cmd *cmd, sk_err *e)
 {
     unsigned n = c->needs;
@@ -43,24 +69,19 @@ static int setup(cli_ctx *c, const cli_cmd *cmd, sk_err *e)
             return ret;
         c->operator_name = cli_operator(c->operator_opt);
     }
-    if ((n & (CLI_STATION | CLI_LEDGER | CLI_CA_SECRET | CLI_NEW_CA_SECRET)) ||
+    if ((n & (CLI_STATION | CLI_LEDGER | CLI_SECRETS)) ||
         ((n & CLI_STATION_IF_ASKED) && c->want_station)) {
         if ((ret = station_load(cli_station_dir(c->station_opt), &c->st, e)) != SK_OK)
             return ret;
     }
     if ((n & CLI_LEDGER) && (ret = open_ledger(c, e)) != SK_OK)
         return ret;
-    /* The command's checks before the secret: acquired late, it is asked for only when
+    /* The command's checks before the secrets: acquired late, they are asked for only when
      * everything else that can be checked has been. */
     if (cmd->prepare != NULL && (ret = cmd->prepare(c, e)) != SK_OK)
         return ret;
-    if (n & (CLI_CA_SECRET | CLI_NEW_CA_SECRET)) {
-        if ((ret = cli_secrets_new(&c->secrets, e)) != SK_OK ||
-            (ret = cli_ca_secret(c->st, c->ca_pass_opt, (n & CLI_NEW_CA_SECRET) != 0,
-                                 c->secrets->ca_secret, sizeof(c->secrets->ca_secret), e)) !=
-                SK_OK)
-            return ret;
-    }
+    if (n & CLI_SECRETS)
+        return read_secrets(c, e);
     return SK_OK;
 }
 
@@ -82,9 +103,10 @@ int cli_run(const cli_cmd *cmd, int argc, char **argv)
     cli_ctx_wipe(&c);
     audit_sink_free(c.audit);
     ledger_free(c.ledger);
-    station_free(c.st);
     if (c.args != NULL && c.args_free != NULL)
         c.args_free(c.args);
     free(c.args);
+    if (!c.st_taken)
+        station_free(c.st);
     return ret == CLI_DONE ? SK_OK : ret;
 }

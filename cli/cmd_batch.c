@@ -12,7 +12,6 @@
 
 #include "cli/cli.h"
 #include "cli/cli_orders.h"
-#include "cli/cli_station.h"
 #include "issuer/supervisor/supervisor.h"
 
 static const char usage[] =
@@ -38,12 +37,6 @@ static const char usage[] =
     "  Exit status: 0 when every order is issued, 1 when any failed, 2/3/6 as usual for\n"
     "  the command line, the station or its secrets.";
 
-struct batch_args {
-    const char *station, *orders, *ca_pass, *operator_name;
-    long jobs, timeout;     /* timeout 0: the station's timeouts.order */
-    bool json, dry_run;
-};
-
 /* What the run has settled so far, and how to show it. */
 struct tally {
     size_t total, issued, before, failed, elsewhere, done;
@@ -52,6 +45,21 @@ struct tally {
     bool json_first;        /* no order printed yet in the --json report */
 };
 
+struct batch_args {
+    const char *orders;
+    long jobs, timeout;     /* timeout 0: the station's timeouts.order */
+    bool json, dry_run;
+    sup *s;                 /* the supervisor (prepare), which owns the station */
+    struct tally t;
+};
+
+static void batch_args_free(void *p)
+{
+    struct batch_args *a = p;
+
+    sup_free(a->s);
+}
+
 static double since(const struct timespec *t0)
 {
     struct timespec t;
@@ -59,7 +67,7 @@ static double since(const struct timespec *t0)
     return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
 }
 
-static int parse(int argc, char **argv, struct batch_args *a)
+int cmd_batch_parse(int argc, char **argv, cli_ctx *cx)
 {
     static const struct option opts[] = {
         {"station", required_argument, NULL, 's'},   {"orders", required_argument, NULL, 'f'},
@@ -68,13 +76,15 @@ static int parse(int argc, char **argv, struct batch_args *a)
         {"order-timeout", required_argument, NULL, 't'}, {"dry-run", no_argument, NULL, 'n'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
+    struct batch_args *a = cli_args(cx, sizeof(*a), batch_args_free);
     int c;
 
-    memset(a, 0, sizeof(*a));
+    if (a == NULL)
+        return SK_OK;
     a->jobs = 1;
     while ((c = getopt_long(argc, argv, "hj:", opts, NULL)) != -1) {
         switch (c) {
-        case 's': a->station = optarg; break;
+        case 's': cx->station_opt = optarg; break;
         case 'f': a->orders = optarg; break;
         case 'j':
             if (cli_parse_long(optarg, 1, 64, &a->jobs) != 0)
@@ -86,9 +96,9 @@ static int parse(int argc, char **argv, struct batch_args *a)
             break;
         case 'J': a->json = true; break;
         case 'n': a->dry_run = true; break;
-        case 'p': a->ca_pass = optarg; break;
-        case 'O': a->operator_name = optarg; break;
-        case 'h': printf("usage: %s\n", usage); return -1;
+        case 'p': cx->ca_pass_opt = optarg; break;
+        case 'O': cx->operator_opt = optarg; break;
+        case 'h': printf("usage: %s\n", usage); return CLI_DONE;
         default: return cli_usage_error(usage, "batch: bad option");
         }
     }
@@ -96,6 +106,9 @@ static int parse(int argc, char **argv, struct batch_args *a)
         return cli_usage_error(usage, "batch: unexpected argument '%s'", argv[optind]);
     if (a->orders == NULL)
         return cli_usage_error(usage, "batch: --orders is required");
+    /* A dry run touches no token and no secret. */
+    if (a->dry_run)
+        cx->needs &= ~(unsigned)(CLI_SO_PIN | CLI_CA_SECRET);
     return SK_OK;
 }
 
@@ -229,19 +242,11 @@ static int dry_run(sup *s, const struct tally *t, sk_err *e)
     return bad == 0 ? SK_OK : SK_EFAIL;
 }
 
-/* The run itself, with its secrets; *started once the --json report is begun. */
+/* The run itself, its secrets read; *started once the --json report is begun. */
 static int run(const struct batch_args *a, sup *s, struct tally *t, bool *started, sk_err *e)
 {
-    sup_secrets *room = NULL;
     int ret;
 
-    /* Secrets once, here (a prompt is fine), straight into the supervisor's locked memory;
-     * the workers inherit them and never ask. */
-    if ((ret = sup_secrets_room(s, &room, e)) != SK_OK ||
-        (ret = cli_issue_secrets(sup_station_config(s), a->ca_pass, room->so_pin,
-                                 sizeof(room->so_pin), room->ca_secret, sizeof(room->ca_secret),
-                                 e)) != SK_OK)
-        return ret;
     clock_gettime(CLOCK_MONOTONIC, &t->start);
     t->json_first = true;
     if (a->json)
@@ -264,40 +269,47 @@ static int run(const struct batch_args *a, sup *s, struct tally *t, bool *starte
     return t->failed == 0 ? SK_OK : SK_EFAIL;
 }
 
-int cmd_batch(int argc, char **argv)
+/* The supervisor, on the station, with the order file checked whole; the secrets go
+ * straight into its locked memory (a prompt is fine): the workers inherit them and never
+ * ask. */
+int cmd_batch_prepare(cli_ctx *cx, sk_err *e)
 {
-    struct batch_args a;
-    struct tally t;
-    station_config *st = NULL;
-    sup *s = NULL;
-    bool started = false;
-    sk_err e;
+    struct batch_args *a = cx->args;
+    struct tally *t = &a->t;
+    sup_secrets *room = NULL;
     int ret;
 
-    memset(&t, 0, sizeof(t));
-    sk_err_clear(&e);
-    if ((ret = parse(argc, argv, &a)) != SK_OK)
-        return ret < 0 ? SK_OK : ret;
-    t.json = a.json;
-    t.tty = !a.json && isatty(STDOUT_FILENO);
-    sup_config cfg = {.operator_name = cli_operator(a.operator_name),
-                      .order_timeout = a.timeout,
+    t->json = a->json;
+    t->tty = !a->json && isatty(STDOUT_FILENO);
+    sup_config cfg = {.operator_name = cx->operator_name,
+                      .order_timeout = a->timeout,
                       .on_event = on_event,
-                      .ctx = &t};
-    if ((ret = cli_operator_check(a.operator_name, &e)) != SK_OK ||
-        (ret = station_load(cli_station_dir(a.station), &st, &e)) != SK_OK)
-        goto out;
+                      .ctx = t};
     /* The supervisor takes the station over (also when sup_new fails). */
-    if ((ret = sup_new(st, &cfg, &s, &e)) != SK_OK ||
-        (ret = sup_batch_open(s, a.orders, &t.total, &e)) != SK_OK)
-        goto out;
-    ret = a.dry_run ? dry_run(s, &t, &e) : run(&a, s, &t, &started, &e);
-out:
-    /* The --json report stays one JSON document even when the run stops early. */
-    if (a.json && started)
-        report_summary(&t);
-    sup_free(s);
-    if (ret == SK_OK || ret == SK_EFAIL)
+    cx->st_taken = true;
+    if ((ret = sup_new(cx->st, &cfg, &a->s, e)) != SK_OK ||
+        (ret = sup_batch_open(a->s, a->orders, &t->total, e)) != SK_OK)
         return ret;
-    return cli_report(&e);
+    if (a->dry_run)
+        return SK_OK;
+    if ((ret = sup_secrets_room(a->s, &room, e)) != SK_OK)
+        return ret;
+    cx->so_pin_to = room->so_pin;
+    cx->ca_secret_to = room->ca_secret;
+    return SK_OK;
+}
+
+int cmd_batch_run(cli_ctx *cx, sk_err *e)
+{
+    struct batch_args *a = cx->args;
+    bool started = false;
+    int ret = a->dry_run ? dry_run(a->s, &a->t, e) : run(a, a->s, &a->t, &started, e);
+
+    /* The --json report stays one JSON document even when the run stops early. */
+    if (a->json && started)
+        report_summary(&a->t);
+    /* Failed orders were said one by one. */
+    if (ret == SK_EFAIL)
+        sk_err_clear(e);
+    return ret;
 }

@@ -7,9 +7,10 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "cli/cli_station.h"
+#include "cli/cli_secrets.h"
 #include "issuer/ca/ca_util.h"
 #include "issuer/operations/operations.h"
+#include "pkcs11/tok.h"
 
 static const char usage[] =
     "sealkey ca init [--station DIR] [--key-alg ec-p256|ec-p384|rsa-3072] [--ca-pass SOURCE]\n"
@@ -86,6 +87,17 @@ int cmd_ca_init_prepare(cli_ctx *cx, sk_err *e)
     return a->alg != NULL ? sk_keyalg_parse(a->alg, &a->o.key_alg, e) : SK_OK;
 }
 
+/* The HSM module for the CA key, if the station has one. */
+static int ca_hsm_open(const station_config *st, tok_module **hsm, sk_err *e)
+{
+    const char *mod = st->ca_pkcs11_module != NULL ? st->ca_pkcs11_module : st->pkcs11_module;
+
+    *hsm = NULL;
+    if (st->ca_key_uri == NULL)
+        return SK_OK;
+    return tok_module_open(mod, hsm, e);
+}
+
 int cmd_ca_init_run(cli_ctx *cx, sk_err *e)
 {
     const struct init_args *a = cx->args;
@@ -93,7 +105,7 @@ int cmd_ca_init_run(cli_ctx *cx, sk_err *e)
     tok_module *hsm = NULL;
     int ret;
 
-    if ((ret = cli_ca_hsm_open(cx->st, &hsm, e)) != SK_OK ||
+    if ((ret = ca_hsm_open(cx->st, &hsm, e)) != SK_OK ||
         (ret = op_ca_init(&env, &a->o, cx->secrets->ca_secret, hsm, e)) != SK_OK)
         goto out;
     cli_ctx_wipe(cx);

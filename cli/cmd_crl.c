@@ -3,7 +3,8 @@
 #include <stdlib.h>
 
 #include "cli/cli.h"
-#include "cli/cli_station.h"
+#include "cli/cli_secrets.h"
+#include "issuer/issuance/issue_env.h"
 #include "issuer/operations/operations.h"
 
 static const char usage[] =
@@ -88,11 +89,11 @@ int cmd_crl_run(cli_ctx *cx, sk_err *e)
     const struct crl_args *a = cx->args;
     op_env env = CLI_OP_ENV(cx);
     op_crl_result r;
-    cli_ca_env cae;
+    issue_ca_env cae;
     EVP_PKEY *root_key = NULL;
     int ret;
 
-    if ((ret = cli_ca_env_open(cx->st, false, cx->secrets->ca_secret, &cae, e)) != SK_OK)
+    if ((ret = issue_ca_open(cx->st, false, cx->secrets->ca_secret, &cae, e)) != SK_OK)
         return ret;
     if ((ret = ca_load_root_key(cx->st, cae.ca, cx->secrets->ca_secret, &root_key, e)) != SK_OK)
         goto out;
@@ -101,6 +102,6 @@ int cmd_crl_run(cli_ctx *cx, sk_err *e)
         print_result(cx->st, &a->o, &r);
 out:
     EVP_PKEY_free(root_key);
-    cli_ca_env_close(&cae);
+    issue_ca_close(&cae);
     return ret;
 }

@@ -6,7 +6,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
-#include "cli/cli_station.h"
+#include "cli/cli_secrets.h"
 #include "util/sk_file.h"
 #include "issuer/issuance/issue_env.h"
 #include "util/sk_problems.h"
@@ -55,12 +55,22 @@ static const char usage[] =
     "  token initialised or another order's live token), 5 token error, 6 PIN.";
 
 struct issue_args {
-    const char *station, *orders, *order_number, *token, *user_pin_src, *ca_pass, *operator_name;
+    const char *orders, *order_number, *token, *user_pin_src;
     const char *revoke_holder, *reason;
     bool reissue, reinit, pin_to_tty;
+    const char *canonical_reason; /* the reason's CRL name (prepare) */
+    order_file *of;
+    const order *o;               /* in of (prepare) */
 };
 
-static int parse(int argc, char **argv, struct issue_args *a)
+static void issue_args_free(void *p)
+{
+    struct issue_args *a = p;
+
+    order_file_free(a->of);
+}
+
+int cmd_issue_parse(int argc, char **argv, cli_ctx *cx)
 {
     static const struct option opts[] = {
         {"station", required_argument, NULL, 's'}, {"orders", required_argument, NULL, 'f'},
@@ -71,12 +81,14 @@ static int parse(int argc, char **argv, struct issue_args *a)
         {"revoke-holder", required_argument, NULL, 'H'},
         {"reason", required_argument, NULL, 'r'},
         {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0}};
+    struct issue_args *a = cli_args(cx, sizeof(*a), issue_args_free);
     int c;
 
-    memset(a, 0, sizeof(*a));
+    if (a == NULL)
+        return SK_OK;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
-        case 's': a->station = optarg; break;
+        case 's': cx->station_opt = optarg; break;
         case 'f': a->orders = optarg; break;
         case 'o': a->order_number = optarg; break;
         case 't': a->token = optarg; break;
@@ -84,11 +96,11 @@ static int parse(int argc, char **argv, struct issue_args *a)
         case 'I': a->reinit = true; break;
         case 'u': a->user_pin_src = optarg; break;
         case 'T': a->pin_to_tty = true; break;
-        case 'p': a->ca_pass = optarg; break;
-        case 'O': a->operator_name = optarg; break;
+        case 'p': cx->ca_pass_opt = optarg; break;
+        case 'O': cx->operator_opt = optarg; break;
         case 'H': a->revoke_holder = optarg; break;
         case 'r': a->reason = optarg; break;
-        case 'h': printf("usage: %s\n", usage); return -1;
+        case 'h': printf("usage: %s\n", usage); return CLI_DONE;
         default: return cli_usage_error(usage, "issue: bad option");
         }
     }
@@ -159,45 +171,39 @@ out:
     return ret;
 }
 
-int cmd_issue(int argc, char **argv)
+/* The reason and the order, checked before the secrets are read. */
+int cmd_issue_prepare(cli_ctx *cx, sk_err *e)
 {
-    struct issue_args a;
-    station_config *st = NULL;
-    order_file *orders = NULL;
-    const order *o = NULL;
-    cli_secrets *sec = NULL;
+    struct issue_args *a = cx->args;
+    int ret;
+
+    if (a->reason != NULL &&
+        (ret = ca_revocation_reason(a->reason, &a->canonical_reason, e)) != SK_OK)
+        return ret;
+    return find_order(a->orders, a->order_number, cx->st, &a->of, &a->o, e);
+}
+
+int cmd_issue_run(cli_ctx *cx, sk_err *e)
+{
+    const struct issue_args *a = cx->args;
+    const station_config *st = cx->st;
+    const order *o = a->o;
+    cli_secrets *sec = cx->secrets;
     issue_result r;
-    sk_err e;
     int ret;
 
     memset(&r, 0, sizeof(r));
-    sk_err_clear(&e);
-    if ((ret = parse(argc, argv, &a)) != SK_OK)
-        return ret < 0 ? SK_OK : ret;
-
-    const char *reason = NULL;
-    if ((ret = cli_operator_check(a.operator_name, &e)) != SK_OK ||
-        (a.reason != NULL && (ret = ca_revocation_reason(a.reason, &reason, &e)) != SK_OK) ||
-        (ret = station_load(cli_station_dir(a.station), &st, &e)) != SK_OK ||
-        (ret = find_order(a.orders, a.order_number, st, &orders, &o, &e)) != SK_OK)
-        goto out;
-    /* Secrets last-minute, after the cheap checks, and wiped at the end whatever happens. */
-    if ((ret = cli_secrets_new(&sec, &e)) != SK_OK ||
-        (ret = cli_issue_secrets(st, a.ca_pass, sec->so_pin, sizeof(sec->so_pin),
-                                 sec->ca_secret, sizeof(sec->ca_secret), &e)) != SK_OK)
-        goto out;
-    if (a.user_pin_src != NULL &&
-        (ret = cli_station_secret(st, a.user_pin_src, NULL, "new user PIN", true, sec->user_pin,
-                                  sizeof(sec->user_pin), &e)) != SK_OK)
-        goto out;
+    if (a->user_pin_src != NULL &&
+        (ret = cli_station_secret(st, a->user_pin_src, NULL, "new user PIN", true, sec->user_pin,
+                                  sizeof(sec->user_pin), e)) != SK_OK)
+        return ret;
     issue_run_secrets rs = {.so_pin = sec->so_pin, .ca_secret = sec->ca_secret};
-    issue_opts opts = {.token_uri = a.token, .reissue = a.reissue, .reinit = a.reinit,
-                       .revoke_holder = a.revoke_holder, .revocation_reason = reason,
-                       .user_pin = a.user_pin_src ? sec->user_pin : NULL,
-                       .pin_out = a.pin_to_tty ? sec->user_pin : NULL};
-    ret = issue_run(st, o, &rs, cli_operator(a.operator_name), &opts, &r, &e);
-    if (ret != SK_OK)
-        goto out;
+    issue_opts opts = {.token_uri = a->token, .reissue = a->reissue, .reinit = a->reinit,
+                       .revoke_holder = a->revoke_holder, .revocation_reason = a->canonical_reason,
+                       .user_pin = a->user_pin_src ? sec->user_pin : NULL,
+                       .pin_out = a->pin_to_tty ? sec->user_pin : NULL};
+    if ((ret = issue_run(st, o, &rs, cx->operator_name, &opts, &r, e)) != SK_OK)
+        return ret;
     printf("order %s issued: token '%s' serial %s, certificate serial %s, valid until %s\n",
            o->number, r.token_label, r.token_serial, r.cert_serial, r.not_after);
     if (r.not_after_capped) {
@@ -215,14 +221,10 @@ int cmd_issue(int argc, char **argv)
     if (r.holder_order[0] != '\0')
         printf("  order %s, whose token this was, is revoked; run sealkey crl to publish\n",
                r.holder_order);
-    if (a.pin_to_tty) {
+    if (a->pin_to_tty) {
         show_pin_on_tty(sec->user_pin);
     } else {
         printf("  PIN mailer (0600): %s\n", r.pin_mailer);
     }
-out:
-    cli_secrets_free(sec);
-    order_file_free(orders);
-    station_free(st);
-    return ret == SK_OK ? SK_OK : cli_report(&e);
+    return SK_OK;
 }

@@ -9,7 +9,6 @@
 
 #include "cli/cli.h"
 #include "issuer/orders/order.h"
-#include "issuer/station/station.h"
 #include "util/sk_file.h"
 
 static const char usage_order[] = "sealkey order check FILE [--station DIR | --no-station] [--json]";
@@ -89,108 +88,112 @@ out:
     return ret;
 }
 
+struct check_args {
+    const char *file;
+    bool as_json;
+    order_file *f;
+    sk_problems load_probs, probs;
+};
+
+static void check_args_free(void *p)
+{
+    struct check_args *a = p;
+
+    order_file_free(a->f);
+    sk_problems_free(&a->load_probs);
+    sk_problems_free(&a->probs);
+}
+
 /* An explicit --station or $SEALKEY_STATION must load; the current directory is only used
  * when it is a station, so checking a file elsewhere needs no flag. */
-static int load_station(const char *opt, bool none, station_config **st, sk_err *e)
+static int want_station(const char *opt, bool none, bool *want)
 {
     const char *dir = cli_station_dir(opt);
     const char *env = getenv("SEALKEY_STATION");
     char path[4096];
+    sk_err e;
 
-    *st = NULL;
-    if (none)
+    *want = !none;
+    if (none || opt != NULL || (env != NULL && env[0] != '\0'))
         return SK_OK;
-    if (opt == NULL && (env == NULL || env[0] == '\0')) {
-        if (sk_path_join(path, sizeof(path), dir, "station.json", e) != SK_OK)
-            return e->code;
-        if (!sk_file_exists(path)) {
-            fprintf(stderr, "sealkey: no station.json in %s: project codes not checked "
-                            "(give --station DIR, or --no-station to silence this)\n", dir);
-            return SK_OK;
-        }
+    if (sk_path_join(path, sizeof(path), dir, "station.json", &e) != SK_OK)
+        return cli_report(&e);
+    if (!sk_file_exists(path)) {
+        fprintf(stderr, "sealkey: no station.json in %s: project codes not checked "
+                        "(give --station DIR, or --no-station to silence this)\n", dir);
+        *want = false;
     }
-    return station_load(dir, st, e);
+    return SK_OK;
 }
 
-static int order_check(int argc, char **argv)
+int cmd_order_check_parse(int argc, char **argv, cli_ctx *cx)
 {
     static const struct option opts[] = {
         {"station", required_argument, NULL, 's'}, {"no-station", no_argument, NULL, 'N'},
         {"json", no_argument, NULL, 'j'},          {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    const char *station_opt = NULL, *file;
-    bool no_station = false, as_json = false;
-    station_config *st = NULL;
-    order_file *f = NULL;
-    sk_problems load_probs, probs;
-    sk_err e;
-    size_t bad_orders = 0, n_probs;
-    int c, ret;
+    struct check_args *a = cli_args(cx, sizeof(*a), check_args_free);
+    bool no_station = false;
+    int c;
 
-    sk_problems_init(&load_probs);
-    sk_problems_init(&probs);
-    sk_err_clear(&e);
+    if (a == NULL)
+        return SK_OK;
+    sk_problems_init(&a->load_probs);
+    sk_problems_init(&a->probs);
     opterr = 0;
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
-        case 's': station_opt = optarg; break;
+        case 's': cx->station_opt = optarg; break;
         case 'N': no_station = true; break;
-        case 'j': as_json = true; break;
-        case 'h': print_help(); ret = SK_OK; goto out;
+        case 'j': a->as_json = true; break;
+        case 'h': print_help(); return CLI_DONE;
         default:
-            ret = cli_usage_error(usage_order, "order check: unknown option '%s'",
-                                  argv[optind - 1]);
-            goto out;
+            return cli_usage_error(usage_order, "order check: unknown option '%s'",
+                                   argv[optind - 1]);
         }
     }
-    if (optind + 1 != argc) {
-        ret = cli_usage_error(usage_order, "order check: give exactly one order file");
-        goto out;
-    }
-    if (station_opt != NULL && no_station) {
-        ret = cli_usage_error(usage_order, "order check: --station and --no-station conflict");
-        goto out;
-    }
-    file = argv[optind];
-    ret = load_station(station_opt, no_station, &st, &e);
-    if (ret != SK_OK) {
-        ret = cli_report(&e);
-        goto out;
-    }
-    ret = order_file_load(file, &f, &load_probs, &e);
-    if (ret != SK_OK) {
-        if (as_json)
-            print_json(file, st != NULL ? st->station_id : NULL, NULL, &probs, 0, &e);
-        ret = cli_report(&e);
-        goto out;
-    }
-    n_probs = order_file_check(f, st, &load_probs, &probs, &bad_orders);
-    for (size_t i = 0; i < probs.n; i++)
-        fprintf(stderr, "%s: %s\n", file, probs.items[i].text);
-    if (as_json) {
-        ret = print_json(file, st != NULL ? st->station_id : NULL, f, &probs, bad_orders, NULL);
-        if (ret != SK_OK) {
-            fprintf(stderr, "sealkey: cannot write the JSON report\n");
-            goto out;
-        }
-    } else if (n_probs == 0) {
-        printf("%zu %s, 0 problems\n", f->n, plural(f->n, "order", "orders"));
-    } else {
-        printf("%zu %s, %zu %s in %zu %s\n", f->n, plural(f->n, "order", "orders"), n_probs,
-               plural(n_probs, "problem", "problems"), bad_orders,
-               plural(bad_orders, "order", "orders"));
-    }
-    ret = n_probs == 0 ? SK_OK : SK_EFAIL;
-out:
-    order_file_free(f);
-    station_free(st);
-    sk_problems_free(&load_probs);
-    sk_problems_free(&probs);
-    return ret;
+    if (optind + 1 != argc)
+        return cli_usage_error(usage_order, "order check: give exactly one order file");
+    if (cx->station_opt != NULL && no_station)
+        return cli_usage_error(usage_order, "order check: --station and --no-station conflict");
+    a->file = argv[optind];
+    return want_station(cx->station_opt, no_station, &cx->want_station);
 }
 
+int cmd_order_check_run(cli_ctx *cx, sk_err *e)
+{
+    struct check_args *a = cx->args;
+    const char *file = a->file;
+    const char *station_id = cx->st != NULL ? cx->st->station_id : NULL;
+    size_t bad_orders = 0, n_probs;
+    int ret;
+
+    if ((ret = order_file_load(file, &a->f, &a->load_probs, e)) != SK_OK) {
+        if (a->as_json)
+            print_json(file, station_id, NULL, &a->probs, 0, e);
+        return ret;
+    }
+    n_probs = order_file_check(a->f, cx->st, &a->load_probs, &a->probs, &bad_orders);
+    for (size_t i = 0; i < a->probs.n; i++)
+        fprintf(stderr, "%s: %s\n", file, a->probs.items[i].text);
+    if (a->as_json) {
+        if ((ret = print_json(file, station_id, a->f, &a->probs, bad_orders, NULL)) != SK_OK) {
+            fprintf(stderr, "sealkey: cannot write the JSON report\n");
+            return ret;
+        }
+    } else if (n_probs == 0) {
+        printf("%zu %s, 0 problems\n", a->f->n, plural(a->f->n, "order", "orders"));
+    } else {
+        printf("%zu %s, %zu %s in %zu %s\n", a->f->n, plural(a->f->n, "order", "orders"),
+               n_probs, plural(n_probs, "problem", "problems"), bad_orders,
+               plural(bad_orders, "order", "orders"));
+    }
+    return n_probs == 0 ? SK_OK : SK_EFAIL;
+}
+
+/* The group's own row: its help, and a missing or unknown verb ("check" has its row). */
 int cmd_order(int argc, char **argv)
 {
     if (argc < 2)
@@ -199,7 +202,5 @@ int cmd_order(int argc, char **argv)
         print_help();
         return SK_OK;
     }
-    if (strcmp(argv[1], "check") == 0)
-        return order_check(argc - 1, argv + 1);
     return cli_usage_error(usage_order, "order: '%s' is not a subcommand (check)", argv[1]);
 }

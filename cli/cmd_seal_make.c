@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "cli/cli_station.h"
+#include "cli/cli_secrets.h"
 #include "issuer/operations/operations.h"
 #include "util/sk_problems.h"
 

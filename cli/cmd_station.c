@@ -3,8 +3,6 @@
  * worker process of its own, and tells the operator what went where and when a token may be
  * pulled. The work is the supervisor's (issuer/supervisor/supervisor.h); this file parses the options,
  * builds the list of the orders' problems, catches Ctrl-C and prints what it reports. */
-#include "cli/cmd_station.h"
-
 #include <getopt.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -16,7 +14,6 @@
 
 #include "cli/cli.h"
 #include "cli/cli_orders.h"
-#include "cli/cli_station.h"
 #include "issuer/supervisor/supervisor.h"
 #include "util/sk_problems.h"
 
@@ -52,10 +49,18 @@ static void on_stop(int sig)
 }
 
 struct args {
-    const char *station, *orders, *ca_pass, *operator_name;
+    const char *orders;
     long order_timeout, max_orders, timeout;
     bool exit_when_done;
+    sup *s; /* the supervisor (prepare), which owns the station */
 };
+
+static void args_free(void *p)
+{
+    struct args *a = p;
+
+    sup_free(a->s);
+}
 
 /* One line for the operator, with the time, flushed at once (stdout may be a pipe). */
 static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -76,7 +81,7 @@ static void say(const char *fmt, ...)
     fflush(stdout);
 }
 
-static int parse(int argc, char **argv, struct args *a)
+int cmd_station_parse(int argc, char **argv, cli_ctx *cx)
 {
     static const struct option opts[] = {
         {"station", required_argument, NULL, 's'},   {"orders", required_argument, NULL, 'f'},
@@ -85,15 +90,17 @@ static int parse(int argc, char **argv, struct args *a)
         {"max-orders", required_argument, NULL, 'n'},
         {"exit-when-done", no_argument, NULL, 'x'},  {"timeout", required_argument, NULL, 'T'},
         {"help", no_argument, NULL, 'h'},            {NULL, 0, NULL, 0}};
+    struct args *a = cli_args(cx, sizeof(*a), args_free);
     int c;
 
-    memset(a, 0, sizeof(*a));
+    if (a == NULL)
+        return SK_OK;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
-        case 's': a->station = optarg; break;
+        case 's': cx->station_opt = optarg; break;
         case 'f': a->orders = optarg; break;
-        case 'p': a->ca_pass = optarg; break;
-        case 'O': a->operator_name = optarg; break;
+        case 'p': cx->ca_pass_opt = optarg; break;
+        case 'O': cx->operator_opt = optarg; break;
         case 'x': a->exit_when_done = true; break;
         case 't':
             if (cli_parse_long(optarg, 1, 86400, &a->order_timeout) != 0)
@@ -107,7 +114,7 @@ static int parse(int argc, char **argv, struct args *a)
             if (cli_parse_long(optarg, 1, 604800, &a->timeout) != 0)
                 return cli_usage_error(usage, "station: --timeout takes 1 to 604800 seconds");
             break;
-        case 'h': printf("usage: %s\n", usage); return -1;
+        case 'h': printf("usage: %s\n", usage); return CLI_DONE;
         default: return cli_usage_error(usage, "station: bad option");
         }
     }
@@ -213,10 +220,10 @@ static void on_event(void *ctx, const sup_event *ev)
 /* The supervisor, and its queue from the orders of f, each with its first problem (the
  * loader's, order_check's, a repeated number) or none. Takes st and f over, also on failure;
  * nothing of the problems' lists is left for the workers to inherit. */
-static int plan(const struct args *a, station_config *st, order_file *f,
-                const sk_problems *load_probs, sup **s, sk_err *e)
+static int plan(const struct args *a, const char *operator_name, station_config *st,
+                order_file *f, const sk_problems *load_probs, sup **s, sk_err *e)
 {
-    sup_config cfg = {.operator_name = cli_operator(a->operator_name),
+    sup_config cfg = {.operator_name = operator_name,
                       .order_timeout = a->order_timeout,
                       .on_event = on_event,
                       .ctx = (void *)a};
@@ -270,52 +277,50 @@ static int run(const struct args *a, sup *s, sk_err *e)
     return ret;
 }
 
-int cmd_station(int argc, char **argv)
+/* The orders and the readers, then the supervisor with its queue; the secrets go straight
+ * into its locked memory: the workers inherit them and never ask. They stay while the
+ * station runs and are wiped when it ends. */
+int cmd_station_prepare(cli_ctx *cx, sk_err *e)
 {
-    struct args a;
-    station_config *st = NULL;
+    struct args *a = cx->args;
+    station_config *st = cx->st;
     order_file *f = NULL;
-    sup *s = NULL;
     sup_secrets *room = NULL;
     sk_problems load_probs;
-    sk_err e;
     int ret;
 
     sk_problems_init(&load_probs);
-    sk_err_clear(&e);
-    if ((ret = parse(argc, argv, &a)) != SK_OK)
-        return ret < 0 ? SK_OK : ret;
-    if ((ret = cli_operator_check(a.operator_name, &e)) != SK_OK ||
-        (ret = station_load(cli_station_dir(a.station), &st, &e)) != SK_OK ||
-        (ret = order_file_load(a.orders, &f, &load_probs, &e)) != SK_OK)
+    if ((ret = order_file_load(a->orders, &f, &load_probs, e)) != SK_OK)
         goto out;
     if (st->n_readers == 0) {
-        ret = sk_err_set(&e, SK_EINPUT,
+        ret = sk_err_set(e, SK_EINPUT,
                          "%s/station.json has no \"readers\": station mode needs to know which "
                          "token each reader stands for (docs/station-mode.md)",
                          st->dir);
         goto out;
     }
-    ret = plan(&a, st, f, &load_probs, &s, &e);
-    st = NULL;
+    /* plan takes the station and the orders over. */
+    cx->st_taken = true;
+    ret = plan(a, cx->operator_name, st, f, &load_probs, &a->s, e);
     f = NULL;
     sk_problems_free(&load_probs);
-    if (ret != SK_OK)
+    if (ret != SK_OK || (ret = sup_secrets_room(a->s, &room, e)) != SK_OK)
         goto out;
-    /* Secrets once, here, straight into the supervisor's locked memory; the workers inherit
-     * them and never ask. They stay while the station runs and are wiped when it ends. */
-    if ((ret = sup_secrets_room(s, &room, &e)) != SK_OK ||
-        (ret = cli_issue_secrets(sup_station_config(s), a.ca_pass, room->so_pin,
-                                 sizeof(room->so_pin), room->ca_secret, sizeof(room->ca_secret),
-                                 &e)) != SK_OK)
-        goto out;
-    ret = run(&a, s, &e);
+    cx->so_pin_to = room->so_pin;
+    cx->ca_secret_to = room->ca_secret;
 out:
-    sup_free(s);
     sk_problems_free(&load_probs);
     order_file_free(f);
-    station_free(st);
-    if (ret == SK_OK || ret == SK_EFAIL)
-        return ret;
-    return cli_report(&e);
+    return ret;
+}
+
+int cmd_station_run(cli_ctx *cx, sk_err *e)
+{
+    struct args *a = cx->args;
+    int ret = run(a, a->s, e);
+
+    /* Failed orders were said one by one. */
+    if (ret == SK_EFAIL)
+        sk_err_clear(e);
+    return ret;
 }

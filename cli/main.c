@@ -11,7 +11,6 @@
 #include "cli/cmd_form.h"
 #include "cli/cmd_audit.h"
 #include "cli/cmd_ledger.h"
-#include "cli/cmd_station.h"
 
 /* A row: a command (verb NULL) or one verb of a group. Either cmd, whose needs cli_run
  * provides after the command has read its options, or fn, which sees to everything itself
@@ -25,15 +24,23 @@ struct command {
 };
 
 #define RECORDS (CLI_OPERATOR | CLI_STATION | CLI_LEDGER)
+/* An issuance opens its own ledger (issuer/issuance/issue_env.c): batch's and station's
+ * workers each open theirs after the fork, so none is held across it. */
+#define ISSUES (CLI_OPERATOR | CLI_STATION | CLI_SO_PIN | CLI_CA_SECRET)
 
 static const struct command commands[] = {
     {"order", NULL, {0}, cmd_order, "check an approved-order file and report every problem"},
+    {"order", "check", {CLI_STATION_IF_ASKED, cmd_order_check_parse, NULL, cmd_order_check_run},
+     NULL, NULL},
     {"ca", NULL, {0}, cmd_ca, "create the station's CA hierarchy (ca init) and show it"},
     {"ca", "init", {RECORDS | CLI_NEW_CA_SECRET, cmd_ca_init_parse, cmd_ca_init_prepare,
                     cmd_ca_init_run}, NULL, NULL},
     {"ca", "show", {CLI_STATION, cmd_ca_show_parse, NULL, cmd_ca_show_run}, NULL, NULL},
-    {"issue", NULL, {0}, cmd_issue, "turn one approved order into a personalised, verified token"},
-    {"batch", NULL, {0}, cmd_batch, "issue every unfinished order of a file, several tokens at once"},
+    {"issue", NULL, {ISSUES, cmd_issue_parse, cmd_issue_prepare, cmd_issue_run}, NULL,
+     "turn one approved order into a personalised, verified token"},
+    /* --dry-run drops the secrets from its needs. */
+    {"batch", NULL, {ISSUES, cmd_batch_parse, cmd_batch_prepare, cmd_batch_run}, NULL,
+     "issue every unfinished order of a file, several tokens at once"},
     {"status", NULL, {CLI_STATION | CLI_LEDGER, cmd_status_parse, NULL, cmd_status_run}, NULL,
      "show where each order stands in the ledger"},
     {"ship", NULL, {RECORDS, cmd_ship_parse, NULL, cmd_ship_run}, NULL,
@@ -60,7 +67,8 @@ static const struct command commands[] = {
     {"seal", "extract-form", {0}, cmd_seal_extract_form, NULL},
     {"form", NULL, {CLI_STATION, cmd_form_parse, NULL, cmd_form_run}, NULL,
      "print an order's forms: application, authorization, seal-collection, delivery"},
-    {"station", NULL, {0}, cmd_station, "wait for tokens in the readers and issue orders onto them"},
+    {"station", NULL, {ISSUES, cmd_station_parse, cmd_station_prepare, cmd_station_run}, NULL,
+     "wait for tokens in the readers and issue orders onto them"},
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -1,4 +1,4 @@
-#include "cli/cli_station.h"
+#include "cli/cli_secrets.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -46,44 +46,4 @@ int cli_ca_secret(const station_config *st, const char *override, bool new_secre
     /* An HSM's PIN exists already: only a new passphrase is asked twice. */
     return cli_station_secret(st, override, st->ca_passphrase, what,
                               new_secret && st->ca_key_uri == NULL, buf, len, e);
-}
-
-int cli_issue_secrets(const station_config *st, const char *ca_pass_override, char *so_pin,
-                      size_t so_pin_len, char *ca_secret, size_t ca_secret_len, sk_err *e)
-{
-    int ret = cli_station_secret(st, NULL, st->so_pin, "SO PIN", false, so_pin, so_pin_len, e);
-
-    if (ret == SK_OK)
-        ret = cli_ca_secret(st, ca_pass_override, false, ca_secret, ca_secret_len, e);
-    if (ret != SK_OK) {
-        sk_secret_wipe(so_pin, so_pin_len);
-        sk_secret_wipe(ca_secret, ca_secret_len);
-    }
-    return ret;
-}
-
-int cli_ledger_open(const station_config *st, ledger **l, sk_err *e)
-{
-    return issue_ledger_open(st, l, e);
-}
-
-int cli_ca_hsm_open(const station_config *st, tok_module **hsm, sk_err *e)
-{
-    const char *mod = st->ca_pkcs11_module != NULL ? st->ca_pkcs11_module : st->pkcs11_module;
-
-    *hsm = NULL;
-    if (st->ca_key_uri == NULL)
-        return SK_OK;
-    return tok_module_open(mod, hsm, e);
-}
-
-int cli_ca_env_open(const station_config *st, bool want_tokens, const char *ca_secret,
-                    cli_ca_env *env, sk_err *e)
-{
-    return issue_ca_open(st, want_tokens, ca_secret, env, e);
-}
-
-void cli_ca_env_close(cli_ca_env *env)
-{
-    issue_ca_close(env);
 }
