@@ -265,6 +265,19 @@ out:
     return ret;
 }
 
+/* key_path's key belongs to cert (read from crt_path): the files are one hierarchy. */
+static int key_matches(X509 *cert, EVP_PKEY *key, const char *key_path, const char *crt_path,
+                       sk_err *e)
+{
+    if (X509_check_private_key(cert, key) == 1)
+        return SK_OK;
+    ERR_clear_error();
+    return sk_err_set(e, SK_ECRYPTO,
+                      "%s does not match %s: the seal maker files are not one hierarchy; "
+                      "refusing to use them",
+                      key_path, crt_path);
+}
+
 /* The root's key (when it is in dir) must match the root certificate, and the maker
  * certificate must be signed by the root: files of two inits, or one copied in, are refused. */
 static int check_root(const char *dir, const sealmaker *m, const char *passphrase, sk_err *e)
@@ -300,14 +313,8 @@ static int check_root(const char *dir, const sealmaker *m, const char *passphras
     if (sk_file_exists(path)) {
         if ((ret = read_key(path, passphrase, &key, e)) != SK_OK)
             goto out;
-        if (X509_check_private_key(m->root, key) != 1) {
-            ERR_clear_error();
-            ret = sk_err_set(e, SK_ECRYPTO,
-                             "%s does not match %s: the seal maker files are not one hierarchy; "
-                             "refusing to use them",
-                             path, crt);
+        if ((ret = key_matches(m->root, key, path, crt, e)) != SK_OK)
             goto out;
-        }
     }
     ret = SK_OK;
 out:
@@ -332,14 +339,8 @@ int sealmaker_open(const char *dir, const char *passphrase, sealmaker **out, sk_
         (ret = sk_path_join(crt, sizeof(crt), dir, SEALMAKER_CRT, e)) != SK_OK ||
         (ret = read_key(path, passphrase, &key, e)) != SK_OK)
         goto out;
-    if (X509_check_private_key(m->cert, key) != 1) {
-        ERR_clear_error();
-        ret = sk_err_set(e, SK_ECRYPTO,
-                         "%s does not match %s: the seal maker files are not one hierarchy; "
-                         "refusing to use them",
-                         path, crt);
+    if ((ret = key_matches(m->cert, key, path, crt, e)) != SK_OK)
         goto out;
-    }
     if ((ret = check_root(dir, m, passphrase, e)) != SK_OK)
         goto out;
     m->key = key;

@@ -11,6 +11,7 @@
 #include <openssl/objects.h>
 
 #include "seal/ses.h"
+#include "seal/ses_trust.h"
 
 static const char *type_label(long t)
 {
@@ -38,26 +39,6 @@ static void name_text(const X509_NAME *n, char *buf, size_t len)
     BIO_free(b);
     if (buf[0] == '\0')
         X509_NAME_oneline(n, buf, (int)len);
-}
-
-static void serial_text(const X509 *x, char *buf, size_t len)
-{
-    BIGNUM *bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(x), NULL);
-    char *hex = bn != NULL ? BN_bn2hex(bn) : NULL;
-
-    snprintf(buf, len, "%s", hex != NULL ? hex : "?");
-    OPENSSL_free(hex);
-    BN_free(bn);
-}
-
-static void cert_time(const ASN1_TIME *t, char *buf, size_t len)
-{
-    struct tm tm;
-
-    if (ASN1_TIME_to_tm(t, &tm))
-        ses_time_format(timegm(&tm), buf, len);
-    else
-        snprintf(buf, len, "?");
 }
 
 static char *hex_of(const unsigned char *p, size_t n, size_t max)
@@ -92,9 +73,9 @@ static json_t *cert_json(const X509 *x)
 
     name_text(X509_get_subject_name(x), subj, sizeof(subj));
     name_text(X509_get_issuer_name(x), iss, sizeof(iss));
-    serial_text(x, serial, sizeof(serial));
-    cert_time(X509_get0_notBefore(x), nb, sizeof(nb));
-    cert_time(X509_get0_notAfter(x), na, sizeof(na));
+    ses_serial_hex(X509_get0_serialNumber(x), serial, sizeof(serial));
+    ses_asn1_time_text(X509_get0_notBefore(x), nb, sizeof(nb));
+    ses_asn1_time_text(X509_get0_notAfter(x), na, sizeof(na));
     return json_pack("{s:s, s:s, s:s, s:s, s:s}", "subject", subj, "issuer", iss, "serial", serial,
                      "not_before", nb, "not_after", na);
 }
@@ -217,7 +198,7 @@ static void text_seal(FILE *f, const ses_seal *s, const char *file)
     for (size_t i = 0; i < s->n_certs; i++) {
         if (s->certs[i].x509 != NULL) {
             name_text(X509_get_subject_name(s->certs[i].x509), buf, sizeof(buf));
-            serial_text(s->certs[i].x509, serial, sizeof(serial));
+            ses_serial_hex(X509_get0_serialNumber(s->certs[i].x509), serial, sizeof(serial));
             fprintf(f, "holder[%zu]:      %s (serial %s)\n", i, buf, serial);
         } else {
             char *h = hex_of(s->certs[i].der, s->certs[i].der_len, 64);
@@ -229,9 +210,9 @@ static void text_seal(FILE *f, const ses_seal *s, const char *file)
     name_text(X509_get_subject_name(s->maker_cert), buf, sizeof(buf));
     fprintf(f, "maker:          %s\n", buf);
     name_text(X509_get_issuer_name(s->maker_cert), buf, sizeof(buf));
-    cert_time(X509_get0_notBefore(s->maker_cert), nb, sizeof(nb));
-    cert_time(X509_get0_notAfter(s->maker_cert), na, sizeof(na));
-    serial_text(s->maker_cert, serial, sizeof(serial));
+    ses_asn1_time_text(X509_get0_notBefore(s->maker_cert), nb, sizeof(nb));
+    ses_asn1_time_text(X509_get0_notAfter(s->maker_cert), na, sizeof(na));
+    ses_serial_hex(X509_get0_serialNumber(s->maker_cert), serial, sizeof(serial));
     fprintf(f, "maker issuer:   %s\n", buf);
     fprintf(f, "maker serial:   %s, valid %s .. %s\n", serial, nb, na);
     fprintf(f, "signAlg:        %s (%s), %zu signed bytes, signature %s\n", s->sign_alg_oid,

@@ -118,7 +118,7 @@ out:
     return ret;
 }
 
-static void serial_hex(const ASN1_INTEGER *serial, char *buf, size_t len)
+void ses_serial_hex(const ASN1_INTEGER *serial, char *buf, size_t len)
 {
     BIGNUM *bn = ASN1_INTEGER_to_BN(serial, NULL);
     char *hex = bn != NULL ? BN_bn2hex(bn) : NULL;
@@ -128,7 +128,7 @@ static void serial_hex(const ASN1_INTEGER *serial, char *buf, size_t len)
     BN_free(bn);
 }
 
-static void time_text(const ASN1_TIME *t, char *buf, size_t len)
+void ses_asn1_time_text(const ASN1_TIME *t, char *buf, size_t len)
 {
     struct tm tm;
 
@@ -136,6 +136,21 @@ static void time_text(const ASN1_TIME *t, char *buf, size_t len)
         ses_time_format(timegm(&tm), buf, len);
     else
         snprintf(buf, len, "?");
+}
+
+int ses_chain_ctx(X509_STORE *store, const X509 *cert, time_t at, X509 **leaf,
+                  X509_STORE_CTX **ctx, sk_err *e)
+{
+    int ret;
+
+    if ((*leaf = X509_dup(cert)) == NULL || (*ctx = X509_STORE_CTX_new()) == NULL)
+        return sk_err_ossl(e, SK_ECRYPTO, "cannot set up chain verification");
+    if ((ret = ses_sm2_cert_set_id(*leaf, e)) != SK_OK)
+        return ret;
+    if (!X509_STORE_CTX_init(*ctx, store, *leaf, NULL))
+        return sk_err_ossl(e, SK_ECRYPTO, "cannot set up chain verification");
+    X509_VERIFY_PARAM_set_time(X509_STORE_CTX_get0_param(*ctx), at);
+    return SK_OK;
 }
 
 /* The commonName of a name, else its one-line form. */
@@ -215,7 +230,7 @@ static void check_chain_crls(STACK_OF(X509) *chain, STACK_OF(X509_CRL) *crls, ti
         } else {
             char cn[256];
             short_name(X509_get_subject_name(x), cn, sizeof(cn));
-            serial_hex(X509_get0_serialNumber(x), serial, sizeof(serial));
+            ses_serial_hex(X509_get0_serialNumber(x), serial, sizeof(serial));
             snprintf(who, sizeof(who), "CA certificate %s (serial %s)", cn, serial);
         }
         if (crl == NULL) {
@@ -229,7 +244,7 @@ static void check_chain_crls(STACK_OF(X509) *chain, STACK_OF(X509_CRL) *crls, ti
             continue;
         }
         nu = X509_CRL_get0_nextUpdate(crl);
-        time_text(nu, next, sizeof(next));
+        ses_asn1_time_text(nu, next, sizeof(next));
         if (nu == NULL || X509_cmp_time(nu, &now) < 0) {
             ses_set_check(rc, SES_CHECK_FAILED,
                           "CRL %ld of %s is out of date (next update %s has passed): %s cannot "
@@ -241,7 +256,7 @@ static void check_chain_crls(STACK_OF(X509) *chain, STACK_OF(X509_CRL) *crls, ti
             ASN1_ENUMERATED *reason = X509_REVOKED_get_ext_d2i(rev, NID_crl_reason, NULL, NULL);
             long code = reason != NULL ? ASN1_ENUMERATED_get(reason) : 0;
             ASN1_ENUMERATED_free(reason);
-            time_text(X509_REVOKED_get0_revocationDate(rev), when, sizeof(when));
+            ses_asn1_time_text(X509_REVOKED_get0_revocationDate(rev), when, sizeof(when));
             ses_set_check(rc, SES_CHECK_FAILED, "%s is revoked: %s since %s, on CRL %ld of %s",
                           who, reason_name(code), when, crl_number(crl), issuer);
             return;
@@ -294,22 +309,14 @@ int ses_check_holder(const ses_seal *s, const ses_verify_opts *o, time_t at, ses
 
         if (s->certs[i].x509 == NULL)
             continue;
-        serial_hex(X509_get0_serialNumber(s->certs[i].x509), serial, sizeof(serial));
+        ses_serial_hex(X509_get0_serialNumber(s->certs[i].x509), serial, sizeof(serial));
         short_name(X509_get_subject_name(s->certs[i].x509), subject, sizeof(subject));
         X509_free(leaf);
+        leaf = NULL;
         X509_STORE_CTX_free(ctx);
         ctx = NULL;
-        if ((leaf = X509_dup(s->certs[i].x509)) == NULL || (ctx = X509_STORE_CTX_new()) == NULL) {
-            ret = sk_err_ossl(e, SK_ECRYPTO, "cannot set up chain verification");
+        if ((ret = ses_chain_ctx(store, s->certs[i].x509, at, &leaf, &ctx, e)) != SK_OK)
             goto out;
-        }
-        if ((ret = ses_sm2_cert_set_id(leaf, e)) != SK_OK)
-            goto out;
-        if (!X509_STORE_CTX_init(ctx, store, leaf, NULL)) {
-            ret = sk_err_ossl(e, SK_ECRYPTO, "cannot set up chain verification");
-            goto out;
-        }
-        X509_VERIFY_PARAM_set_time(X509_STORE_CTX_get0_param(ctx), at);
         if (X509_verify_cert(ctx) != 1) {
             ses_set_check(hc, SES_CHECK_FAILED,
                           "certList[%zu]: holder certificate serial %s (%s) does not chain to "
@@ -326,7 +333,7 @@ int ses_check_holder(const ses_seal *s, const ses_verify_opts *o, time_t at, ses
         chain = X509_STORE_CTX_get1_chain(ctx);
         short_name(X509_get_subject_name(sk_X509_value(chain, sk_X509_num(chain) - 1)), root,
                    sizeof(root));
-        time_text(X509_get0_notAfter(s->certs[i].x509), na, sizeof(na));
+        ses_asn1_time_text(X509_get0_notAfter(s->certs[i].x509), na, sizeof(na));
         ses_set_check(hc, SES_CHECK_PASSED,
                       "holder certificate serial %s (%s) chains to %s, valid until %s", serial,
                       subject, root, na);

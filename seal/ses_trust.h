@@ -14,6 +14,16 @@ void ses_set_check(ses_check *c, int state, const char *fmt, ...)
  * signature checks when it is an intermediate. */
 int ses_load_store(const char *path, X509_STORE **out, sk_err *e);
 
+/* A context that verifies cert against store at time at. cert is copied, since setting its
+ * SM2 ID changes it and a seal is const. The caller frees *leaf and *ctx, on error too. */
+int ses_chain_ctx(X509_STORE *store, const X509 *cert, time_t at, X509 **leaf,
+                  X509_STORE_CTX **ctx, sk_err *e);
+
+/* A certificate's serial in hex, and an ASN.1 time as ses_time_format writes it; "?" for
+ * one that cannot be read. */
+void ses_serial_hex(const ASN1_INTEGER *serial, char *buf, size_t len);
+void ses_asn1_time_text(const ASN1_TIME *t, char *buf, size_t len);
+
 /* The holder certificates of certList (type 1) against o->holder_ca_file at time at (chain,
  * validity), then each chain against the CRLs of o->crl_files: fills the holder and
  * revocation checks (skipped when no anchor or no CRL was given). Returns an error only when

@@ -16,16 +16,6 @@
 static const char *const check_names[SES_CHECK_COUNT] = {
     "signature", "validity", "maker-cert", "chain", "picture", "holder", "revocation"};
 
-static void asn1_time_text(const ASN1_TIME *t, char *buf, size_t len)
-{
-    struct tm tm;
-
-    if (ASN1_TIME_to_tm(t, &tm))
-        ses_time_format(timegm(&tm), buf, len);
-    else
-        snprintf(buf, len, "?");
-}
-
 static int check_signature(const ses_seal *s, const char *sig_field, ses_check *c, sk_err *e)
 {
     ASN1_OBJECT *obj = NULL;
@@ -82,8 +72,8 @@ static void check_maker_time(const ses_seal *s, time_t at, const char *at_text, 
     const ASN1_TIME *na = X509_get0_notAfter(s->maker_cert);
     char b[SES_TIME_TEXT], a[SES_TIME_TEXT];
 
-    asn1_time_text(nb, b, sizeof(b));
-    asn1_time_text(na, a, sizeof(a));
+    ses_asn1_time_text(nb, b, sizeof(b));
+    ses_asn1_time_text(na, a, sizeof(a));
     if (X509_cmp_time(nb, &at) != -1)
         ses_set_check(c, SES_CHECK_FAILED, "maker certificate not yet valid: notBefore %s, checked at %s",
                   b, at_text);
@@ -108,18 +98,8 @@ static int check_chain(const ses_seal *s, const char *ca_file, time_t at, ses_ch
     }
     if ((ret = ses_load_store(ca_file, &store, e)) != SK_OK)
         goto out;
-    /* A copy: setting the SM2 ID changes the certificate, and the seal is const. */
-    if ((leaf = X509_dup(s->maker_cert)) == NULL || (ctx = X509_STORE_CTX_new()) == NULL) {
-        ret = sk_err_ossl(e, SK_ECRYPTO, "cannot set up chain verification");
+    if ((ret = ses_chain_ctx(store, s->maker_cert, at, &leaf, &ctx, e)) != SK_OK)
         goto out;
-    }
-    if ((ret = ses_sm2_cert_set_id(leaf, e)) != SK_OK)
-        goto out;
-    if (!X509_STORE_CTX_init(ctx, store, leaf, NULL)) {
-        ret = sk_err_ossl(e, SK_ECRYPTO, "cannot set up chain verification");
-        goto out;
-    }
-    X509_VERIFY_PARAM_set_time(X509_STORE_CTX_get0_param(ctx), at);
     if (X509_verify_cert(ctx) == 1) {
         STACK_OF(X509) *chain = X509_STORE_CTX_get0_chain(ctx);
         int depth = sk_X509_num(chain);

@@ -143,16 +143,6 @@ static void problem(sk_problems *probs, order *o, const char *path, enum sk_prob
     o->load_problems++;
 }
 
-static size_t utf8_chars(const char *s)
-{
-    size_t n = 0;
-
-    for (; *s != '\0'; s++)
-        if (((unsigned char)*s & 0xC0) != 0x80)
-            n++;
-    return n;
-}
-
 /* ASCII space and the ideographic space U+3000 that Chinese input methods produce. */
 static bool padded(const char *s)
 {
@@ -266,8 +256,8 @@ static int load_field(order *o, size_t fi, const json_t *v, const char *dir, sk_
     s = json_string_value(v);
     if (s[0] == '\0') {
         problem(probs, o, path, SK_PROB_EMPTY, "is empty");
-    } else if (utf8_chars(s) > f->max_chars) {
-        problem(probs, o, path, SK_PROB_TOO_LONG, "is %zu characters, at most %u", utf8_chars(s),
+    } else if (order_utf8_chars(s) > f->max_chars) {
+        problem(probs, o, path, SK_PROB_TOO_LONG, "is %zu characters, at most %u", order_utf8_chars(s),
                 f->max_chars);
     } else if (!sk_name_valid(s, name_why, sizeof(name_why))) {
         /* Before any message quotes the value: it may hold what the check refuses. */

@@ -48,3 +48,13 @@ void order_field_path(const order_field *f, char *buf, size_t buflen)
 
 /* order.load_bad has one bit per field. */
 _Static_assert(sizeof(order_fields) / sizeof(order_fields[0]) <= 64, "load_bad is 64 bits");
+
+size_t order_utf8_chars(const char *s)
+{
+    size_t n = 0;
+
+    for (; *s != '\0'; s++)
+        if (((unsigned char)*s & 0xC0) != 0x80)
+            n++;
+    return n;
+}

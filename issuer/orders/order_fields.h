@@ -45,6 +45,8 @@ enum sk_problem_code order_id_check(enum order_kind kind, const char *s, char *w
 
 /* "handler.mobile" */
 void order_field_path(const order_field *f, char *buf, size_t buflen);
+/* Characters, not bytes: a full-width digit typed by an IME is one character to the user. */
+size_t order_utf8_chars(const char *s);
 
 static inline char **order_slot(order *o, const order_field *f)
 {

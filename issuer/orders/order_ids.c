@@ -51,17 +51,6 @@ static verdict refuse_as(verdict code, char *why, size_t whylen, const char *fmt
     return v;
 }
 
-/* Characters, not bytes: a full-width digit typed by an IME is one character to the user. */
-static size_t utf8_chars(const char *s)
-{
-    size_t n = 0;
-
-    for (; *s != '\0'; s++)
-        if (((unsigned char)*s & 0xC0) != 0x80)
-            n++;
-    return n;
-}
-
 /* Position (1-based, in characters) of the first non-ASCII character, or 0. */
 static size_t first_non_ascii(const char *s)
 {
@@ -350,7 +339,7 @@ static verdict tax_number_check(const char *s, char *why, size_t whylen)
 
 static verdict number_check(const char *s, char *why, size_t whylen)
 {
-    size_t n = utf8_chars(s);
+    size_t n = order_utf8_chars(s);
 
     if (n == 0 || n > 32)
         return refuse(why, whylen, "%zu characters, expected 1-32", n);

@@ -201,7 +201,7 @@ int ledger_export(ledger *l, char **json, sk_err *e);
 int ledger_import(ledger *l, const char *json, size_t len, const char *origin,
                   ledger_import_counts *counts, sk_err *e);
 
-/* For issuer/records/audit.c: append one record to a station's audit log in a shared ledger over
+/* For issuer/records/audit_shared.c: append one record to a station's audit log in a shared ledger over
  * this ledger's own connection, in a transaction of its own. Under the station's head row
  * lock, build is handed the next seq, the previous record's hash and the database time, and
  * returns the record's line (heap) and hash (65 bytes). SK_ESTATE on a SQLite ledger, whose
@@ -212,8 +212,8 @@ int ledger_audit_append(ledger *l, const char *station, ledger_audit_build_fn bu
                         sk_err *e);
 
 /* The audit log's anchor (docs/audit.md): after each record appended to a station's file log
- * (audit.log), issuer/records/audit.c records the station's last seq and hash (64 hex digits) here,
- * so that a log deleted or cut together with its audit.head is told from an empty one. Only
+ * (audit.log), issuer/records/audit_file.c records the station's last seq and hash (64 hex
+ * digits) here, so that a log deleted or cut together with its audit.head is told from an empty one. Only
  * a SQLite ledger keeps anchors: a shared ledger holds the audit log itself, with its
  * audit_heads in the same transaction (SK_ESTATE there). *found is false when the ledger
  * holds no anchor for the station (a new station, or a log older than the anchor). */

@@ -1,5 +1,5 @@
-/* What the ledger stores for the audit log, storage only: issuer/records/audit.c makes each record
- * (the same JSON line, hash and chain as the file log) and checks them. A shared ledger
+/* What the ledger stores for the audit log, storage only: issuer/records/audit*.c make each record
+ * (the same JSON line, hash and chain as the file log) and check them. A shared ledger
  * holds the stations' logs (audit_records, chained per station, each station's last record
  * in audit_heads); a station's own ledger holds the anchor of its file log (audit_anchors). */
 #include <stdio.h>
@@ -105,7 +105,7 @@ out:
     return ret;
 }
 
-/* The anchor of the station's audit log (issuer/records/audit.c writes it under the log's lock, so
+/* The anchor of the station's audit log (issuer/records/audit_file.c writes it under the log's lock, so
  * anchors arrive in the log's order). */
 int ledger_audit_anchor_set(ledger *l, const char *station, unsigned long long seq,
                             const char *hash, sk_err *e)
