@@ -28,6 +28,9 @@ for order in $(grep -o '"order_number": *"[^"]*"' "$here/examples/orders.json" |
     "$sealkey" issue --station "$station" --orders "$here/examples/orders.json" --order "$order"
 done
 "$sealkey" status --station "$station"
+# The CA's promise, checked: every certificate signed is live on one verified token the
+# ledger knows, or revoked; every token is accounted for; the audit log is whole.
+"$sealkey" ledger reconcile --station "$station"
 cat <<MSG
 
 demo: done. Results are in $out:
