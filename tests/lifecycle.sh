@@ -207,6 +207,17 @@ expect_status 0 "reissue of $J after the crash" -- issue $J --reissue
 check "$J: the reissue resumed on the half-made token (no third)" test "$(tokens_labelled $J)" = 2
 check "$J: one live certificate" test "$(live $J count\(*\))" = 1
 
+# --- 5. Killed after its token was recorded, then killed again right after re-initialising
+# that same token (not recorded by the second attempt): the third run still resumes on it.
+M=LC-0011
+check "$M: killed after its token was recorded" test "$(crash_at token_initialised $M)" = 137
+m_tok=$(last $M token_serial)
+check "$M: killed again right after C_InitToken" test "$(crash_at token_init $M)" = 137
+check "$M: the second attempt recorded no token" test -z "$(last $M token_serial)"
+expect_status 0 "$M: third run" -- issue $M
+check "$M: finished on its first token" test "$(live $M token_serial)" = "$m_tok"
+check "$M: one token labelled $M" test "$(tokens_labelled $M)" = 1
+
 # --- 5. An attempt killed after its certificate was signed: revoke closes it and revokes
 # that certificate, and the token it stopped on is not wiped for another order meanwhile.
 K=LC-0009 L=LC-0010

@@ -35,7 +35,8 @@ expect_output "^$n orders, 0 problems$" "50 MB summary"
 
 head -c $((50 * 1024 * 1024)) /dev/urandom > "$T/b/c.json"
 expect_status 3 "50 MB of random bytes" -- "$SEALKEY" order check --no-station "$T/b/c.json"
-expect_output 'c\.json: line 1 column 1: ' "random bytes: position"
+# (random bytes may open with white space, so the position is any)
+expect_output 'c\.json: line [0-9]+ column [0-9]+: ' "random bytes: position"
 { printf '['; head -c $((50 * 1024 * 1024)) /dev/urandom; } > "$T/b/c.json"
 expect_status 3 "array of random bytes" -- "$SEALKEY" order check --no-station "$T/b/c.json"
 expect_output 'c\.json: line [0-9]+ column [0-9]+: ' "array of random bytes: position"

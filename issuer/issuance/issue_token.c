@@ -51,16 +51,17 @@ static int select_token(const issue_env *env, const order *o, const char *uri,
 }
 
 /* A failed attempt that never recorded its token (a crash right after C_InitToken) is found
- * by the order's label; earlier tokens of the order (the live one of a reissue, revoked
- * ones still in a reader) carry the same label, so only a labelled token the ledger has
- * never recorded is taken, and only when it is the one. *uri is "" when there is none. */
-static int find_unrecorded_token(const issue_env *env, const order *o, char *uri, size_t len,
-                                 sk_err *e)
+ * by the order's label. Earlier tokens of the order carry the same label: the live one of a
+ * reissue and revoked ones are left alone; one the ledger knows only from a failed attempt of
+ * this order is the order's own half-made token as well. An unrecorded token is taken first,
+ * since the latest attempt is the one that lost its token. *uri is "" when there is none. */
+static int find_half_made_token(const issue_env *env, const order *o, char *uri, size_t len,
+                                sk_err *e)
 {
     tok_info *infos = NULL;
     ledger_issuance last;
-    size_t n = 0, matches = 0;
-    char serial[sizeof(infos->serial)] = "";
+    size_t n = 0;
+    char unrecorded[sizeof(infos->serial)] = "", failed[sizeof(infos->serial)] = "";
     bool found;
     int ret;
 
@@ -72,13 +73,14 @@ static int find_unrecorded_token(const issue_env *env, const order *o, char *uri
             continue;
         if ((ret = ledger_token_latest(env->ledger, infos[i].serial, &last, &found, e)) != SK_OK)
             goto out;
-        if (!found) {
-            matches++;
-            snprintf(serial, sizeof(serial), "%s", infos[i].serial);
-        }
+        if (!found && unrecorded[0] == '\0')
+            snprintf(unrecorded, sizeof(unrecorded), "%s", infos[i].serial);
+        else if (found && last.step == ISS_FAILED && strcmp(last.order_number, o->number) == 0 &&
+                 failed[0] == '\0')
+            snprintf(failed, sizeof(failed), "%s", infos[i].serial);
     }
-    if (matches == 1 && serial[0] != '\0')
-        snprintf(uri, len, "pkcs11:serial=%s", serial);
+    if (unrecorded[0] != '\0' || failed[0] != '\0')
+        snprintf(uri, len, "pkcs11:serial=%s", unrecorded[0] != '\0' ? unrecorded : failed);
 out:
     free(infos);
     return ret;
@@ -94,7 +96,7 @@ int issue_choose_token(const issue_env *env, const order *o, const issue_opts *o
     memset(c, 0, sizeof(*c));
     c->resuming = resume_uri[0] != '\0' && opts->token_uri == NULL;
     if (c->resuming && strncmp(resume_uri, "pkcs11:token=", 13) == 0) {
-        if ((ret = find_unrecorded_token(env, o, by_serial, sizeof(by_serial), e)) != SK_OK)
+        if ((ret = find_half_made_token(env, o, by_serial, sizeof(by_serial), e)) != SK_OK)
             goto out;
         c->resuming = by_serial[0] != '\0';
         resume_uri = by_serial;
