@@ -15,6 +15,7 @@
 #include "seal/ses.h"
 #include "seal/ses_asn1.h"
 #include "util/sk_file.h"
+#include "util/sk_pem.h"
 #include "util/sk_secret.h"
 
 #define ROOT_DAYS (20 * 365 + 5)
@@ -188,7 +189,6 @@ static void file_free_key(void *key)
 static int read_cert(const char *dir, const char *file, int optional, X509 **out, sk_err *e)
 {
     char path[4096];
-    BIO *bio = NULL;
     int ret;
 
     *out = NULL;
@@ -196,13 +196,7 @@ static int read_cert(const char *dir, const char *file, int optional, X509 **out
         return ret;
     if (optional && !sk_file_exists(path))
         return SK_OK;
-    if ((bio = BIO_new_file(path, "r")) == NULL)
-        return sk_err_ossl(e, SK_EINPUT, "%s: cannot open", path);
-    *out = PEM_read_bio_X509(bio, NULL, NULL, NULL);
-    BIO_free(bio);
-    if (*out == NULL)
-        return sk_err_ossl(e, SK_EINPUT, "%s: not a PEM certificate", path);
-    return SK_OK;
+    return sk_pem_read_cert(path, out, e);
 }
 
 /* Was the last decoder failure a failed decryption (wrong passphrase) rather than a damaged

@@ -12,6 +12,7 @@
 #include "issuer/ca/ca_util.h"
 #include "seal/sealmaker.h"
 #include "util/sk_file.h"
+#include "util/sk_pem.h"
 #include "util/sk_lock.h"
 #include "util/sk_secret.h"
 
@@ -80,29 +81,6 @@ static int write_key(const char *path, EVP_PKEY *key, const char *secret, sk_err
     OPENSSL_cleanse(p, (size_t)len);
 out:
     BIO_free(b);
-    return ret;
-}
-
-static int read_cert(const char *path, X509 **out, sk_err *e)
-{
-    unsigned char *data = NULL;
-    size_t len = 0;
-    BIO *b = NULL;
-    int ret;
-
-    *out = NULL;
-    ret = sk_file_read(path, 1 << 20, &data, &len, e);
-    if (ret != SK_OK)
-        goto out;
-    b = BIO_new_mem_buf(data, (int)len);
-    if (b == NULL || (*out = PEM_read_bio_X509(b, NULL, NULL, NULL)) == NULL) {
-        ret = sk_err_ossl(e, SK_EINPUT, "%s: not a PEM certificate", path);
-        goto out;
-    }
-    ret = SK_OK;
-out:
-    BIO_free(b);
-    free(data);
     return ret;
 }
 
@@ -427,9 +405,9 @@ int ca_open(const station_config *st, const char *secret, tok_module *hsm, ca **
     if (c == NULL)
         return sk_err_set(e, SK_ECRYPTO, "out of memory");
     if ((ret = ca_file(st, "root.crt", path, sizeof(path), e)) != SK_OK ||
-        (ret = read_cert(path, &c->root, e)) != SK_OK ||
+        (ret = sk_pem_read_cert(path, &c->root, e)) != SK_OK ||
         (ret = ca_file(st, "issuing.crt", path, sizeof(path), e)) != SK_OK ||
-        (ret = read_cert(path, &c->issuing, e)) != SK_OK) {
+        (ret = sk_pem_read_cert(path, &c->issuing, e)) != SK_OK) {
         if (ret == SK_EINPUT)
             sk_err_wrap(e, "no CA in this station (run sealkey ca init)");
         goto out;

@@ -17,6 +17,7 @@
 #include "issuer/records/audit.h"
 #include "issuer/orders/order.h"
 #include "util/sk_file.h"
+#include "util/sk_pem.h"
 
 #define SERIAL_HEX 80
 
@@ -264,24 +265,13 @@ static int check_unfinished(ledger *l, const ledger_issuance *iss, size_t n_iss,
 static int issuing_cert(const station_config *st, X509 **out, sk_err *e)
 {
     char path[PATH_MAX];
-    unsigned char *data = NULL;
-    size_t len = 0;
-    BIO *b = NULL;
     int ret;
 
     *out = NULL;
     if ((ret = station_path(st, "ca/issuing.crt", path, sizeof(path), e)) != SK_OK ||
         !sk_file_exists(path))
         return ret;
-    if ((ret = sk_file_read(path, 1 << 20, &data, &len, e)) != SK_OK)
-        goto out;
-    b = BIO_new_mem_buf(data, (int)len);
-    if (b == NULL || (*out = PEM_read_bio_X509(b, NULL, NULL, NULL)) == NULL)
-        ret = sk_err_ossl(e, SK_EINPUT, "%s: not a PEM certificate", path);
-out:
-    BIO_free(b);
-    free(data);
-    return ret;
+    return sk_pem_read_cert(path, out, e);
 }
 
 /* What a token carries that matters here: its label and the serials of the certificates the
