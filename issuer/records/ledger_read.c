@@ -108,28 +108,34 @@ int ledger_live(ledger *l, const char *order_number, ledger_issuance *out, bool 
                         "looking up the live issuance", out, found, e);
 }
 
+/* The latest issuance on a token that matches the condition; a token that reports no serial
+ * cannot be told from another one by the ledger, so it matches nothing. */
+static int token_issuance(ledger *l, const char *token_serial, const char *sql, const char *what,
+                          ledger_issuance *out, bool *found, sk_err *e)
+{
+    *found = false;
+    if (token_serial == NULL || token_serial[0] == '\0')
+        return SK_OK;
+    return one_issuance(l, sql, LEDGER_ARGS(LT(token_serial)), what, out, found, e);
+}
+
 int ledger_token_live(ledger *l, const char *token_serial, ledger_issuance *out, bool *found,
                       sk_err *e)
 {
-    *found = false;
-    /* A token that reports no serial cannot be told from another one by the ledger. */
-    if (token_serial == NULL || token_serial[0] == '\0')
-        return SK_OK;
-    return one_issuance(l, "SELECT " LEDGER_ISSUANCE_COLUMNS " FROM issuances WHERE"
-                        " token_serial = ? AND step = 'verified' AND revoked_at = ''"
-                        " ORDER BY id DESC LIMIT 1", LEDGER_ARGS(LT(token_serial)),
-                        "looking up the token's holder", out, found, e);
+    return token_issuance(l, token_serial,
+                          "SELECT " LEDGER_ISSUANCE_COLUMNS " FROM issuances WHERE"
+                          " token_serial = ? AND step = 'verified' AND revoked_at = ''"
+                          " ORDER BY id DESC LIMIT 1",
+                          "looking up the token's holder", out, found, e);
 }
 
 int ledger_token_latest(ledger *l, const char *token_serial, ledger_issuance *out, bool *found,
                         sk_err *e)
 {
-    *found = false;
-    if (token_serial == NULL || token_serial[0] == '\0')
-        return SK_OK;
-    return one_issuance(l, "SELECT " LEDGER_ISSUANCE_COLUMNS " FROM issuances WHERE"
-                        " token_serial = ? ORDER BY id DESC LIMIT 1", LEDGER_ARGS(LT(token_serial)),
-                        "looking up the token's last issuance", out, found, e);
+    return token_issuance(l, token_serial,
+                          "SELECT " LEDGER_ISSUANCE_COLUMNS " FROM issuances WHERE"
+                          " token_serial = ? ORDER BY id DESC LIMIT 1",
+                          "looking up the token's last issuance", out, found, e);
 }
 
 int ledger_list(ledger *l, const char *order_number, ledger_issuance **out, size_t *n, sk_err *e)
