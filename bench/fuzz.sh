@@ -5,7 +5,7 @@
 #
 #   bench/fuzz.sh [SECONDS] [HARNESS...]      e.g. bench/fuzz.sh 30   (CI), bench/fuzz.sh 60 ses
 #
-# Seeds: fuzz/corpus/<h>/ (committed) plus tests/data, examples and ../shared/testdata/eseal
+# Seeds: fuzz/corpus/<h>/ (committed) plus tests/data, examples and tests/data/eseal
 # where they fit a harness. The growing corpus lives in build-fuzz/corpus/<h>/ and is kept
 # between runs; crash inputs land in build-fuzz/crashes/<h>/ -- keep each one, once fixed, in
 # tests/fuzz-regress/<h>/ so ctest replays it.
@@ -14,7 +14,6 @@ SECS=${1:-60}
 shift $(( $# > 0 ? 1 : 0 ))
 SRC=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${FUZZ_BUILD_DIR:-$SRC/build-fuzz}
-SHARED=${SHARED_DIR:-$SRC/../shared}
 export TMPDIR=${TMPDIR:-$SRC/build-fuzz/tmp}
 ALL="order station form_template ses cert pic form_extract tok_uri secret_src audit"
 HARNESSES=${*:-$ALL}
@@ -37,7 +36,7 @@ seed_extra() {
     order) cp "$SRC"/examples/orders*.json "$SRC"/tests/data/orders/*.json "$dir"/ 2>/dev/null ;;
     station) cp "$SRC"/examples/station.json "$dir"/ 2>/dev/null ;;
     form_template) cp "$SRC"/templates/*.json "$dir"/ 2>/dev/null ;;
-    ses) cp "$SHARED"/testdata/eseal/*.esl "$dir"/ 2>/dev/null ;;
+    ses) cp "$SRC"/tests/data/eseal/*.esl "$dir"/ 2>/dev/null ;;
     esac
     return 0
 }

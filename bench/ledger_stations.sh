@@ -8,7 +8,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 N=${1:-24}
 JOBS=${2:-2}
-export SOURCE_DIR=$here SHARED_DIR=${SHARED_DIR:-$here/../shared}
+export SOURCE_DIR=$here
 export SEALKEY=${SEALKEY:-$here/build/cli/sealkey}
 [ -x "$SEALKEY" ] || "$here/scripts/setup.sh" "$here/build" >/dev/null
 set +e

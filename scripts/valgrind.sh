@@ -27,7 +27,7 @@ build=${1:-$here/build}
 command -v valgrind >/dev/null || { apt-get install -y -qq valgrind >/dev/null; }
 vg=(valgrind --quiet --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite
     --suppressions="$here/tests/valgrind.supp" --child-silent-after-fork=yes)
-export SOURCE_DIR=$here BUILD_DIR=$build SHARED_DIR=${SHARED_DIR:-$here/../shared}
+export SOURCE_DIR=$here BUILD_DIR=$build
 export SOFTHSM2_MODULE=/usr/lib/softhsm/libsofthsm2.so
 T=$(mktemp -d "${TMPDIR:-/tmp}/sealkey-vg.XXXXXX")
 trap 'rm -rf "$T"' EXIT

@@ -125,7 +125,7 @@ python3 "$SOURCE_DIR/tests/scangen/jpeg_scans.py" "$S/scans.jpg" --scans 5000
 head -c 20000 "$S/whole.bmp" > "$S/cut.bmp"
 cp "$S/whole.bmp" "$S/jpeg-in.bmp"
 printf '\x04' | dd of="$S/jpeg-in.bmp" bs=1 seek=30 conv=notrunc status=none # BI_JPEG
-v4=$SHARED_DIR/testdata/eseal/ofdrw-UserV4.esl
+v4=$SOURCE_DIR/tests/data/eseal/ofdrw-UserV4.esl
 cp "$v4" seals/v4.esl
 head -c 1000 "$v4" > seals/truncated.esl
 head -c 3000 /dev/urandom > seals/garbage.esl

@@ -1,7 +1,7 @@
 # Sourced by the shell tests. Gives each test a scratch directory, a throwaway SoftHSM store
 # and small assertion helpers; the closing line is ctest-readable.
 set -uo pipefail
-: "${SEALKEY:?run through ctest}" "${SOURCE_DIR:?}" "${SHARED_DIR:?}"
+: "${SEALKEY:?run through ctest}" "${SOURCE_DIR:?}"
 T=$(mktemp -d "${TMPDIR:-/tmp}/sealkey-test.XXXXXX")
 trap 'rm -rf "$T"' EXIT
 # SEALKEY_VALGRIND=1: every sealkey run of the test goes through valgrind memcheck

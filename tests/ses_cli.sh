@@ -3,7 +3,7 @@
 # OpenSSL's own command line as the independent check of structure and signatures.
 . "$SOURCE_DIR/tests/lib.sh"
 
-D=$SHARED_DIR/testdata/eseal
+D=$SOURCE_DIR/tests/data/eseal
 V1=$D/ofdrw-UserV1.esl
 V4=$D/ofdrw-UserV4.esl
 TEST_SES=${BUILD_DIR:?}/tests/test_ses

@@ -17,10 +17,11 @@
 #include "tests/test.h"
 #include "util/sk_file.h"
 
-static const char *shared(const char *rel, char *buf, size_t len)
+/* A test vector kept in the repository (tests/data/eseal/README.md says where from). */
+static const char *test_data(const char *rel, char *buf, size_t len)
 {
-    const char *d = getenv("SHARED_DIR");
-    snprintf(buf, len, "%s/%s", d != NULL ? d : "../shared", rel);
+    const char *d = getenv("SOURCE_DIR");
+    snprintf(buf, len, "%s/tests/data/%s", d != NULL ? d : "..", rel);
     return buf;
 }
 
@@ -115,7 +116,7 @@ static void test_ofdrw(const char *file, int version, const char *es_id, size_t 
     ses_verify_result r;
     sk_err e;
 
-    shared(file, path, sizeof(path));
+    test_data(file, path, sizeof(path));
     CHECK(sk_file_read(path, SES_MAX_FILE, &der, &len, &e) == SK_OK);
     if (der == NULL)
         return;
@@ -437,7 +438,7 @@ static void test_v1_ext(void)
     size_t len = 0;
     sk_err e;
 
-    if (sk_file_read(shared("testdata/eseal/ofdrw-UserV1.esl", path, sizeof(path)), SES_MAX_FILE,
+    if (sk_file_read(test_data("eseal/ofdrw-UserV1.esl", path, sizeof(path)), SES_MAX_FILE,
                      &der, &len, &e) != SK_OK) {
         CHECK_MSG(0, "%s", e.msg);
         return;
@@ -514,7 +515,7 @@ static int make_fixture(const char *dir)
     if ((ret = sealmaker_init(mk, "test maker passphrase", "Test Station", &e)) != SK_OK ||
         (ret = sealmaker_init(other, "other passphrase", "Other Station", &e)) != SK_OK ||
         (ret = sealmaker_open(mk, "test maker passphrase", &m, &e)) != SK_OK ||
-        (ret = ses_seal_read_file(shared("testdata/eseal/ofdrw-UserV4.esl", pic_path,
+        (ret = ses_seal_read_file(test_data("eseal/ofdrw-UserV4.esl", pic_path,
                                          sizeof(pic_path)), &v4, &e)) != SK_OK ||
         (ret = ses_esid_new(esid, sizeof(esid), &e)) != SK_OK)
         goto out;
@@ -562,16 +563,16 @@ int main(int argc, char **argv)
     test_time();
     test_picture();
     test_v1_ext();
-    test_ofdrw("testdata/eseal/ofdrw-UserV1.esl", 1, "40C8CDD24DEF43388B86E62CCE1D6832", 16389,
+    test_ofdrw("eseal/ofdrw-UserV1.esl", 1, "40C8CDD24DEF43388B86E62CCE1D6832", 16389,
                16919, 686, 16379, v1, 6);
-    test_ofdrw("testdata/eseal/ofdrw-UserV4.esl", 4, "51f044b76510434e9bc67a1185c2fba5", 16397,
+    test_ofdrw("eseal/ofdrw-UserV4.esl", 4, "51f044b76510434e9bc67a1185c2fba5", 16397,
                16927, 698, 16391, v4, 6);
 
     /* The v4 picture (a real PNG) for the seal built here. */
     char path[4096];
     ses_seal *s = NULL;
     sk_err e;
-    if (ses_seal_read_file(shared("testdata/eseal/ofdrw-UserV4.esl", path, sizeof(path)), &s, &e) ==
+    if (ses_seal_read_file(test_data("eseal/ofdrw-UserV4.esl", path, sizeof(path)), &s, &e) ==
         SK_OK)
         test_build(s->picture, s->picture_len);
     else
