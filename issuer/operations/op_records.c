@@ -1,5 +1,5 @@
-/* The small operations (issuer/operations/operations.h): revoke, ship and ca init, each a ledger or CA
- * change followed by its audit record. */
+/* The small operations (issuer/operations/operations.h): revoke, ship and ca init, each a
+ * ledger or CA change followed by its audit record. */
 #include "issuer/operations/operations.h"
 
 #include <ctype.h>
