@@ -89,7 +89,38 @@ static void test_dev_auth(skf_lib *lib)
     CHECK(skf_app_create(d, "X", "12345678", 3, "87654321", 3, &a, &e) == SK_EPIN);
     CHECK_CONTAINS(e.msg, "SKF_CreateApplication: SAR_USER_NOT_LOGGED_IN");
     CHECK_MSG(skf_dev_auth(d, devkey, sizeof(devkey), &e) == SK_OK, "%s", e.msg);
+    /* A station's own device key replaces the vendor default: the old one stops working. */
+    const unsigned char station_key[16] = "station-key-0001";
+    CHECK_MSG(skf_dev_change_auth_key(d, station_key, sizeof(station_key), &e) == SK_OK, "%s",
+              e.msg);
+    CHECK(skf_dev_auth(d, devkey, sizeof(devkey), &e) == SK_ETOKEN);
+    CHECK_MSG(skf_dev_auth(d, station_key, sizeof(station_key), &e) == SK_OK, "%s", e.msg);
+    CHECK(skf_dev_auth(d, station_key, 8, &e) == SK_EINPUT);
     skf_dev_free(d);
+}
+
+static void test_select_blank(skf_lib *lib)
+{
+    skf_dev *d = NULL;
+    skf_dev_info di;
+    sk_err e;
+    /* dev1 has an application now: the first blank device is dev2. */
+    CHECK_MSG(skf_select(lib, NULL, NULL, &d, &e) == SK_OK, "%s", e.msg);
+    CHECK(d != NULL && skf_dev_get_info(d, &di, &e) == SK_OK && strcmp(di.name, "dev2") == 0);
+    skf_dev_free(d);
+}
+
+static void test_lists(skf_dev *d, skf_app *a)
+{
+    char **names = NULL;
+    size_t n = 0;
+    sk_err e;
+    CHECK_MSG(skf_app_list(d, &names, &n, &e) == SK_OK, "%s", e.msg);
+    CHECK(n == 1 && strcmp(names[0], "SEALKEY") == 0);
+    skf_names_free(names, n);
+    CHECK_MSG(skf_con_list(a, &names, &n, &e) == SK_OK, "%s", e.msg);
+    CHECK(n == 1 && strcmp(names[0], "sign") == 0);
+    skf_names_free(names, n);
 }
 
 static void test_csr(skf_con *c, EVP_PKEY *pub)
@@ -397,7 +428,9 @@ int main(void)
     test_layout_and_list(lib);
     test_dev_auth(lib);
     make_token(lib, "dev1", &d, &a, &c, &pub);
+    test_select_blank(lib);
     if (pub != NULL) {
+        test_lists(d, a);
         test_csr(c, pub);
         test_sign_verify(c, pub);
         test_files(a);
