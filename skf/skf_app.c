@@ -228,6 +228,10 @@ int skf_file_write(skf_app *a, const char *name, const unsigned char *data, size
     }
     if (rv != SAR_OK) {
         skf_fail(e, a->dev->name, fn, rv);
+        /* A created file that could not be written would read back as zeros: remove it,
+         * so a rerun finds no half-written seal (best effort: the device may be gone). */
+        if (strcmp(fn, "SKF_WriteFile") == 0)
+            l->SKF_DeleteFile(a->h, buf);
         return sk_err_wrap(e, "file '%s' (%zu bytes)", name, len);
     }
     return SK_OK;

@@ -127,17 +127,25 @@ int skf_list_devices(skf_lib *lib, skf_dev_info **out, size_t *n, sk_err *e)
         ret = sk_err_set(e, SK_EINTERNAL, "out of memory listing SKF devices");
         goto out;
     }
+    size_t got = 0;
     for (i = 0; i < count; i++) {
         skf_dev *d = NULL;
-        if ((ret = connect_dev(lib, names[i], &d, e)) != SK_OK)
+        ULONG state = DEV_PRESENT_STATE;
+        ret = connect_dev(lib, names[i], &d, e);
+        if (ret == SK_OK) {
+            ret = skf_dev_get_info(d, &infos[got], e);
+            skf_dev_free(d);
+        }
+        if (ret != SK_OK) {
+            /* Pulled out between SKF_EnumDev and now: not present, not an error. */
+            if (lib->SKF_GetDevState(names[i], &state) == SAR_OK && state == DEV_ABSENT_STATE)
+                continue;
             goto out;
-        ret = skf_dev_get_info(d, &infos[i], e);
-        skf_dev_free(d);
-        if (ret != SK_OK)
-            goto out;
+        }
+        got++;
     }
     *out = infos;
-    *n = count;
+    *n = got;
     infos = NULL;
     ret = SK_OK;
 out:
