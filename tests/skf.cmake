@@ -1,6 +1,7 @@
 # skf/: the SKF (GM/T 0016) backend against tests/skfsoft/, the software SKF device.
 add_subdirectory(${CMAKE_CURRENT_LIST_DIR}/skfsoft ${CMAKE_BINARY_DIR}/tests/skfsoft)
 
-sk_add_c_test(test_skf SOURCES test_skf.c LIBS sk_skf)
+find_package(Threads REQUIRED)
+sk_add_c_test(test_skf SOURCES test_skf.c LIBS sk_skf Threads::Threads)
 add_dependencies(test_skf skfsoft)
 set_property(TEST test_skf APPEND PROPERTY ENVIRONMENT SKFSOFT_MODULE=$<TARGET_FILE:skfsoft>)

@@ -8,10 +8,12 @@
 #include <openssl/pem.h>
 #include <openssl/rand.h>
 #include <openssl/x509.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "skf/skf.h"
@@ -376,6 +378,21 @@ static void test_removed(skf_lib *lib, skf_con *c)
     (void)lib;
 }
 
+typedef struct waiter {
+    skf_lib *lib;
+    char name[64];
+    int event;
+    int ret;
+} waiter;
+
+static void *wait_thread(void *arg)
+{
+    waiter *w = arg;
+    sk_err e;
+    w->ret = skf_wait_event(w->lib, w->name, sizeof(w->name), &w->event, &e);
+    return NULL;
+}
+
 static void test_events(skf_lib *lib)
 {
     char name[64];
@@ -394,6 +411,15 @@ static void test_events(skf_lib *lib)
     CHECK(rmdir(p) == 0);
     CHECK_MSG(skf_wait_event(lib, name, sizeof(name), &ev, &e) == SK_OK, "%s", e.msg);
     CHECK(ev == SKF_EVENT_REMOVED && strcmp(name, "dev4") == 0);
+    /* Station mode: a thread waits, another ends the wait (shutting down). */
+    waiter w = {lib, "", -1, -1};
+    pthread_t t;
+    CHECK(pthread_create(&t, NULL, wait_thread, &w) == 0);
+    struct timespec ts = {0, 100 * 1000 * 1000};
+    nanosleep(&ts, NULL);
+    CHECK(skf_cancel_wait(lib, &e) == SK_OK);
+    CHECK(pthread_join(t, NULL) == 0);
+    CHECK(w.ret == SK_OK && w.event == SKF_EVENT_NONE);
 }
 
 int main(void)
