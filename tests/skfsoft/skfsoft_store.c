@@ -76,12 +76,15 @@ out:
 ULONG sks_write(const char *path, const unsigned char *data, size_t len)
 {
     char tmp[PATH_MAX];
-    int fd = -1;
+    const char *slash = strrchr(path, '/');
+    int fd = -1, n;
     ULONG rv = SAR_WRITEFILEERR;
-    if (sks_path(tmp, sizeof(tmp), path, NULL, NULL) != SAR_OK ||
-        strlen(path) + 8 >= sizeof(tmp))
+    /* ".NAME.XXXXXX" beside the file: hidden from every listing, same file system. */
+    if (slash == NULL)
+        return SAR_INVALIDPARAMERR;
+    n = snprintf(tmp, sizeof(tmp), "%.*s/.%s.XXXXXX", (int)(slash - path), path, slash + 1);
+    if (n < 0 || (size_t)n >= sizeof(tmp))
         return SAR_NAMELENERR;
-    strcat(tmp, ".tmpXXXXXX");
     fd = mkstemp(tmp);
     if (fd < 0)
         return SAR_WRITEFILEERR;
@@ -130,7 +133,7 @@ ULONG sks_list(const char *dir, const char *skip_suffix, bool dirs, LPSTR out, U
             char p[PATH_MAX];
             struct stat st;
             size_t l = strlen(de->d_name);
-            if (de->d_name[0] == '.' || strstr(de->d_name, ".tmp") != NULL)
+            if (de->d_name[0] == '.') /* temporaries, pulled devices, . and .. */
                 continue;
             if (skip_suffix != NULL && l >= strlen(skip_suffix) &&
                 strcmp(de->d_name + l - strlen(skip_suffix), skip_suffix) == 0)
