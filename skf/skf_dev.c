@@ -167,7 +167,7 @@ int skf_select(skf_lib *lib, const char *name, const char *serial, skf_dev **out
     else if (serial != NULL)
         snprintf(what, sizeof(what), "serial '%s'", serial);
     else
-        snprintf(what, sizeof(what), "a blank device (no application)");
+        what[0] = '\0';
     if ((ret = skf_list_devices(lib, &infos, &n, e)) != SK_OK)
         return ret;
     for (size_t i = 0; i < n; i++) {
@@ -181,7 +181,10 @@ int skf_select(skf_lib *lib, const char *name, const char *serial, skf_dev **out
         if (name == NULL && serial == NULL)
             break; /* the first blank device */
     }
-    if (match == 0)
+    if (match == 0 && what[0] == '\0')
+        ret = sk_err_set(e, SK_ETOKEN, "SKF: no blank device (no application) among %zu "
+                                       "present", n);
+    else if (match == 0)
         ret = sk_err_set(e, SK_ETOKEN, "SKF: no device with %s among %zu present", what, n);
     else if (match > 1)
         ret = sk_err_set(e, SK_ETOKEN, "SKF: %zu devices match %s; name one by its name",
