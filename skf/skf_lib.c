@@ -46,7 +46,6 @@ int skf_fail(sk_err *e, const char *dev, const char *fn, ULONG sar)
     case SAR_PIN_LOCKED:
     case SAR_PIN_INVALID:
     case SAR_PIN_LEN_RANGE:
-    case SAR_USER_NOT_LOGGED_IN:
     case SAR_USER_PIN_NOT_INITIALIZED:
         code = SK_EPIN;
         break;
@@ -55,6 +54,9 @@ int skf_fail(sk_err *e, const char *dev, const char *fn, ULONG sar)
         code = SK_ESTATE;
         break;
     default:
+        /* SAR_USER_NOT_LOGGED_IN included: a call made before the login or device
+         * authentication it needs is our ordering mistake or the device's refusal, never a
+         * wrong PIN the operator could fix. */
         break;
     }
     if (dev != NULL)
