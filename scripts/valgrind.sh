@@ -58,6 +58,9 @@ lane1() {
              test_pic test_pic_decode test_audit test_form_render test_tok; do
         [ -x "$build/tests/$t" ] && run "$t" "$build/tests/$t"
     done
+    # The SKF backend on the soft SKF device (4 s under memcheck).
+    [ -x "$build/tests/test_skf" ] &&
+        SKFSOFT_MODULE=$build/tests/skfsoft/libskfsoft.so run test_skf "$build/tests/test_skf"
     mkdir -p "$st"
     cp "$here/examples/station.json" "$st/"
     (umask 077; echo vg-so-pin-1 > "$st/so-pin"; echo vg-ca-pass > "$st/ca-pass")

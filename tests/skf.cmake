@@ -1,0 +1,12 @@
+# skf/: the SKF (GM/T 0016) backend against tests/skfsoft/, the software SKF device.
+add_subdirectory(${CMAKE_CURRENT_LIST_DIR}/skfsoft ${CMAKE_BINARY_DIR}/tests/skfsoft)
+
+find_package(Threads REQUIRED)
+sk_add_c_test(test_skf SOURCES test_skf.c LIBS sk_skf Threads::Threads)
+add_dependencies(test_skf skfsoft)
+set_property(TEST test_skf APPEND PROPERTY ENVIRONMENT SKFSOFT_MODULE=$<TARGET_FILE:skfsoft>)
+
+# The SKF floor benchmark (bench/skf_floor.c) on two soft devices.
+sk_add_sh_test(test_skf_floor test_skf_floor.sh)
+add_dependencies(skf_floor skfsoft)
+set_property(TEST test_skf_floor APPEND PROPERTY ENVIRONMENT SKFSOFT_MODULE=$<TARGET_FILE:skfsoft>)
