@@ -43,7 +43,7 @@ typedef struct form_item {
     double label_w, leading;   /* mm */
     double indent;             /* paragraph: first-line indent, mm (Chinese: two characters) */
     form_align align;
-    bool fill, hei;            /* filled rect; SimHei instead of SimSun */
+    bool fill, hei;            /* filled rect; the Hei (sans) face instead of the Song face */
     char *text, *label;
     char *cond_if, *cond_unless; /* drawn only if the variable is non-empty / empty */
     pic_kind kind;               /* seal box */
