@@ -112,8 +112,8 @@ expect_no_output 另行交付 "no 'delivered separately'"
 text -f 1 -l 1 "$T/dp.pdf" >"$T/out"
 expect_no_output '73910264' "PIN not on page 1"
 
-# Every example order gets all four forms (issue 17), U+20BB7 of order 101 included, and the
-# same with U+20BB7 in every name and the address: pdftotext finds each field's text,
+# Every example order gets all four forms (issue 17), U+20BB7 of order 101 included, and
+# order 101 again with U+20BB7 in every name and the address: pdftotext finds each field's text,
 # pdffonts shows every font embedded as a subset, each form under 200 KB.
 make_station "$T/all"
 sed -e 's/李晓梅/李𠮷梅/g' -e 's/江西赣鄱建设/江西𠮷鄱建设/g' -e 's/丰和中大道/丰𠮷中大道/' "$O" >"$T/rare.json"
@@ -144,7 +144,9 @@ check "fields listed" test "$(wc -l <"$T/fields")" -ge 200
 check "U+20BB7 among them" grep -q '𠮷' "$T/fields"
 n=0
 for src in "$O" "$T/rare.json"; do
-    for num in $orders; do
+    # rare.json differs from the examples only in order JX2026-000101.
+    [ "$src" = "$O" ] && nums=$orders || nums=JX2026-000101
+    for num in $nums; do
         for f in application authorization seal-collection delivery; do
             pdf="$T/all/$num-$f.pdf"
             "$SEALKEY" form $f --orders "$src" --order "$num" --station "$T/all" -o "$pdf" \
@@ -167,7 +169,7 @@ for src in "$O" "$T/rare.json"; do
         done
     done
 done
-check "48 forms made ($n)" test "$n" -eq 48
+check "28 forms made ($n)" test "$n" -eq 28
 pdftotext "$T/all/JX2026-000101-application.pdf" - >"$T/out" 2>&1
 expect_output '李𠮷梅' "rare character in handler.name"
 expect_output '江西𠮷鄱建设工程有限公司' "rare character in unit.name"
