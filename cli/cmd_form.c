@@ -20,7 +20,10 @@ static const char usage[] =
     "  delivery         证书交付单 from the ledger, and the PIN mailer page (the PIN only when\n"
     "                   station.json allows printing it; the PDF is then written 0600)\n"
     "  --templates DIR  the template descriptions (default $SEALKEY_TEMPLATES or built in)\n"
-    "  --waybill N      the courier waybill number for the delivery note (blank if absent)";
+    "  --waybill N      the courier waybill number for the delivery note (blank if absent)\n"
+    "Fonts are embedded as subsets: any character an installed font has prints (CJK\n"
+    "Extensions B-F included); one no font has is refused, naming order, field and code\n"
+    "point (exit 3). Dates print as 2026年12月1日 in Beijing time, amounts as ¥220.00.";
 
 struct form_args {
     form_request rq;

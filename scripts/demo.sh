@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The main job on the examples: set up, build, create a throwaway SoftHSM store and a demo
-# station with its CA, and issue every example order onto its own SoftHSM token.
+# station with its CA, issue every example order onto its own SoftHSM token, and print each
+# order's four forms (application, authorization, seal collection, delivery note).
 #   scripts/demo.sh [OUT_DIR]      (default: demo-out/ in the checkout; recreated each run)
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -27,6 +28,13 @@ export SEALKEY_OPERATOR=demo
 for order in $(grep -o '"order_number": *"[^"]*"' "$here/examples/orders.json" | sed 's/.*: *"\(.*\)"/\1/'); do
     "$sealkey" issue --station "$station" --orders "$here/examples/orders.json" --order "$order"
 done
+# The papers of each order, U+20BB7 in JX2026-000101's legal representative's name included.
+for order in $(grep -o '"order_number": *"[^"]*"' "$here/examples/orders.json" | sed 's/.*: *"\(.*\)"/\1/'); do
+    for form in application authorization seal-collection delivery; do
+        "$sealkey" form "$form" --station "$station" --orders "$here/examples/orders.json" \
+            --order "$order" -o "$station/out/$order/$form.pdf"
+    done
+done
 "$sealkey" status --station "$station"
 # The CA's promise, checked: every certificate signed is live on one verified token the
 # ledger knows, or revoked; every token is accounted for; the audit log is whole.
@@ -39,7 +47,9 @@ demo: done. Results are in $out:
   station/ledger.sqlite   the ledger (sealkey status --station $station)
   station/audit.log       the hash-chained audit log (sealkey audit verify --station $station)
   station/out/ORDER/      cert.pem, chain.pem, the signed seals official.esl / legal-rep.esl
-                          with their pictures, and the 0600 pin-mailer.txt for each order
+                          with their pictures, the 0600 pin-mailer.txt, and the forms
+                          application.pdf, authorization.pdf, seal-collection.pdf and
+                          delivery.pdf for each order
   softhsm/                the SoftHSM token store; use it with
                           export SOFTHSM2_CONF=$out/softhsm/softhsm2.conf
                           pkcs11-tool --module /usr/lib/softhsm/libsofthsm2.so --list-token-slots

@@ -1,11 +1,13 @@
 /* Forms: the PDFs applicants download and the papers that go out with a token.
  *
- * A form is a template description (templates/<name>.json, see docs/forms.md) rendered with
- * libharu from a set of variables (order fields, station, ledger data). Chinese text uses
- * libharu's built-in SimSun font with the GBK-EUC-H encoding, not embedded: each PDF is a few
- * kilobytes. A character outside GBK (e.g. U+20BB7 in a name) cannot be carried and is refused
- * with the order, the field and the code point. The seal-collection form carries registration
- * marks and a QR code so that form_extract() can find its seal boxes in a scan.
+ * A form is a template description (templates/<name>.json, see docs/forms.md) rendered from a
+ * set of variables (order fields, station, ledger data) with cairo's PDF surface, pango for the
+ * text and fontconfig for a font that covers each character. The fonts are embedded as
+ * subsets, so any character an installed font has prints, U+20BB7 and the other CJK
+ * extensions included, and a form stays a few tens of kilobytes. A character no installed
+ * font has is refused with the order, the field and the code point. The seal-collection form
+ * carries registration marks and a QR code so that form_extract() can find its seal boxes in a
+ * scan.
  *
  * Nothing here prints or exits. */
 #ifndef SK_FORM_H
@@ -31,11 +33,14 @@ int form_vars_set(form_vars *v, const char *name, const char *value, sk_err *e);
 const char *form_vars_get(const form_vars *v, const char *name);
 
 /* order.number, unit.*, legal_rep.*, handler.*, invoice.*, recipient.*, payment.*,
- * project.code/name, cert.type, seal.official_mm, seal.legal_rep_mm, station.id, ca.name.
+ * project.code/name, cert.type, seal.official_mm, seal.legal_rep_mm, station.id, ca.name,
+ * form.date, in Chinese conventions: dates 2026年12月1日 (Beijing time), amounts ¥220.00,
+ * algorithms in words, the CA's Chinese name (station.json ca.name_zh, else ca.name).
  * st may not be NULL: the order's project must be one of the station's. */
 int form_vars_from_order(form_vars *v, const order *o, const station_config *st, sk_err *e);
 
-/* token.serial, token.label, cert.serial, cert.not_before, cert.not_after, seal.ids */
+/* token.serial, token.label, cert.serial, cert.not_before, cert.not_after (Beijing dates),
+ * seal.ids */
 int form_vars_from_issuance(form_vars *v, const ledger_issuance *iss, const ledger_seal *seals,
                             size_t n_seals, sk_err *e);
 
@@ -55,14 +60,21 @@ void form_template_free(form_template *t);
 const char *form_template_id(const form_template *t);
 
 /* Render to a PDF in memory (free() *pdf). who labels errors, e.g. "order JX2026-000101".
- * SK_EINPUT names the template item or the variable and, for text GBK cannot carry, the
- * character's code point. */
+ * SK_EINPUT names the template item or the variable and, for a character no installed font
+ * has, its code point. */
 int form_render(const form_template *t, const form_vars *v, const char *who, unsigned char **pdf,
                 size_t *pdf_len, sk_err *e);
 
-/* Convert UTF-8 to GBK for the PDF; SK_EINPUT naming who/field and the first character
- * outside GBK as U+XXXX. *out is heap-allocated, NUL-terminated. */
-int form_gbk(const char *utf8, const char *who, const char *field, char **out, sk_err *e);
+/* --- fonts: what the forms can print --- */
+typedef struct form_fonts form_fonts;
+
+/* The coverage of every installed font the forms may use (fontconfig). */
+int form_fonts_new(form_fonts **out, sk_err *e);
+void form_fonts_free(form_fonts *f);
+/* SK_OK if every character of utf8 prints; else SK_EINPUT "WHO: FIELD: character U+XXXX cannot
+ * be printed: no installed font has it ...". */
+int form_fonts_check(const form_fonts *f, const char *utf8, const char *who, const char *field,
+                     sk_err *e);
 
 /* --- one form for one order, as the CLI makes it --- */
 typedef struct form_request {

@@ -1,7 +1,15 @@
-/* Rendering a template with libharu. Chinese runs use the built-in SimSun/SimHei with
- * GBK-EUC-H (not embedded: a form is a few KB), ASCII runs use Helvetica because the CJK
- * fonts print ASCII full-width. See docs/forms.md for why this and not an embedded font. */
-#include <hpdf.h>
+/* Rendering a template: cairo's PDF surface draws the page and embeds a subset of each font it
+ * used, pango lays out the text (line breaking by Unicode rules, so 。，）never starts a
+ * line) and fontconfig picks, per character, a font that has it. Every character is checked
+ * against the installed fonts' coverage first (form_font.c): one no font has is refused with
+ * its code point instead of printing as a box. See docs/forms.md for why not libharu.
+ *
+ * Units: cairo's PDF surface works in points with the origin at the top-left, so a template's
+ * mm from the top-left convert by one factor. */
+#include <cairo-pdf.h>
+#include <cairo.h>
+#include <math.h>
+#include <pango/pangocairo.h>
 #include <qrencode.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,62 +21,91 @@
 #define TEXT_MAX_BYTES 8192
 #define MIN_FONT_PT 6.0
 
+typedef struct pdf_buf {
+    unsigned char *data;
+    size_t len, cap;
+} pdf_buf;
+
 typedef struct render {
-    HPDF_Doc pdf;
-    HPDF_Page page;
-    HPDF_Font song, hei, latin;
+    cairo_surface_t *surface;
+    cairo_t *cr;
+    PangoFontMap *fontmap;
+    PangoContext *pango;
+    PangoLayout *layout;
+    PangoFontDescription *serif, *sans;
+    form_fonts *fonts;
+    pdf_buf out;
     const form_template *tmpl;
     const form_vars *vars;
     const char *who;
     char where[160];
-    HPDF_STATUS hpdf_err, hpdf_detail;
 } render;
-
-static void hpdf_error(HPDF_STATUS err, HPDF_STATUS detail, void *user)
-{
-    render *r = user;
-
-    /* Keep the first: later ones are usually consequences. */
-    if (r->hpdf_err == 0) {
-        r->hpdf_err = err;
-        r->hpdf_detail = detail;
-    }
-}
 
 static double X(double mm)
 {
     return mm * FORM_PT_PER_MM;
 }
 
-static double Y(double mm)
+/* cairo's stream callback: the PDF into memory, bounded. */
+static cairo_status_t pdf_write(void *closure, const unsigned char *data, unsigned int len)
 {
-    return (FORM_PAGE_H_MM - mm) * FORM_PT_PER_MM;
+    pdf_buf *b = closure;
+    unsigned char *grown;
+    size_t cap;
+
+    if (len > PDF_MAX_BYTES - b->len)
+        return CAIRO_STATUS_WRITE_ERROR;
+    if (b->len + len > b->cap) {
+        cap = b->cap == 0 ? 64 * 1024 : b->cap;
+        while (cap < b->len + len)
+            cap *= 2;
+        if ((grown = realloc(b->data, cap)) == NULL)
+            return CAIRO_STATUS_NO_MEMORY;
+        b->data = grown;
+        b->cap = cap;
+    }
+    memcpy(b->data + b->len, data, len);
+    b->len += len;
+    return CAIRO_STATUS_SUCCESS;
 }
 
-/* Expand ${name} and convert to GBK, each variable's value on its own so that an error names
- * the order field that holds the character. */
+/* Append n bytes of s to buf[*used], bounded by TEXT_MAX_BYTES. */
+static int append(render *r, char *buf, size_t *used, const char *s, size_t n, sk_err *e)
+{
+    if (n > TEXT_MAX_BYTES - *used)
+        return sk_err_set(e, SK_EINPUT, "%s: text too long", r->where);
+    memcpy(buf + *used, s, n);
+    *used += n;
+    buf[*used] = '\0';
+    return SK_OK;
+}
+
+/* Expand ${name}, checking each part against the fonts on its own so that an error names the
+ * order field (or the template item) holding the character. */
 static int expand(render *r, const char *tmpl, char **out, sk_err *e)
 {
-    char *buf = NULL, *part = NULL, name[64], chunk[TEXT_MAX_BYTES];
-    size_t used = 0, cap = TEXT_MAX_BYTES * 2;
+    char *buf = NULL, name[64], chunk[TEXT_MAX_BYTES + 1];
+    size_t used = 0;
     const char *p = tmpl;
     int ret = SK_OK;
 
     *out = NULL;
-    if ((buf = malloc(cap + 1)) == NULL)
+    if ((buf = malloc(TEXT_MAX_BYTES + 1)) == NULL)
         return sk_err_set(e, SK_EINTERNAL, "%s: out of memory", r->where);
+    buf[0] = '\0';
     while (*p != '\0') {
         const char *open = strstr(p, "${"), *close, *value;
         size_t lit = open != NULL ? (size_t)(open - p) : strlen(p);
 
         if (lit > 0) {
-            if (lit >= sizeof(chunk)) {
+            if (lit > TEXT_MAX_BYTES) {
                 ret = sk_err_set(e, SK_EINPUT, "%s: text too long", r->where);
                 goto out;
             }
             memcpy(chunk, p, lit);
             chunk[lit] = '\0';
-            if ((ret = form_gbk(chunk, r->where, "text", &part, e)) != SK_OK)
+            if ((ret = form_fonts_check(r->fonts, chunk, r->where, "text", e)) != SK_OK ||
+                (ret = append(r, buf, &used, chunk, lit, e)) != SK_OK)
                 goto out;
         } else {
             close = strchr(open, '}');
@@ -83,162 +120,99 @@ static int expand(render *r, const char *tmpl, char **out, sk_err *e)
                 ret = sk_err_set(e, SK_EINPUT, "%s: unknown variable ${%s}", r->where, name);
                 goto out;
             }
-            if ((ret = form_gbk(value, r->who, name, &part, e)) != SK_OK)
+            if ((ret = form_fonts_check(r->fonts, value, r->who, name, e)) != SK_OK ||
+                (ret = append(r, buf, &used, value, strlen(value), e)) != SK_OK)
                 goto out;
             lit = (size_t)(close + 1 - p);
         }
-        if (used + strlen(part) > cap) {
-            ret = sk_err_set(e, SK_EINPUT, "%s: text too long", r->where);
-            goto out;
-        }
-        memcpy(buf + used, part, strlen(part));
-        used += strlen(part);
-        free(part);
-        part = NULL;
         p += lit;
     }
-    buf[used] = '\0';
     *out = buf;
     buf = NULL;
 out:
-    free(part);
     free(buf);
     return ret;
 }
 
-/* Bytes of the GBK character at s: 2 for a lead byte 0x81-0xFE with a trail, else 1. */
-static size_t gbk_char_len(const unsigned char *s)
+static void gray_source(render *r, double gray)
 {
-    return s[0] >= 0x81 && s[0] <= 0xFE && s[1] != 0 ? 2 : 1;
+    cairo_set_source_rgb(r->cr, gray, gray, gray);
 }
 
-/* The length of the run of same-script characters at s (at most n bytes). */
-static size_t run_len(const char *s, size_t n, int *cjk)
+/* The layout holds s in the item's face at size pt, on one line or wrapped at width pt. */
+static void layout_set(render *r, const form_item *it, const char *s, double size, double width)
 {
-    size_t i = 0;
+    PangoFontDescription *fd = it->hei ? r->sans : r->serif;
 
-    *cjk = (unsigned char)s[0] >= 0x80;
-    while (i < n && ((unsigned char)s[i] >= 0x80) == *cjk)
-        i += gbk_char_len((const unsigned char *)s + i);
-    return i > n ? n : i;
+    pango_font_description_set_absolute_size(fd, size * PANGO_SCALE);
+    pango_layout_set_font_description(r->layout, fd);
+    pango_layout_set_width(r->layout, width > 0 ? (int)(width * PANGO_SCALE) : -1);
+    pango_layout_set_indent(r->layout, 0);
+    pango_layout_set_single_paragraph_mode(r->layout, width <= 0);
+    pango_layout_set_text(r->layout, s, -1);
 }
 
-static double text_width(render *r, const form_item *it, const char *s, size_t n, double size)
+static double layout_width(render *r)
 {
-    char tmp[TEXT_MAX_BYTES];
-    double w = 0;
+    PangoRectangle logical;
 
-    while (n > 0) {
-        int cjk;
-        size_t k = run_len(s, n, &cjk);
-        HPDF_Font f = cjk ? (it->hei ? r->hei : r->song) : r->latin;
-        memcpy(tmp, s, k);
-        tmp[k] = '\0';
-        w += HPDF_Font_TextWidth(f, (const HPDF_BYTE *)tmp, (HPDF_UINT)k).width * size / 1000.0;
-        s += k;
-        n -= k;
-    }
-    return w;
+    pango_layout_get_extents(r->layout, NULL, &logical);
+    return (double)logical.width / PANGO_SCALE;
 }
 
-/* One line of mixed text at (x, y) in points, baseline. */
-static void show(render *r, const form_item *it, double x, double y, const char *s, size_t n,
-                 double size)
-{
-    char tmp[TEXT_MAX_BYTES];
-
-    HPDF_Page_BeginText(r->page);
-    HPDF_Page_MoveTextPos(r->page, x, y);
-    while (n > 0) {
-        int cjk;
-        size_t k = run_len(s, n, &cjk);
-        HPDF_Page_SetFontAndSize(r->page, cjk ? (it->hei ? r->hei : r->song) : r->latin, size);
-        memcpy(tmp, s, k);
-        tmp[k] = '\0';
-        HPDF_Page_ShowText(r->page, tmp);
-        s += k;
-        n -= k;
-    }
-    HPDF_Page_EndText(r->page);
-}
-
-/* A line in a box of width w mm (0: no limit), shrunk to fit rather than cut off: a
- * long address must still be all there. */
+/* A line in a box of width w mm (0: no limit), shrunk to fit rather than cut off: a long
+ * address must still be all there. (x_mm, y_mm) is the baseline's start (or centre, end). */
 static void line_at(render *r, const form_item *it, double x_mm, double y_mm, double w_mm,
                     const char *s)
 {
-    size_t n = strlen(s);
-    double size = it->size, w = text_width(r, it, s, n, size), x = X(x_mm);
+    double size = it->size, w, x = X(x_mm);
 
-    if (w_mm > 0 && w > X(w_mm) && w > 0) {
+    layout_set(r, it, s, size, 0);
+    w = layout_width(r);
+    if (w_mm > 0 && w > X(w_mm)) {
         size = size * X(w_mm) / w;
         if (size < MIN_FONT_PT)
             size = MIN_FONT_PT;
-        w = text_width(r, it, s, n, size);
+        layout_set(r, it, s, size, 0);
+        w = layout_width(r);
     }
     if (it->align == FORM_ALIGN_CENTER)
         x -= w / 2;
     else if (it->align == FORM_ALIGN_RIGHT)
         x -= w;
-    show(r, it, x, Y(y_mm), s, n, size);
+    cairo_move_to(r->cr, x, X(y_mm));
+    pango_cairo_show_layout_line(r->cr, pango_layout_get_line_readonly(r->layout, 0));
 }
 
-/* GBK ，。、；：）》” and ！？: never at the start of a line. */
-static int closing_punct(const unsigned char *s)
-{
-    static const unsigned char p[][2] = {{0xA3, 0xAC}, {0xA1, 0xA3}, {0xA1, 0xA2}, {0xA3, 0xBB},
-                                         {0xA3, 0xBA}, {0xA3, 0xA9}, {0xA1, 0xB7}, {0xA1, 0xB1},
-                                         {0xA3, 0xA1}, {0xA3, 0xBF}};
-
-    for (size_t i = 0; i < sizeof(p) / sizeof(p[0]); i++)
-        if (s[0] == p[i][0] && s[1] == p[i][1])
-            return 1;
-    return 0;
-}
-
+/* Wrapped into w mm; the first baseline at y, each next one `leading` mm lower. */
 static void paragraph(render *r, const form_item *it, const char *s)
 {
-    double y = it->y, max = X(it->w);
+    PangoLayoutIter *iter;
+    PangoRectangle logical;
+    int i = 0;
 
-    while (*s != '\0') {
-        size_t n = 0, last_space = 0;
-        /* Take characters while they fit; an explicit \n ends the line. */
-        while (s[n] != '\0' && s[n] != '\n') {
-            size_t k = gbk_char_len((const unsigned char *)s + n);
-            if (n > 0 && text_width(r, it, s, n + k, it->size) > max)
-                break;
-            n += k;
-            if (s[n - 1] == ' ')
-                last_space = n;
-        }
-        /* Closing punctuation stays with the line it closes, even a little past the edge. */
-        while (s[n] != '\0' && closing_punct((const unsigned char *)s + n))
-            n += 2;
-        /* Do not split an ASCII word (an e-mail, a URL) when a space allows it. */
-        if (s[n] != '\0' && s[n] != '\n' && (unsigned char)s[n] < 0x80 && s[n] != ' ' &&
-            last_space > 0)
-            n = last_space;
-        show(r, it, X(it->x), Y(y), s, n, it->size);
-        s += n;
-        if (*s == '\n')
-            s++;
-        y += it->leading;
-    }
+    layout_set(r, it, s, it->size, X(it->w));
+    /* Indents the first line of each paragraph (after each \n), as Chinese prose does. */
+    pango_layout_set_indent(r->layout, (int)(X(it->indent) * PANGO_SCALE));
+    iter = pango_layout_get_iter(r->layout);
+    do {
+        /* The line's own x: the indent, for a paragraph's first line. */
+        pango_layout_iter_get_line_extents(iter, NULL, &logical);
+        cairo_move_to(r->cr, X(it->x) + (double)logical.x / PANGO_SCALE,
+                      X(it->y + i * it->leading));
+        pango_cairo_show_layout_line(r->cr, pango_layout_iter_get_line_readonly(iter));
+        i++;
+    } while (pango_layout_iter_next_line(iter));
+    pango_layout_iter_free(iter);
 }
 
 static void stroke_style(render *r, const form_item *it)
 {
-    HPDF_Page_SetLineWidth(r->page, it->width);
-    HPDF_Page_SetGrayStroke(r->page, it->gray);
-    HPDF_Page_SetGrayFill(r->page, it->gray);
-    if (it->dash > 0) {
-        HPDF_UINT16 d[2] = {(HPDF_UINT16)(X(it->dash) + 0.5), (HPDF_UINT16)(X(it->dash) + 0.5)};
-        if (d[0] == 0)
-            d[0] = d[1] = 1;
-        HPDF_Page_SetDash(r->page, d, 2, 0);
-    } else {
-        HPDF_Page_SetDash(r->page, NULL, 0, 0);
-    }
+    double d = X(it->dash);
+
+    cairo_set_line_width(r->cr, it->width);
+    gray_source(r, it->gray);
+    cairo_set_dash(r->cr, &d, it->dash > 0 ? 1 : 0, 0);
 }
 
 static int qr(render *r, const form_item *it, sk_err *e)
@@ -259,21 +233,22 @@ static int qr(render *r, const form_item *it, sk_err *e)
     if ((q = QRcode_encodeString(payload, 0, QR_ECLEVEL_M, QR_MODE_8, 1)) == NULL)
         return sk_err_set(e, SK_EINTERNAL, "%s: libqrencode failed", r->where);
     m = it->size / q->width;
-    HPDF_Page_SetGrayFill(r->page, 0);
+    gray_source(r, 0);
     for (int y = 0; y < q->width; y++) {
         for (int x = 0; x < q->width;) {
             int x0 = x;
             while (x < q->width && (q->data[y * q->width + x] & 1))
                 x++;
-            /* One rectangle per run of dark modules keeps the page small and crisp. */
+            /* One rectangle per run of dark modules, all in one path filled once: small,
+             * and no hairline seams between modules when a viewer anti-aliases. */
             if (x > x0)
-                HPDF_Page_Rectangle(r->page, X(it->x + x0 * m), Y(it->y + (y + 1) * m),
-                                    X((x - x0) * m), X(m));
+                cairo_rectangle(r->cr, X(it->x + x0 * m), X(it->y + y * m), X((x - x0) * m),
+                                X(m));
             else
                 x++;
         }
     }
-    HPDF_Page_Fill(r->page);
+    cairo_fill(r->cr);
     QRcode_free(q);
     return SK_OK;
 }
@@ -290,17 +265,19 @@ static int seal_box(render *r, const form_item *it, sk_err *e)
         return sk_err_set(e, SK_EINPUT, "%s: seal size '%s' mm does not fit the %gx%g mm box",
                           r->where, v ? v : "", it->w, it->h);
     stroke_style(r, it);
-    HPDF_Page_Rectangle(r->page, X(it->x), Y(it->y + it->h), X(it->w), X(it->h));
-    HPDF_Page_Stroke(r->page);
+    cairo_rectangle(r->cr, X(it->x), X(it->y), X(it->w), X(it->h));
+    cairo_stroke(r->cr);
     /* The guide: the seal's physical outline, light so that ink over it still reads. */
-    HPDF_Page_SetLineWidth(r->page, 0.5);
-    HPDF_Page_SetGrayStroke(r->page, 0.55);
-    HPDF_Page_SetDash(r->page, NULL, 0, 0);
-    if (it->kind == PIC_OFFICIAL)
-        HPDF_Page_Circle(r->page, X(cx), Y(cy), X(mm / 2));
-    else
-        HPDF_Page_Rectangle(r->page, X(cx - mm / 2), Y(cy + mm / 2), X(mm), X(mm));
-    HPDF_Page_Stroke(r->page);
+    cairo_set_line_width(r->cr, 0.5);
+    gray_source(r, 0.55);
+    cairo_set_dash(r->cr, NULL, 0, 0);
+    if (it->kind == PIC_OFFICIAL) {
+        cairo_new_sub_path(r->cr);
+        cairo_arc(r->cr, X(cx), X(cy), X(mm / 2), 0, 2 * M_PI);
+    } else {
+        cairo_rectangle(r->cr, X(cx - mm / 2), X(cy - mm / 2), X(mm), X(mm));
+    }
+    cairo_stroke(r->cr);
     return SK_OK;
 }
 
@@ -319,7 +296,7 @@ static int draw_item(render *r, const form_item *it, sk_err *e)
         goto out;
     if (it->label != NULL && (ret = expand(r, it->label, &label, e)) != SK_OK)
         goto out;
-    HPDF_Page_SetGrayFill(r->page, it->gray);
+    gray_source(r, it->gray);
     switch (it->type) {
     case FORM_IT_TEXT:
         line_at(r, it, it->x, it->y, it->w, text);
@@ -333,14 +310,13 @@ static int draw_item(render *r, const form_item *it, sk_err *e)
         double base = it->y + it->h - it->h / 3 + 0.3;
         plain.align = FORM_ALIGN_LEFT;
         plain.gray = 0;
-        HPDF_Page_SetGrayFill(r->page, 0);
         stroke_style(r, &plain);
-        HPDF_Page_Rectangle(r->page, X(it->x), Y(it->y + it->h), X(it->w), X(it->h));
+        cairo_rectangle(r->cr, X(it->x), X(it->y), X(it->w), X(it->h));
         if (it->label_w > 0) {
-            HPDF_Page_MoveTo(r->page, X(it->x + it->label_w), Y(it->y));
-            HPDF_Page_LineTo(r->page, X(it->x + it->label_w), Y(it->y + it->h));
+            cairo_move_to(r->cr, X(it->x + it->label_w), X(it->y));
+            cairo_line_to(r->cr, X(it->x + it->label_w), X(it->y + it->h));
         }
-        HPDF_Page_Stroke(r->page);
+        cairo_stroke(r->cr);
         if (label != NULL)
             line_at(r, &plain, it->x + 2, base, it->label_w - 4, label);
         line_at(r, &plain, it->x + it->label_w + 2, base, it->w - it->label_w - 4, text);
@@ -348,22 +324,22 @@ static int draw_item(render *r, const form_item *it, sk_err *e)
     }
     case FORM_IT_LINE:
         stroke_style(r, it);
-        HPDF_Page_MoveTo(r->page, X(it->x), Y(it->y));
-        HPDF_Page_LineTo(r->page, X(it->x2), Y(it->y2));
-        HPDF_Page_Stroke(r->page);
+        cairo_move_to(r->cr, X(it->x), X(it->y));
+        cairo_line_to(r->cr, X(it->x2), X(it->y2));
+        cairo_stroke(r->cr);
         break;
     case FORM_IT_RECT:
         stroke_style(r, it);
-        HPDF_Page_Rectangle(r->page, X(it->x), Y(it->y + it->h), X(it->w), X(it->h));
+        cairo_rectangle(r->cr, X(it->x), X(it->y), X(it->w), X(it->h));
         if (it->fill)
-            HPDF_Page_Fill(r->page);
+            cairo_fill(r->cr);
         else
-            HPDF_Page_Stroke(r->page);
+            cairo_stroke(r->cr);
         break;
     case FORM_IT_MARK:
-        HPDF_Page_SetGrayFill(r->page, 0);
-        HPDF_Page_Rectangle(r->page, X(it->x), Y(it->y + it->size), X(it->size), X(it->size));
-        HPDF_Page_Fill(r->page);
+        gray_source(r, 0);
+        cairo_rectangle(r->cr, X(it->x), X(it->y), X(it->size), X(it->size));
+        cairo_fill(r->cr);
         break;
     case FORM_IT_QR:
         ret = qr(r, it, e);
@@ -378,12 +354,75 @@ out:
     return ret;
 }
 
+/* Text laid out for print: no hinting (outlines as designed, positions not rounded to a
+ * screen's pixels), Chinese glyph forms. */
+static int render_open(render *r, sk_err *e)
+{
+    cairo_font_options_t *fo = NULL;
+    int ret = SK_OK;
+
+    r->surface = cairo_pdf_surface_create_for_stream(pdf_write, &r->out, X(FORM_PAGE_W_MM),
+                                                     X(FORM_PAGE_H_MM));
+    if (cairo_surface_status(r->surface) != CAIRO_STATUS_SUCCESS)
+        return sk_err_set(e, SK_EINTERNAL, "%s: cairo cannot start a PDF: %s", r->tmpl->path,
+                          cairo_status_to_string(cairo_surface_status(r->surface)));
+    cairo_pdf_surface_restrict_to_version(r->surface, CAIRO_PDF_VERSION_1_5);
+    cairo_pdf_surface_set_metadata(r->surface, CAIRO_PDF_METADATA_TITLE, r->tmpl->id);
+    cairo_pdf_surface_set_metadata(r->surface, CAIRO_PDF_METADATA_CREATOR, "sealkey");
+    r->cr = cairo_create(r->surface);
+    /* Our own font map, not pango's per-thread default: nothing outlives the call. */
+    r->fontmap = pango_cairo_font_map_new();
+    r->pango = pango_font_map_create_context(r->fontmap);
+    fo = cairo_font_options_create();
+    r->serif = pango_font_description_from_string(FORM_FONT_SERIF);
+    r->sans = pango_font_description_from_string(FORM_FONT_SANS);
+    if (cairo_status(r->cr) != CAIRO_STATUS_SUCCESS || r->pango == NULL || fo == NULL ||
+        r->serif == NULL || r->sans == NULL) {
+        ret = sk_err_set(e, SK_EINTERNAL, "%s: cannot set up cairo and pango", r->tmpl->path);
+        goto out;
+    }
+    cairo_font_options_set_hint_style(fo, CAIRO_HINT_STYLE_NONE);
+    cairo_font_options_set_hint_metrics(fo, CAIRO_HINT_METRICS_OFF);
+    pango_cairo_context_set_font_options(r->pango, fo);
+    pango_context_set_round_glyph_positions(r->pango, FALSE);
+    pango_context_set_language(r->pango, pango_language_from_string(FORM_FONT_LANG));
+    pango_cairo_update_context(r->cr, r->pango);
+    if ((r->layout = pango_layout_new(r->pango)) == NULL) {
+        ret = sk_err_set(e, SK_EINTERNAL, "%s: cannot set up pango", r->tmpl->path);
+        goto out;
+    }
+    pango_layout_set_wrap(r->layout, PANGO_WRAP_WORD_CHAR);
+out:
+    if (fo != NULL)
+        cairo_font_options_destroy(fo);
+    return ret;
+}
+
+static void render_close(render *r)
+{
+    if (r->layout != NULL)
+        g_object_unref(r->layout);
+    if (r->pango != NULL)
+        g_object_unref(r->pango);
+    if (r->fontmap != NULL)
+        g_object_unref(r->fontmap);
+    if (r->serif != NULL)
+        pango_font_description_free(r->serif);
+    if (r->sans != NULL)
+        pango_font_description_free(r->sans);
+    if (r->cr != NULL)
+        cairo_destroy(r->cr);
+    if (r->surface != NULL)
+        cairo_surface_destroy(r->surface);
+    form_fonts_free(r->fonts);
+    free(r->out.data);
+}
+
 int form_render(const form_template *t, const form_vars *v, const char *who, unsigned char **pdf,
                 size_t *pdf_len, sk_err *e)
 {
     render r;
-    unsigned char *buf = NULL;
-    HPDF_UINT32 size;
+    cairo_status_t st;
     int ret = SK_OK;
 
     *pdf = NULL;
@@ -392,48 +431,30 @@ int form_render(const form_template *t, const form_vars *v, const char *who, uns
     r.tmpl = t;
     r.vars = v;
     r.who = who;
-    if ((r.pdf = HPDF_New(hpdf_error, &r)) == NULL)
-        return sk_err_set(e, SK_EINTERNAL, "%s: libharu cannot start a document", t->path);
-    HPDF_SetCompressionMode(r.pdf, HPDF_COMP_ALL);
-    HPDF_UseCNSFonts(r.pdf);
-    HPDF_UseCNSEncodings(r.pdf);
-    r.song = HPDF_GetFont(r.pdf, "SimSun", "GBK-EUC-H");
-    r.hei = HPDF_GetFont(r.pdf, "SimHei", "GBK-EUC-H");
-    r.latin = HPDF_GetFont(r.pdf, "Helvetica", NULL);
-    if (r.song == NULL || r.hei == NULL || r.latin == NULL) {
-        ret = sk_err_set(e, SK_EINTERNAL, "%s: libharu has no SimSun/SimHei GBK-EUC-H font",
-                         t->path);
+    if ((ret = form_fonts_new(&r.fonts, e)) != SK_OK || (ret = render_open(&r, e)) != SK_OK)
         goto out;
-    }
     for (size_t p = 0; p < t->n_pages; p++) {
-        r.page = HPDF_AddPage(r.pdf);
-        HPDF_Page_SetSize(r.page, HPDF_PAGE_SIZE_A4, HPDF_PAGE_PORTRAIT);
         for (size_t i = 0; i < t->pages[p].n; i++) {
             snprintf(r.where, sizeof(r.where), "%s.json page %zu item %zu", t->name, p + 1, i + 1);
             if ((ret = draw_item(&r, &t->pages[p].items[i], e)) != SK_OK)
                 goto out;
         }
+        cairo_show_page(r.cr);
     }
-    if (r.hpdf_err == 0 && HPDF_SaveToStream(r.pdf) == HPDF_OK) {
-        size = HPDF_GetStreamSize(r.pdf);
-        if (size == 0 || size > PDF_MAX_BYTES || (buf = malloc(size)) == NULL) {
-            ret = sk_err_set(e, SK_EINTERNAL, "%s: PDF of %u bytes", t->path, (unsigned)size);
-            goto out;
-        }
-        HPDF_ResetStream(r.pdf);
-        if (HPDF_ReadFromStream(r.pdf, buf, &size) != HPDF_OK && r.hpdf_err == 0)
-            r.hpdf_err = 1;
-    }
-    if (r.hpdf_err != 0) {
-        ret = sk_err_set(e, SK_EINTERNAL, "%s: libharu error 0x%04X (detail %u)", t->path,
-                         (unsigned)r.hpdf_err, (unsigned)r.hpdf_detail);
+    /* Finishing writes the fonts (subset) and the trailer through pdf_write. */
+    cairo_surface_finish(r.surface);
+    st = cairo_status(r.cr);
+    if (st == CAIRO_STATUS_SUCCESS)
+        st = cairo_surface_status(r.surface);
+    if (st != CAIRO_STATUS_SUCCESS || r.out.len == 0) {
+        ret = sk_err_set(e, SK_EINTERNAL, "%s: cairo: %s%s", t->path, cairo_status_to_string(st),
+                         st == CAIRO_STATUS_WRITE_ERROR ? " (PDF larger than 8 MiB?)" : "");
         goto out;
     }
-    *pdf = buf;
-    *pdf_len = size;
-    buf = NULL;
+    *pdf = r.out.data;
+    *pdf_len = r.out.len;
+    r.out.data = NULL;
 out:
-    free(buf);
-    HPDF_Free(r.pdf);
+    render_close(&r);
     return ret;
 }

@@ -68,7 +68,10 @@ static const struct {
 };
 
 /* Numeric keys: where they go and their range. */
-enum { K_X, K_Y, K_W, K_H, K_X2, K_Y2, K_SIZE, K_WIDTH, K_GRAY, K_DASH, K_LABEL_W, K_LEADING };
+enum {
+    K_X, K_Y, K_W, K_H, K_X2, K_Y2, K_SIZE, K_WIDTH, K_GRAY, K_DASH, K_LABEL_W, K_LEADING,
+    K_INDENT
+};
 static const struct {
     const char *name;
     double lo, hi;
@@ -77,12 +80,14 @@ static const struct {
     {"h", 0, FORM_PAGE_H_MM},  {"x2", 0, FORM_PAGE_W_MM},   {"y2", 0, FORM_PAGE_H_MM},
     {"size", 1, 72},           {"width", 0.05, 10},         {"gray", 0, 1},
     {"dash", 0, 20},           {"label_w", 0, FORM_PAGE_W_MM}, {"leading", 1, 50},
+    {"indent", 0, 50},
 };
 
 static double *num_slot(form_item *it, int k)
 {
     double *slots[] = {&it->x,    &it->y,     &it->w,    &it->h,       &it->x2,      &it->y2,
-                       &it->size, &it->width, &it->gray, &it->dash,    &it->label_w, &it->leading};
+                       &it->size, &it->width, &it->gray, &it->dash,    &it->label_w, &it->leading,
+                       &it->indent};
     return slots[k];
 }
 

@@ -3,8 +3,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
-#include "templates/form.h"
+#include "templates/form_int.h"
 
 #define FORM_VARS_MAX 128
 #define FORM_VAR_MAX_BYTES 4096
@@ -89,7 +90,7 @@ static int set_int(form_vars *v, const char *name, long n, sk_err *e)
 int form_vars_from_order(form_vars *v, const order *o, const station_config *st, sk_err *e)
 {
     const station_project *p;
-    char buf[256], label[80];
+    char buf[256], label[80], alg[32];
     int ret, n;
     const struct {
         const char *name;
@@ -113,7 +114,8 @@ int form_vars_from_order(form_vars *v, const order *o, const station_config *st,
         {"paper.tracking_number", o->paper_tracking_number},
         {"payment.reference", o->payment_reference},
         {"station.id", st->station_id},
-        {"ca.name", st->ca_name},
+        /* The CA as applicants know it: its Chinese name where the station gives one. */
+        {"ca.name", st->ca_name_zh != NULL ? st->ca_name_zh : st->ca_name},
     };
 
     order_label(o, label, sizeof(label));
@@ -126,10 +128,15 @@ int form_vars_from_order(form_vars *v, const order *o, const station_config *st,
             return ret;
     if ((ret = form_vars_set(v, "project.name", p->name != NULL ? p->name : p->code, e)) != SK_OK)
         return ret;
-    n = snprintf(buf, sizeof(buf), "%.2f", o->payment_amount_fen / 100.0);
-    if (n < 0 || (size_t)n >= sizeof(buf))
-        return sk_err_set(e, SK_EINPUT, "order %s: payment amount out of range", label);
+    if ((ret = form_zh_amount(o->payment_amount_fen, buf, sizeof(buf), e)) != SK_OK) {
+        sk_err_wrap(e, "order %s: payment.amount_cny", label);
+        return ret;
+    }
     if ((ret = form_vars_set(v, "payment.amount", buf, e)) != SK_OK)
+        return ret;
+    /* The day the form is printed, for its footer. */
+    if ((ret = form_zh_date((long long)time(NULL), buf, sizeof(buf), e)) != SK_OK ||
+        (ret = form_vars_set(v, "form.date", buf, e)) != SK_OK)
         return ret;
     if ((ret = form_vars_set(v, "payment.channel",
                              o->payment_channel == NULL                       ? ""
@@ -140,8 +147,8 @@ int form_vars_from_order(form_vars *v, const order *o, const station_config *st,
         return ret;
     /* The certificate an order buys: an organisation signing certificate with its seals. */
     n = snprintf(buf, sizeof(buf), "单位数字证书（%s，%s，有效期 %d 天）含电子印章",
-                 p->name != NULL ? p->name : p->code, sk_keyalg_name(p->key_alg),
-                 p->validity_days);
+                 p->name != NULL ? p->name : p->code,
+                 form_zh_keyalg(sk_keyalg_name(p->key_alg), alg, sizeof(alg)), p->validity_days);
     if (n < 0 || (size_t)n >= sizeof(buf))
         return sk_err_set(e, SK_EINPUT, "order %s: project name too long", label);
     if ((ret = form_vars_set(v, "cert.type", buf, e)) != SK_OK)
@@ -154,21 +161,35 @@ int form_vars_from_order(form_vars *v, const order *o, const station_config *st,
 int form_vars_from_issuance(form_vars *v, const ledger_issuance *iss, const ledger_seal *seals,
                             size_t n_seals, sk_err *e)
 {
-    char ids[1024];
+    char ids[1024], date[64];
     size_t used = 0;
     int ret, n;
     const struct {
         const char *name;
         const char *value;
     } fields[] = {
-        {"token.serial", iss->token_serial},   {"token.label", iss->token_label},
-        {"cert.serial", iss->cert_serial},     {"cert.not_before", iss->not_before},
+        {"token.serial", iss->token_serial},
+        {"token.label", iss->token_label},
+        {"cert.serial", iss->cert_serial},
+    }, dates[] = {
+        {"cert.not_before", iss->not_before},
         {"cert.not_after", iss->not_after},
     };
 
     for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
         if ((ret = form_vars_set(v, fields[i].name, fields[i].value, e)) != SK_OK)
             return ret;
+    /* The ledger's UTC timestamps as the applicant's calendar date in Beijing. */
+    for (size_t i = 0; i < sizeof(dates) / sizeof(dates[0]); i++) {
+        date[0] = '\0';
+        if (dates[i].value[0] != '\0' &&
+            (ret = form_zh_date_iso(dates[i].value, date, sizeof(date), e)) != SK_OK) {
+            sk_err_wrap(e, "order %s: ledger %s", iss->order_number, dates[i].name);
+            return ret;
+        }
+        if ((ret = form_vars_set(v, dates[i].name, date, e)) != SK_OK)
+            return ret;
+    }
     ids[0] = '\0';
     for (size_t i = 0; i < n_seals; i++) {
         n = snprintf(ids + used, sizeof(ids) - used, "%s%s（%s）", i > 0 ? "；" : "",

@@ -42,6 +42,8 @@ variant name-nonchar '0,/"reviewer": "张审核"/s//"reviewer": "张\xef\xb7\x90
 variant name-private '0,/"name": "王𠮷"/s//"name": "王\\ue000"/'
 variant name-nfd '0,/"name": "王𠮷"/s//"name": "Jose\xcc\x81 Wang"/'
 variant name-compat '0,/"name": "江西赣鄱建设工程有限公司"/s//"name": "江西赣鄱\xef\xa4\xac建设工程有限公司"/'
+# Forms (issue 17): a character no installed font has (U+30000, CJK Extension G).
+variant name-unprintable '0,/"name": "王𠮷"/s//"name": "王\\ud880\\udc00"/'
 sed -n '1,3p' "$E" | sed '3s/$/,,/' > "$O/malformed.json"
 printf '{"orders": []}\n' > "$O/top-object.json"
 
@@ -59,6 +61,7 @@ station_variant badurl '0,/"crl_url": "http:/s//"crl_url": "ftp:/'
 station_variant badstep 's/"key_generated": 120/"keygen": 5/'
 station_variant zerostep 's/"key_generated": 120/"key_generated": 0/'
 station_variant caname 's/"name": "Jiangxi Demo CA"/"name": "Jian\\u202egxi Demo CA"/'
+station_variant canamezh 's/"name_zh": "江西演示/"name_zh": "江西\\u202e演示/'
 station_variant locality 's/"locality": "南昌市"/"locality": "南昌\xe2\x80\xa9市"/'
 station_variant badmodule 's|"pkcs11_module": "[^"]*"|"pkcs11_module": "/nonexistent/module.so"|'
 cp -r "$ST/ca" badmodule/

@@ -33,7 +33,8 @@ int main(int argc, char **argv)
         u.token_serial = tok;
         u.key_id = "01";
         u.not_before = "2026-03-06T02:00:00Z";
-        u.not_after = "2027-03-06T02:00:00Z";
+        /* 00:30 on 6 March in Beijing: the delivery note must print 2027年3月6日. */
+        u.not_after = "2027-03-05T16:30:00Z";
         if (ledger_begin(l, argv[i], "JX-NC-01", "tester", "ec-p256", "AB", serial, 0, &id,
                          &taken, &e) != SK_OK ||
             ledger_step(l, id, ISS_CERT_ISSUED, &u, &e) != SK_OK ||

@@ -398,7 +398,8 @@ static int load_root(const ctx *c, const json_t *root, station_config *st)
     static const char *const top[] = {"station_id", "pkcs11_module", "ledger", "out_dir", "ca",
                                       "pin_policy", "projects", "readers", "timeouts", NULL};
     static const char *const ca_keys[] = {"name", "key_algorithm", "passphrase", "key_uri",
-                                          "pkcs11_module", "root_crl_url", NULL};
+                                          "pkcs11_module", "root_crl_url",
+                                          /* forms (issue 17) */ "name_zh", NULL};
     static const char *const pin_keys[] = {"so_pin", "user_pin_min_digits",
                                            "user_pin_max_digits", "print_user_pin", NULL};
     json_t *ca = NULL, *pin = NULL;
@@ -427,6 +428,7 @@ static int load_root(const ctx *c, const json_t *root, station_config *st)
     if (ca != NULL && (ret = check_keys(c, ca, "ca", ca_keys)) != SK_OK)
         return ret;
     if ((ret = get_name(c, ca, "ca", "name", false, "sealkey Demo CA", &st->ca_name)) != SK_OK ||
+        (ret = get_name(c, ca, "ca", "name_zh", false, NULL, &st->ca_name_zh)) != SK_OK ||
         (ret = get_keyalg(c, ca, "ca", &st->ca_key_alg)) != SK_OK ||
         (ret = get_secret_src(c, ca, "ca", "passphrase", false, "prompt", &st->ca_passphrase)) !=
             SK_OK ||
@@ -521,6 +523,7 @@ void station_free(station_config *st)
     free(st->ledger);
     free(st->out_dir);
     free(st->ca_name);
+    free(st->ca_name_zh);
     free(st->ca_key_uri);
     free(st->ca_pkcs11_module);
     free(st->ca_passphrase);

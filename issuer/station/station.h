@@ -53,6 +53,7 @@ typedef struct station_config {
     /* CA */
     sk_keyalg ca_key_alg; /* default ec-p256 */
     char *ca_name;        /* CA subject O and CN stem (default "sealkey Demo CA") */
+    char *ca_name_zh;     /* the CA's Chinese name, printed on the forms, or NULL (ca_name) */
     char *ca_key_uri;     /* RFC 7512 URI of an HSM-held issuing CA key, or NULL for a file */
     char *ca_pkcs11_module; /* module for ca_key_uri (default pkcs11_module) */
     char *ca_passphrase;  /* secret source for the CA key file passphrase or HSM PIN
