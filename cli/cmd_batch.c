@@ -112,14 +112,21 @@ int cmd_batch_parse(int argc, char **argv, cli_ctx *cx)
     return SK_OK;
 }
 
-/* Why an order failed, as the report gives it: a time limit also says what comes next. */
+/* What a failure at a time limit adds to its message; the buffers for why() are sized by it. */
+#define RESUMES "; the order resumes on the next run"
+#define WHY_MAX (sizeof(((sup_result *)0)->message) + sizeof(RESUMES))
+
+/* Why an order failed, as the report gives it: a time limit also says what comes next. buf
+ * (WHY_MAX bytes) holds the whole message and the note; were it ever short, the message is
+ * given alone rather than cut. */
 static const char *why(const sup_report *j, char *buf, size_t len)
 {
-    if (j->limit) {
-        snprintf(buf, len, "%s; the order resumes on the next run", j->result.message);
-        return buf;
-    }
-    return j->result.message;
+    int n;
+
+    if (!j->limit)
+        return j->result.message;
+    n = snprintf(buf, len, "%s" RESUMES, j->result.message);
+    return n >= 0 && (size_t)n < len ? buf : j->result.message;
 }
 
 static void progress(const struct tally *t, const sup_report *j)
@@ -128,7 +135,7 @@ static void progress(const struct tally *t, const sup_report *j)
     double rate = el > 0 ? (double)t->issued / el : 0;
     size_t left = t->total - t->done;
     const sup_result *r = &j->result;
-    char buf[sizeof(r->message) + 64];
+    char buf[WHY_MAX];
 
     if (!t->tty || j->outcome == SUP_FAILED || j->outcome == SUP_INVALID) {
         if (t->tty)
@@ -164,7 +171,7 @@ static void report_order(struct tally *t, const sup_report *j)
         [SUP_FAILED] = "failed",           [SUP_ELSEWHERE] = "claimed_elsewhere",
         [SUP_STOPPED] = "stopped"};
     const sup_result *r = &j->result;
-    char buf[sizeof(r->message) + 64];
+    char buf[WHY_MAX];
     json_t *seals = json_array();
     json_t *o;
     char *text;
