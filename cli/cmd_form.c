@@ -19,7 +19,8 @@ static const char usage[] =
     "                   registration marks for `sealkey seal extract-form`\n"
     "  delivery         证书交付单 from the ledger, and the PIN mailer page (the PIN only when\n"
     "                   station.json allows printing it; the PDF is then written 0600)\n"
-    "  --templates DIR  the template descriptions (default $SEALKEY_TEMPLATES or built in)\n"
+    "  --templates DIR  the template descriptions (default $SEALKEY_TEMPLATES, else the\n"
+    "                   installed ones: <datadir>/sealkey/templates beside the binary)\n"
     "  --waybill N      the courier waybill number for the delivery note (blank if absent)";
 
 struct form_args {
