@@ -7,10 +7,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/cli_log.h"
 #include "cli/cli_orders.h"
 #include "issuer/supervisor/supervisor.h"
 
@@ -43,6 +45,7 @@ struct tally {
     struct timespec start;
     bool tty, json, dry_run;
     bool json_first;        /* no order printed yet in the --json report */
+    cli_log *log;           /* the system log: each order's outcome, each fault */
 };
 
 struct batch_args {
@@ -58,6 +61,7 @@ static void batch_args_free(void *p)
     struct batch_args *a = p;
 
     sup_free(a->s);
+    cli_log_free(a->t.log);
 }
 
 static double since(const struct timespec *t0)
@@ -230,6 +234,7 @@ static void on_event(void *ctx, const sup_event *ev)
 {
     struct tally *t = ctx;
 
+    cli_log_event(t->log, ev);
     if (ev->kind == SUP_EV_NOT_QUEUED)
         printf("%s\n", ev->message);
     else if (ev->kind == SUP_EV_SETTLED)
@@ -261,6 +266,10 @@ static int run(const struct batch_args *a, sup *s, struct tally *t, bool *starte
     *started = true;
     if ((ret = sup_batch_run(s, (size_t)a->jobs, e)) != SK_OK)
         return ret;
+    cli_log_say(t->log, t->failed > 0 ? LOG_WARNING : LOG_INFO,
+                "%zu orders: %zu issued, %zu already issued, %zu failed, %zu being issued "
+                "elsewhere",
+                t->total, t->issued, t->before, t->failed, t->elsewhere);
     if (t->tty)
         fputs("\n", stdout);
     if (!a->json) {
@@ -292,13 +301,20 @@ int cmd_batch_prepare(cli_ctx *cx, sk_err *e)
                       .order_timeout = a->timeout,
                       .on_event = on_event,
                       .ctx = t};
+    /* A dry run touches nothing, so it has nothing to tell the system log. */
+    if (!a->dry_run)
+        cli_log_open(cx->st, "batch", &t->log);
     /* The supervisor takes the station over (also when sup_new fails). */
     cx->st_taken = true;
     if ((ret = sup_new(cx->st, &cfg, &a->s, e)) != SK_OK ||
-        (ret = sup_batch_open(a->s, a->orders, &t->total, e)) != SK_OK)
+        (ret = sup_batch_open(a->s, a->orders, &t->total, e)) != SK_OK) {
+        cli_log_say(t->log, LOG_ERR, "not started: %s", e->msg);
         return ret;
+    }
     if (a->dry_run)
         return SK_OK;
+    cli_log_say(t->log, LOG_INFO, "started: %s, %zu orders, %ld at a time, operator %s",
+                a->orders, t->total, a->jobs, cx->operator_name);
     if ((ret = sup_secrets_room(a->s, &room, e)) != SK_OK)
         return ret;
     cx->so_pin_to = room->so_pin;
@@ -315,8 +331,10 @@ int cmd_batch_run(cli_ctx *cx, sk_err *e)
     /* The --json report stays one JSON document even when the run stops early. */
     if (a->json && started)
         report_summary(&a->t);
-    /* Failed orders were said one by one. */
+    /* Failed orders were said one by one; a fault that stops the run is the log's too. */
     if (ret == SK_EFAIL)
         sk_err_clear(e);
+    else if (ret != SK_OK)
+        cli_log_say(a->t.log, LOG_ERR, "stopped: %s", e->msg);
     return ret;
 }
