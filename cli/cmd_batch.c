@@ -31,6 +31,8 @@ static const char usage[] =
     "  \"key_generated\": 120. A worker over a limit is stopped and its order fails with the\n"
     "  limit named; the ledger keeps its step and the next run resumes it on its token.\n"
     "  Progress: a bar on a terminal, else one line per order; --json prints a report.\n"
+    "  Each order's outcome and each fault also go to the system log (station.json \"log\":\n"
+    "  facility, identity; docs/operations.md).\n"
     "  --dry-run checks the file and the ledger and says what would be issued, touching no\n"
     "  token and no secret.\n"
     "  --operator NAME   who runs it, for the ledger and the audit log (default\n"

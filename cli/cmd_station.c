@@ -37,6 +37,8 @@ static const char usage[] =
     "                    control or invisible characters (docs/audit.md); checked first\n"
     "  Each order is held to \"timeouts\" in station.json (whole order and per step, as for\n"
     "  batch); --order-timeout overrides the whole-order limit.\n"
+    "  Each order's outcome and each fault also go to the system log (station.json \"log\":\n"
+    "  facility, identity; docs/operations.md).\n"
     "  Exit status: 0, or 1 when an order failed or the timeout struck; 2/3/5/6 as usual.";
 
 /* Set by the SIGINT/SIGTERM handler, read by the event loop: the count of stop requests.

@@ -20,8 +20,10 @@ int sk_data_path(const char *rel, char *buf, size_t len, sk_err *e)
     int m;
 
     if (n < 0)
-        return sk_err_set(e, SK_EIO, "/proc/self/exe: %s (sealkey finds its data beside its "
-                          "binary)", strerror(errno));
+        return sk_err_set(e, SK_EIO,
+                          "/proc/self/exe: %s (sealkey finds its data beside its "
+                          "binary)",
+                          strerror(errno));
     if ((size_t)n >= sizeof(exe) - 1)
         return sk_err_set(e, SK_EINTERNAL, "/proc/self/exe: path too long");
     exe[n] = '\0';
