@@ -18,6 +18,13 @@ for f in "$SOURCE_DIR"/templates/*.json; do
     check "installed template $(basename "$f")" test -s "$P/share/sealkey/templates/$(basename "$f")"
 done
 
+# The service's example station loads (module, readers, log): order check reads it.
+mkdir "$T/ex" && cp "$P/share/doc/sealkey/examples/station.json" "$T/ex/"
+"$SK" order check --station "$T/ex" "$P/share/doc/sealkey/examples/demo/orders.json" >"$T/out" 2>&1
+st=$?
+check "example station.json loads (order check exit $st: $(grep station.json "$T/out"))" \
+    test "$st" -le 1
+
 # Man pages in sync with --help: a page per row of the command table, naming every option
 # its --help names, and sealkey(1) naming every command.
 render() { MANWIDTH=200 LC_ALL=C.UTF-8 man -l "$1" 2>/dev/null | col -b; }
