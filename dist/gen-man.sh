@@ -32,7 +32,12 @@ while IFS=$'\t' read -r cmd summary; do
         entry="\\fB$(roff <<<"$page")\\fR(1)"
     fi
     [ -n "$summary" ] || summary=$(awk -F'\t' -v g="$group" '$1 == g {print $2}' <<<"$commands")
-    help=$("$bin" $cmd --help)
+    # A command's help is its page: one that prints none stops the build, loudly.
+    help=$("$bin" $cmd --help 2>&1) || true
+    if [ -z "$help" ]; then
+        echo "gen-man.sh: 'sealkey $cmd --help' printed nothing" >&2
+        exit 1
+    fi
     {
         printf '.TH %s 1 "" "sealkey %s" "sealkey manual"\n' "${page^^}" "$version"
         printf '.SH NAME\n%s \\- %s\n' "$(roff <<<"$page")" "$(roff <<<"$summary")"
