@@ -7,10 +7,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/cli_log.h"
 #include "cli/cli_orders.h"
 #include "issuer/supervisor/supervisor.h"
 
@@ -29,6 +31,8 @@ static const char usage[] =
     "  \"key_generated\": 120. A worker over a limit is stopped and its order fails with the\n"
     "  limit named; the ledger keeps its step and the next run resumes it on its token.\n"
     "  Progress: a bar on a terminal, else one line per order; --json prints a report.\n"
+    "  Each order's outcome and each fault also go to the system log (station.json \"log\":\n"
+    "  facility, identity; docs/operations.md).\n"
     "  --dry-run checks the file and the ledger and says what would be issued, touching no\n"
     "  token and no secret.\n"
     "  --operator NAME   who runs it, for the ledger and the audit log (default\n"
@@ -43,6 +47,7 @@ struct tally {
     struct timespec start;
     bool tty, json, dry_run;
     bool json_first;        /* no order printed yet in the --json report */
+    cli_log *log;           /* the system log: each order's outcome, each fault */
 };
 
 struct batch_args {
@@ -58,6 +63,7 @@ static void batch_args_free(void *p)
     struct batch_args *a = p;
 
     sup_free(a->s);
+    cli_log_free(a->t.log);
 }
 
 static double since(const struct timespec *t0)
@@ -112,14 +118,21 @@ int cmd_batch_parse(int argc, char **argv, cli_ctx *cx)
     return SK_OK;
 }
 
-/* Why an order failed, as the report gives it: a time limit also says what comes next. */
+/* What a failure at a time limit adds to its message; the buffers for why() are sized by it. */
+#define RESUMES "; the order resumes on the next run"
+#define WHY_MAX (sizeof(((sup_result *)0)->message) + sizeof(RESUMES))
+
+/* Why an order failed, as the report gives it: a time limit also says what comes next. buf
+ * (WHY_MAX bytes) holds the whole message and the note; were it ever short, the message is
+ * given alone rather than cut. */
 static const char *why(const sup_report *j, char *buf, size_t len)
 {
-    if (j->limit) {
-        snprintf(buf, len, "%s; the order resumes on the next run", j->result.message);
-        return buf;
-    }
-    return j->result.message;
+    int n;
+
+    if (!j->limit)
+        return j->result.message;
+    n = snprintf(buf, len, "%s" RESUMES, j->result.message);
+    return n >= 0 && (size_t)n < len ? buf : j->result.message;
 }
 
 static void progress(const struct tally *t, const sup_report *j)
@@ -128,7 +141,7 @@ static void progress(const struct tally *t, const sup_report *j)
     double rate = el > 0 ? (double)t->issued / el : 0;
     size_t left = t->total - t->done;
     const sup_result *r = &j->result;
-    char buf[sizeof(r->message) + 64];
+    char buf[WHY_MAX];
 
     if (!t->tty || j->outcome == SUP_FAILED || j->outcome == SUP_INVALID) {
         if (t->tty)
@@ -164,7 +177,7 @@ static void report_order(struct tally *t, const sup_report *j)
         [SUP_FAILED] = "failed",           [SUP_ELSEWHERE] = "claimed_elsewhere",
         [SUP_STOPPED] = "stopped"};
     const sup_result *r = &j->result;
-    char buf[sizeof(r->message) + 64];
+    char buf[WHY_MAX];
     json_t *seals = json_array();
     json_t *o;
     char *text;
@@ -223,6 +236,7 @@ static void on_event(void *ctx, const sup_event *ev)
 {
     struct tally *t = ctx;
 
+    cli_log_event(t->log, ev);
     if (ev->kind == SUP_EV_NOT_QUEUED)
         printf("%s\n", ev->message);
     else if (ev->kind == SUP_EV_SETTLED)
@@ -254,6 +268,10 @@ static int run(const struct batch_args *a, sup *s, struct tally *t, bool *starte
     *started = true;
     if ((ret = sup_batch_run(s, (size_t)a->jobs, e)) != SK_OK)
         return ret;
+    cli_log_say(t->log, t->failed > 0 ? LOG_WARNING : LOG_INFO,
+                "%zu orders: %zu issued, %zu already issued, %zu failed, %zu being issued "
+                "elsewhere",
+                t->total, t->issued, t->before, t->failed, t->elsewhere);
     if (t->tty)
         fputs("\n", stdout);
     if (!a->json) {
@@ -285,13 +303,20 @@ int cmd_batch_prepare(cli_ctx *cx, sk_err *e)
                       .order_timeout = a->timeout,
                       .on_event = on_event,
                       .ctx = t};
+    /* A dry run touches nothing, so it has nothing to tell the system log. */
+    if (!a->dry_run)
+        cli_log_open(cx->st, "batch", &t->log);
     /* The supervisor takes the station over (also when sup_new fails). */
     cx->st_taken = true;
     if ((ret = sup_new(cx->st, &cfg, &a->s, e)) != SK_OK ||
-        (ret = sup_batch_open(a->s, a->orders, &t->total, e)) != SK_OK)
+        (ret = sup_batch_open(a->s, a->orders, &t->total, e)) != SK_OK) {
+        cli_log_say(t->log, LOG_ERR, "not started: %s", e->msg);
         return ret;
+    }
     if (a->dry_run)
         return SK_OK;
+    cli_log_say(t->log, LOG_INFO, "started: %s, %zu orders, %ld at a time, operator %s",
+                a->orders, t->total, a->jobs, cx->operator_name);
     if ((ret = sup_secrets_room(a->s, &room, e)) != SK_OK)
         return ret;
     cx->so_pin_to = room->so_pin;
@@ -308,8 +333,10 @@ int cmd_batch_run(cli_ctx *cx, sk_err *e)
     /* The --json report stays one JSON document even when the run stops early. */
     if (a->json && started)
         report_summary(&a->t);
-    /* Failed orders were said one by one. */
+    /* Failed orders were said one by one; a fault that stops the run is the log's too. */
     if (ret == SK_EFAIL)
         sk_err_clear(e);
+    else if (ret != SK_OK)
+        cli_log_say(a->t.log, LOG_ERR, "stopped: %s", e->msg);
     return ret;
 }

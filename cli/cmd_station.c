@@ -10,9 +10,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 #include <time.h>
 
 #include "cli/cli.h"
+#include "cli/cli_log.h"
 #include "cli/cli_orders.h"
 #include "issuer/supervisor/supervisor.h"
 #include "util/sk_problems.h"
@@ -35,6 +37,8 @@ static const char usage[] =
     "                    control or invisible characters (docs/audit.md); checked first\n"
     "  Each order is held to \"timeouts\" in station.json (whole order and per step, as for\n"
     "  batch); --order-timeout overrides the whole-order limit.\n"
+    "  Each order's outcome and each fault also go to the system log (station.json \"log\":\n"
+    "  facility, identity; docs/operations.md).\n"
     "  Exit status: 0, or 1 when an order failed or the timeout struck; 2/3/5/6 as usual.";
 
 /* Set by the SIGINT/SIGTERM handler, read by the event loop: the count of stop requests.
@@ -53,6 +57,7 @@ struct args {
     long order_timeout, max_orders, timeout;
     bool exit_when_done;
     sup *s; /* the supervisor (prepare), which owns the station */
+    cli_log *log; /* the system log: each order's outcome, each fault */
 };
 
 static void args_free(void *p)
@@ -60,6 +65,7 @@ static void args_free(void *p)
     struct args *a = p;
 
     sup_free(a->s);
+    cli_log_free(a->log);
 }
 
 /* One line for the operator, with the time, flushed at once (stdout may be a pipe). */
@@ -181,6 +187,7 @@ static void on_event(void *ctx, const sup_event *ev)
 {
     const struct args *a = ctx;
 
+    cli_log_event(a->log, ev);
     switch (ev->kind) {
     case SUP_EV_NOT_QUEUED: say("station: not queued: %s", ev->message); break;
     case SUP_EV_PLANNED:
@@ -270,6 +277,11 @@ static int run(const struct args *a, sup *s, sk_err *e)
         say("station: %zu issued, %zu interrupted by a pulled token, %zu failed, %zu left in "
             "the queue",
             c.issued, c.pulled, c.failed, c.left);
+        cli_log_say(a->log, c.failed > 0 || c.timed_out ? LOG_WARNING : LOG_INFO,
+                    "ended%s: %zu issued, %zu interrupted by a pulled token, %zu failed, "
+                    "%zu left in the queue",
+                    c.timed_out ? " at its --timeout" : "", c.issued, c.pulled, c.failed,
+                    c.left);
         ret = c.timed_out || c.failed > 0 ? SK_EFAIL : SK_OK;
     }
     sigaction(SIGINT, &old_int, NULL);
@@ -290,6 +302,8 @@ int cmd_station_prepare(cli_ctx *cx, sk_err *e)
     int ret;
 
     sk_problems_init(&load_probs);
+    cli_log_open(st, "station", &a->log);
+    cli_log_say(a->log, LOG_INFO, "started: %s, operator %s", a->orders, cx->operator_name);
     if ((ret = order_file_load(a->orders, &f, &load_probs, e)) != SK_OK)
         goto out;
     if (st->n_readers == 0) {
@@ -309,6 +323,8 @@ int cmd_station_prepare(cli_ctx *cx, sk_err *e)
     cx->so_pin_to = room->so_pin;
     cx->ca_secret_to = room->ca_secret;
 out:
+    if (ret != SK_OK)
+        cli_log_say(a->log, LOG_ERR, "not started: %s", e->msg);
     sk_problems_free(&load_probs);
     order_file_free(f);
     return ret;
@@ -319,8 +335,10 @@ int cmd_station_run(cli_ctx *cx, sk_err *e)
     struct args *a = cx->args;
     int ret = run(a, a->s, e);
 
-    /* Failed orders were said one by one. */
+    /* Failed orders were said one by one; a fault that stops the station is the log's too. */
     if (ret == SK_EFAIL)
         sk_err_clear(e);
+    else if (ret != SK_OK)
+        cli_log_say(a->log, LOG_ERR, "stopped: %s", e->msg);
     return ret;
 }

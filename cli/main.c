@@ -85,6 +85,17 @@ static void print_help(FILE *f)
                "11 busy (another process or station holds the order)\n");
 }
 
+/* --list-commands: every row of the table, "NAME" or "NAME VERB", a tab, and the summary
+ * (empty for a verb). The man pages (dist/gen-man.sh), the bash completion and the man page
+ * test read the commands from here, so a new row is covered without a second list. */
+static void print_commands(FILE *f)
+{
+    for (size_t i = 0; i < N_COMMANDS; i++)
+        fprintf(f, "%s%s%s\t%s\n", commands[i].name, commands[i].verb != NULL ? " " : "",
+                commands[i].verb != NULL ? commands[i].verb : "",
+                commands[i].summary != NULL ? commands[i].summary : "");
+}
+
 /* Test hook for tests/secrets_memory.sh: once the command has returned and freed what it
  * holds, stop so that the test can search this process's memory for the secrets it used
  * before exit() tears the memory down (and with it the evidence of a copy left behind). */
@@ -133,6 +144,10 @@ int main(int argc, char **argv)
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
         strcmp(argv[1], "help") == 0) {
         print_help(stdout);
+        return SK_OK;
+    }
+    if (strcmp(argv[1], "--list-commands") == 0) {
+        print_commands(stdout);
         return SK_OK;
     }
     if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "version") == 0) {

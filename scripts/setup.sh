@@ -20,6 +20,7 @@ if [ ${#missing[@]} -gt 0 ]; then
     apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-cmake -S "$here" -B "$build" -DSEALKEY_SANITIZE=$sanitize >/dev/null
+# Warnings are errors here (developers, CI); a packager's plain cmake build leaves them warnings.
+cmake -S "$here" -B "$build" -DSEALKEY_SANITIZE=$sanitize -DSEALKEY_WERROR=ON >/dev/null
 cmake --build "$build" -j"$(nproc)" >/dev/null
 echo "setup: built $build/cli/sealkey"

@@ -47,10 +47,11 @@ int form_vars_from_issuance(form_vars *v, const ledger_issuance *iss, const ledg
 /* --- templates --- */
 typedef struct form_template form_template;
 
-/* The template directory: opt if given, else $SEALKEY_TEMPLATES, else the built-in one. */
+/* The template directory: opt if given, else $SEALKEY_TEMPLATES, else NULL: the installed
+ * templates, <datadir>/sealkey/templates beside the binary (util/sk_datadir.h). */
 const char *form_template_dir(const char *opt);
 
-/* Load DIR/NAME.json (NAME: application, authorization, seal-collection, delivery, or any
+/* Load DIR/NAME.json (DIR NULL: the installed templates; NAME: application, authorization, seal-collection, delivery, or any
  * other file staff add). Unknown keys, wrong types and positions off the page are refused
  * with the file and the item's index. */
 int form_template_load(const char *dir, const char *name, form_template **out, sk_err *e);

@@ -7,11 +7,8 @@
 #include <string.h>
 
 #include "templates/form_int.h"
+#include "util/sk_datadir.h"
 #include "util/sk_file.h"
-
-#ifndef SK_FORMS_TEMPLATE_DIR
-#define SK_FORMS_TEMPLATE_DIR "/usr/share/sealkey/templates"
-#endif
 
 #define TEMPLATE_MAX_BYTES (256u * 1024)
 #define TEMPLATE_MAX_PAGES 8
@@ -26,7 +23,7 @@ const char *form_template_dir(const char *opt)
     env = getenv("SEALKEY_TEMPLATES");
     if (env != NULL && env[0] != '\0')
         return env;
-    return SK_FORMS_TEMPLATE_DIR;
+    return NULL;
 }
 
 const char *form_template_id(const form_template *t)
@@ -201,7 +198,7 @@ static int parse_item(json_t *j, form_item *it, const char *where, sk_err *e)
 
 int form_template_load(const char *dir, const char *name, form_template **out, sk_err *e)
 {
-    char path[4096], where[4200];
+    char path[4096], where[4200], installed[4096];
     unsigned char *data = NULL;
     size_t len = 0;
     json_t *root = NULL, *pages, *val;
@@ -214,7 +211,11 @@ int form_template_load(const char *dir, const char *name, form_template **out, s
     for (const char *c = name; *c != '\0'; c++)
         if (!((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || *c == '-' || *c == '_'))
             return sk_err_set(e, SK_EINPUT, "form '%s': names are a-z, 0-9, - and _", name);
-    n = snprintf(path, sizeof(path), "%s/%s.json", dir, name);
+    /* No directory given: the installed templates, found from the binary's place
+     * (util/sk_datadir.h), so an installed sealkey never reads the source or build tree. */
+    if (dir == NULL && (ret = sk_data_path("templates", installed, sizeof(installed), e)) != SK_OK)
+        return ret;
+    n = snprintf(path, sizeof(path), "%s/%s.json", dir != NULL ? dir : installed, name);
     if (n < 0 || (size_t)n >= sizeof(path) || name[0] == '\0')
         return sk_err_set(e, SK_EINPUT, "form template '%s': path too long", name);
     if ((ret = sk_file_read(path, TEMPLATE_MAX_BYTES, &data, &len, e)) != SK_OK)

@@ -136,6 +136,11 @@ cp "$v4" seals/tampered.esl
 size=$(stat -c %s seals/tampered.esl)
 printf '\x55' | dd of=seals/tampered.esl bs=1 seek=$((size - 10)) conv=notrunc status=none
 
+# The system log's settings (station.json "log", docs/operations.md).
+station_variant badfacility 's/"station_id"/"log": {"facility": "local9"}, "station_id"/'
+station_variant badident 's/"station_id"/"log": {"ident": "seal key"}, "station_id"/'
+station_variant relsocket 's/"station_id"/"log": {"socket": "dev\/log"}, "station_id"/'
+
 # What "nothing was written" means: every file's size and time (lock files and valgrind logs aside), the
 # ledger's content and the token store.
 snapshot() {

@@ -13,6 +13,7 @@
 #include "util/sk_file.h"
 #include "util/sk_name.h"
 #include "util/sk_secret.h"
+#include "util/sk_syslog.h"
 #include "util/sk_trust.h"
 
 #define STATION_MAX_BYTES (1024u * 1024)
@@ -393,10 +394,51 @@ static int load_timeouts(const ctx *c, const json_t *root, station_config *st)
     return SK_OK;
 }
 
+/* "log": {"facility": NAME, "ident": IDENT, "socket": PATH}: where batch and station runs
+ * report each order's outcome and each fault (docs/operations.md). The identity's rules are
+ * the sender's (util/sk_syslog.h), checked here so that a bad one is named at load. */
+static int load_log(const ctx *c, const json_t *root, station_config *st)
+{
+    static const char *const keys[] = {"facility", "ident", "socket", NULL};
+    json_t *obj = NULL;
+    char *facility = NULL;
+    int ret;
+
+    if ((ret = get_object(c, root, "", "log", false, &obj)) != SK_OK ||
+        (obj != NULL && (ret = check_keys(c, obj, "log", keys)) != SK_OK) ||
+        (ret = get_string(c, obj, "log", "facility", false, "daemon", &facility)) != SK_OK ||
+        (ret = get_string(c, obj, "log", "ident", false, "sealkey", &st->log_ident)) != SK_OK ||
+        (ret = get_string(c, obj, "log", "socket", false, "/dev/log", &st->log_socket)) != SK_OK)
+        goto out;
+    st->log_socket_set = obj != NULL && json_object_get(obj, "socket") != NULL;
+    if ((st->log_facility = sk_syslog_facility(facility)) < 0) {
+        ret = bad(c, "log.facility", "'%s' is not user, daemon, auth, authpriv or local0-local7",
+                  facility);
+        goto out;
+    }
+    if (strlen(st->log_ident) > 32 || strpbrk(st->log_ident, " []:") != NULL) {
+        ret = bad(c, "log.ident", "'%s' is not 1-32 characters without space, '[', ']' or ':'",
+                  st->log_ident);
+        goto out;
+    }
+    for (const char *p = st->log_ident; *p != '\0'; p++)
+        if ((unsigned char)*p > '~') {
+            ret = bad(c, "log.ident", "'%s' is not printable ASCII", st->log_ident);
+            goto out;
+        }
+    if (st->log_socket[0] != '/' || strlen(st->log_socket) >= 108)
+        ret = bad(c, "log.socket", "'%s' is not an absolute path of at most 107 bytes",
+                  st->log_socket);
+out:
+    free(facility);
+    return ret;
+}
+
 static int load_root(const ctx *c, const json_t *root, station_config *st)
 {
     static const char *const top[] = {"station_id", "pkcs11_module", "ledger", "out_dir", "ca",
-                                      "pin_policy", "projects", "readers", "timeouts", NULL};
+                                      "pin_policy", "projects", "readers", "timeouts", "log",
+                                      NULL};
     static const char *const ca_keys[] = {"name", "key_algorithm", "passphrase", "key_uri",
                                           "pkcs11_module", "root_crl_url",
                                           /* forms (issue 17) */ "name_zh", NULL};
@@ -452,7 +494,8 @@ static int load_root(const ctx *c, const json_t *root, station_config *st)
     if (st->user_pin_min > st->user_pin_max)
         return bad(c, "pin_policy", "user_pin_min_digits %d is above user_pin_max_digits %d",
                    st->user_pin_min, st->user_pin_max);
-    if ((ret = load_projects(c, root, st)) != SK_OK || (ret = load_timeouts(c, root, st)) != SK_OK)
+    if ((ret = load_projects(c, root, st)) != SK_OK || (ret = load_timeouts(c, root, st)) != SK_OK ||
+        (ret = load_log(c, root, st)) != SK_OK)
         return ret;
     return load_readers(c, root, st);
 }
@@ -529,6 +572,8 @@ void station_free(station_config *st)
     free(st->ca_passphrase);
     free(st->ca_root_crl_url);
     free(st->so_pin);
+    free(st->log_ident);
+    free(st->log_socket);
     free(st);
 }
 

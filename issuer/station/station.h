@@ -74,6 +74,12 @@ typedef struct station_config {
     size_t n_readers;
 
     station_timeouts timeouts; /* optional "timeouts" object */
+
+    /* The system log of batch and station runs (optional "log" object, util/sk_syslog.h) */
+    int log_facility;     /* a LOG_* facility of <syslog.h> (default "daemon") */
+    char *log_ident;      /* the identity the messages carry (default "sealkey") */
+    char *log_socket;     /* the log's Unix datagram socket (default "/dev/log") */
+    bool log_socket_set;  /* log.socket given: a log that is not there is worth a warning */
 } station_config;
 
 /* Load DIR/station.json. Unknown fields, wrong types and out-of-range values are refused
