@@ -61,21 +61,30 @@ typedef struct tok_object {
  *
  * Choices (the RFC leaves them to the consumer):
  * - pin-value is refused: secrets do not go in URIs, which end up in configs and logs.
- *   Use pin-source (kept for the caller to read through util/sk_secret).
+ *   pin-source is parsed (kept in pin_source) but sealkey takes every PIN from the station
+ *   config, so tok_uri_token_only refuses it where a URI only names a token.
  * - Unknown attributes, including vendor "x-" ones, are refused with SK_EINPUT rather than
  *   ignored: a misspelt "tokn=" that is ignored would widen a match to every token.
- * - slot-manufacturer, slot-description and library-* are accepted and not matched: they
- *   describe the reader and module, which the station config fixes by module path.
- *   Ignoring them can only widen a match, and tok_select reports ambiguity.
- * - module-name and module-path are kept for the caller. */
+ * - Every token, slot and library attribute is matched by tok_select (slot-description is
+ *   the reader's name with OpenSC; library-* are the module's C_GetInfo).
+ * - module-name and module-path must name the module the URI is used with (the station's):
+ *   tok_select refuses any other, naming it. A station issues on one module, whose tokens
+ *   its ledger accounts for (docs/station.md). */
 typedef struct tok_uri {
     bool has_token, has_serial, has_manufacturer, has_model, has_slot_id;
     bool has_object, has_id, has_type;
+    bool has_slot_description, has_slot_manufacturer;
+    bool has_library_description, has_library_manufacturer, has_library_version;
     char token[33];
     char serial[17];
     char manufacturer[33];
     char model[17];
     unsigned long slot_id;
+    char slot_description[65];
+    char slot_manufacturer[33];
+    char library_description[33];
+    char library_manufacturer[33];
+    unsigned int library_major, library_minor; /* "M" means M.0 */
     char object[256];
     unsigned char id[TOK_ID_MAX];
     size_t id_len;
@@ -88,16 +97,41 @@ typedef struct tok_uri {
 /* Parse uri (percent-decoding each value). SK_EINPUT names the problem. */
 int tok_uri_parse(const char *uri, tok_uri *out, sk_err *e);
 
-int tok_module_open(const char *module_path, tok_module **out, sk_err *e);
+/* Refuse (SK_EINPUT, naming the attribute) what a URI that only picks a token cannot honour:
+ * object=, id=, type= (they pick objects) and pin-source= (PINs come from the station). */
+int tok_uri_token_only(const char *uri, sk_err *e);
+
+/* Load a module named the way station.json names it (docs/station.md): a path (anything with
+ * a '/'), a p11-kit module name as `p11-kit list-modules` shows it ("softhsm2",
+ * "opensc-pkcs11"; resolved through libp11-kit's configuration), a bare file name for the
+ * loader's search path ("libsofthsm2.so", when p11-kit knows no module of that name), or
+ * NULL: p11-kit's default, the first module in p11-kit's order (the "priority" of its config,
+ * then the name) that is not a trust-policy module. */
+int tok_module_open(const char *spec, tok_module **out, sk_err *e);
 void tok_module_free(tok_module *m);
+
+/* The file a module spec (as for tok_module_open) names, without loading it for use:
+ * p11-kit loads its configured modules to name them, never initialising one. A spec p11-kit
+ * does not know is copied as it is. */
+int tok_module_resolve(const char *spec, char *path, size_t pathlen, sk_err *e);
+
+/* The p11-kit module names, ", "-separated, for messages. */
+int tok_module_names(char *list, size_t cap, sk_err *e);
+
+/* The file the module was loaded from (the spec resolved). */
+const char *tok_module_path(const tok_module *m);
+
+/* Do two module files name the same library (same file after links)? */
+bool tok_module_same_file(const char *a, const char *b);
 
 /* Finalise and initialise the module again. SoftHSM offers its next blank token only after
  * this; all tok_slot handles from the module must be freed first. */
 int tok_module_reload(tok_module *m, sk_err *e);
 
 /* Select a token. uri is an RFC 7512 PKCS#11 URI matched on token, serial, manufacturer,
- * model and slot-id; NULL selects the first slot holding an uninitialised token.
- * SK_ETOKEN names the URI when nothing matches or more than one token does. */
+ * model, slot-id, slot-description, slot-manufacturer and library-*; NULL selects the first
+ * slot holding an uninitialised token. SK_ETOKEN names the URI when nothing matches or more
+ * than one token does; SK_EINPUT when its module-name or module-path is not module m. */
 int tok_select(tok_module *m, const char *uri, tok_slot **out, sk_err *e);
 void tok_slot_free(tok_slot *s);
 

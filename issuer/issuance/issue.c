@@ -517,6 +517,9 @@ int issue_order(const issue_env *env, const order *o, const issue_opts *opts, is
     if (opts->revocation_reason != NULL &&
         (ret = ca_revocation_reason(opts->revocation_reason, &reason, e)) != SK_OK)
         goto out;
+    /* A --token URI naming objects or a PIN source asks for what sealkey cannot honour. */
+    if (opts->token_uri != NULL && (ret = tok_uri_token_only(opts->token_uri, e)) != SK_OK)
+        goto out;
     /* A chosen PIN the policy refuses stops the order before any token or serial is used. */
     if (opts->user_pin != NULL && (ret = issue_check_user_pin(env->st, opts->user_pin, e)) != SK_OK)
         goto out;

@@ -367,7 +367,8 @@ static int load_readers(const ctx *c, const json_t *root, station_config *st)
         if (strncmp(r->token, "pkcs11:", 7) != 0)
             return bad(c, path, "'%s' is neither a pkcs11: URI (RFC 7512) nor \"blank\"",
                        r->token);
-        if ((ret = tok_uri_parse(r->token, &uri, c->e)) != SK_OK)
+        if ((ret = tok_uri_parse(r->token, &uri, c->e)) != SK_OK ||
+            (ret = tok_uri_token_only(r->token, c->e)) != SK_OK)
             return sk_err_wrap(c->e, "%s: %s", c->file, path);
     }
     return SK_OK;
@@ -416,8 +417,9 @@ static int load_root(const ctx *c, const json_t *root, station_config *st)
             s - st->station_id >= 32)
             return bad(c, "station_id", "'%s' is not 1-32 characters of A-Z a-z 0-9 - _",
                        st->station_id);
-    if ((ret = get_string(c, root, "", "pkcs11_module", false, "/usr/lib/softhsm/libsofthsm2.so",
-                          &st->pkcs11_module)) != SK_OK ||
+    /* Absent: p11-kit's default module, found when the module is loaded (pkcs11/tok.h). */
+    if ((ret = get_string(c, root, "", "pkcs11_module", false, NULL, &st->pkcs11_module)) !=
+            SK_OK ||
         (ret = get_string(c, root, "", "ledger", false, "ledger.sqlite", &st->ledger)) != SK_OK ||
         (ret = get_string(c, root, "", "out_dir", false, "out", &st->out_dir)) != SK_OK ||
         (ret = get_object(c, root, "", "ca", false, &ca)) != SK_OK ||
@@ -437,6 +439,15 @@ static int load_root(const ctx *c, const json_t *root, station_config *st)
         return ret;
     if (st->ca_key_uri != NULL && strncmp(st->ca_key_uri, "pkcs11:", 7) != 0)
         return bad(c, "ca.key_uri", "'%s' is not a pkcs11: URI (RFC 7512)", st->ca_key_uri);
+    if (st->ca_key_uri != NULL) {
+        tok_uri u;
+
+        if ((ret = tok_uri_parse(st->ca_key_uri, &u, c->e)) != SK_OK)
+            return sk_err_wrap(c->e, "%s: ca.key_uri", c->file);
+        if (u.pin_source[0] != '\0')
+            return bad(c, "ca.key_uri", "pin-source= is not honoured: the HSM PIN comes from "
+                       "ca.passphrase; remove it");
+    }
 
     if ((ret = check_keys(c, pin, "pin_policy", pin_keys)) != SK_OK ||
         (ret = get_secret_src(c, pin, "pin_policy", "so_pin", true, NULL, &st->so_pin)) != SK_OK ||
