@@ -40,7 +40,23 @@ typedef struct tok_info {
 
 typedef struct tok_key_attrs {
     bool local, never_extractable, always_sensitive, sensitive, extractable, is_private;
+    /* What the key pair may be used for: private half, then public half. */
+    bool sign, sign_recover, decrypt, unwrap, derive;
+    bool pub_verify, pub_encrypt, pub_wrap;
 } tok_key_attrs;
+
+/* The usages a key pair is made for, as its certificate's keyUsage allows them:
+ * digitalSignature / nonRepudiation -> sign (CKA_SIGN, CKA_VERIFY); keyEncipherment ->
+ * decrypt and unwrap (CKA_DECRYPT/CKA_UNWRAP, CKA_ENCRYPT/CKA_WRAP), dataEncipherment ->
+ * decrypt; keyAgreement -> derive (CKA_DERIVE). Everything not allowed is set false
+ * explicitly, since module defaults differ (SoftHSM makes RSA keys that decrypt). */
+typedef struct tok_key_usage {
+    bool sign, decrypt, unwrap, derive;
+} tok_key_usage;
+
+/* Do the attributes read back say: generated on the token, private, sensitive, never
+ * extractable, and usable for exactly u? If not, *why (len bytes) says what differs. */
+bool tok_key_attrs_ok(const tok_key_attrs *a, const tok_key_usage *u, char *why, size_t len);
 
 /* An object as read back from the token. value is set for certificates (DER) and data
  * objects; NULL for keys. */
@@ -157,8 +173,15 @@ int tok_login_user(tok_slot *s, const char *user_pin, sk_err *e);
 int tok_logout(tok_slot *s, sk_err *e);
 
 /* Generate a key pair on the token with C_GenerateKeyPair: CKA_TOKEN, CKA_ID, CKA_LABEL on
- * both halves; private half CKA_PRIVATE, CKA_SENSITIVE, CKA_EXTRACTABLE=FALSE, CKA_SIGN.
- * Requires a user login. *pub receives the public key read back from the token. */
+ * both halves; private half CKA_PRIVATE, CKA_SENSITIVE, CKA_EXTRACTABLE=FALSE and the usages
+ * of *usage, each one set true or false (tok_key_usage). The attributes are read back
+ * (tok_key_attrs_ok) and a key that differs is destroyed. Requires a user login. *pub
+ * receives the public key read back from the token. */
+int tok_generate_keypair_for(tok_slot *s, sk_keyalg alg, const tok_key_usage *usage,
+                             const unsigned char *id, size_t id_len, const char *label,
+                             EVP_PKEY **pub, sk_err *e);
+
+/* tok_generate_keypair_for a signing key: sign only (no decrypt, unwrap or derive). */
 int tok_generate_keypair(tok_slot *s, sk_keyalg alg, const unsigned char *id, size_t id_len,
                          const char *label, EVP_PKEY **pub, sk_err *e);
 

@@ -17,6 +17,15 @@ expect_status 0 "issue on the module named softhsm2" -- "$SEALKEY" issue --stati
 pkcs11-tool --module "$SOFTHSM2_MODULE" -L > "$T/out" 2>&1
 expect_output "token label +: $first" "token made through the p11-kit name"
 
+# Item 5: the signing key as an outside tool sees it: sign only (no decrypt, unwrap, derive),
+# sensitive, never extractable, generated on the token. Both an EC and an RSA project.
+pin=$(sed -n 's/^user PIN: *//p' "$st/out/$first/pin-mailer.txt")
+pkcs11-tool --module "$SOFTHSM2_MODULE" --token-label "$first" --login --pin "$pin" -O --type privkey > "$T/out" 2>&1
+expect_output "Usage: +sign$" "private key usage is sign only"
+expect_output "Access: +sensitive, always sensitive, never extractable, local" "private key access"
+pkcs11-tool --module "$SOFTHSM2_MODULE" --token-label "$first" -O --type pubkey > "$T/out" 2>&1
+expect_output "Usage: +verify$" "public key usage is verify only"
+
 # A URI naming another module than the station's is refused, naming it: before the token,
 # the ledger or a serial is touched.
 expect_status 3 "URI with module-name of another module" -- "$SEALKEY" issue --station "$st" --orders "$orders" --order "$second" --token 'pkcs11:token=?module-name=opensc-pkcs11'
@@ -39,6 +48,11 @@ expect_status 0 "URI naming the station's module by name and path" -- "$SEALKEY"
 # By path, as before: the station's module given as a file.
 sed -i "s|\"pkcs11_module\": \"[^\"]*\"|\"pkcs11_module\": \"$SOFTHSM2_MODULE\"|" "$st/station.json"
 expect_status 0 "issue on the module by path" -- "$SEALKEY" issue --station "$st" --orders "$orders" --order "$third" --token 'pkcs11:token=?module-name=softhsm2'
+pin=$(sed -n 's/^user PIN: *//p' "$st/out/$third/pin-mailer.txt")
+pkcs11-tool --module "$SOFTHSM2_MODULE" --token-label "$third" --login --pin "$pin" -O --type privkey > "$T/out" 2>&1
+expect_output "Private Key Object; RSA" "the third order's key is RSA"
+expect_output "Usage: +sign$" "RSA private key usage is sign only (SoftHSM would allow decrypt)"
+expect_output "Access: +sensitive, always sensitive, never extractable, local" "RSA private key access"
 
 # A name neither p11-kit nor the loader knows: the message lists p11-kit's modules.
 sed -i 's|"pkcs11_module": "[^"]*"|"pkcs11_module": "softhsm9"|' "$st/station.json"

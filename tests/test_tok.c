@@ -110,6 +110,35 @@ static void gen_and_check(tok_slot *s, struct key *k)
     CHECK_MSG(rc == SK_OK, "%s", e.msg);
     CHECK(ka.local && ka.never_extractable && ka.always_sensitive && ka.sensitive &&
           !ka.extractable && ka.is_private);
+    /* Issue 13 item 5: a signing key, exactly: no decrypt, unwrap or derive, though
+     * SoftHSM's defaults would allow decrypting with an RSA key. */
+    CHECK_MSG(ka.sign && ka.pub_verify && !ka.sign_recover && !ka.decrypt && !ka.unwrap &&
+              !ka.derive && !ka.pub_encrypt && !ka.pub_wrap,
+              "%s: sign=%d decrypt=%d unwrap=%d derive=%d encrypt=%d wrap=%d", name, ka.sign,
+              ka.decrypt, ka.unwrap, ka.derive, ka.pub_encrypt, ka.pub_wrap);
+    const tok_key_usage sign_only = {.sign = true}, sign_decrypt = {.sign = true, .decrypt = true};
+    char why[512];
+    CHECK(tok_key_attrs_ok(&ka, &sign_only, why, sizeof(why)));
+    CHECK(!tok_key_attrs_ok(&ka, &sign_decrypt, why, sizeof(why)));
+    CHECK(strstr(why, "decrypt=0") != NULL);
+    /* A key made to decrypt too is one the read-back of a signing certificate refuses. */
+    if (k->alg == SK_KEY_RSA2048) {
+        unsigned char id2[20];
+        const tok_key_usage enc = {.sign = true, .decrypt = true, .unwrap = true};
+        EVP_PKEY *pub2 = NULL;
+        tok_key_attrs ka2;
+
+        RAND_bytes(id2, sizeof(id2));
+        rc = tok_generate_keypair_for(s, k->alg, &enc, id2, sizeof(id2), "enc", &pub2, &e);
+        CHECK_MSG(rc == SK_OK, "decrypting key: %s", e.msg);
+        CHECK(tok_get_key_attrs(s, id2, sizeof(id2), &ka2, &e) == SK_OK);
+        CHECK(ka2.decrypt && ka2.unwrap && ka2.pub_encrypt && ka2.pub_wrap && !ka2.derive);
+        CHECK(tok_key_attrs_ok(&ka2, &enc, why, sizeof(why)));
+        CHECK(!tok_key_attrs_ok(&ka2, &sign_only, why, sizeof(why)));
+        CHECK(strstr(why, "but its certificate allows sign=1 decrypt=0") != NULL);
+        CHECK(tok_destroy_by_id(s, id2, sizeof(id2), &e) == SK_OK);
+        EVP_PKEY_free(pub2);
+    }
     rc = tok_get_private_key(s, k->id, sizeof(k->id), &priv, &e);
     CHECK_MSG(rc == SK_OK, "%s: %s", name, e.msg);
     if (rc == SK_OK)

@@ -409,6 +409,9 @@ static int personalise(const issue_env *env, const order *o, const station_proje
     }
     hex_encode(key_id, sizeof(key_id), r->key_id, sizeof(r->key_id));
     snprintf(label, sizeof(label), ISSUE_KEY_LABEL_FMT, o->number);
+    /* A signing key: the organisation certificate allows digitalSignature and
+     * nonRepudiation only (ca_profile.c), so no decrypt, unwrap or derive; the read-back
+     * (issue_verify.c) holds the key to its certificate's keyUsage. */
     if ((ret = tok_generate_keypair(slot, p->key_alg, key_id, sizeof(key_id), label, &pub, e)) !=
         SK_OK)
         goto out;
