@@ -1,2 +1,4 @@
 # Issue 13 (items 1-5): modules the p11-kit way, URIs, slow tokens in parallel, key attributes.
 sk_add_sh_test(p11_modules p11_modules.sh)
+sk_add_sh_test(p11_parallel p11_parallel.sh)
+set_property(TEST p11_parallel APPEND PROPERTY ENVIRONMENT P11FAULT_SO=$<TARGET_FILE:p11fault>)
