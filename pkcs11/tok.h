@@ -113,6 +113,10 @@ typedef struct tok_uri {
 /* Parse uri (percent-decoding each value). SK_EINPUT names the problem. */
 int tok_uri_parse(const char *uri, tok_uri *out, sk_err *e);
 
+/* Percent-encode text for a URI attribute value: everything but RFC 3986 unreserved
+ * characters. SK_EINPUT if it does not fit in cap bytes (NUL included). */
+int tok_uri_encode(const char *in, char *out, size_t cap, sk_err *e);
+
 /* Refuse (SK_EINPUT, naming the attribute) what a URI that only picks a token cannot honour:
  * object=, id=, type= (they pick objects) and pin-source= (PINs come from the station). */
 int tok_uri_token_only(const char *uri, sk_err *e);

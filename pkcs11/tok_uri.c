@@ -293,3 +293,28 @@ int tok_uri_token_only(const char *uri, sk_err *e)
                           "user PIN; remove it", uri);
     return SK_OK;
 }
+
+int tok_uri_encode(const char *in, char *out, size_t cap, sk_err *e)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    size_t o = 0;
+
+    for (const unsigned char *p = (const unsigned char *)in; *p != '\0'; p++) {
+        bool plain = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+                     (*p >= '0' && *p <= '9') || strchr("-._~", *p) != NULL;
+
+        if (o + (plain ? 1 : 3) >= cap)
+            return sk_err_set(e, SK_EINPUT, "PKCS#11 URI value too long to encode");
+        if (plain) {
+            out[o++] = (char)*p;
+        } else {
+            out[o++] = '%';
+            out[o++] = hex[*p >> 4];
+            out[o++] = hex[*p & 15];
+        }
+    }
+    if (cap == 0)
+        return sk_err_set(e, SK_EINPUT, "PKCS#11 URI value too long to encode");
+    out[o] = '\0';
+    return SK_OK;
+}

@@ -362,15 +362,51 @@ static int load_readers(const ctx *c, const json_t *root, station_config *st)
             return sk_err_set(c->e, SK_EINTERNAL, "%s: out of memory", c->file);
         if ((ret = get_string(c, obj, "readers", key, true, NULL, &r->token)) != SK_OK)
             return ret;
-        if (strcmp(r->token, "blank") == 0)
+        if (strcmp(r->token, "blank") == 0 || strcmp(r->token, "reader") == 0)
             continue;
         if (strncmp(r->token, "pkcs11:", 7) != 0)
-            return bad(c, path, "'%s' is neither a pkcs11: URI (RFC 7512) nor \"blank\"",
-                       r->token);
+            return bad(c, path, "'%s' is neither a pkcs11: URI (RFC 7512), \"reader\" nor "
+                       "\"blank\"", r->token);
         if ((ret = tok_uri_parse(r->token, &uri, c->e)) != SK_OK ||
             (ret = tok_uri_token_only(r->token, c->e)) != SK_OK)
             return sk_err_wrap(c->e, "%s: %s", c->file, path);
+        /* A slot ID names a position in the module's list, which changes as tokens and
+         * readers come and go (SoftHSM renumbers on C_InitToken). */
+        if (uri.has_slot_id)
+            return bad(c, path, "'%s': slot-id is refused: slot IDs change as tokens come and "
+                       "go; map the reader by its name (\"reader\": the slot described by "
+                       "the reader's name) or the token by serial=", r->token);
     }
+    return SK_OK;
+}
+
+int station_reader_uri(const station_reader *r, const char *reader_name, char *buf,
+                       size_t buflen, const char **uri, sk_err *e)
+{
+    char name[65], enc[64 * 3 + 1];
+    size_t n = strlen(reader_name);
+    int ret;
+
+    *uri = NULL;
+    if (strcmp(r->token, "blank") == 0)
+        return SK_OK;
+    if (strcmp(r->token, "reader") != 0) {
+        *uri = r->token;
+        return SK_OK;
+    }
+    /* CK_SLOT_INFO.slotDescription is 64 blank-padded bytes: the reader's name cut there,
+     * trailing blanks trimmed as tok_select trims the description. */
+    if (n > 64)
+        n = 64;
+    memcpy(name, reader_name, n);
+    while (n > 0 && name[n - 1] == ' ')
+        n--;
+    name[n] = '\0';
+    if ((ret = tok_uri_encode(name, enc, sizeof(enc), e)) != SK_OK)
+        return sk_err_wrap(e, "reader %s", reader_name);
+    if (snprintf(buf, buflen, "pkcs11:slot-description=%s", enc) >= (int)buflen)
+        return sk_err_set(e, SK_EINPUT, "reader %s: URI too long", reader_name);
+    *uri = buf;
     return SK_OK;
 }
 
