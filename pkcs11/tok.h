@@ -157,6 +157,12 @@ void tok_slot_free(tok_slot *s);
 
 int tok_get_info(tok_slot *s, tok_info *out, sk_err *e);
 
+/* Is this blank token one that every process sees as its own? SoftHSM's free slot (no serial
+ * until C_InitToken) makes a new token for whichever process initialises it, so processes
+ * need not keep each other from it. Any other blank token without a serial may be one
+ * physical token that all processes see, and cannot be claimed by identity. */
+bool tok_blank_per_process(const tok_info *info);
+
 /* Every token present in the module's slots (blank ones too), in slot order; *out is
  * malloc'd. No session is opened and no PIN is needed. */
 int tok_list_tokens(tok_module *m, tok_info **out, size_t *n, sk_err *e);

@@ -389,3 +389,9 @@ out:
     free(ids);
     return ret;
 }
+
+bool tok_blank_per_process(const tok_info *info)
+{
+    return !info->initialized && info->serial[0] == '\0' &&
+           strcmp(info->manufacturer, "SoftHSM project") == 0;
+}

@@ -98,6 +98,19 @@ int main(void)
     CHECK_MSG(tok_module_open(module, &m, &e) == SK_OK, "%s", e.msg);
     if (m == NULL)
         return 1;
+    /* SoftHSM's free slot is every process's own; another module's serial-less blank is
+     * not (issue_token.c keeps tokens.lock through its C_InitToken). */
+    {
+        tok_slot *s = NULL;
+        tok_info blank_info;
+        CHECK(tok_select(m, NULL, &s, &e) == SK_OK && tok_get_info(s, &blank_info, &e) == SK_OK);
+        CHECK(blank_info.serial[0] == '\0' && tok_blank_per_process(&blank_info));
+        tok_slot_free(s);
+        tok_info other = {.manufacturer = "OpenSC Project"}, with_serial = blank_info;
+        CHECK(!tok_blank_per_process(&other));
+        snprintf(with_serial.serial, sizeof(with_serial.serial), "0123456789abcdef");
+        CHECK(!tok_blank_per_process(&with_serial));
+    }
     make_token(m, "first", &a);
     make_token(m, "second", &b);
     CHECK(strcmp(a.serial, b.serial) != 0 && a.slot_id != b.slot_id);

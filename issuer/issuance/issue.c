@@ -350,7 +350,7 @@ static int prepare_pin(const issue_env *env, const issue_opts *opts, const tok_i
 static int personalise(const issue_env *env, const order *o, const station_project *p,
                        const issue_opts *opts, tok_slot *slot, long long id, const char *serial,
                        long long reissue_of, char **pinp, issue_seal *seals, size_t n_seals,
-                       issue_token_choice *tc, issue_result *r, sk_err *e)
+                       issue_token_choice *tc, int *token_lock, issue_result *r, sk_err *e)
 {
     int ret;
     char *pin = *pinp; /* the new user PIN, in locked memory; freed after the login */
@@ -379,6 +379,8 @@ static int personalise(const issue_env *env, const order *o, const station_proje
             goto out;
         snprintf(tc->claimed_serial, sizeof(tc->claimed_serial), "%s", info.serial);
     }
+    /* Claimed, initialised: no longer blank to any chooser (tc->hold_lock). */
+    sk_lock_release(token_lock);
     snprintf(r->token_label, sizeof(r->token_label), "%s", info.label);
     snprintf(r->token_serial, sizeof(r->token_serial), "%s", info.serial);
     ledger_update u1 = {.token_label = info.label, .token_serial = info.serial};
@@ -555,7 +557,8 @@ int issue_order(const issue_env *env, const order *o, const issue_opts *opts, is
         (ret = sk_lock_acquire(lock_path, &token_lock, e)) != SK_OK)
         goto out;
     ret = issue_choose_token(env, o, opts, resume_uri, &tc, e);
-    sk_lock_release(&token_lock);
+    if (!tc.hold_lock)
+        sk_lock_release(&token_lock);
     if (ret != SK_OK)
         goto out;
 
@@ -598,7 +601,7 @@ int issue_order(const issue_env *env, const order *o, const issue_opts *opts, is
     issue_opts o2 = *opts;
     o2.revocation_reason = reason;
     ret = personalise(env, o, p, &o2, tc.slot, id, r->cert_serial, reissue_of, &pin, seals,
-                      n_seals, &tc, r, e);
+                      n_seals, &tc, &token_lock, r, e);
     if (ret != SK_OK) {
         sk_err fe;
         sk_err_clear(&fe);

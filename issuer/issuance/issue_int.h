@@ -32,6 +32,8 @@ typedef struct issue_token_choice {
     ledger_issuance holder; /* the live issuance on the token, when has_holder */
     int claim_fd;           /* this process's claim on the token (issue_claim_token), or -1 */
     char claimed_serial[17];
+    bool hold_lock;         /* a blank token without a serial that other processes may see
+                               too: keep tokens.lock until C_InitToken gave it one to claim */
 } issue_token_choice;
 int issue_choose_token(const issue_env *env, const order *o, const issue_opts *opts,
                        const char *resume_uri, issue_token_choice *c, sk_err *e);

@@ -132,10 +132,12 @@ static int check_unfinished(const issue_env *env, const order *o, const tok_info
 }
 
 /* The first blank token no other process of the station has claimed. A blank token that
- * reports no serial cannot be told apart from another process's view of it, and is taken
- * unclaimed: that is SoftHSM's free slot, which makes a new token for each process that
- * initialises it; hardware tokens report their chip's serial before initialisation. Its
- * serial is claimed once C_InitToken has given it one (issue.c). */
+ * reports no serial cannot be claimed by identity: SoftHSM's free slot makes a new token for
+ * each process that initialises it and is taken unclaimed; any other such token may be one
+ * token all processes see, so the chooser keeps tokens.lock through its C_InitToken
+ * (c->hold_lock), as before issue 13. Either way its serial is claimed once C_InitToken has
+ * given it one (issue.c). Hardware tokens report their chip's serial before
+ * initialisation and are claimed at once. */
 static int select_blank(const issue_env *env, issue_token_choice *c, sk_err *e)
 {
     tok_info *infos = NULL;
@@ -167,6 +169,7 @@ static int select_blank(const issue_env *env, issue_token_choice *c, sk_err *e)
                              "chosen (token inserted or removed?)", infos[i].slot_id);
             goto out;
         }
+        c->hold_lock = c->info.serial[0] == '\0' && !tok_blank_per_process(&c->info);
         goto out;
     }
     if (blanks == 0)

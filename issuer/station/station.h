@@ -48,7 +48,8 @@ typedef struct station_timeouts {
 typedef struct station_config {
     char *dir;            /* the station directory, as given */
     char *station_id;     /* "JX-NC-01", recorded in the ledger and audit */
-    char *pkcs11_module;  /* module for the tokens being issued (default SoftHSM's) */
+    char *pkcs11_module;  /* module for the tokens being issued: p11-kit name or path; NULL:
+                             p11-kit's default (pkcs11/tok.h, tok_module_open) */
     char *ledger;         /* ledger file relative to dir (default "ledger.sqlite") */
     char *out_dir;        /* per-order outputs relative to dir (default "out") */
 
