@@ -40,7 +40,23 @@ typedef struct tok_info {
 
 typedef struct tok_key_attrs {
     bool local, never_extractable, always_sensitive, sensitive, extractable, is_private;
+    /* What the key pair may be used for: private half, then public half. */
+    bool sign, sign_recover, decrypt, unwrap, derive;
+    bool pub_verify, pub_encrypt, pub_wrap;
 } tok_key_attrs;
+
+/* The usages a key pair is made for, as its certificate's keyUsage allows them:
+ * digitalSignature / nonRepudiation -> sign (CKA_SIGN, CKA_VERIFY); keyEncipherment ->
+ * decrypt and unwrap (CKA_DECRYPT/CKA_UNWRAP, CKA_ENCRYPT/CKA_WRAP), dataEncipherment ->
+ * decrypt; keyAgreement -> derive (CKA_DERIVE). Everything not allowed is set false
+ * explicitly, since module defaults differ (SoftHSM makes RSA keys that decrypt). */
+typedef struct tok_key_usage {
+    bool sign, decrypt, unwrap, derive;
+} tok_key_usage;
+
+/* Do the attributes read back say: generated on the token, private, sensitive, never
+ * extractable, and usable for exactly u? If not, *why (len bytes) says what differs. */
+bool tok_key_attrs_ok(const tok_key_attrs *a, const tok_key_usage *u, char *why, size_t len);
 
 /* An object as read back from the token. value is set for certificates (DER) and data
  * objects; NULL for keys. */
@@ -61,21 +77,30 @@ typedef struct tok_object {
  *
  * Choices (the RFC leaves them to the consumer):
  * - pin-value is refused: secrets do not go in URIs, which end up in configs and logs.
- *   Use pin-source (kept for the caller to read through util/sk_secret).
+ *   pin-source is parsed (kept in pin_source) but sealkey takes every PIN from the station
+ *   config, so tok_uri_token_only refuses it where a URI only names a token.
  * - Unknown attributes, including vendor "x-" ones, are refused with SK_EINPUT rather than
  *   ignored: a misspelt "tokn=" that is ignored would widen a match to every token.
- * - slot-manufacturer, slot-description and library-* are accepted and not matched: they
- *   describe the reader and module, which the station config fixes by module path.
- *   Ignoring them can only widen a match, and tok_select reports ambiguity.
- * - module-name and module-path are kept for the caller. */
+ * - Every token, slot and library attribute is matched by tok_select (slot-description is
+ *   the reader's name with OpenSC; library-* are the module's C_GetInfo).
+ * - module-name and module-path must name the module the URI is used with (the station's):
+ *   tok_select refuses any other, naming it. A station issues on one module, whose tokens
+ *   its ledger accounts for (docs/station.md). */
 typedef struct tok_uri {
     bool has_token, has_serial, has_manufacturer, has_model, has_slot_id;
     bool has_object, has_id, has_type;
+    bool has_slot_description, has_slot_manufacturer;
+    bool has_library_description, has_library_manufacturer, has_library_version;
     char token[33];
     char serial[17];
     char manufacturer[33];
     char model[17];
     unsigned long slot_id;
+    char slot_description[65];
+    char slot_manufacturer[33];
+    char library_description[33];
+    char library_manufacturer[33];
+    unsigned int library_major, library_minor; /* "M" means M.0 */
     char object[256];
     unsigned char id[TOK_ID_MAX];
     size_t id_len;
@@ -88,20 +113,55 @@ typedef struct tok_uri {
 /* Parse uri (percent-decoding each value). SK_EINPUT names the problem. */
 int tok_uri_parse(const char *uri, tok_uri *out, sk_err *e);
 
-int tok_module_open(const char *module_path, tok_module **out, sk_err *e);
+/* Percent-encode text for a URI attribute value: everything but RFC 3986 unreserved
+ * characters. SK_EINPUT if it does not fit in cap bytes (NUL included). */
+int tok_uri_encode(const char *in, char *out, size_t cap, sk_err *e);
+
+/* Refuse (SK_EINPUT, naming the attribute) what a URI that only picks a token cannot honour:
+ * object=, id=, type= (they pick objects) and pin-source= (PINs come from the station). */
+int tok_uri_token_only(const char *uri, sk_err *e);
+
+/* Load a module named the way station.json names it (docs/station.md): a path (anything with
+ * a '/'), a p11-kit module name as `p11-kit list-modules` shows it ("softhsm2",
+ * "opensc-pkcs11"; resolved through libp11-kit's configuration), a bare file name for the
+ * loader's search path ("libsofthsm2.so", when p11-kit knows no module of that name), or
+ * NULL: p11-kit's default, the first module in p11-kit's order (the "priority" of its config,
+ * then the name) that is not a trust-policy module. */
+int tok_module_open(const char *spec, tok_module **out, sk_err *e);
 void tok_module_free(tok_module *m);
+
+/* The file a module spec (as for tok_module_open) names, without loading it for use:
+ * p11-kit loads its configured modules to name them, never initialising one. A spec p11-kit
+ * does not know is copied as it is. */
+int tok_module_resolve(const char *spec, char *path, size_t pathlen, sk_err *e);
+
+/* The p11-kit module names, ", "-separated, for messages. */
+int tok_module_names(char *list, size_t cap, sk_err *e);
+
+/* The file the module was loaded from (the spec resolved). */
+const char *tok_module_path(const tok_module *m);
+
+/* Do two module files name the same library (same file after links)? */
+bool tok_module_same_file(const char *a, const char *b);
 
 /* Finalise and initialise the module again. SoftHSM offers its next blank token only after
  * this; all tok_slot handles from the module must be freed first. */
 int tok_module_reload(tok_module *m, sk_err *e);
 
 /* Select a token. uri is an RFC 7512 PKCS#11 URI matched on token, serial, manufacturer,
- * model and slot-id; NULL selects the first slot holding an uninitialised token.
- * SK_ETOKEN names the URI when nothing matches or more than one token does. */
+ * model, slot-id, slot-description, slot-manufacturer and library-*; NULL selects the first
+ * slot holding an uninitialised token. SK_ETOKEN names the URI when nothing matches or more
+ * than one token does; SK_EINPUT when its module-name or module-path is not module m. */
 int tok_select(tok_module *m, const char *uri, tok_slot **out, sk_err *e);
 void tok_slot_free(tok_slot *s);
 
 int tok_get_info(tok_slot *s, tok_info *out, sk_err *e);
+
+/* Is this blank token one that every process sees as its own? SoftHSM's free slot (no serial
+ * until C_InitToken) makes a new token for whichever process initialises it, so processes
+ * need not keep each other from it. Any other blank token without a serial may be one
+ * physical token that all processes see, and cannot be claimed by identity. */
+bool tok_blank_per_process(const tok_info *info);
 
 /* Every token present in the module's slots (blank ones too), in slot order; *out is
  * malloc'd. No session is opened and no PIN is needed. */
@@ -123,8 +183,15 @@ int tok_login_user(tok_slot *s, const char *user_pin, sk_err *e);
 int tok_logout(tok_slot *s, sk_err *e);
 
 /* Generate a key pair on the token with C_GenerateKeyPair: CKA_TOKEN, CKA_ID, CKA_LABEL on
- * both halves; private half CKA_PRIVATE, CKA_SENSITIVE, CKA_EXTRACTABLE=FALSE, CKA_SIGN.
- * Requires a user login. *pub receives the public key read back from the token. */
+ * both halves; private half CKA_PRIVATE, CKA_SENSITIVE, CKA_EXTRACTABLE=FALSE and the usages
+ * of *usage, each one set true or false (tok_key_usage). The attributes are read back
+ * (tok_key_attrs_ok) and a key that differs is destroyed. Requires a user login. *pub
+ * receives the public key read back from the token. */
+int tok_generate_keypair_for(tok_slot *s, sk_keyalg alg, const tok_key_usage *usage,
+                             const unsigned char *id, size_t id_len, const char *label,
+                             EVP_PKEY **pub, sk_err *e);
+
+/* tok_generate_keypair_for a signing key: sign only (no decrypt, unwrap or derive). */
 int tok_generate_keypair(tok_slot *s, sk_keyalg alg, const unsigned char *id, size_t id_len,
                          const char *label, EVP_PKEY **pub, sk_err *e);
 

@@ -5,6 +5,7 @@
 #include <openssl/core_names.h>
 #include <openssl/objects.h>
 #include <openssl/param_build.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -133,46 +134,104 @@ int tok_get_public_key(tok_slot *s, const unsigned char *id, size_t id_len, EVP_
                       "EC nor RSA", s->label, s->serial, (unsigned long)kt);
 }
 
+/* Read boolean attributes of obj into v; one the module does not know reads as false (its
+ * ulValueLen is marked unavailable and the rest are still filled). */
+static int read_flags(tok_slot *s, CK_SESSION_HANDLE h, CK_OBJECT_HANDLE obj,
+                      const CK_ATTRIBUTE_TYPE *types, CK_BBOOL *v, CK_ULONG n, sk_err *e)
+{
+    CK_ATTRIBUTE a[16];
+    CK_RV rv;
+
+    for (CK_ULONG i = 0; i < n; i++) {
+        v[i] = CK_FALSE;
+        a[i] = (CK_ATTRIBUTE){types[i], &v[i], 1};
+    }
+    rv = s->m->f->C_GetAttributeValue(h, obj, a, n);
+    if (rv != CKR_OK && rv != CKR_ATTRIBUTE_TYPE_INVALID && rv != CKR_ATTRIBUTE_SENSITIVE)
+        return tok_fail(s, e, "C_GetAttributeValue(key flags)", rv);
+    for (CK_ULONG i = 0; i < n; i++)
+        if (a[i].ulValueLen != 1)
+            v[i] = CK_FALSE;
+    return SK_OK;
+}
+
 int tok_get_key_attrs(tok_slot *s, const unsigned char *id, size_t id_len, tok_key_attrs *out,
                       sk_err *e)
 {
+    static const CK_ATTRIBUTE_TYPE priv_types[] = {
+        CKA_LOCAL,  CKA_NEVER_EXTRACTABLE, CKA_ALWAYS_SENSITIVE, CKA_SENSITIVE,
+        CKA_EXTRACTABLE, CKA_PRIVATE, CKA_SIGN, CKA_SIGN_RECOVER, CKA_DECRYPT, CKA_UNWRAP,
+        CKA_DERIVE};
+    static const CK_ATTRIBUTE_TYPE pub_types[] = {CKA_VERIFY, CKA_ENCRYPT, CKA_WRAP};
     CK_OBJECT_HANDLE obj;
     CK_SESSION_HANDLE h;
-    CK_BBOOL v[6] = {0};
-    CK_ATTRIBUTE a[6] = {
-        {CKA_LOCAL, &v[0], 1},     {CKA_NEVER_EXTRACTABLE, &v[1], 1},
-        {CKA_ALWAYS_SENSITIVE, &v[2], 1}, {CKA_SENSITIVE, &v[3], 1},
-        {CKA_EXTRACTABLE, &v[4], 1}, {CKA_PRIVATE, &v[5], 1},
-    };
-    CK_RV rv;
+    CK_BBOOL v[11], pv[3];
     int ret;
 
     memset(out, 0, sizeof(*out));
     if ((ret = tok_find_one(s, CKO_PRIVATE_KEY, id, id_len, &obj, e)) != SK_OK ||
-        (ret = tok_session(s, &h, e)) != SK_OK)
+        (ret = tok_session(s, &h, e)) != SK_OK ||
+        (ret = read_flags(s, h, obj, priv_types, v, 11, e)) != SK_OK ||
+        (ret = tok_find_one(s, CKO_PUBLIC_KEY, id, id_len, &obj, e)) != SK_OK ||
+        (ret = read_flags(s, h, obj, pub_types, pv, 3, e)) != SK_OK)
         return ret;
-    rv = s->m->f->C_GetAttributeValue(h, obj, a, 6);
-    /* An attribute the module does not know reads as false (its ulValueLen is marked
-     * unavailable and the rest are still filled). */
-    if (rv != CKR_OK && rv != CKR_ATTRIBUTE_TYPE_INVALID && rv != CKR_ATTRIBUTE_SENSITIVE)
-        return tok_fail(s, e, "C_GetAttributeValue(key flags)", rv);
-    for (int i = 0; i < 6; i++)
-        if (a[i].ulValueLen != 1)
-            v[i] = CK_FALSE;
     out->local = v[0];
     out->never_extractable = v[1];
     out->always_sensitive = v[2];
     out->sensitive = v[3];
     out->extractable = v[4];
     out->is_private = v[5];
+    out->sign = v[6];
+    out->sign_recover = v[7];
+    out->decrypt = v[8];
+    out->unwrap = v[9];
+    out->derive = v[10];
+    out->pub_verify = pv[0];
+    out->pub_encrypt = pv[1];
+    out->pub_wrap = pv[2];
     return SK_OK;
+}
+
+bool tok_key_attrs_ok(const tok_key_attrs *a, const tok_key_usage *u, char *why, size_t len)
+{
+    if (!a->local || !a->never_extractable || !a->always_sensitive || !a->sensitive ||
+        a->extractable || !a->is_private) {
+        snprintf(why, len, "not a private, sensitive, never-extractable key generated on the "
+                 "token (local=%d never_extractable=%d always_sensitive=%d sensitive=%d "
+                 "extractable=%d private=%d)", a->local, a->never_extractable,
+                 a->always_sensitive, a->sensitive, a->extractable, a->is_private);
+        return false;
+    }
+    if (a->sign != u->sign || a->pub_verify != u->sign || a->sign_recover ||
+        a->decrypt != u->decrypt || a->pub_encrypt != u->decrypt || a->unwrap != u->unwrap ||
+        a->pub_wrap != u->unwrap || a->derive != u->derive) {
+        snprintf(why, len, "usable for sign=%d verify=%d sign_recover=%d decrypt=%d encrypt=%d "
+                 "unwrap=%d wrap=%d derive=%d, but its certificate allows sign=%d decrypt=%d "
+                 "unwrap=%d derive=%d", a->sign, a->pub_verify, a->sign_recover, a->decrypt,
+                 a->pub_encrypt, a->unwrap, a->pub_wrap, a->derive, u->sign, u->decrypt,
+                 u->unwrap, u->derive);
+        return false;
+    }
+    return true;
 }
 
 int tok_generate_keypair(tok_slot *s, sk_keyalg alg, const unsigned char *id, size_t id_len,
                          const char *label, EVP_PKEY **pub, sk_err *e)
 {
+    const tok_key_usage sign_only = {.sign = true};
+
+    return tok_generate_keypair_for(s, alg, &sign_only, id, id_len, label, pub, e);
+}
+
+int tok_generate_keypair_for(tok_slot *s, sk_keyalg alg, const tok_key_usage *usage,
+                             const unsigned char *id, size_t id_len, const char *label,
+                             EVP_PKEY **pub, sk_err *e)
+{
     static const CK_BYTE exp65537[] = {0x01, 0x00, 0x01};
     CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
+    CK_BBOOL sign = usage->sign, decrypt = usage->decrypt, unwrap = usage->unwrap,
+             derive = usage->derive;
+    char why[512];
     CK_ULONG bits = (CK_ULONG)sk_keyalg_rsa_bits(alg);
     unsigned char *params = NULL;
     int params_len = 0;
@@ -203,7 +262,11 @@ int tok_generate_keypair(tok_slot *s, sk_keyalg alg, const unsigned char *id, si
         {CKA_TOKEN, &yes, sizeof(yes)},
         {CKA_ID, (void *)id, id_len},
         {CKA_LABEL, (void *)label, strlen(label)},
-        {CKA_VERIFY, &yes, sizeof(yes)},
+        {CKA_VERIFY, &sign, sizeof(sign)},
+        {CKA_VERIFY_RECOVER, &no, sizeof(no)},
+        {CKA_ENCRYPT, &decrypt, sizeof(decrypt)},
+        {CKA_WRAP, &unwrap, sizeof(unwrap)},
+        {CKA_DERIVE, &derive, sizeof(derive)},
         /* Readable without login, so the public key can be checked before a PIN is given. */
         {CKA_PRIVATE, &no, sizeof(no)},
         /* Last: the algorithm's attributes (EC params, or RSA size and exponent). */
@@ -218,7 +281,12 @@ int tok_generate_keypair(tok_slot *s, sk_keyalg alg, const unsigned char *id, si
         {CKA_PRIVATE, &yes, sizeof(yes)},
         {CKA_SENSITIVE, &yes, sizeof(yes)},
         {CKA_EXTRACTABLE, &no, sizeof(no)},
-        {CKA_SIGN, &yes, sizeof(yes)},
+        /* Exactly the usages asked for, each said outright: module defaults differ. */
+        {CKA_SIGN, &sign, sizeof(sign)},
+        {CKA_SIGN_RECOVER, &no, sizeof(no)},
+        {CKA_DECRYPT, &decrypt, sizeof(decrypt)},
+        {CKA_UNWRAP, &unwrap, sizeof(unwrap)},
+        {CKA_DERIVE, &derive, sizeof(derive)},
     };
     CK_ULONG npub = sizeof(pubt) / sizeof(pubt[0]) - (ec ? 1 : 0);
     CK_ATTRIBUTE idt[] = {{CKA_ID, (void *)id, id_len}};
@@ -241,13 +309,9 @@ int tok_generate_keypair(tok_slot *s, sk_keyalg alg, const unsigned char *id, si
     }
     if ((ret = tok_get_key_attrs(s, id, id_len, &ka, e)) != SK_OK)
         goto out;
-    if (!ka.local || !ka.never_extractable || !ka.always_sensitive || !ka.sensitive ||
-        ka.extractable || !ka.is_private) {
-        ret = sk_err_set(e, SK_ETOKEN, "token '%s' (serial %s): generated key %s has "
-                         "local=%d never_extractable=%d always_sensitive=%d sensitive=%d "
-                         "extractable=%d private=%d; destroyed it", s->label, s->serial, idhex,
-                         ka.local, ka.never_extractable, ka.always_sensitive, ka.sensitive,
-                         ka.extractable, ka.is_private);
+    if (!tok_key_attrs_ok(&ka, usage, why, sizeof(why))) {
+        ret = sk_err_set(e, SK_ETOKEN, "token '%s' (serial %s): generated key %s: %s; "
+                         "destroyed it", s->label, s->serial, idhex, why);
         goto out;
     }
     ret = tok_get_public_key(s, id, id_len, pub, e);

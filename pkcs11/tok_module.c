@@ -44,14 +44,18 @@ int tok_p11_load_slots(tok_module *m, sk_err *e)
                       tok_rv_name(rv));
 }
 
-int tok_module_open(const char *module_path, tok_module **out, sk_err *e)
+int tok_module_open(const char *spec, tok_module **out, sk_err *e)
 {
     tok_module *m = NULL;
     CK_C_GetFunctionList getfl;
     CK_RV rv;
+    char resolved[4096];
+    const char *module_path = resolved;
     int ret = SK_ETOKEN;
 
     *out = NULL;
+    if ((ret = tok_module_resolve(spec, resolved, sizeof(resolved), e)) != SK_OK)
+        goto out;
     m = calloc(1, sizeof(*m));
     if (m == NULL || (m->path = strdup(module_path)) == NULL) {
         ret = sk_err_set(e, SK_EINTERNAL, "out of memory");
@@ -63,8 +67,22 @@ int tok_module_open(const char *module_path, tok_module **out, sk_err *e)
         goto out;
     }
     if (PKCS11_CTX_load(m->ctx, module_path) != 0) {
+        char names[512];
+        sk_err ne;
+
         ERR_clear_error();
-        ret = sk_err_set(e, SK_ETOKEN, "cannot load PKCS#11 module %s", module_path);
+        if (spec == NULL)
+            ret = sk_err_set(e, SK_ETOKEN, "cannot load PKCS#11 module %s (p11-kit's default)",
+                             module_path);
+        else if (strcmp(spec, module_path) != 0)
+            ret = sk_err_set(e, SK_ETOKEN, "cannot load PKCS#11 module %s (p11-kit: %s)", spec,
+                             module_path);
+        else if (strchr(spec, '/') == NULL && tok_module_names(names, sizeof(names), &ne) == SK_OK)
+            ret = sk_err_set(e, SK_ETOKEN, "cannot load PKCS#11 module %s: neither a p11-kit "
+                             "module (p11-kit list-modules: %s) nor a library the loader finds",
+                             spec, names[0] ? names : "none");
+        else
+            ret = sk_err_set(e, SK_ETOKEN, "cannot load PKCS#11 module %s", module_path);
         goto out;
     }
     m->loaded = true;
@@ -110,6 +128,11 @@ int tok_module_open(const char *module_path, tok_module **out, sk_err *e)
 out:
     tok_module_free(m);
     return ret;
+}
+
+const char *tok_module_path(const tok_module *m)
+{
+    return m->path;
 }
 
 void tok_module_free(tok_module *m)

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 void tok_copy_padded(char *dst, size_t dstlen, const CK_UTF8CHAR *src, size_t srclen)
 {
@@ -86,10 +87,10 @@ bool tok_p11_knows(tok_module *m, CK_SLOT_ID id)
     return lookup(m, id) != NULL;
 }
 
-/* Does this token match the token-selecting attributes of u? */
-static bool matches(const tok_uri *u, CK_SLOT_ID id, const CK_TOKEN_INFO *ti)
+/* Does this token match the token and slot attributes of u? */
+static bool matches(tok_module *m, const tok_uri *u, CK_SLOT_ID id, const CK_TOKEN_INFO *ti)
 {
-    char buf[33];
+    char buf[65];
 
     if (u->has_slot_id && u->slot_id != id)
         return false;
@@ -105,7 +106,87 @@ static bool matches(const tok_uri *u, CK_SLOT_ID id, const CK_TOKEN_INFO *ti)
     tok_copy_padded(buf, sizeof(buf), ti->model, sizeof(ti->model));
     if (u->has_model && strcmp(u->model, buf) != 0)
         return false;
+    if (u->has_slot_description || u->has_slot_manufacturer) {
+        CK_SLOT_INFO si;
+
+        if (m->f->C_GetSlotInfo(id, &si) != CKR_OK)
+            return false;
+        tok_copy_padded(buf, sizeof(buf), si.slotDescription, sizeof(si.slotDescription));
+        if (u->has_slot_description && strcmp(u->slot_description, buf) != 0)
+            return false;
+        tok_copy_padded(buf, sizeof(buf), si.manufacturerID, sizeof(si.manufacturerID));
+        if (u->has_slot_manufacturer && strcmp(u->slot_manufacturer, buf) != 0)
+            return false;
+    }
     return true;
+}
+
+/* The library attributes describe the module itself: they match all its tokens or none.
+ * *why says which one did not match, for the message. */
+static int library_matches(tok_module *m, const tok_uri *u, bool *ok, char *why, size_t len,
+                           sk_err *e)
+{
+    CK_INFO info;
+    char buf[33];
+    CK_RV rv;
+
+    *ok = true;
+    why[0] = '\0';
+    if (!u->has_library_description && !u->has_library_manufacturer && !u->has_library_version)
+        return SK_OK;
+    if ((rv = m->f->C_GetInfo(&info)) != CKR_OK)
+        return tok_fail(NULL, e, "C_GetInfo", rv);
+    tok_copy_padded(buf, sizeof(buf), info.libraryDescription, sizeof(info.libraryDescription));
+    if (u->has_library_description && strcmp(u->library_description, buf) != 0) {
+        *ok = false;
+        snprintf(why, len, "library-description of module %s is '%s'", m->path, buf);
+        return SK_OK;
+    }
+    tok_copy_padded(buf, sizeof(buf), info.manufacturerID, sizeof(info.manufacturerID));
+    if (u->has_library_manufacturer && strcmp(u->library_manufacturer, buf) != 0) {
+        *ok = false;
+        snprintf(why, len, "library-manufacturer of module %s is '%s'", m->path, buf);
+        return SK_OK;
+    }
+    if (u->has_library_version && (info.libraryVersion.major != u->library_major ||
+                                   info.libraryVersion.minor != u->library_minor)) {
+        *ok = false;
+        snprintf(why, len, "library-version of module %s is %u.%u", m->path,
+                 info.libraryVersion.major, info.libraryVersion.minor);
+    }
+    return SK_OK;
+}
+
+bool tok_module_same_file(const char *a, const char *b)
+{
+    struct stat sa, sb;
+
+    if (stat(a, &sa) == 0 && stat(b, &sb) == 0)
+        return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+    return strcmp(a, b) == 0;
+}
+
+/* module-name= and module-path= pick the module; this station uses m, so they must name it. */
+static int module_matches(tok_module *m, const char *uri, const tok_uri *u, sk_err *e)
+{
+    char path[4096];
+    int ret;
+
+    if (u->module_path[0] != '\0' && !tok_module_same_file(u->module_path, m->path))
+        return sk_err_set(e, SK_EINPUT, "PKCS#11 URI %s: module-path=%s is not the station's "
+                          "module %s; sealkey issues only on station.json's pkcs11_module",
+                          uri, u->module_path, m->path);
+    if (u->module_name[0] == '\0')
+        return SK_OK;
+    if ((ret = tok_module_resolve(u->module_name, path, sizeof(path), e)) != SK_OK)
+        return sk_err_wrap(e, "PKCS#11 URI %s: module-name=%s", uri, u->module_name);
+    if (!tok_module_same_file(path, m->path))
+        return sk_err_set(e, SK_EINPUT, "PKCS#11 URI %s: module-name=%s (%s) is not the "
+                          "station's module %s; sealkey issues only on station.json's "
+                          "pkcs11_module",
+                          uri, u->module_name, strcmp(path, u->module_name) != 0 ? path :
+                          "no such p11-kit module", m->path);
+    return SK_OK;
 }
 
 static void append_candidate(char *list, size_t cap, const CK_TOKEN_INFO *ti)
@@ -128,12 +209,16 @@ int tok_select(tok_module *m, const char *uri, tok_slot **out, sk_err *e)
     CK_TOKEN_INFO found_ti;
     size_t nfound = 0;
     char candidates[1024] = "";
+    char why[256] = "";
+    bool lib_ok = true;
     tok_slot *s = NULL;
     CK_RV rv;
     int ret;
 
     *out = NULL;
-    if (uri != NULL && (ret = tok_uri_parse(uri, &u, e)) != SK_OK)
+    if (uri != NULL && ((ret = tok_uri_parse(uri, &u, e)) != SK_OK ||
+                        (ret = module_matches(m, uri, &u, e)) != SK_OK ||
+                        (ret = library_matches(m, &u, &lib_ok, why, sizeof(why), e)) != SK_OK))
         goto out;
     /* The list can grow between the two calls when a reader appears. */
     for (;;) {
@@ -159,7 +244,8 @@ int tok_select(tok_module *m, const char *uri, tok_slot **out, sk_err *e)
 
         if (m->f->C_GetTokenInfo(ids[i], &ti) != CKR_OK)
             continue; /* removed meanwhile, or unreadable: not a candidate */
-        if (uri == NULL ? (ti.flags & CKF_TOKEN_INITIALIZED) != 0 : !matches(&u, ids[i], &ti))
+        if (uri == NULL ? (ti.flags & CKF_TOKEN_INITIALIZED) != 0
+                        : !lib_ok || !matches(m, &u, ids[i], &ti))
             continue;
         if (nfound == 0) {
             found = ids[i];
@@ -172,7 +258,8 @@ int tok_select(tok_module *m, const char *uri, tok_slot **out, sk_err *e)
     }
     if (nfound == 0) {
         if (uri != NULL)
-            ret = sk_err_set(e, SK_ETOKEN, "no token matches %s", uri);
+            ret = sk_err_set(e, SK_ETOKEN, "no token matches %s%s%s", uri, why[0] ? ": " : "",
+                             why);
         else
             ret = sk_err_set(e, SK_ETOKEN, "no blank (uninitialised) token present");
         goto out;
@@ -301,4 +388,10 @@ out:
     free(v);
     free(ids);
     return ret;
+}
+
+bool tok_blank_per_process(const tok_info *info)
+{
+    return !info->initialized && info->serial[0] == '\0' &&
+           strcmp(info->manufacturer, "SoftHSM project") == 0;
 }

@@ -80,6 +80,38 @@ static int set_text(const char *attr, const char *v, size_t n, bool query, bool 
     return ret;
 }
 
+/* library-version = 1*DIGIT [ "." 1*DIGIT ] (RFC 7512), each part a CK_BYTE. */
+static int library_version(tok_uri *u, const char *v, size_t n, sk_err *e)
+{
+    char num[16];
+    char *end;
+    unsigned long major, minor = 0;
+
+    if (u->has_library_version)
+        return sk_err_set(e, SK_EINPUT, "PKCS#11 URI: library-version given twice");
+    if (n == 0 || n >= sizeof(num) || strspn(v, "0123456789.") < n)
+        return sk_err_set(e, SK_EINPUT, "PKCS#11 URI: library-version must be M or M.N");
+    memcpy(num, v, n);
+    num[n] = '\0';
+    errno = 0;
+    major = strtoul(num, &end, 10);
+    if (end == num || (*end != '\0' && *end != '.'))
+        return sk_err_set(e, SK_EINPUT, "PKCS#11 URI: library-version '%s' is not M or M.N", num);
+    if (*end == '.') {
+        const char *m = end + 1;
+        minor = strtoul(m, &end, 10);
+        if (end == m || *end != '\0')
+            return sk_err_set(e, SK_EINPUT, "PKCS#11 URI: library-version '%s' is not M or M.N",
+                              num);
+    }
+    if (errno != 0 || major > 255 || minor > 255)
+        return sk_err_set(e, SK_EINPUT, "PKCS#11 URI: library-version '%s' out of range", num);
+    u->library_major = (unsigned int)major;
+    u->library_minor = (unsigned int)minor;
+    u->has_library_version = true;
+    return SK_OK;
+}
+
 static int path_attr(tok_uri *u, const char *name, size_t nlen, const char *v, size_t n, sk_err *e)
 {
     char attr[64];
@@ -143,14 +175,20 @@ static int path_attr(tok_uri *u, const char *name, size_t nlen, const char *v, s
         u->has_slot_id = true;
         return SK_OK;
     }
-    if (strcmp(attr, "slot-manufacturer") == 0 || strcmp(attr, "slot-description") == 0 ||
-        strcmp(attr, "library-manufacturer") == 0 || strcmp(attr, "library-description") == 0 ||
-        strcmp(attr, "library-version") == 0) {
-        char ignored[256];
-
-        /* Checked for syntax, not matched (see tok.h). */
-        return set_text(attr, v, n, false, NULL, ignored, sizeof(ignored), e);
-    }
+    if (strcmp(attr, "slot-description") == 0)
+        return set_text(attr, v, n, false, &u->has_slot_description, u->slot_description,
+                        sizeof(u->slot_description), e);
+    if (strcmp(attr, "slot-manufacturer") == 0)
+        return set_text(attr, v, n, false, &u->has_slot_manufacturer, u->slot_manufacturer,
+                        sizeof(u->slot_manufacturer), e);
+    if (strcmp(attr, "library-description") == 0)
+        return set_text(attr, v, n, false, &u->has_library_description, u->library_description,
+                        sizeof(u->library_description), e);
+    if (strcmp(attr, "library-manufacturer") == 0)
+        return set_text(attr, v, n, false, &u->has_library_manufacturer,
+                        u->library_manufacturer, sizeof(u->library_manufacturer), e);
+    if (strcmp(attr, "library-version") == 0)
+        return library_version(u, v, n, e);
     return sk_err_set(e, SK_EINPUT, "PKCS#11 URI: unknown attribute '%s'", attr);
 }
 
@@ -230,4 +268,53 @@ int tok_uri_parse(const char *uri, tok_uri *out, sk_err *e)
     if (ret != SK_OK)
         memset(out, 0, sizeof(*out));
     return ret;
+}
+
+int tok_uri_token_only(const char *uri, sk_err *e)
+{
+    tok_uri u;
+    const char *attr = NULL;
+    int ret = tok_uri_parse(uri, &u, e);
+
+    if (ret != SK_OK)
+        return ret;
+    if (u.has_object)
+        attr = "object";
+    else if (u.has_id)
+        attr = "id";
+    else if (u.has_type)
+        attr = "type";
+    if (attr != NULL)
+        return sk_err_set(e, SK_EINPUT, "PKCS#11 URI %s: %s= names an object on a token; here "
+                          "the URI picks only the token: remove it", uri, attr);
+    if (u.pin_source[0] != '\0')
+        return sk_err_set(e, SK_EINPUT, "PKCS#11 URI %s: pin-source= is not honoured: sealkey "
+                          "takes the SO PIN from station.json pin_policy.so_pin and sets a new "
+                          "user PIN; remove it", uri);
+    return SK_OK;
+}
+
+int tok_uri_encode(const char *in, char *out, size_t cap, sk_err *e)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    size_t o = 0;
+
+    for (const unsigned char *p = (const unsigned char *)in; *p != '\0'; p++) {
+        bool plain = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+                     (*p >= '0' && *p <= '9') || strchr("-._~", *p) != NULL;
+
+        if (o + (plain ? 1 : 3) >= cap)
+            return sk_err_set(e, SK_EINPUT, "PKCS#11 URI value too long to encode");
+        if (plain) {
+            out[o++] = (char)*p;
+        } else {
+            out[o++] = '%';
+            out[o++] = hex[*p >> 4];
+            out[o++] = hex[*p & 15];
+        }
+    }
+    if (cap == 0)
+        return sk_err_set(e, SK_EINPUT, "PKCS#11 URI value too long to encode");
+    out[o] = '\0';
+    return SK_OK;
 }

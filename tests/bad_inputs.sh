@@ -94,6 +94,11 @@ chmod o+w owledger/ledger.sqlite
 station_variant gwaudit 's/x/x/'
 : > gwaudit/audit.log
 chmod 660 gwaudit/audit.log
+# Token URIs and readers (issue 13): a reader mapped by slot ID, a URI attribute a reader
+# mapping cannot honour, a CA key URI with a PIN source.
+station_variant readerslot 's/"station_id"/"readers": {"R 00": "pkcs11:slot-id=0"}, "station_id"/'
+station_variant readerobj 's/"station_id"/"readers": {"R 00": "pkcs11:token=x;object=k"}, "station_id"/'
+station_variant cakeypin 's|"passphrase": "file:ca-pass",|"passphrase": "file:ca-pass", "key_uri": "pkcs11:token=ca;object=k?pin-source=file:x",|'
 # Special files and links: a FIFO where a file is read (opening it must not wait for a
 # writer), secrets cut short, a ledger and an order's output directory reached through links.
 station_variant fifost 's/x/x/'

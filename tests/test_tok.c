@@ -110,6 +110,35 @@ static void gen_and_check(tok_slot *s, struct key *k)
     CHECK_MSG(rc == SK_OK, "%s", e.msg);
     CHECK(ka.local && ka.never_extractable && ka.always_sensitive && ka.sensitive &&
           !ka.extractable && ka.is_private);
+    /* Issue 13 item 5: a signing key, exactly: no decrypt, unwrap or derive, though
+     * SoftHSM's defaults would allow decrypting with an RSA key. */
+    CHECK_MSG(ka.sign && ka.pub_verify && !ka.sign_recover && !ka.decrypt && !ka.unwrap &&
+              !ka.derive && !ka.pub_encrypt && !ka.pub_wrap,
+              "%s: sign=%d decrypt=%d unwrap=%d derive=%d encrypt=%d wrap=%d", name, ka.sign,
+              ka.decrypt, ka.unwrap, ka.derive, ka.pub_encrypt, ka.pub_wrap);
+    const tok_key_usage sign_only = {.sign = true}, sign_decrypt = {.sign = true, .decrypt = true};
+    char why[512];
+    CHECK(tok_key_attrs_ok(&ka, &sign_only, why, sizeof(why)));
+    CHECK(!tok_key_attrs_ok(&ka, &sign_decrypt, why, sizeof(why)));
+    CHECK(strstr(why, "decrypt=0") != NULL);
+    /* A key made to decrypt too is one the read-back of a signing certificate refuses. */
+    if (k->alg == SK_KEY_RSA2048) {
+        unsigned char id2[20];
+        const tok_key_usage enc = {.sign = true, .decrypt = true, .unwrap = true};
+        EVP_PKEY *pub2 = NULL;
+        tok_key_attrs ka2;
+
+        RAND_bytes(id2, sizeof(id2));
+        rc = tok_generate_keypair_for(s, k->alg, &enc, id2, sizeof(id2), "enc", &pub2, &e);
+        CHECK_MSG(rc == SK_OK, "decrypting key: %s", e.msg);
+        CHECK(tok_get_key_attrs(s, id2, sizeof(id2), &ka2, &e) == SK_OK);
+        CHECK(ka2.decrypt && ka2.unwrap && ka2.pub_encrypt && ka2.pub_wrap && !ka2.derive);
+        CHECK(tok_key_attrs_ok(&ka2, &enc, why, sizeof(why)));
+        CHECK(!tok_key_attrs_ok(&ka2, &sign_only, why, sizeof(why)));
+        CHECK(strstr(why, "but its certificate allows sign=1 decrypt=0") != NULL);
+        CHECK(tok_destroy_by_id(s, id2, sizeof(id2), &e) == SK_OK);
+        EVP_PKEY_free(pub2);
+    }
     rc = tok_get_private_key(s, k->id, sizeof(k->id), &priv, &e);
     CHECK_MSG(rc == SK_OK, "%s: %s", name, e.msg);
     if (rc == SK_OK)
@@ -283,6 +312,67 @@ int main(void)
     CHECK(tok_select(m, "pkcs11:token=nope", &s2, &e) == SK_ETOKEN && s2 == NULL);
     CHECK_CONTAINS(e.msg, "no token matches pkcs11:token=nope");
     CHECK(tok_select(m, "pkcs11:token=x;pin-value=1234", &s2, &e) == SK_EINPUT);
+
+    /* Every attribute honoured (issue 13): slot and library attributes are matched, and
+     * module-name / module-path must name this very module, by p11-kit name or path. */
+    CHECK(tok_get_info(s, &info, &e) == SK_OK);
+    snprintf(uri, sizeof(uri), "pkcs11:token=%s;slot-description=SoftHSM%%20slot%%20ID%%200x%lx;"
+             "slot-manufacturer=SoftHSM%%20project", LABEL, info.slot_id);
+    rc = tok_select(m, uri, &s2, &e);
+    CHECK_MSG(rc == SK_OK, "%s: %s", uri, e.msg);
+    tok_slot_free(s2);
+    s2 = NULL;
+    CHECK(tok_select(m, "pkcs11:token=" LABEL ";slot-description=Feitian", &s2, &e) ==
+          SK_ETOKEN && s2 == NULL);
+    rc = tok_select(m, "pkcs11:token=" LABEL ";library-manufacturer=SoftHSM;library-version=2.6;"
+                    "library-description=Implementation%20of%20PKCS11", &s2, &e);
+    CHECK_MSG(rc == SK_OK, "%s", e.msg);
+    tok_slot_free(s2);
+    s2 = NULL;
+    CHECK(tok_select(m, "pkcs11:token=" LABEL ";library-manufacturer=OpenSC%20Project", &s2,
+                     &e) == SK_ETOKEN);
+    CHECK_CONTAINS(e.msg, "library-manufacturer of module");
+    CHECK_CONTAINS(e.msg, "is 'SoftHSM'");
+    CHECK(tok_select(m, "pkcs11:token=" LABEL ";library-version=2", &s2, &e) == SK_ETOKEN);
+    CHECK_CONTAINS(e.msg, "library-version of module");
+    rc = tok_select(m, "pkcs11:token=" LABEL "?module-name=softhsm2", &s2, &e);
+    CHECK_MSG(rc == SK_OK, "by p11-kit name: %s", e.msg);
+    tok_slot_free(s2);
+    s2 = NULL;
+    snprintf(uri, sizeof(uri), "pkcs11:token=%s?module-path=%s", LABEL, module);
+    rc = tok_select(m, uri, &s2, &e);
+    CHECK_MSG(rc == SK_OK, "by path: %s", e.msg);
+    tok_slot_free(s2);
+    s2 = NULL;
+    CHECK(tok_select(m, "pkcs11:token=" LABEL "?module-name=opensc-pkcs11", &s2, &e) ==
+          SK_EINPUT && s2 == NULL);
+    CHECK_CONTAINS(e.msg, "module-name=opensc-pkcs11");
+    CHECK_CONTAINS(e.msg, "opensc-pkcs11.so) is not the station's module");
+    CHECK(tok_select(m, "pkcs11:token=" LABEL "?module-name=no-such-module", &s2, &e) ==
+          SK_EINPUT);
+    CHECK_CONTAINS(e.msg, "no such p11-kit module");
+    CHECK(tok_select(m, "pkcs11:token=" LABEL "?module-path=/usr/lib/x86_64-linux-gnu/pkcs11/"
+                     "opensc-pkcs11.so", &s2, &e) == SK_EINPUT);
+    CHECK_CONTAINS(e.msg, "module-path=/usr/lib/x86_64-linux-gnu/pkcs11/opensc-pkcs11.so is not");
+    /* p11-kit loaded (and released) every configured module, SoftHSM too, to name them:
+     * the module this process uses through libp11 must be untouched by that. */
+    CHECK(tok_select(m, "pkcs11:token=" LABEL, &s2, &e) == SK_OK &&
+          tok_get_info(s2, &info, &e) == SK_OK);
+    tok_slot_free(s2);
+    s2 = NULL;
+    {
+        char p1[4096], p2[4096];
+        CHECK(tok_module_resolve("softhsm2", p1, sizeof(p1), &e) == SK_OK);
+        CHECK(tok_module_same_file(p1, module));
+        CHECK(tok_module_resolve(module, p2, sizeof(p2), &e) == SK_OK && strcmp(p2, module) == 0);
+        CHECK(tok_module_resolve("libsofthsm2.so", p2, sizeof(p2), &e) == SK_OK &&
+              strcmp(p2, "libsofthsm2.so") == 0);
+        /* The default: p11-kit's first module that is not a trust-policy one. */
+        CHECK(tok_module_resolve(NULL, p2, sizeof(p2), &e) == SK_OK);
+        CHECK(strstr(p2, "p11-kit-trust") == NULL);
+        CHECK(tok_module_names(p2, sizeof(p2), &e) == SK_OK);
+        CHECK(strstr(p2, "softhsm2") != NULL);
+    }
     /* SoftHSM 2.6.1 adds a new blank slot as soon as the last blank one is initialised,
      * in the same process (C_GetSlotList rescans); reload is needed only for libp11. */
     rc = tok_select(m, NULL, &s2, &e);

@@ -38,8 +38,33 @@ int main(void)
                 &u, &e) == SK_OK);
     CHECK(strcmp(u.pin_source, "file:/etc/sealkey/pin") == 0);
     CHECK(strcmp(u.module_path, "/usr/lib/x.so") == 0);
-    /* Reader and library attributes are accepted, not matched. */
-    CHECK(parse("pkcs11:slot-description=Virtual%20PCD;library-version=2.6", &u, &e) == SK_OK);
+    /* Reader and library attributes are kept for tok_select to match. */
+    CHECK(parse("pkcs11:slot-description=Virtual%20PCD;library-version=2.6;"
+                "slot-manufacturer=ACS;library-manufacturer=OpenSC%20Project;"
+                "library-description=OpenSC", &u, &e) == SK_OK);
+    CHECK(u.has_slot_description && strcmp(u.slot_description, "Virtual PCD") == 0);
+    CHECK(u.has_slot_manufacturer && strcmp(u.slot_manufacturer, "ACS") == 0);
+    CHECK(u.has_library_manufacturer && strcmp(u.library_manufacturer, "OpenSC Project") == 0);
+    CHECK(u.has_library_description && strcmp(u.library_description, "OpenSC") == 0);
+    CHECK(u.has_library_version && u.library_major == 2 && u.library_minor == 6);
+    CHECK(parse("pkcs11:library-version=3", &u, &e) == SK_OK && u.library_major == 3 &&
+          u.library_minor == 0);
+    CHECK(parse("pkcs11:library-version=3.", &u, &e) == SK_EINPUT);
+    CHECK(parse("pkcs11:library-version=.3", &u, &e) == SK_EINPUT);
+    CHECK(parse("pkcs11:library-version=256", &u, &e) == SK_EINPUT);
+    CHECK(parse("pkcs11:library-version=1.2.3", &u, &e) == SK_EINPUT);
+    CHECK(parse("pkcs11:slot-description=a;slot-description=b", &u, &e) == SK_EINPUT);
+
+    /* What a URI that only picks a token cannot honour is refused, naming the attribute. */
+    CHECK(tok_uri_token_only("pkcs11:serial=1;manufacturer=x;model=y;token=z", &e) == SK_OK);
+    CHECK(tok_uri_token_only("pkcs11:token=a;object=k", &e) == SK_EINPUT);
+    CHECK_CONTAINS(e.msg, "object=");
+    CHECK(tok_uri_token_only("pkcs11:token=a;id=%01", &e) == SK_EINPUT);
+    CHECK_CONTAINS(e.msg, "id=");
+    CHECK(tok_uri_token_only("pkcs11:token=a;type=cert", &e) == SK_EINPUT);
+    CHECK_CONTAINS(e.msg, "type=");
+    CHECK(tok_uri_token_only("pkcs11:token=a?pin-source=file:/x", &e) == SK_EINPUT);
+    CHECK_CONTAINS(e.msg, "pin-source= is not honoured");
 
     /* Refusals, each with a message naming the problem. */
     CHECK(parse("pkcs11:token=a?pin-value=1234", &u, &e) == SK_EINPUT);

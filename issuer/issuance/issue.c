@@ -350,7 +350,7 @@ static int prepare_pin(const issue_env *env, const issue_opts *opts, const tok_i
 static int personalise(const issue_env *env, const order *o, const station_project *p,
                        const issue_opts *opts, tok_slot *slot, long long id, const char *serial,
                        long long reissue_of, char **pinp, issue_seal *seals, size_t n_seals,
-                       int *token_lock, issue_result *r, sk_err *e)
+                       issue_token_choice *tc, int *token_lock, issue_result *r, sk_err *e)
 {
     int ret;
     char *pin = *pinp; /* the new user PIN, in locked memory; freed after the login */
@@ -372,14 +372,20 @@ static int personalise(const issue_env *env, const order *o, const station_proje
     crash_point("token_init");
     if ((ret = tok_get_info(slot, &info, e)) != SK_OK)
         goto out;
+    /* A blank token without a serial (SoftHSM's free slot) was taken unclaimed; now that
+     * it has one, it is claimed like any other until this issuance ends. */
+    if (tc->claim_fd < 0) {
+        if ((ret = issue_claim_token(env, info.serial, &tc->claim_fd, e)) != SK_OK)
+            goto out;
+        snprintf(tc->claimed_serial, sizeof(tc->claimed_serial), "%s", info.serial);
+    }
+    /* Claimed, initialised: no longer blank to any chooser (tc->hold_lock). */
+    sk_lock_release(token_lock);
     snprintf(r->token_label, sizeof(r->token_label), "%s", info.label);
     snprintf(r->token_serial, sizeof(r->token_serial), "%s", info.serial);
     ledger_update u1 = {.token_label = info.label, .token_serial = info.serial};
     if ((ret = ledger_step(env->ledger, id, ISS_TOKEN_INITIALISED, &u1, e)) != SK_OK)
         goto out;
-    /* The token is ours now, labelled and in the ledger, so another process choosing a
-     * token sees whose it is: other workers may pick the next. */
-    sk_lock_release(token_lock);
     if ((ret = audit(env, o, r, AUDIT_EV_TOKEN_INITIALISED, AUDIT_OK, info.label, e)) != SK_OK)
         goto out;
     step_recorded(opts, ISS_TOKEN_INITIALISED);
@@ -409,6 +415,9 @@ static int personalise(const issue_env *env, const order *o, const station_proje
     }
     hex_encode(key_id, sizeof(key_id), r->key_id, sizeof(r->key_id));
     snprintf(label, sizeof(label), ISSUE_KEY_LABEL_FMT, o->number);
+    /* A signing key: the organisation certificate allows digitalSignature and
+     * nonRepudiation only (ca_profile.c), so no decrypt, unwrap or derive; the read-back
+     * (issue_verify.c) holds the key to its certificate's keyUsage. */
     if ((ret = tok_generate_keypair(slot, p->key_alg, key_id, sizeof(key_id), label, &pub, e)) !=
         SK_OK)
         goto out;
@@ -502,6 +511,7 @@ int issue_order(const issue_env *env, const order *o, const issue_opts *opts, is
 
     memset(r, 0, sizeof(*r));
     memset(&tc, 0, sizeof(tc));
+    tc.claim_fd = -1;
     memset(seals, 0, sizeof(seals));
     p = station_project_find(env->st, o->project_code);
     if (p == NULL) {
@@ -516,6 +526,9 @@ int issue_order(const issue_env *env, const order *o, const issue_opts *opts, is
     }
     if (opts->revocation_reason != NULL &&
         (ret = ca_revocation_reason(opts->revocation_reason, &reason, e)) != SK_OK)
+        goto out;
+    /* A --token URI naming objects or a PIN source asks for what sealkey cannot honour. */
+    if (opts->token_uri != NULL && (ret = tok_uri_token_only(opts->token_uri, e)) != SK_OK)
         goto out;
     /* A chosen PIN the policy refuses stops the order before any token or serial is used. */
     if (opts->user_pin != NULL && (ret = issue_check_user_pin(env->st, opts->user_pin, e)) != SK_OK)
@@ -536,12 +549,17 @@ int issue_order(const issue_env *env, const order *o, const issue_opts *opts, is
         r->already_issued)
         goto out;
 
-    /* Choosing a blank token and initialising it is one critical section across the
-     * station's processes: two workers must not take the same token, and SoftHSM loses
-     * tokens when two processes initialise its free slot at once. */
+    /* Choosing a token is one critical section across the station's processes: two workers
+     * must not take the same token. The chooser claims the token (issue_token.c) and lets
+     * go at once; initialising, key generation and writing, seconds each on real tokens,
+     * run in parallel. */
     if ((ret = station_path(env->st, "tokens.lock", lock_path, sizeof(lock_path), e)) != SK_OK ||
-        (ret = sk_lock_acquire(lock_path, &token_lock, e)) != SK_OK ||
-        (ret = issue_choose_token(env, o, opts, resume_uri, &tc, e)) != SK_OK)
+        (ret = sk_lock_acquire(lock_path, &token_lock, e)) != SK_OK)
+        goto out;
+    ret = issue_choose_token(env, o, opts, resume_uri, &tc, e);
+    if (!tc.hold_lock)
+        sk_lock_release(&token_lock);
+    if (ret != SK_OK)
         goto out;
 
     /* Everything else that can be checked before the token is wiped: the PIN against the
@@ -583,7 +601,7 @@ int issue_order(const issue_env *env, const order *o, const issue_opts *opts, is
     issue_opts o2 = *opts;
     o2.revocation_reason = reason;
     ret = personalise(env, o, p, &o2, tc.slot, id, r->cert_serial, reissue_of, &pin, seals,
-                      n_seals, &token_lock, r, e);
+                      n_seals, &tc, &token_lock, r, e);
     if (ret != SK_OK) {
         sk_err fe;
         sk_err_clear(&fe);
@@ -604,6 +622,7 @@ out:
     for (size_t i = 0; i < ISSUE_MAX_SEALS; i++)
         issue_seal_clear(&seals[i]);
     tok_slot_free(tc.slot);
+    issue_release_claim(env, tc.claimed_serial, &tc.claim_fd);
     sk_lock_release(&token_lock);
     if (claimed)
         ledger_release(env->ledger, o->number);

@@ -20,14 +20,20 @@ int issue_ca_open(const station_config *st, bool want_tokens, const char *ca_sec
 {
     int ret;
     const char *ca_mod = st->ca_pkcs11_module != NULL ? st->ca_pkcs11_module : st->pkcs11_module;
+    char ca_path[4096] = "";
 
     memset(env, 0, sizeof(*env));
+    /* The CA's module resolved first (p11-kit loads its modules to name them), and compared
+     * by file: "softhsm2" and its path are one module, which one process loads once. */
+    if (st->ca_key_uri != NULL &&
+        (ret = tok_module_resolve(ca_mod, ca_path, sizeof(ca_path), e)) != SK_OK)
+        goto out;
     if (want_tokens && (ret = tok_module_open(st->pkcs11_module, &env->tokens, e)) != SK_OK)
         goto out;
     if (st->ca_key_uri != NULL) {
-        if (env->tokens != NULL && strcmp(ca_mod, st->pkcs11_module) == 0)
+        if (env->tokens != NULL && tok_module_same_file(ca_path, tok_module_path(env->tokens)))
             env->hsm = env->tokens;
-        else if ((ret = tok_module_open(ca_mod, &env->hsm, e)) != SK_OK)
+        else if ((ret = tok_module_open(ca_path, &env->hsm, e)) != SK_OK)
             goto out;
     }
     if ((ret = ca_open(st, ca_secret, env->hsm, &env->ca, e)) != SK_OK)

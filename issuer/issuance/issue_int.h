@@ -30,9 +30,20 @@ typedef struct issue_token_choice {
     bool resuming;
     bool has_holder;
     ledger_issuance holder; /* the live issuance on the token, when has_holder */
+    int claim_fd;           /* this process's claim on the token (issue_claim_token), or -1 */
+    char claimed_serial[17];
+    bool hold_lock;         /* a blank token without a serial that other processes may see
+                               too: keep tokens.lock until C_InitToken gave it one to claim */
 } issue_token_choice;
 int issue_choose_token(const issue_env *env, const order *o, const issue_opts *opts,
                        const char *resume_uri, issue_token_choice *c, sk_err *e);
+
+/* Claim the token with this serial for this process until issue_release_claim (or its
+ * exit): other processes of the station choosing a token skip it, and one asking for it by
+ * URI is refused (SK_EBUSY). An empty serial claims nothing. Only the choice of a token is
+ * serialised (tokens.lock); initialisation, key generation and writing run in parallel. */
+int issue_claim_token(const issue_env *env, const char *serial, int *fd, sk_err *e);
+void issue_release_claim(const issue_env *env, const char *serial, int *fd);
 
 /* Revoke the live certificate of the order that holds the chosen token (ledger and audit
  * log), before the token is wiped for order o. */

@@ -41,6 +41,23 @@ static const issue_seal *seal_for(const tok_object *ob, const issue_seal *seals,
     return NULL;
 }
 
+/* The usages the certificate allows its key (tok_key_usage). A certificate without keyUsage
+ * would allow anything; ours always carry it, so none is read as the profile's sign only. */
+static tok_key_usage cert_key_usage(X509 *cert)
+{
+    uint32_t ku = X509_get_key_usage(cert);
+    tok_key_usage u = {.sign = true};
+
+    if (ku == UINT32_MAX)
+        return u;
+    u.sign = (ku & (KU_DIGITAL_SIGNATURE | KU_NON_REPUDIATION | KU_KEY_CERT_SIGN |
+                    KU_CRL_SIGN)) != 0;
+    u.decrypt = (ku & (KU_KEY_ENCIPHERMENT | KU_DATA_ENCIPHERMENT)) != 0;
+    u.unwrap = (ku & KU_KEY_ENCIPHERMENT) != 0;
+    u.derive = (ku & KU_KEY_AGREEMENT) != 0;
+    return u;
+}
+
 int issue_verify_token(const issue_env *env, tok_slot *slot, const unsigned char *key_id,
                        size_t key_id_len, X509 *cert, const issue_seal *seals, size_t n_seals,
                        sk_err *e)
@@ -110,10 +127,10 @@ int issue_verify_token(const issue_env *env, tok_slot *slot, const unsigned char
     if ((ret = tok_get_key_attrs(slot, key_id, key_id_len, &attrs, e)) != SK_OK)
         goto out;
     ret = SK_EFAIL;
-    if (!attrs.local || !attrs.never_extractable || !attrs.always_sensitive || !attrs.sensitive ||
-        attrs.extractable || !attrs.is_private) {
-        sk_err_set(e, SK_EFAIL, "the private key is not a sensitive, never-extractable key "
-                                "generated on the token");
+    tok_key_usage usage = cert_key_usage(cert);
+    char why[512];
+    if (!tok_key_attrs_ok(&attrs, &usage, why, sizeof(why))) {
+        sk_err_set(e, SK_EFAIL, "the private key is %s", why);
         goto out;
     }
     if ((ret = tok_get_public_key(slot, key_id, key_id_len, &pub, e)) != SK_OK)

@@ -363,14 +363,51 @@ static int load_readers(const ctx *c, const json_t *root, station_config *st)
             return sk_err_set(c->e, SK_EINTERNAL, "%s: out of memory", c->file);
         if ((ret = get_string(c, obj, "readers", key, true, NULL, &r->token)) != SK_OK)
             return ret;
-        if (strcmp(r->token, "blank") == 0)
+        if (strcmp(r->token, "blank") == 0 || strcmp(r->token, "reader") == 0)
             continue;
         if (strncmp(r->token, "pkcs11:", 7) != 0)
-            return bad(c, path, "'%s' is neither a pkcs11: URI (RFC 7512) nor \"blank\"",
-                       r->token);
-        if ((ret = tok_uri_parse(r->token, &uri, c->e)) != SK_OK)
+            return bad(c, path, "'%s' is neither a pkcs11: URI (RFC 7512), \"reader\" nor "
+                       "\"blank\"", r->token);
+        if ((ret = tok_uri_parse(r->token, &uri, c->e)) != SK_OK ||
+            (ret = tok_uri_token_only(r->token, c->e)) != SK_OK)
             return sk_err_wrap(c->e, "%s: %s", c->file, path);
+        /* A slot ID names a position in the module's list, which changes as tokens and
+         * readers come and go (SoftHSM renumbers on C_InitToken). */
+        if (uri.has_slot_id)
+            return bad(c, path, "'%s': slot-id is refused: slot IDs change as tokens come and "
+                       "go; map the reader by its name (\"reader\": the slot described by "
+                       "the reader's name) or the token by serial=", r->token);
     }
+    return SK_OK;
+}
+
+int station_reader_uri(const station_reader *r, const char *reader_name, char *buf,
+                       size_t buflen, const char **uri, sk_err *e)
+{
+    char name[65], enc[64 * 3 + 1];
+    size_t n = strlen(reader_name);
+    int ret;
+
+    *uri = NULL;
+    if (strcmp(r->token, "blank") == 0)
+        return SK_OK;
+    if (strcmp(r->token, "reader") != 0) {
+        *uri = r->token;
+        return SK_OK;
+    }
+    /* CK_SLOT_INFO.slotDescription is 64 blank-padded bytes: the reader's name cut there,
+     * trailing blanks trimmed as tok_select trims the description. */
+    if (n > 64)
+        n = 64;
+    memcpy(name, reader_name, n);
+    while (n > 0 && name[n - 1] == ' ')
+        n--;
+    name[n] = '\0';
+    if ((ret = tok_uri_encode(name, enc, sizeof(enc), e)) != SK_OK)
+        return sk_err_wrap(e, "reader %s", reader_name);
+    if (snprintf(buf, buflen, "pkcs11:slot-description=%s", enc) >= (int)buflen)
+        return sk_err_set(e, SK_EINPUT, "reader %s: URI too long", reader_name);
+    *uri = buf;
     return SK_OK;
 }
 
@@ -459,8 +496,9 @@ static int load_root(const ctx *c, const json_t *root, station_config *st)
             s - st->station_id >= 32)
             return bad(c, "station_id", "'%s' is not 1-32 characters of A-Z a-z 0-9 - _",
                        st->station_id);
-    if ((ret = get_string(c, root, "", "pkcs11_module", false, "/usr/lib/softhsm/libsofthsm2.so",
-                          &st->pkcs11_module)) != SK_OK ||
+    /* Absent: p11-kit's default module, found when the module is loaded (pkcs11/tok.h). */
+    if ((ret = get_string(c, root, "", "pkcs11_module", false, NULL, &st->pkcs11_module)) !=
+            SK_OK ||
         (ret = get_string(c, root, "", "ledger", false, "ledger.sqlite", &st->ledger)) != SK_OK ||
         (ret = get_string(c, root, "", "out_dir", false, "out", &st->out_dir)) != SK_OK ||
         (ret = get_object(c, root, "", "ca", false, &ca)) != SK_OK ||
@@ -481,6 +519,15 @@ static int load_root(const ctx *c, const json_t *root, station_config *st)
         return ret;
     if (st->ca_key_uri != NULL && strncmp(st->ca_key_uri, "pkcs11:", 7) != 0)
         return bad(c, "ca.key_uri", "'%s' is not a pkcs11: URI (RFC 7512)", st->ca_key_uri);
+    if (st->ca_key_uri != NULL) {
+        tok_uri u;
+
+        if ((ret = tok_uri_parse(st->ca_key_uri, &u, c->e)) != SK_OK)
+            return sk_err_wrap(c->e, "%s: ca.key_uri", c->file);
+        if (u.pin_source[0] != '\0')
+            return bad(c, "ca.key_uri", "pin-source= is not honoured: the HSM PIN comes from "
+                       "ca.passphrase; remove it");
+    }
 
     if ((ret = check_keys(c, pin, "pin_policy", pin_keys)) != SK_OK ||
         (ret = get_secret_src(c, pin, "pin_policy", "so_pin", true, NULL, &st->so_pin)) != SK_OK ||

@@ -26,8 +26,10 @@ typedef struct station_project {
 } station_project;
 
 /* A card reader of the station and the token it stands for (station mode, docs/station-mode.md):
- * a reader name or name prefix, and an RFC 7512 "pkcs11:" URI or "blank" (the first
- * uninitialised token of the module, for readers whose cards are not the tokens themselves). */
+ * a reader name or name prefix, and "reader" (the token in the module's slot named after the
+ * reader: its slot description, as OpenSC names slots), an RFC 7512 "pkcs11:" URI without
+ * slot-id (slot IDs change as tokens come and go), or "blank" (the first uninitialised token
+ * of the module, for readers whose cards are not the tokens themselves). */
 typedef struct station_reader {
     char *name;
     char *token;
@@ -46,7 +48,8 @@ typedef struct station_timeouts {
 typedef struct station_config {
     char *dir;            /* the station directory, as given */
     char *station_id;     /* "JX-NC-01", recorded in the ledger and audit */
-    char *pkcs11_module;  /* module for the tokens being issued (default SoftHSM's) */
+    char *pkcs11_module;  /* module for the tokens being issued: p11-kit name or path; NULL:
+                             p11-kit's default (pkcs11/tok.h, tok_module_open) */
     char *ledger;         /* ledger file relative to dir (default "ledger.sqlite") */
     char *out_dir;        /* per-order outputs relative to dir (default "out") */
 
@@ -102,6 +105,13 @@ const station_project *station_project_find(const station_config *st, const char
 /* The reader entry for a reader name: an exact name, else the longest name that is a prefix
  * of it; NULL if none. */
 const station_reader *station_reader_find(const station_config *st, const char *reader);
+
+/* The token URI a worker issues onto when a token is inserted into the reader called
+ * reader_name, which r maps: NULL for "blank", r's URI, or for "reader" a URI selecting the
+ * slot whose description is the reader's name (its first 64 bytes, as PKCS#11 holds it),
+ * built in buf. */
+int station_reader_uri(const station_reader *r, const char *reader_name, char *buf,
+                       size_t buflen, const char **uri, sk_err *e);
 
 /* Resolve a path from the config against the station directory into buf. */
 int station_path(const station_config *st, const char *rel, char *buf, size_t buflen, sk_err *e);

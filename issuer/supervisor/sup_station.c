@@ -107,11 +107,14 @@ static int start(sup *s, struct run *run, sup_reader *rd, const station_reader *
 {
     size_t idx = s->queue[0];
     const order *o = &s->file->orders[idx];
-    /* "blank": the first blank token of the module, or the order's half-made one. */
-    const char *uri = strcmp(map->token, "blank") != 0 ? map->token : NULL;
+    /* "blank": the first blank token of the module, or the order's half-made one;
+     * "reader": the module's slot named after this reader; or the mapped URI. */
+    const char *uri = NULL;
+    char buf[256];
     int ret;
 
-    if ((ret = sup_worker_issue(s, &rd->w, o, uri, e)) != SK_OK)
+    if ((ret = station_reader_uri(map, rd->name, buf, sizeof(buf), &uri, e)) != SK_OK ||
+        (ret = sup_worker_issue(s, &rd->w, o, uri, e)) != SK_OK)
         return ret;
     memmove(s->queue, s->queue + 1, (s->qn - 1) * sizeof(*s->queue));
     s->qn--;

@@ -4,7 +4,10 @@
  *   P11FAULT_MODULE    the real module (default /usr/lib/softhsm/libsofthsm2.so)
  *   P11FAULT_FAIL      FUNCTION:N:CKR_NAME[:sticky],...   (FUNCTION may be '*')
  *   P11FAULT_DELAY_MS  FUNCTION:MS,...                    (FUNCTION may be '*')
- *   P11FAULT_LOG       FILE: one line per call "N FUNCTION K CKR_NAME forwarded|injected"
+ *   P11FAULT_LOG       FILE: one line per call "N FUNCTION K CKR_NAME forwarded|injected PID
+ *                      START END" (START, END: the call's wall-clock span, delay included, in
+ *                      seconds with microseconds, so logs of several processes can be laid
+ *                      side by side to see calls overlap)
  *
  * A test module, not library code: it writes a configuration error to stderr because the
  * PKCS#11 caller can only see a CKR code. */
@@ -62,12 +65,13 @@ static void sleep_ms(unsigned long ms)
 
 /* Count the call, decide its fate and sleep its delay. Returns CKR_OK to forward, or the
  * error to return instead. *n and *k receive the global and per-function call numbers. */
-static CK_RV pf_enter(int fn, unsigned long *n, unsigned long *k)
+static CK_RV pf_enter(int fn, unsigned long *n, unsigned long *k, struct timespec *start)
 {
     CK_RV rv = CKR_OK;
     unsigned long delay = 0;
     int have_own = 0;
 
+    clock_gettime(CLOCK_REALTIME, start);
     pthread_mutex_lock(&pf.lock);
     *n = ++pf.calls;
     *k = ++pf.fn_calls[fn];
@@ -99,15 +103,21 @@ static CK_RV pf_enter(int fn, unsigned long *n, unsigned long *k)
     return rv;
 }
 
-static CK_RV pf_leave(int fn, unsigned long n, unsigned long k, CK_RV rv, int injected)
+static CK_RV pf_leave(int fn, unsigned long n, unsigned long k, const struct timespec *start,
+                      CK_RV rv, int injected)
 {
-    char line[160], rvbuf[32];
+    char line[200], rvbuf[32];
+    struct timespec end;
     int len;
 
     if (pf.log_fd < 0)
         return rv;
-    len = snprintf(line, sizeof(line), "%lu %s %lu %s %s\n", n, pf_fn_names[fn], k,
-                   pf_rv_name(rv, rvbuf, sizeof(rvbuf)), injected ? "injected" : "forwarded");
+    clock_gettime(CLOCK_REALTIME, &end);
+    len = snprintf(line, sizeof(line), "%lu %s %lu %s %s %ld %lld.%06ld %lld.%06ld\n", n,
+                   pf_fn_names[fn], k, pf_rv_name(rv, rvbuf, sizeof(rvbuf)),
+                   injected ? "injected" : "forwarded", (long)getpid(),
+                   (long long)start->tv_sec, start->tv_nsec / 1000, (long long)end.tv_sec,
+                   end.tv_nsec / 1000);
     /* One write() per line on an O_APPEND descriptor: lines from threads do not mix. */
     if (len > 0 && len < (int)sizeof(line) && write(pf.log_fd, line, (size_t)len) < 0) {
         /* A log that cannot be written must not change the result the caller sees. */
@@ -119,12 +129,13 @@ static CK_RV pf_leave(int fn, unsigned long n, unsigned long k, CK_RV rv, int in
     static CK_RV pf_##name params                                                            \
     {                                                                                        \
         unsigned long n, k;                                                                  \
-        CK_RV rv = pf_enter(PF_##name, &n, &k);                                              \
+        struct timespec start;                                                               \
+        CK_RV rv = pf_enter(PF_##name, &n, &k, &start);                                      \
         if (rv != CKR_OK)                                                                    \
-            return pf_leave(PF_##name, n, k, rv, 1);                                         \
+            return pf_leave(PF_##name, n, k, &start, rv, 1);                                 \
         if (pf.real->name == NULL)                                                           \
-            return pf_leave(PF_##name, n, k, CKR_FUNCTION_NOT_SUPPORTED, 0);                 \
-        return pf_leave(PF_##name, n, k, pf.real->name args, 0);                             \
+            return pf_leave(PF_##name, n, k, &start, CKR_FUNCTION_NOT_SUPPORTED, 0);         \
+        return pf_leave(PF_##name, n, k, &start, pf.real->name args, 0);                     \
     }
 P11FAULT_FUNCS(PF_WRAP)
 #undef PF_WRAP
