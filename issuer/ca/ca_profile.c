@@ -5,6 +5,7 @@
 
 #include "issuer/ca/ca.h"
 #include "issuer/ca/ca_util.h"
+#include "util/sk_sm2.h"
 
 int ca_org_subject(const station_project *p, const order *o, X509_NAME **out, sk_err *e)
 {
@@ -136,9 +137,9 @@ int ca_issue_org_cert(ca *c, const station_project *p, const order *o, EVP_PKEY 
             SK_OK ||
         (ret = add_urls(cert, issuer, p, e)) != SK_OK)
         goto out;
-    if (!X509_sign(cert, ca_issuing_key(c), EVP_sha256())) {
-        ret = sk_err_ossl(e, SK_ECRYPTO, "order %s: signing the certificate with the CA key",
-                          o->number);
+    /* SM2-with-SM3 and the SM2 ID under an SM2 CA (GM/T 0015), SHA-256 otherwise. */
+    if ((ret = sk_x509_sign(cert, ca_issuing_key(c), e)) != SK_OK) {
+        sk_err_wrap(e, "order %s: signing the certificate with the CA key", o->number);
         goto out;
     }
     *out = cert;
