@@ -179,3 +179,53 @@ out:
     EVP_MD_CTX_free(mctx);
     return ret;
 }
+
+/* The SM2 curve (GM/T 0003.5): a, b and the base point, for Z. */
+static const unsigned char sm2_abg[4][32] = {
+    {0xFF, 0xFF, 0xFF, 0xFE, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+     0xFF, 0xFF, 0xFF, 0xFF, 0x00, 0x00, 0x00, 0x00, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFC},
+    {0x28, 0xE9, 0xFA, 0x9E, 0x9D, 0x9F, 0x5E, 0x34, 0x4D, 0x5A, 0x9E, 0x4B, 0xCF, 0x65, 0x09, 0xA7,
+     0xF3, 0x97, 0x89, 0xF5, 0x15, 0xAB, 0x8F, 0x92, 0xDD, 0xBC, 0xBD, 0x41, 0x4D, 0x94, 0x0E, 0x93},
+    {0x32, 0xC4, 0xAE, 0x2C, 0x1F, 0x19, 0x81, 0x19, 0x5F, 0x99, 0x04, 0x46, 0x6A, 0x39, 0xC9, 0x94,
+     0x8F, 0xE3, 0x0B, 0xBF, 0xF2, 0x66, 0x0B, 0xE1, 0x71, 0x5A, 0x45, 0x89, 0x33, 0x4C, 0x74, 0xC7},
+    {0xBC, 0x37, 0x36, 0xA2, 0xF4, 0xF6, 0x77, 0x9C, 0x59, 0xBD, 0xCE, 0xE3, 0x6B, 0x69, 0x21, 0x53,
+     0xD0, 0xA9, 0x87, 0x7C, 0xC6, 0x2A, 0x47, 0x40, 0x02, 0xDF, 0x32, 0xE5, 0x21, 0x39, 0xF0, 0xA0},
+};
+
+int sk_sm2_digest(EVP_PKEY *pub, const unsigned char *msg, size_t len, unsigned char e_out[32],
+                  sk_err *e)
+{
+    EVP_MD_CTX *md = EVP_MD_CTX_new();
+    unsigned char pt[65], z[32];
+    size_t pt_len = 0;
+    unsigned int zl = 0, el = 0;
+    const unsigned char entl[2] = {(unsigned char)((strlen(SK_SM2_ID) * 8) >> 8),
+                                   (unsigned char)(strlen(SK_SM2_ID) * 8)};
+    int ret = SK_ECRYPTO;
+
+    if (!sk_sm2_is_key(pub)) {
+        ret = sk_err_set(e, SK_ECRYPTO, "the public key is not an SM2 key");
+        goto out;
+    }
+    /* 04 || X || Y: the public point uncompressed (OpenSSL's default for SM2 keys). */
+    if (EVP_PKEY_get_octet_string_param(pub, "encoded-pub-key", pt, sizeof(pt), &pt_len) != 1 ||
+        pt_len != 65 || pt[0] != 0x04) {
+        ret = sk_err_ossl(e, SK_ECRYPTO, "cannot read the SM2 public point");
+        goto out;
+    }
+    if (md == NULL || EVP_DigestInit_ex(md, EVP_sm3(), NULL) != 1 ||
+        EVP_DigestUpdate(md, entl, 2) != 1 ||
+        EVP_DigestUpdate(md, SK_SM2_ID, strlen(SK_SM2_ID)) != 1 ||
+        EVP_DigestUpdate(md, sm2_abg, sizeof(sm2_abg)) != 1 ||
+        EVP_DigestUpdate(md, pt + 1, 64) != 1 || EVP_DigestFinal_ex(md, z, &zl) != 1 ||
+        EVP_DigestInit_ex(md, EVP_sm3(), NULL) != 1 || EVP_DigestUpdate(md, z, zl) != 1 ||
+        EVP_DigestUpdate(md, msg, len) != 1 || EVP_DigestFinal_ex(md, e_out, &el) != 1 ||
+        el != 32) {
+        ret = sk_err_ossl(e, SK_ECRYPTO, "SM3 digest failed");
+        goto out;
+    }
+    ret = SK_OK;
+out:
+    EVP_MD_CTX_free(md);
+    return ret;
+}

@@ -42,4 +42,10 @@ int sk_sm2_sign(EVP_PKEY *key, const unsigned char *msg, size_t len, unsigned ch
 int sk_sm2_verify(EVP_PKEY *pub, const unsigned char *msg, size_t len, const unsigned char *sig,
                   size_t sig_len, sk_err *e);
 
+/* e = SM3(Z || msg), Z = SM3(ENTL || ID || a || b || xG || yG || xA || yA) for pub's key
+ * (GM/T 0009 with the SM2 ID): what an SM2 signature over msg signs. For a device that signs
+ * a hash (SKF_ECCSignData); EVP_DigestSign computes the same inside. */
+int sk_sm2_digest(EVP_PKEY *pub, const unsigned char *msg, size_t len, unsigned char e_out[32],
+                  sk_err *e);
+
 #endif
