@@ -194,7 +194,10 @@ int ses_signature_verify(const ses_signature *sg, const unsigned char *doc_hash,
         c[i].state = SES_CHECK_SKIPPED;
         c[i].detail[0] = '\0';
     }
-    X509_NAME_oneline(X509_get_subject_name(sg->cert), subject, sizeof(subject));
+    /* The CN as UTF-8 (X509_NAME_oneline would escape a Chinese name into hex escapes). */
+    if (X509_NAME_get_text_by_NID(X509_get_subject_name(sg->cert), NID_commonName, subject,
+                                  sizeof(subject)) <= 0)
+        X509_NAME_oneline(X509_get_subject_name(sg->cert), subject, sizeof(subject));
     ses_serial_hex(X509_get0_serialNumber(sg->cert), serial, sizeof(serial));
 
     if (doc_hash == NULL)

@@ -1,0 +1,34 @@
+/* seal sign: a GB/T 38540 document signature (SES_Signature v4) over a file, made with the
+ * seal holder's SM2 key and its seal (seal/ses_sign.h). Prints nothing. */
+#ifndef OP_SEAL_SIGN_H
+#define OP_SEAL_SIGN_H
+
+#include "seal/ses.h"
+#include "util/sk_err.h"
+
+typedef struct op_sign_req {
+    const char *seal_path; /* the seal (.esl): a v4/v5 SESeal whose certList holds cert */
+    const char *cert_path; /* the signer's certificate, PEM */
+    const char *doc_path;  /* the document: its bytes are hashed (SM3) and signed */
+    const char *out_path;  /* the SES_Signature (DER), created: never over an existing file */
+    const char *key;       /* "pkcs11:..." (RFC 7512, object= or id=) or a PKCS#8 PEM file */
+    const char *module;    /* PKCS#11 module for a pkcs11: key (required then) */
+    const char *secret;    /* the key file's passphrase, or the token's user PIN */
+    const char *property;  /* propertyInfo; NULL: the document's file name if printable ASCII
+                              (at most 255 bytes), else "document" */
+} op_sign_req;
+
+typedef struct op_sign_result {
+    char es_id[128];          /* the seal's */
+    char time[SES_TIME_TEXT]; /* timeInfo */
+    char property[256];
+    char signer[256];         /* the certificate's subject */
+} op_sign_result;
+
+/* Sign: SK_EINPUT naming the file for an unreadable seal, certificate or document, a
+ * certificate not in the seal's certList, a key that is not SM2 (PKCS#11 tokens such as SoftHSM
+ * have none); SK_EPIN for a wrong passphrase or PIN; SK_ECRYPTO for a key that is not the
+ * certificate's; SK_ESTATE when out_path exists. Nothing is written unless all went well. */
+int op_seal_sign(const op_sign_req *req, op_sign_result *res, sk_err *e);
+
+#endif
