@@ -14,6 +14,7 @@
 
 #include "issuer/ca/ca.h"
 #include "issuer/ca/ca_util.h"
+#include "issuer/kmc/kmc.h"
 #include "issuer/station/station.h"
 #include "tests/test.h"
 #include "util/sk_file.h"
@@ -177,6 +178,49 @@ int main(void)
     CHECK(crl != NULL && X509_CRL_get_signature_nid(crl) == NID_SM2_with_SM3);
     CHECK(crl != NULL && sk_crl_verify(crl, X509_get0_pubkey(ca_issuing_cert(c))));
     CHECK(crl != NULL && !sk_crl_verify(crl, X509_get0_pubkey(ca_root_cert(c))));
+
+    /* Dual certificates: the encryption certificate for the KMC's key pair, enveloped to the
+     * signing key, with the encryption profile, beside the signing certificate. */
+    char kdir[PATH_MAX + 16];
+    kmc *k = NULL;
+    kmc_envelope env;
+    EVP_PKEY *enc_pub = NULL;
+    X509_REQ *enc_req = NULL;
+    X509 *enc_cert = NULL;
+    snprintf(kdir, sizeof(kdir), "%s/kmc", dir);
+    CHECK_MSG(kmc_standin_open(kdir, "escrow secret", &k, &e) == SK_OK, "%s", e.msg);
+    CHECK_MSG(k != NULL && kmc_enc_key_pair(k, o.number, key, &env, &enc_pub, &enc_req, &e) ==
+                               SK_OK,
+              "%s", e.msg);
+    CHECK_MSG(enc_req != NULL &&
+                  ca_issue_org_enc_cert_csr(c, p, &o, enc_req, "8123456789ABCDEF8123456789ABCDF3",
+                                            time(NULL), &enc_cert, &e) == SK_OK,
+              "%s", e.msg);
+    if (enc_cert != NULL) {
+        CHECK(X509_get_signature_nid(enc_cert) == NID_SM2_with_SM3);
+        CHECK(EVP_PKEY_eq(X509_get0_pubkey(enc_cert), enc_pub) == 1);
+        CHECK((X509_get_key_usage(enc_cert) & (KU_KEY_ENCIPHERMENT | KU_DATA_ENCIPHERMENT)) ==
+              (KU_KEY_ENCIPHERMENT | KU_DATA_ENCIPHERMENT));
+        CHECK((X509_get_key_usage(enc_cert) & (KU_DIGITAL_SIGNATURE | KU_NON_REPUDIATION)) == 0);
+        CHECK(X509_NAME_cmp(X509_get_subject_name(enc_cert), X509_get_subject_name(cert)) == 0);
+        CHECK_MSG(ca_verify_cert(c, enc_cert, &e) == SK_OK, "%s", e.msg);
+        snprintf(path, sizeof(path), "%s/org-enc.pem", dir);
+        CHECK(cau_write_certs(path, &enc_cert, 1, &e) == SK_OK);
+        snprintf(cmd, sizeof(cmd),
+                 "openssl verify -vfyopt distid:" SK_SM2_ID
+                 " -partial_chain -CAfile %s/ca/issuing.crt %s >/dev/null",
+                 dir, path);
+        CHECK_MSG(run(cmd) == 0, "%s", cmd);
+    }
+    /* The encryption profile is for sm2 projects' requests only: a signing-key request of a
+     * P-256 key is refused as for the signing certificate. */
+    CHECK(ca_issue_org_enc_cert_csr(c, p, &o, ecreq, "8123456789ABCDEF8123456789ABCDF4",
+                                    time(NULL), &none, &e) == SK_EINPUT && none == NULL);
+    kmc_envelope_clear(&env);
+    X509_free(enc_cert);
+    X509_REQ_free(enc_req);
+    EVP_PKEY_free(enc_pub);
+    kmc_free(k);
 
     /* An sm2 project under a P-256 CA is refused, naming the project. */
     ecst = make_station(ecdir, "ec-p256");

@@ -97,6 +97,14 @@ int ca_leaf_validity(const ca *c, const station_project *p, time_t not_before,
 int ca_issue_org_cert(ca *c, const station_project *p, const order *o, EVP_PKEY *subject_key,
                       const char *serial_hex, time_t not_before, X509 **out, sk_err *e)
 {
+    return ca_issue_org_cert_ku(c, p, o, subject_key, serial_hex, not_before,
+                                "critical,digitalSignature,nonRepudiation", out, e);
+}
+
+int ca_issue_org_cert_ku(ca *c, const station_project *p, const order *o, EVP_PKEY *subject_key,
+                         const char *serial_hex, time_t not_before, const char *key_usage,
+                         X509 **out, sk_err *e)
+{
     X509 *cert = X509_new();
     X509 *issuer = ca_issuing_cert(c);
     time_t not_after;
@@ -130,8 +138,7 @@ int ca_issue_org_cert(ca *c, const station_project *p, const order *o, EVP_PKEY 
     }
     if ((ret = cau_add_ext(cert, issuer, NID_basic_constraints, "critical,CA:FALSE", e)) !=
             SK_OK ||
-        (ret = cau_add_ext(cert, issuer, NID_key_usage, "critical,digitalSignature,nonRepudiation",
-                           e)) != SK_OK ||
+        (ret = cau_add_ext(cert, issuer, NID_key_usage, key_usage, e)) != SK_OK ||
         (ret = cau_add_ext(cert, issuer, NID_subject_key_identifier, "hash", e)) != SK_OK ||
         (ret = cau_add_ext(cert, issuer, NID_authority_key_identifier, "keyid:always", e)) !=
             SK_OK ||
