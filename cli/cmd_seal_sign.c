@@ -30,7 +30,13 @@ static const char usage[] =
 struct sign_args {
     op_sign_req req;
     const char *pass_src;
+    op_sign st;
 };
+
+static void sign_args_free(void *p)
+{
+    op_seal_sign_clear(&((struct sign_args *)p)->st);
+}
 
 int cmd_seal_sign_parse(int argc, char **argv, cli_ctx *cx)
 {
@@ -40,7 +46,7 @@ int cmd_seal_sign_parse(int argc, char **argv, cli_ctx *cx)
         {"out", required_argument, NULL, 'o'},      {"key-pass", required_argument, NULL, 'p'},
         {"module", required_argument, NULL, 'm'},   {"property", required_argument, NULL, 'P'},
         {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0}};
-    struct sign_args *a = cli_args(cx, sizeof(*a), NULL);
+    struct sign_args *a = cli_args(cx, sizeof(*a), sign_args_free);
     int c;
 
     if (a == NULL)
@@ -78,9 +84,12 @@ int cmd_seal_sign_run(cli_ctx *cx, sk_err *e)
     cli_secrets *sec = NULL;
     sk_secret_src src;
     sk_secret_notice notice;
-    op_sign_result res;
+    const op_sign_result *res = &a->st.res;
     int ret;
 
+    /* The files first: a bad one must not cost a PIN try (or a prompt). */
+    if ((ret = op_seal_sign_prepare(&a->req, &a->st, e)) != SK_OK)
+        goto out;
     /* The secret in locked memory, wiped as soon as the key is open and the signature made. */
     if ((ret = cli_secrets_new(&sec, e)) != SK_OK ||
         (ret = sk_secret_src_parse(a->pass_src != NULL ? a->pass_src : "prompt", "--key-pass",
@@ -94,7 +103,7 @@ int cmd_seal_sign_run(cli_ctx *cx, sk_err *e)
                 "run chmod go-rwx '%s'\n",
                 what, notice.path, notice.mode, notice.path);
     a->req.secret = sec->user_pin;
-    ret = op_seal_sign(&a->req, &res, e);
+    ret = op_seal_sign(&a->st, e);
     a->req.secret = NULL;
     cli_secrets_free(sec);
     sec = NULL;
@@ -102,7 +111,7 @@ int cmd_seal_sign_run(cli_ctx *cx, sk_err *e)
         goto out;
     printf("signed %s with seal %s: %s (SES_Signature v4, SM2-with-SM3, time %s, property "
            "'%s', signer %s)\n",
-           a->req.doc_path, res.es_id, a->req.out_path, res.time, res.property, res.signer);
+           a->req.doc_path, res->es_id, a->req.out_path, res->time, res->property, res->signer);
 out:
     cli_secrets_free(sec);
     return ret;

@@ -88,37 +88,68 @@ static void default_property(const char *doc, char *buf, size_t len)
     snprintf(buf, len, "%s", n > 0 && n < 256 ? base : "document");
 }
 
-int op_seal_sign(const op_sign_req *r, op_sign_result *res, sk_err *e)
+int op_seal_sign_prepare(const op_sign_req *r, op_sign *st, sk_err *e)
 {
-    struct key_src k = {NULL, NULL, NULL};
-    unsigned char *seal = NULL, *sig = NULL;
-    size_t seal_len = 0, sig_len = 0;
     X509 *cert = NULL;
     ses_seal *s = NULL;
-    ses_signer signer;
-    ses_sign_params p;
-    int ret;
+    unsigned char *der = NULL;
+    int der_len, ret;
 
-    memset(res, 0, sizeof(*res));
-    memset(&p, 0, sizeof(p));
+    memset(st, 0, sizeof(*st));
+    st->req = r;
     if (sk_file_exists(r->out_path))
         return sk_err_set(e, SK_ESTATE, "%s exists: not overwritten", r->out_path);
-    if ((ret = sk_file_read(r->seal_path, SES_MAX_FILE, &seal, &seal_len, e)) != SK_OK ||
-        (ret = ses_seal_parse(seal, seal_len, r->seal_path, &s, e)) != SK_OK ||
+    if ((ret = sk_file_read(r->seal_path, SES_MAX_FILE, &st->seal, &st->seal_len, e)) != SK_OK ||
+        (ret = ses_seal_parse(st->seal, st->seal_len, r->seal_path, &s, e)) != SK_OK ||
         (ret = sk_pem_read_cert(r->cert_path, &cert, e)) != SK_OK ||
         (ret = sk_sm2_cert_set_id(cert, e)) != SK_OK ||
-        (ret = ses_doc_hash_file(r->doc_path, p.doc_hash, e)) != SK_OK)
+        (ret = ses_doc_hash_file(r->doc_path, st->doc_hash, e)) != SK_OK)
         goto out;
-    default_property(r->doc_path, res->property, sizeof(res->property));
-    if (r->property != NULL)
-        snprintf(res->property, sizeof(res->property), "%s", r->property);
-    /* Checked before the key is touched: a token's PIN is not spent on a doomed signature. */
+    if (s->in_signature != 0 || s->format_version == 1) {
+        ret = sk_err_set(e, SK_EINPUT, "%s: a v4 seal is needed, this is %s", r->seal_path,
+                         s->in_signature ? "an SES_Signature" : "a v1 seal");
+        goto out;
+    }
     if (!sk_sm2_is_key(X509_get0_pubkey(cert))) {
         ERR_clear_error();
         ret = sk_err_set(e, SK_EINPUT, "%s: not an SM2 certificate: GB/T 38540 signatures are "
                                        "SM2-with-SM3", r->cert_path);
         goto out;
     }
+    if ((der_len = i2d_X509(cert, &der)) <= 0 || !ses_cert_in_list(s, der, (size_t)der_len)) {
+        ret = sk_err_set(e, SK_EINPUT, "%s: the certificate is not in the seal's certList (%s): "
+                                       "only the seal's holder signs with it",
+                         r->cert_path, r->seal_path);
+        goto out;
+    }
+    default_property(r->doc_path, st->res.property, sizeof(st->res.property));
+    if (r->property != NULL)
+        snprintf(st->res.property, sizeof(st->res.property), "%s", r->property);
+    snprintf(st->res.es_id, sizeof(st->res.es_id), "%s", s->es_id);
+    if (X509_NAME_get_text_by_NID(X509_get_subject_name(cert), NID_commonName, st->res.signer,
+                                  sizeof(st->res.signer)) <= 0)
+        X509_NAME_oneline(X509_get_subject_name(cert), st->res.signer, sizeof(st->res.signer));
+    st->cert = cert;
+    cert = NULL;
+    ret = SK_OK;
+out:
+    OPENSSL_free(der);
+    X509_free(cert);
+    ses_seal_free(s);
+    return ret;
+}
+
+int op_seal_sign(op_sign *st, sk_err *e)
+{
+    const op_sign_req *r = st->req;
+    struct key_src k = {NULL, NULL, NULL};
+    unsigned char *sig = NULL;
+    size_t sig_len = 0;
+    ses_signer signer;
+    ses_sign_params p;
+    int ret;
+
+    memset(&p, 0, sizeof(p));
     if (strncmp(r->key, "pkcs11:", 7) == 0)
         ret = key_from_token(r, &k, e);
     else
@@ -132,11 +163,12 @@ int op_seal_sign(const op_sign_req *r, op_sign_result *res, sk_err *e)
                          r->key);
         goto out;
     }
-    p.seal = seal;
-    p.seal_len = seal_len;
-    p.property = res->property;
+    p.seal = st->seal;
+    p.seal_len = st->seal_len;
+    memcpy(p.doc_hash, st->doc_hash, sizeof(p.doc_hash));
+    p.property = st->res.property;
     p.time = time(NULL);
-    ses_signer_evp(k.key, cert, &signer);
+    ses_signer_evp(k.key, st->cert, &signer);
     if ((ret = ses_signature_build(&p, &signer, &sig, &sig_len, e)) != SK_OK) {
         sk_err_wrap(e, "%s", r->doc_path);
         goto out;
@@ -144,17 +176,18 @@ int op_seal_sign(const op_sign_req *r, op_sign_result *res, sk_err *e)
     /* Created, never replaced; whole or not at all. */
     if ((ret = sk_file_create_atomic(r->out_path, sig, sig_len, 0644, e)) != SK_OK)
         goto out;
-    snprintf(res->es_id, sizeof(res->es_id), "%s", s->es_id);
-    ses_time_format(p.time, res->time, sizeof(res->time));
-    if (X509_NAME_get_text_by_NID(X509_get_subject_name(cert), NID_commonName, res->signer,
-                                  sizeof(res->signer)) <= 0)
-        X509_NAME_oneline(X509_get_subject_name(cert), res->signer, sizeof(res->signer));
+    ses_time_format(p.time, st->res.time, sizeof(st->res.time));
     ret = SK_OK;
 out:
     key_src_free(&k);
-    free(seal);
     OPENSSL_free(sig);
-    X509_free(cert);
-    ses_seal_free(s);
     return ret;
+}
+
+void op_seal_sign_clear(op_sign *st)
+{
+    free(st->seal);
+    X509_free(st->cert);
+    st->seal = NULL;
+    st->cert = NULL;
 }

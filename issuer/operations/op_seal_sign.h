@@ -22,13 +22,30 @@ typedef struct op_sign_result {
     char es_id[128];          /* the seal's */
     char time[SES_TIME_TEXT]; /* timeInfo */
     char property[256];
-    char signer[256];         /* the certificate's subject */
+    char signer[256];         /* the certificate's subject CN */
 } op_sign_result;
 
-/* Sign: SK_EINPUT naming the file for an unreadable seal, certificate or document, a
- * certificate not in the seal's certList, a key that is not SM2 (PKCS#11 tokens such as SoftHSM
- * have none); SK_EPIN for a wrong passphrase or PIN; SK_ECRYPTO for a key that is not the
- * certificate's; SK_ESTATE when out_path exists. Nothing is written unless all went well. */
-int op_seal_sign(const op_sign_req *req, op_sign_result *res, sk_err *e);
+/* What op_seal_sign_prepare found, for op_seal_sign; op_seal_sign_clear releases it. */
+typedef struct op_sign {
+    const op_sign_req *req;
+    unsigned char *seal;
+    size_t seal_len;
+    void *cert; /* X509 */
+    unsigned char doc_hash[32];
+    op_sign_result res;
+} op_sign;
+
+/* Everything checkable before the key's secret is read, so that a bad file never costs a PIN
+ * try: SK_ESTATE when out_path exists; SK_EINPUT naming the file for an unreadable seal,
+ * certificate or document, a seal that is not v4/v5, a certificate that is not SM2 or not in
+ * the seal's certList. */
+int op_seal_sign_prepare(const op_sign_req *req, op_sign *st, sk_err *e);
+
+/* Sign with the key (req->secret: its passphrase or PIN) and write out_path: SK_EINPUT for a
+ * key that is not SM2 (PKCS#11 tokens such as SoftHSM have none), SK_EPIN for a wrong
+ * passphrase or PIN, SK_ECRYPTO for a key that is not the certificate's, SK_EINPUT for a time
+ * outside the seal's or certificate's validity. Nothing is written unless all went well. */
+int op_seal_sign(op_sign *st, sk_err *e);
+void op_seal_sign_clear(op_sign *st);
 
 #endif
