@@ -41,11 +41,11 @@ static void sign_args_free(void *p)
 int cmd_seal_sign_parse(int argc, char **argv, cli_ctx *cx)
 {
     static const struct option opts[] = {
-        {"seal", required_argument, NULL, 'S'},     {"cert", required_argument, NULL, 'c'},
-        {"key", required_argument, NULL, 'k'},      {"in", required_argument, NULL, 'i'},
-        {"out", required_argument, NULL, 'o'},      {"key-pass", required_argument, NULL, 'p'},
-        {"module", required_argument, NULL, 'm'},   {"property", required_argument, NULL, 'P'},
-        {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0}};
+        {"seal", required_argument, NULL, 'S'},   {"cert", required_argument, NULL, 'c'},
+        {"key", required_argument, NULL, 'k'},    {"in", required_argument, NULL, 'i'},
+        {"out", required_argument, NULL, 'o'},    {"key-pass", required_argument, NULL, 'p'},
+        {"module", required_argument, NULL, 'm'}, {"property", required_argument, NULL, 'P'},
+        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0}};
     struct sign_args *a = cli_args(cx, sizeof(*a), sign_args_free);
     int c;
 
@@ -53,16 +53,35 @@ int cmd_seal_sign_parse(int argc, char **argv, cli_ctx *cx)
         return SK_OK;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
-        case 'S': a->req.seal_path = optarg; break;
-        case 'c': a->req.cert_path = optarg; break;
-        case 'k': a->req.key = optarg; break;
-        case 'i': a->req.doc_path = optarg; break;
-        case 'o': a->req.out_path = optarg; break;
-        case 'p': a->pass_src = optarg; break;
-        case 'm': a->req.module = optarg; break;
-        case 'P': a->req.property = optarg; break;
-        case 'h': printf("usage: %s\n", usage); return CLI_DONE;
-        default: return cli_usage_error(usage, "seal sign: bad option");
+        case 'S':
+            a->req.seal_path = optarg;
+            break;
+        case 'c':
+            a->req.cert_path = optarg;
+            break;
+        case 'k':
+            a->req.key = optarg;
+            break;
+        case 'i':
+            a->req.doc_path = optarg;
+            break;
+        case 'o':
+            a->req.out_path = optarg;
+            break;
+        case 'p':
+            a->pass_src = optarg;
+            break;
+        case 'm':
+            a->req.module = optarg;
+            break;
+        case 'P':
+            a->req.property = optarg;
+            break;
+        case 'h':
+            printf("usage: %s\n", usage);
+            return CLI_DONE;
+        default:
+            return cli_usage_error(usage, "seal sign: bad option");
         }
     }
     if (optind != argc)
@@ -92,10 +111,10 @@ int cmd_seal_sign_run(cli_ctx *cx, sk_err *e)
         goto out;
     /* The secret in locked memory, wiped as soon as the key is open and the signature made. */
     if ((ret = cli_secrets_new(&sec, e)) != SK_OK ||
-        (ret = sk_secret_src_parse(a->pass_src != NULL ? a->pass_src : "prompt", "--key-pass",
-                                   &src, e)) != SK_OK ||
-        (ret = sk_secret_read_notice(&src, NULL, what, false, sec->user_pin,
-                                     sizeof(sec->user_pin), &notice, e)) != SK_OK)
+        (ret = sk_secret_src_parse(a->pass_src != NULL ? a->pass_src : "prompt", "--key-pass", &src,
+                                   e)) != SK_OK ||
+        (ret = sk_secret_read_notice(&src, NULL, what, false, sec->user_pin, sizeof(sec->user_pin),
+                                     &notice, e)) != SK_OK)
         goto out;
     if (notice.exposed)
         fprintf(stderr,

@@ -110,13 +110,15 @@ static int check_before(const ses_sign_params *p, const ses_signer *signer, time
 
     ses_time_format(t, when, sizeof(when));
     if (!property_ok(p->property))
-        return sk_err_set(e, SK_EINPUT, "propertyInfo '%s': must be 1..255 printable ASCII "
-                                        "characters",
+        return sk_err_set(e, SK_EINPUT,
+                          "propertyInfo '%s': must be 1..255 printable ASCII "
+                          "characters",
                           p->property != NULL ? p->property : "");
     if (!sk_sm2_is_key(X509_get0_pubkey(signer->cert))) {
         ERR_clear_error();
-        return sk_err_set(e, SK_EINPUT, "the signer's certificate does not hold an SM2 key: "
-                                        "GB/T 38540 signatures are SM2-with-SM3");
+        return sk_err_set(e, SK_EINPUT,
+                          "the signer's certificate does not hold an SM2 key: "
+                          "GB/T 38540 signatures are SM2-with-SM3");
     }
     if ((ret = ses_seal_parse(p->seal, p->seal_len, "seal", &s, e)) != SK_OK)
         return ret;
@@ -139,8 +141,10 @@ static int check_before(const ses_sign_params *p, const ses_signer *signer, time
     }
     if (X509_cmp_time(X509_get0_notBefore(signer->cert), &t) > 0 ||
         X509_cmp_time(X509_get0_notAfter(signer->cert), &t) < 0) {
-        ret = sk_err_set(e, SK_EINPUT, "the signer's certificate is not valid at the signing "
-                                       "time %s", when);
+        ret = sk_err_set(e, SK_EINPUT,
+                         "the signer's certificate is not valid at the signing "
+                         "time %s",
+                         when);
         goto out;
     }
     ret = SK_OK;
@@ -222,8 +226,7 @@ int ses_signature_build(const ses_sign_params *p, const ses_signer *signer, unsi
     }
     /* Read back: the stored toSign must be the signed bytes, and the signature must verify
      * with the certificate (a signer whose key is not the certificate's stops here). */
-    if ((ret = ses_signature_parse(out, (size_t)out_len, "new SES_Signature", &back, e)) !=
-        SK_OK)
+    if ((ret = ses_signature_parse(out, (size_t)out_len, "new SES_Signature", &back, e)) != SK_OK)
         goto out;
     if (back->tbs_len != (size_t)tbs_len || memcmp(back->tbs, tbs, back->tbs_len) != 0) {
         ret = sk_err_set(e, SK_EINTERNAL, "SES_Signature: encoded toSign is not the signed one");

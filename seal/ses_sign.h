@@ -36,8 +36,8 @@
 typedef struct ses_signer {
     X509 *cert;
     int (*sign)(void *ctx, const unsigned char *msg, size_t msg_len,
-                const unsigned char digest[SES_DOC_HASH_LEN], unsigned char **sig,
-                size_t *sig_len, sk_err *e);
+                const unsigned char digest[SES_DOC_HASH_LEN], unsigned char **sig, size_t *sig_len,
+                sk_err *e);
     void *ctx;
 } ses_signer;
 
@@ -53,8 +53,8 @@ typedef struct ses_sign_params {
     const unsigned char *seal; /* the seal (.esl) exactly as stored: a v4/v5 SESeal */
     size_t seal_len;
     unsigned char doc_hash[SES_DOC_HASH_LEN]; /* ses_doc_hash_file of the document */
-    const char *property;      /* propertyInfo: 1..255 printable ASCII, e.g. the file name */
-    time_t time;               /* timeInfo; 0 = now */
+    const char *property; /* propertyInfo: 1..255 printable ASCII, e.g. the file name */
+    time_t time;          /* timeInfo; 0 = now */
 } ses_sign_params;
 
 /* Make a v4 SES_Signature. Refused before signing (SK_EINPUT, naming what): a seal that does
@@ -67,27 +67,27 @@ int ses_signature_build(const ses_sign_params *p, const ses_signer *signer, unsi
 
 /* A decoded v4 SES_Signature. */
 typedef struct ses_signature {
-    ses_seal *seal;              /* toSign.eseal, parsed */
-    unsigned char *tbs;          /* DER of toSign as stored: what the signature covers */
+    ses_seal *seal;     /* toSign.eseal, parsed */
+    unsigned char *tbs; /* DER of toSign as stored: what the signature covers */
     size_t tbs_len;
     time_t time;
     char time_text[SES_TIME_TEXT];
     unsigned char *data_hash;
     size_t data_hash_len;
     char *property;
-    X509 *cert;                  /* the signer's certificate */
+    X509 *cert; /* the signer's certificate */
     unsigned char *cert_der;
     size_t cert_der_len;
     char sign_alg_oid[128];
-    unsigned char *signature;    /* DER SEQUENCE { r, s } (converted from raw r || s) */
+    unsigned char *signature; /* DER SEQUENCE { r, s } (converted from raw r || s) */
     size_t signature_len;
     int has_time_stamp;
 } ses_signature;
 
 /* Decode a v4 SES_Signature (v1 ones are read by ses_seal_parse for their seal only:
  * SK_EINPUT here). SK_EINPUT naming the field for anything malformed. */
-int ses_signature_parse(const unsigned char *der, size_t len, const char *name,
-                        ses_signature **out, sk_err *e);
+int ses_signature_parse(const unsigned char *der, size_t len, const char *name, ses_signature **out,
+                        sk_err *e);
 void ses_signature_free(ses_signature *sg);
 
 /* Is the certificate (DER) in the seal's certList? certListType 1 compares certificates, 2

@@ -16,8 +16,7 @@
 #include "util/sk_sm2.h"
 
 /* The first element of the outer SEQUENCE: toSign's whole TLV. */
-static int first_child(const unsigned char *der, size_t len, const unsigned char **p,
-                       size_t *plen)
+static int first_child(const unsigned char *der, size_t len, const unsigned char **p, size_t *plen)
 {
     const unsigned char *q = der, *c;
     long clen = 0;
@@ -49,9 +48,8 @@ static int signature_der(const ASN1_BIT_STRING *bs, unsigned char **out, size_t 
     if (sig == NULL || p != d + n) {
         ECDSA_SIG_free(sig);
         sig = NULL;
-        if (n != 64 || (sig = ECDSA_SIG_new()) == NULL ||
-            (r = BN_bin2bn(d, 32, NULL)) == NULL || (s = BN_bin2bn(d + 32, 32, NULL)) == NULL ||
-            !ECDSA_SIG_set0(sig, r, s)) {
+        if (n != 64 || (sig = ECDSA_SIG_new()) == NULL || (r = BN_bin2bn(d, 32, NULL)) == NULL ||
+            (s = BN_bin2bn(d + 32, 32, NULL)) == NULL || !ECDSA_SIG_set0(sig, r, s)) {
             BN_free(r);
             BN_free(s);
             ECDSA_SIG_free(sig);
@@ -76,8 +74,8 @@ static int dup_to(const unsigned char *p, size_t n, unsigned char **out)
     return 0;
 }
 
-int ses_signature_parse(const unsigned char *der, size_t len, const char *name,
-                        ses_signature **out, sk_err *e)
+int ses_signature_parse(const unsigned char *der, size_t len, const char *name, ses_signature **out,
+                        sk_err *e)
 {
     const unsigned char *p = der, *tbs = NULL, *cp;
     size_t tbs_len = 0;
@@ -116,8 +114,7 @@ int ses_signature_parse(const unsigned char *der, size_t len, const char *name,
     }
     if (!ASN1_TIME_to_tm(v->toSign->timeInfo, &tm)) {
         ERR_clear_error();
-        ret = sk_err_set(e, SK_EINPUT, "%s: SES_Signature.toSign.timeInfo: not a valid time",
-                         name);
+        ret = sk_err_set(e, SK_EINPUT, "%s: SES_Signature.toSign.timeInfo: not a valid time", name);
         goto out;
     }
     sg->time = timegm(&tm);
@@ -177,8 +174,8 @@ void ses_signature_free(ses_signature *sg)
     free(sg);
 }
 
-static const char *const doc_check_names[SES_DOC_CHECK_COUNT] = {"document", "doc-sign",
-                                                                 "signer", "sign-time"};
+static const char *const doc_check_names[SES_DOC_CHECK_COUNT] = {"document", "doc-sign", "signer",
+                                                                 "sign-time"};
 
 int ses_signature_verify(const ses_signature *sg, const unsigned char *doc_hash,
                          ses_verify_result *r, sk_err *e)
@@ -223,8 +220,7 @@ int ses_signature_verify(const ses_signature *sg, const unsigned char *doc_hash,
         ERR_clear_error();
         if (ret == SK_OK)
             ses_set_check(&c[SES_DOC_SIGNATURE], SES_CHECK_PASSED,
-                          "SM2-with-SM3 signature over toSign by %s (serial %s)", subject,
-                          serial);
+                          "SM2-with-SM3 signature over toSign by %s (serial %s)", subject, serial);
         else
             ses_set_check(&c[SES_DOC_SIGNATURE], SES_CHECK_FAILED,
                           "signature over toSign does not verify with SES_Signature.cert (%s)",
@@ -251,8 +247,7 @@ int ses_signature_verify(const ses_signature *sg, const unsigned char *doc_hash,
                       "signed %s, outside the signer certificate's validity", sg->time_text);
     else
         ses_set_check(&c[SES_DOC_TIME], SES_CHECK_PASSED,
-                      "signed %s, within the seal's and the certificate's validity",
-                      sg->time_text);
+                      "signed %s, within the seal's and the certificate's validity", sg->time_text);
 
     char msg[sizeof(e->msg)];
     size_t used = 0;

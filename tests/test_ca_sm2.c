@@ -113,7 +113,9 @@ int main(void)
     X509 *cert = NULL, *none = NULL;
     X509_CRL *crl = NULL;
     sk_err e;
-    order o = {.number = "SM2-000001", .project_code = "GMSM", .unit_name = "某某有限公司",
+    order o = {.number = "SM2-000001",
+               .project_code = "GMSM",
+               .unit_name = "某某有限公司",
                .uscc = "91360100MA35XXXX0X"};
 
     sk_err_clear(&e);
@@ -135,8 +137,8 @@ int main(void)
     ec = EVP_EC_gen("P-256");
     req = make_csr(key, key);
     CHECK(key != NULL && other != NULL && ec != NULL && req != NULL);
-    CHECK_MSG(ca_issue_org_cert_csr(c, p, &o, req, "8123456789ABCDEF8123456789ABCDEF",
-                                    time(NULL), &cert, &e) == SK_OK,
+    CHECK_MSG(ca_issue_org_cert_csr(c, p, &o, req, "8123456789ABCDEF8123456789ABCDEF", time(NULL),
+                                    &cert, &e) == SK_OK,
               "%s", e.msg);
     if (cert == NULL)
         TEST_DONE();
@@ -189,8 +191,8 @@ int main(void)
     X509 *enc_cert = NULL;
     snprintf(kdir, sizeof(kdir), "%s/kmc", dir);
     CHECK_MSG(kmc_standin_open(kdir, "escrow secret", &k, &e) == SK_OK, "%s", e.msg);
-    CHECK_MSG(k != NULL && kmc_enc_key_pair(k, o.number, key, &env, &enc_pub, &enc_req, &e) ==
-                               SK_OK,
+    CHECK_MSG(k != NULL &&
+                  kmc_enc_key_pair(k, o.number, key, &env, &enc_pub, &enc_req, &e) == SK_OK,
               "%s", e.msg);
     CHECK_MSG(enc_req != NULL &&
                   ca_issue_org_enc_cert_csr(c, p, &o, enc_req, "8123456789ABCDEF8123456789ABCDF3",
@@ -214,8 +216,9 @@ int main(void)
     }
     /* The encryption profile is for sm2 projects' requests only: a signing-key request of a
      * P-256 key is refused as for the signing certificate. */
-    CHECK(ca_issue_org_enc_cert_csr(c, p, &o, ecreq, "8123456789ABCDEF8123456789ABCDF4",
-                                    time(NULL), &none, &e) == SK_EINPUT && none == NULL);
+    CHECK(ca_issue_org_enc_cert_csr(c, p, &o, ecreq, "8123456789ABCDEF8123456789ABCDF4", time(NULL),
+                                    &none, &e) == SK_EINPUT &&
+          none == NULL);
     kmc_envelope_clear(&env);
     X509_free(enc_cert);
     X509_REQ_free(enc_req);

@@ -25,15 +25,17 @@ typedef struct {
     ASN1_INTEGER *x, *y;
     ASN1_OCTET_STRING *hash, *cipher;
 } T_SM2_CIPHER;
-ASN1_SEQUENCE(T_SM2_CIPHER) = {
-    ASN1_SIMPLE(T_SM2_CIPHER, x, ASN1_INTEGER),
-    ASN1_SIMPLE(T_SM2_CIPHER, y, ASN1_INTEGER),
-    ASN1_SIMPLE(T_SM2_CIPHER, hash, ASN1_OCTET_STRING),
-    ASN1_SIMPLE(T_SM2_CIPHER, cipher, ASN1_OCTET_STRING),
+ASN1_SEQUENCE(T_SM2_CIPHER) =
+    {
+        ASN1_SIMPLE(T_SM2_CIPHER, x, ASN1_INTEGER),
+        ASN1_SIMPLE(T_SM2_CIPHER, y, ASN1_INTEGER),
+        ASN1_SIMPLE(T_SM2_CIPHER, hash, ASN1_OCTET_STRING),
+        ASN1_SIMPLE(T_SM2_CIPHER, cipher, ASN1_OCTET_STRING),
 } static_ASN1_SEQUENCE_END(T_SM2_CIPHER)
 
-/* What SKF_ImportECCKeyPair does inside the token: the envelope opened with the signing key. */
-static EVP_PKEY *open_envelope(const kmc_envelope *env, EVP_PKEY *sign_key)
+    /* What SKF_ImportECCKeyPair does inside the token: the envelope opened with the signing key. */
+    static EVP_PKEY
+    * open_envelope(const kmc_envelope *env, EVP_PKEY *sign_key)
 {
     T_SM2_CIPHER *c = (T_SM2_CIPHER *)ASN1_item_new(ASN1_ITEM_rptr(T_SM2_CIPHER));
     BIGNUM *x = BN_bin2bn(env->cipher_x, KMC_FIELD_LEN, NULL);

@@ -28,9 +28,9 @@
 #include "util/sk_sm2.h"
 
 /* A real 1x1 PNG header is all the picture check reads. */
-static const unsigned char png[] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0, 0, 0, 13,
-                                    'I', 'H', 'D', 'R', 0, 0, 1, 0, 0, 0, 1, 0, 8, 6, 0, 0, 0,
-                                    0x5c, 0x72, 0xa8, 0x66};
+static const unsigned char png[] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0,    0,    0,
+                                    13,   'I', 'H', 'D', 'R',  0,    0,    1,    0,    0,    0,
+                                    1,    0,   8,   6,   0,    0,    0,    0x5c, 0x72, 0xa8, 0x66};
 
 static X509 *sm2_cert(EVP_PKEY *key, const char *cn)
 {
@@ -54,8 +54,7 @@ static X509 *sm2_cert(EVP_PKEY *key, const char *cn)
     return x;
 }
 
-static int build_seal(const sealmaker *m, X509 *holder, unsigned char **der, size_t *len,
-                      sk_err *e)
+static int build_seal(const sealmaker *m, X509 *holder, unsigned char **der, size_t *len, sk_err *e)
 {
     char esid[SES_ESID_MAX];
     time_t now = time(NULL);
@@ -63,11 +62,20 @@ static int build_seal(const sealmaker *m, X509 *holder, unsigned char **der, siz
 
     if (ret != SK_OK)
         return ret;
-    ses_seal_params p = {.vid = "sealkey", .es_id = esid, .type = SES_TYPE_OFFICIAL,
-                         .name = "测试单位有限公司", .holder_cert = holder, .create_date = now,
-                         .valid_start = now - 60, .valid_end = now + 86400L * 300,
-                         .picture = png, .picture_len = sizeof(png), .picture_type = "PNG",
-                         .width_mm = 40, .height_mm = 40, .uscc = "91360100MA35XXXX0X",
+    ses_seal_params p = {.vid = "sealkey",
+                         .es_id = esid,
+                         .type = SES_TYPE_OFFICIAL,
+                         .name = "测试单位有限公司",
+                         .holder_cert = holder,
+                         .create_date = now,
+                         .valid_start = now - 60,
+                         .valid_end = now + 86400L * 300,
+                         .picture = png,
+                         .picture_len = sizeof(png),
+                         .picture_type = "PNG",
+                         .width_mm = 40,
+                         .height_mm = 40,
+                         .uscc = "91360100MA35XXXX0X",
                          .unit_name = "测试单位有限公司"};
     return ses_seal_build(&p, m, der, len, e);
 }
@@ -230,7 +238,9 @@ static int make_fixture(const char *stdir, const char *out)
     size_t seal_len = 0;
     sk_err e;
     int ret = SK_EINTERNAL;
-    order o = {.number = "SM2-000001", .project_code = "GMSM", .unit_name = "测试单位有限公司",
+    order o = {.number = "SM2-000001",
+               .project_code = "GMSM",
+               .unit_name = "测试单位有限公司",
                .uscc = "91360100MA35XXXX0X"};
 
     sk_err_clear(&e);
@@ -240,8 +250,8 @@ static int make_fixture(const char *stdir, const char *out)
     snprintf(path, sizeof(path), "%s/key-pass", out);
     if (first_line(path, keypass, sizeof(keypass)) != 0)
         goto out;
-    if ((ret = station_load(stdir, &st, &e)) != SK_OK || (ret = ca_open(st, pass, NULL, &c, &e)) !=
-                                                            SK_OK)
+    if ((ret = station_load(stdir, &st, &e)) != SK_OK ||
+        (ret = ca_open(st, pass, NULL, &c, &e)) != SK_OK)
         goto out;
     const station_project *p = station_project_find(st, "GMSM");
     if (p == NULL || key == NULL || req == NULL || !X509_REQ_set_pubkey(req, key) ||

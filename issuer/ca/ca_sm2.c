@@ -26,22 +26,23 @@ static int key_fits(const station_project *p, EVP_PKEY *key, sk_err *e)
 
     if (sk_keyalg_is_sm2(p->key_alg) != sm2)
         return sk_err_set(e, SK_EINPUT, "project %s: key_algorithm is %s, the request's key %s",
-                          p->code, sk_keyalg_name(p->key_alg),
-                          sm2 ? "is SM2" : "is not SM2");
+                          p->code, sk_keyalg_name(p->key_alg), sm2 ? "is SM2" : "is not SM2");
     return SK_OK;
 }
 
 /* The request's key, its proof of possession, and that it fits the project and the CA. */
-static int check_req(ca *c, const station_project *p, const order *o, X509_REQ *req,
-                     EVP_PKEY **key, sk_err *e)
+static int check_req(ca *c, const station_project *p, const order *o, X509_REQ *req, EVP_PKEY **key,
+                     sk_err *e)
 {
     int ret;
 
     *key = X509_REQ_get0_pubkey(req);
     if (*key == NULL) {
         ERR_clear_error();
-        return sk_err_set(e, SK_EINPUT, "order %s: the certificate request has no readable "
-                                        "public key", o->number);
+        return sk_err_set(e, SK_EINPUT,
+                          "order %s: the certificate request has no readable "
+                          "public key",
+                          o->number);
     }
     /* Proof of possession: the request is signed by the key it carries (SM2: with the ID). */
     if ((ret = sk_sm2_req_set_id(req, e)) != SK_OK)
@@ -82,8 +83,9 @@ int ca_issue_org_enc_cert_csr(ca *c, const station_project *p, const order *o, X
     if ((ret = check_req(c, p, o, req, &key, e)) != SK_OK)
         return ret;
     if (!sk_keyalg_is_sm2(p->key_alg))
-        return sk_err_set(e, SK_EINPUT, "order %s: project %s: encryption certificates are for "
-                                        "key_algorithm sm2 (dual certificates)",
+        return sk_err_set(e, SK_EINPUT,
+                          "order %s: project %s: encryption certificates are for "
+                          "key_algorithm sm2 (dual certificates)",
                           o->number, p->code);
     /* GM/T 0015: the encryption certificate's key only enciphers keys and data. */
     return ca_issue_org_cert_ku(c, p, o, key, serial_hex, not_before,

@@ -31,8 +31,9 @@ int kmc_enc_key_pair(kmc *k, const char *order_number, EVP_PKEY *sign_pub, kmc_e
         return sk_err_set(e, SK_EINPUT, "KMC: order number '%s': 1-64 of A-Z a-z 0-9 - _",
                           order_number != NULL ? order_number : "");
     if (!sk_sm2_is_key(sign_pub))
-        return sk_err_set(e, SK_EINPUT, "KMC: order %s: the signing public key is not SM2: the "
-                                        "encryption key pair is enveloped to an SM2 key",
+        return sk_err_set(e, SK_EINPUT,
+                          "KMC: order %s: the signing public key is not SM2: the "
+                          "encryption key pair is enveloped to an SM2 key",
                           order_number);
     ret = k->ops->enc_key_pair(k, order_number, sign_pub, out, enc_pub, enc_req, e);
     if (ret != SK_OK) {

@@ -21,15 +21,15 @@
 
 #include "util/sk_err.h"
 
-#define KMC_FIELD_LEN 64           /* GM/T 0016 coordinate / key field: 512 bits */
+#define KMC_FIELD_LEN 64 /* GM/T 0016 coordinate / key field: 512 bits */
 #define KMC_SM4_KEY_LEN 16
 #define KMC_SGD_SM4_ECB 0x00000401u /* GM/T 0006 algorithm id, ENVELOPEDKEYBLOB.ulSymmAlgID */
 
 typedef struct kmc_envelope {
     /* ENVELOPEDKEYBLOB */
-    unsigned long version;         /* 1 */
-    unsigned long symm_alg_id;     /* KMC_SGD_SM4_ECB */
-    unsigned long bits;            /* 256: the encryption key pair's size */
+    unsigned long version;                        /* 1 */
+    unsigned long symm_alg_id;                    /* KMC_SGD_SM4_ECB */
+    unsigned long bits;                           /* 256: the encryption key pair's size */
     unsigned char enc_private_key[KMC_FIELD_LEN]; /* cbEncryptedPriKey: SM4-ECB of the 32-byte
                                                      private key, in the last 32 bytes */
     /* PubKey (ECCPUBLICKEYBLOB): the encryption public key, BitLen 256 */
@@ -39,7 +39,7 @@ typedef struct kmc_envelope {
      * (GM/T 0003.4: C1 = (x, y), C3 = HASH = SM3(x2 || M || y2), C2 = Cipher) */
     unsigned char cipher_x[KMC_FIELD_LEN], cipher_y[KMC_FIELD_LEN];
     unsigned char cipher_hash[32];
-    unsigned long cipher_len;      /* KMC_SM4_KEY_LEN */
+    unsigned long cipher_len; /* KMC_SM4_KEY_LEN */
     unsigned char cipher[KMC_SM4_KEY_LEN];
 } kmc_envelope;
 

@@ -25,16 +25,17 @@ typedef struct {
     ASN1_OCTET_STRING *cipher;
 } KMC_SM2_CIPHER;
 
-ASN1_SEQUENCE(KMC_SM2_CIPHER) = {
-    ASN1_SIMPLE(KMC_SM2_CIPHER, x, ASN1_INTEGER),
-    ASN1_SIMPLE(KMC_SM2_CIPHER, y, ASN1_INTEGER),
-    ASN1_SIMPLE(KMC_SM2_CIPHER, hash, ASN1_OCTET_STRING),
-    ASN1_SIMPLE(KMC_SM2_CIPHER, cipher, ASN1_OCTET_STRING),
+ASN1_SEQUENCE(KMC_SM2_CIPHER) =
+    {
+        ASN1_SIMPLE(KMC_SM2_CIPHER, x, ASN1_INTEGER),
+        ASN1_SIMPLE(KMC_SM2_CIPHER, y, ASN1_INTEGER),
+        ASN1_SIMPLE(KMC_SM2_CIPHER, hash, ASN1_OCTET_STRING),
+        ASN1_SIMPLE(KMC_SM2_CIPHER, cipher, ASN1_OCTET_STRING),
 } static_ASN1_SEQUENCE_END(KMC_SM2_CIPHER)
 
 #define ESCROW_MAX (64 * 1024)
 
-typedef struct standin {
+        typedef struct standin {
     kmc base;
     char dir[PATH_MAX];
     char *secret; /* locked memory, SK_SECRET_MAX bytes */
@@ -175,8 +176,8 @@ static int escrow(const standin *s, const char *order, EVP_PKEY *enc, sk_err *e)
     if ((ret = kmc_key_id(enc, id, e)) != SK_OK ||
         (ret = escrow_path(s, order, id, path, sizeof(path), e)) != SK_OK)
         goto out;
-    if (b == NULL || !PEM_write_bio_PKCS8PrivateKey(b, enc, EVP_aes_256_cbc(), NULL, 0, NULL,
-                                                    s->secret)) {
+    if (b == NULL ||
+        !PEM_write_bio_PKCS8PrivateKey(b, enc, EVP_aes_256_cbc(), NULL, 0, NULL, s->secret)) {
         ret = sk_err_ossl(e, SK_ECRYPTO, "%s: encrypting the escrowed key", path);
         goto out;
     }
@@ -242,8 +243,7 @@ int kmc_standin_open(const char *dir, const char *escrow_secret, kmc **out, sk_e
     int ret;
 
     *out = NULL;
-    if (escrow_secret == NULL || escrow_secret[0] == '\0' ||
-        strlen(escrow_secret) >= SK_SECRET_MAX)
+    if (escrow_secret == NULL || escrow_secret[0] == '\0' || strlen(escrow_secret) >= SK_SECRET_MAX)
         return sk_err_set(e, SK_EPIN, "KMC stand-in: the escrow secret is empty or too long");
     if ((s = calloc(1, sizeof(*s))) == NULL)
         return sk_err_set(e, SK_EINTERNAL, "out of memory");

@@ -112,13 +112,16 @@ int op_seal_sign_prepare(const op_sign_req *r, op_sign *st, sk_err *e)
     }
     if (!sk_sm2_is_key(X509_get0_pubkey(cert))) {
         ERR_clear_error();
-        ret = sk_err_set(e, SK_EINPUT, "%s: not an SM2 certificate: GB/T 38540 signatures are "
-                                       "SM2-with-SM3", r->cert_path);
+        ret = sk_err_set(e, SK_EINPUT,
+                         "%s: not an SM2 certificate: GB/T 38540 signatures are "
+                         "SM2-with-SM3",
+                         r->cert_path);
         goto out;
     }
     if ((der_len = i2d_X509(cert, &der)) <= 0 || !ses_cert_in_list(s, der, (size_t)der_len)) {
-        ret = sk_err_set(e, SK_EINPUT, "%s: the certificate is not in the seal's certList (%s): "
-                                       "only the seal's holder signs with it",
+        ret = sk_err_set(e, SK_EINPUT,
+                         "%s: the certificate is not in the seal's certList (%s): "
+                         "only the seal's holder signs with it",
                          r->cert_path, r->seal_path);
         goto out;
     }

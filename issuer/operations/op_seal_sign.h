@@ -22,7 +22,7 @@ typedef struct op_sign_result {
     char es_id[128];          /* the seal's */
     char time[SES_TIME_TEXT]; /* timeInfo */
     char property[256];
-    char signer[256];         /* the certificate's subject CN */
+    char signer[256]; /* the certificate's subject CN */
 } op_sign_result;
 
 /* What op_seal_sign_prepare found, for op_seal_sign; op_seal_sign_clear releases it. */
