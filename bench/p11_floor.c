@@ -209,6 +209,10 @@ int main(int argc, char **argv)
         fprintf(stderr, "p11_floor: %s\n", e.msg);
         return 2;
     }
+    if (sk_keyalg_is_sm2(alg)) {
+        fprintf(stderr, "p11_floor: sm2: PKCS#11 has no SM2 mechanism (SM2 tokens are SKF)\n");
+        return 2;
+    }
     n = strtol(argv[3], &end, 10);
     if (*argv[3] == '\0' || *end != '\0' || n < 1 || n > 100000) {
         fprintf(stderr, "p11_floor: N must be 1..100000\n");

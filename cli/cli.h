@@ -124,6 +124,8 @@ int cmd_seal_make_prepare(cli_ctx *c, sk_err *e);
 int cmd_seal_make_run(cli_ctx *c, sk_err *e);
 int cmd_seal_verify_parse(int argc, char **argv, cli_ctx *c);
 int cmd_seal_verify_run(cli_ctx *c, sk_err *e);
+int cmd_seal_sign_parse(int argc, char **argv, cli_ctx *c);
+int cmd_seal_sign_run(cli_ctx *c, sk_err *e);
 int cmd_seal_picture_parse(int argc, char **argv, cli_ctx *c);
 int cmd_seal_picture_run(cli_ctx *c, sk_err *e);
 int cmd_order_check_parse(int argc, char **argv, cli_ctx *c);

@@ -4,11 +4,13 @@
 #include "cli/cli.h"
 
 static const char usage[] =
-    "sealkey seal <picture|make|verify|show|extract-form> [options]\n"
+    "sealkey seal <picture|make|verify|sign|show|extract-form> [options]\n"
     "  picture  turn a scanned seal impression into a clean seal picture (PNG)\n"
     "  make     build and sign the GB/T 38540 seal for an issued order\n"
     "  verify   check a v1/v4/v5 seal file: signature, validity, picture, and trust (maker\n"
-    "           chain, holder certificate chain and CRLs; --station DIR)\n"
+    "           chain, holder certificate chain and CRLs; --station DIR), and the document\n"
+    "           signature of an SES_Signature (--doc FILE)\n"
+    "  sign     sign a file with the seal holder's SM2 key and its seal (SES_Signature)\n"
     "  show     print a seal's fields and extract its picture\n"
     "  extract-form  both seal pictures and the order number from a scanned, stamped\n"
     "           seal-collection form";

@@ -63,6 +63,7 @@ static const struct command commands[] = {
                       cmd_seal_make_run}, NULL, NULL},
     {"seal", "verify", {CLI_STATION_IF_ASKED, cmd_seal_verify_parse, NULL, cmd_seal_verify_run},
      NULL, NULL},
+    {"seal", "sign", {0, cmd_seal_sign_parse, NULL, cmd_seal_sign_run}, NULL, NULL},
     {"seal", "show", {0}, cmd_seal_show, NULL},
     {"seal", "extract-form", {0}, cmd_seal_extract_form, NULL},
     {"form", NULL, {CLI_STATION, cmd_form_parse, NULL, cmd_form_run}, NULL,

@@ -247,6 +247,10 @@ int tok_generate_keypair_for(tok_slot *s, sk_keyalg alg, const tok_key_usage *us
     int ret;
 
     *pub = NULL;
+    /* PKCS#11 defines no SM2 mechanism: an SM2 key is made on an SKF token (GM/T 0016). */
+    if (sk_keyalg_is_sm2(alg))
+        return sk_err_set(e, SK_EINPUT, "key algorithm sm2: PKCS#11 tokens have no SM2 "
+                                        "mechanism; SM2 keys are made on SKF tokens");
     tok_hex(idhex, sizeof(idhex), id, id_len);
     if (id_len == 0 || id_len > TOK_ID_MAX)
         return sk_err_set(e, SK_EINPUT, "key id must be 1..%d bytes", TOK_ID_MAX);

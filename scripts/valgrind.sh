@@ -19,6 +19,8 @@
 #                   pass under valgrind (SEALKEY_VALGRIND=1 ctest -R NAME) but take 40-150 s
 #                   each for paths the chosen tests and the C tests mostly cover already.
 #   lifecycle       passes under valgrind too (about 2 min); its paths are issue's and batch's.
+#   sm2_seal        passes under valgrind (about 60 s); its library paths run under valgrind
+#                   in lane 1's test_ca_sm2, test_ses_sign and test_kmc (issue 15).
 # Measured: about 4.5 min on an idle 2-core machine with the 71-row bad-input table; the table
 # has about 130 rows now (issue 11), so lane 2 (bad_inputs) is the longer one.
 set -uo pipefail
@@ -55,7 +57,8 @@ sh_test() {
 lane1() {
     local t st=$T/station
     for t in test_util test_ledger test_orders_ids test_orders_names test_tok_uri test_ses \
-             test_pic test_pic_decode test_audit test_form_render test_tok; do
+             test_pic test_pic_decode test_audit test_form_render test_tok \
+             test_ca_sm2 test_ses_sign test_kmc; do
         [ -x "$build/tests/$t" ] && run "$t" "$build/tests/$t"
     done
     # The SKF backend on the soft SKF device (4 s under memcheck).

@@ -112,6 +112,16 @@ typedef struct ses_check {
     char detail[512];
 } ses_check;
 
+/* The document signature of an SES_Signature (seal/ses_sign.h: ses_signature_verify), checked
+ * after the seal inside it. */
+enum ses_doc_check_id {
+    SES_DOC_DOCUMENT,  /* toSign.dataHash = SM3 of the document's bytes */
+    SES_DOC_SIGNATURE, /* signer's SM2-with-SM3 signature over DER(toSign) as stored */
+    SES_DOC_SIGNER,    /* the signer's certificate is in the seal's certList */
+    SES_DOC_TIME,      /* timeInfo within the seal's and the signer certificate's validity */
+    SES_DOC_CHECK_COUNT
+};
+
 #define SES_MAX_CRL_FILES 8
 typedef struct ses_verify_opts {
     time_t at;           /* the check time; 0 = now */
@@ -137,6 +147,10 @@ typedef struct ses_verify_result {
      * against any trust anchor; holder certificate NOT checked". */
     int unverified;
     char summary[768];
+    /* Set by ses_signature_verify for an SES_Signature: its document checks, counted in
+     * n_failed and unverified (no document given) like the seal's. */
+    int has_doc;
+    ses_check doc_check[SES_DOC_CHECK_COUNT];
 } ses_verify_result;
 
 /* Run every check (one failing does not stop the others) and fill r. Returns SK_OK when no

@@ -159,8 +159,11 @@ static json_t *result_json(const ses_verify_result *r)
     json_t *checks = json_array(), *o;
 
     ses_time_format(r->at, at, sizeof(at));
-    for (int i = 0; i < SES_CHECK_COUNT && checks != NULL; i++) {
-        const ses_check *c = &r->check[i];
+    for (int i = 0; i < SES_CHECK_COUNT + (r->has_doc ? SES_DOC_CHECK_COUNT : 0) &&
+                    checks != NULL;
+         i++) {
+        /* An SES_Signature's document checks follow the seal's. */
+        const ses_check *c = i < SES_CHECK_COUNT ? &r->check[i] : &r->doc_check[i - SES_CHECK_COUNT];
         json_array_append_new(checks, json_pack("{s:s, s:s, s:s}", "check", c->name, "result",
                                                 c->state == SES_CHECK_PASSED   ? "ok"
                                                 : c->state == SES_CHECK_FAILED ? "failed"
@@ -249,6 +252,14 @@ static void text_result(FILE *f, const ses_verify_result *r)
     fprintf(f, "checked at:     %s\n", at);
     for (int i = 0; i < SES_CHECK_COUNT; i++) {
         const ses_check *c = &r->check[i];
+        fprintf(f, "check %-10s %-7s %s\n", c->name,
+                c->state == SES_CHECK_PASSED   ? "ok"
+                : c->state == SES_CHECK_FAILED ? "FAILED"
+                                               : "skipped",
+                c->detail);
+    }
+    for (int i = 0; r->has_doc && i < SES_DOC_CHECK_COUNT; i++) {
+        const ses_check *c = &r->doc_check[i];
         fprintf(f, "check %-10s %-7s %s\n", c->name,
                 c->state == SES_CHECK_PASSED   ? "ok"
                 : c->state == SES_CHECK_FAILED ? "FAILED"

@@ -16,6 +16,7 @@
 
 #include "seal/ses_asn1.h"
 #include "util/sk_file.h"
+#include "util/sk_sm2.h"
 
 #define CRL_FILE_MAX (16u * 1024 * 1024)
 
@@ -192,7 +193,7 @@ static X509_CRL *crl_of(STACK_OF(X509_CRL) *crls, X509 *issuer)
     for (int i = 0; pub != NULL && i < sk_X509_CRL_num(crls); i++) {
         X509_CRL *crl = sk_X509_CRL_value(crls, i);
         if (X509_NAME_cmp(X509_CRL_get_issuer(crl), X509_get_subject_name(issuer)) != 0 ||
-            X509_CRL_verify(crl, pub) != 1)
+            !sk_crl_verify(crl, pub)) /* an SM2 CRL with the SM2 ID */
             continue;
         if (best == NULL ||
             ASN1_TIME_compare(X509_CRL_get0_lastUpdate(crl), X509_CRL_get0_lastUpdate(best)) > 0)

@@ -135,4 +135,23 @@ run hsm-ca-init "CA" "SK_MEM_HSM_PIN" -- "$SEALKEY" ca init --station "$hst"
 run hsm-issue "SO CA MAILERS" "SK_MEM_HSM_PIN" -- "$SEALKEY" issue \
     --station "$hst" --orders "$orders" --order JX2026-000101
 run hsm-crl "CA" "SK_MEM_HSM_PIN" -- "$SEALKEY" crl --station "$hst"
+
+# seal sign (issue 15): the passphrase of the seal holder's SM2 key file, from the environment,
+# on an SM2 station whose fixture (tests/test_ses_sign.c) made the key, certificate and seal.
+KEY_PASS='KeyPass-MEMCANARY-sm2-7Hq'
+SK_MEM_KEY_PASS=$KEY_PASS
+sst=$T/sm2-station
+mkdir -p "$sst" "$T/sm2fx"
+umask 077
+printf '%s\n' "$KEY_PASS" > "$T/sm2fx/key-pass"
+umask 022
+sed -e 's|"key_algorithm": *"[^"]*"|"key_algorithm": "sm2"|g' "$st/station.json" > "$sst/station.json"
+"$SEALKEY" ca init --station "$sst" >/dev/null 2>&1 && cp "$T/secrets/ca-pass" "$sst/ca-pass" &&
+    sed -i 's|"code": *"GCJS"|"code": "GMSM"|' "$sst/station.json"
+check "SM2 fixture" "$BUILD_DIR/tests/test_ses_sign" --make-fixture "$sst" "$T/sm2fx"
+printf 'a document\n' > "$T/doc.txt"
+CA_PASS=$KEY_PASS
+run seal-sign "CA" "SK_MEM_KEY_PASS" -- "$SEALKEY" seal sign --seal "$T/sm2fx/seal.esl" \
+    --cert "$T/sm2fx/org.pem" --key "$T/sm2fx/org.key" --key-pass env:SK_MEM_KEY_PASS \
+    --in "$T/doc.txt" --out "$T/doc.ses"
 finish

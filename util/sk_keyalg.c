@@ -12,6 +12,7 @@ static const struct {
     {"ec-p384", "p384", SK_KEY_EC_P384},
     {"rsa-2048", "rsa2048", SK_KEY_RSA2048},
     {"rsa-3072", "rsa3072", SK_KEY_RSA3072},
+    {"sm2", "sm2", SK_KEY_SM2},
 };
 
 int sk_keyalg_parse(const char *s, sk_keyalg *out, sk_err *e)
@@ -23,7 +24,7 @@ int sk_keyalg_parse(const char *s, sk_keyalg *out, sk_err *e)
         }
     }
     return sk_err_set(e, SK_EINPUT,
-                      "key algorithm '%s' is not one of ec-p256, ec-p384, rsa-2048, rsa-3072", s);
+                      "key algorithm '%s' is not one of ec-p256, ec-p384, rsa-2048, rsa-3072, sm2", s);
 }
 
 const char *sk_keyalg_name(sk_keyalg alg)
@@ -37,6 +38,11 @@ const char *sk_keyalg_name(sk_keyalg alg)
 int sk_keyalg_is_ec(sk_keyalg alg)
 {
     return alg == SK_KEY_EC_P256 || alg == SK_KEY_EC_P384;
+}
+
+int sk_keyalg_is_sm2(sk_keyalg alg)
+{
+    return alg == SK_KEY_SM2;
 }
 
 int sk_keyalg_rsa_bits(sk_keyalg alg)

@@ -15,6 +15,7 @@
 #include "util/sk_pem.h"
 #include "util/sk_lock.h"
 #include "util/sk_secret.h"
+#include "util/sk_sm2.h"
 
 struct ca {
     X509 *root;
@@ -166,8 +167,9 @@ static int make_ca_cert(X509 **out, EVP_PKEY *subject_key, X509 *issuer, EVP_PKE
         if ((ret = cau_add_ext(cert, issuer, NID_crl_distribution_points, dp, e)) != SK_OK)
             goto out;
     }
-    if (!X509_sign(cert, issuer_key, EVP_sha256())) {
-        ret = sk_err_ossl(e, SK_ECRYPTO, "signing CA certificate %s", cn);
+    /* SM2-with-SM3 with the SM2 ID for an SM2 CA (GM/T 0015), SHA-256 otherwise. */
+    if ((ret = sk_x509_sign(cert, issuer_key, e)) != SK_OK) {
+        sk_err_wrap(e, "CA certificate %s", cn);
         goto out;
     }
     *out = cert;
@@ -255,6 +257,13 @@ int ca_init(const station_config *st, const ca_init_opts *o, const char *secret,
     if (st->ca_key_uri != NULL) {
         if (hsm == NULL) {
             ret = sk_err_set(e, SK_EINTERNAL, "CA key URI set but no HSM module loaded");
+            goto out;
+        }
+        if (sk_keyalg_is_sm2(o->key_alg)) {
+            /* PKCS#11 defines no SM2 mechanism (SoftHSM has none): an SM2 CA key is a file. */
+            ret = sk_err_set(e, SK_EINPUT,
+                             "station.json: ca.key_uri: an sm2 CA key cannot be made on a "
+                             "PKCS#11 HSM; leave ca.key_uri out for an SM2 CA");
             goto out;
         }
         if ((ret = hsm_keygen(st, o->key_alg, secret, hsm, &slot, &iss_key, &iss_pub, e)) != SK_OK)
@@ -412,6 +421,10 @@ int ca_open(const station_config *st, const char *secret, tok_module *hsm, ca **
             sk_err_wrap(e, "no CA in this station (run sealkey ca init)");
         goto out;
     }
+    /* An SM2 CA's certificates are checked with the SM2 ID they were signed with. */
+    if ((ret = sk_sm2_cert_set_id(c->root, e)) != SK_OK ||
+        (ret = sk_sm2_cert_set_id(c->issuing, e)) != SK_OK)
+        goto out;
     if (st->ca_key_uri != NULL) {
         if (hsm == NULL) {
             ret = sk_err_set(e, SK_EINTERNAL, "CA key URI set but no HSM module loaded");
@@ -505,6 +518,9 @@ int ca_verify_cert(const ca *c, X509 *cert, sk_err *e)
     STACK_OF(X509) *untrusted = sk_X509_new_null();
     int ret = SK_EFAIL;
 
+    if ((ret = sk_sm2_cert_set_id(cert, e)) != SK_OK)
+        goto out;
+    ret = SK_EFAIL;
     if (store == NULL || ctx == NULL || untrusted == NULL || !X509_STORE_add_cert(store, c->root) ||
         !sk_X509_push(untrusted, c->issuing) ||
         !X509_STORE_CTX_init(ctx, store, cert, untrusted)) {

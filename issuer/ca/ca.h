@@ -71,6 +71,31 @@ int ca_leaf_validity(const ca *c, const station_project *p, time_t not_before,
 int ca_issue_org_cert(ca *c, const station_project *p, const order *o, EVP_PKEY *subject_key,
                       const char *serial_hex, time_t not_before, X509 **out, sk_err *e);
 
+/* ca_issue_org_cert with another keyUsage (OpenSSL config form, e.g. "critical,
+ * keyEncipherment,dataEncipherment"): the same subject, validity and extensions otherwise. */
+int ca_issue_org_cert_ku(ca *c, const station_project *p, const order *o, EVP_PKEY *subject_key,
+                         const char *serial_hex, time_t not_before, const char *key_usage,
+                         X509 **out, sk_err *e);
+
+/* SM2 (issuer/ca/ca_sm2.c). An sm2 project needs an SM2 issuing CA (GM/T 0015: SM2
+ * certificates signed SM2-with-SM3 with the SM2 ID 1234567812345678): SK_EINPUT naming the
+ * project otherwise. */
+int ca_check_project_alg(const ca *c, const station_project *p, sk_err *e);
+
+/* ca_issue_org_cert for the public key of a request made on the token: the request's own
+ * signature must verify (SM2 with the SM2 ID), its key must be of the project's
+ * key_algorithm (SK_EFAIL / SK_EINPUT otherwise); the subject and extensions come from the
+ * order and the profile, never from the request. */
+int ca_issue_org_cert_csr(ca *c, const station_project *p, const order *o, X509_REQ *req,
+                          const char *serial_hex, time_t not_before, X509 **out, sk_err *e);
+
+/* The encryption certificate of a dual-certificate (双证书) SM2 token, beside the signing
+ * one: from the request the KMC made for the encryption key (issuer/kmc/kmc.h), checked as in
+ * ca_issue_org_cert_csr (SM2, sm2 project, SM2 CA); the same subject and profile with
+ * keyUsage keyEncipherment + dataEncipherment (critical) instead of the signing usages. */
+int ca_issue_org_enc_cert_csr(ca *c, const station_project *p, const order *o, X509_REQ *req,
+                              const char *serial_hex, time_t not_before, X509 **out, sk_err *e);
+
 /* The organisation subject name of the profile (also used for the CSR). */
 int ca_org_subject(const station_project *p, const order *o, X509_NAME **out, sk_err *e);
 

@@ -6,6 +6,7 @@
 
 #include "issuer/ca/ca.h"
 #include "issuer/ca/ca_util.h"
+#include "util/sk_sm2.h"
 
 static const struct {
     const char *name;
@@ -120,10 +121,12 @@ static int make_crl(X509 *issuer, EVP_PKEY *key, const ledger_issuance *revoked,
     for (size_t i = 0; i < n; i++)
         if ((ret = add_revoked(crl, &revoked[i], e)) != SK_OK)
             goto out;
-    if (!X509_CRL_sort(crl) || !X509_CRL_sign(crl, key, EVP_sha256())) {
-        ret = sk_err_ossl(e, SK_ECRYPTO, "signing the CRL");
+    if (!X509_CRL_sort(crl)) {
+        ret = sk_err_ossl(e, SK_ECRYPTO, "sorting the CRL");
         goto out;
     }
+    if ((ret = sk_crl_sign(crl, key, e)) != SK_OK) /* SM2 with the ID under an SM2 CA */
+        goto out;
     *out = crl;
     crl = NULL;
     ret = SK_OK;

@@ -5,6 +5,7 @@
 
 #include "issuer/ca/ca.h"
 #include "issuer/ca/ca_util.h"
+#include "util/sk_sm2.h"
 
 int ca_org_subject(const station_project *p, const order *o, X509_NAME **out, sk_err *e)
 {
@@ -96,6 +97,14 @@ int ca_leaf_validity(const ca *c, const station_project *p, time_t not_before,
 int ca_issue_org_cert(ca *c, const station_project *p, const order *o, EVP_PKEY *subject_key,
                       const char *serial_hex, time_t not_before, X509 **out, sk_err *e)
 {
+    return ca_issue_org_cert_ku(c, p, o, subject_key, serial_hex, not_before,
+                                "critical,digitalSignature,nonRepudiation", out, e);
+}
+
+int ca_issue_org_cert_ku(ca *c, const station_project *p, const order *o, EVP_PKEY *subject_key,
+                         const char *serial_hex, time_t not_before, const char *key_usage,
+                         X509 **out, sk_err *e)
+{
     X509 *cert = X509_new();
     X509 *issuer = ca_issuing_cert(c);
     time_t not_after;
@@ -129,16 +138,15 @@ int ca_issue_org_cert(ca *c, const station_project *p, const order *o, EVP_PKEY 
     }
     if ((ret = cau_add_ext(cert, issuer, NID_basic_constraints, "critical,CA:FALSE", e)) !=
             SK_OK ||
-        (ret = cau_add_ext(cert, issuer, NID_key_usage, "critical,digitalSignature,nonRepudiation",
-                           e)) != SK_OK ||
+        (ret = cau_add_ext(cert, issuer, NID_key_usage, key_usage, e)) != SK_OK ||
         (ret = cau_add_ext(cert, issuer, NID_subject_key_identifier, "hash", e)) != SK_OK ||
         (ret = cau_add_ext(cert, issuer, NID_authority_key_identifier, "keyid:always", e)) !=
             SK_OK ||
         (ret = add_urls(cert, issuer, p, e)) != SK_OK)
         goto out;
-    if (!X509_sign(cert, ca_issuing_key(c), EVP_sha256())) {
-        ret = sk_err_ossl(e, SK_ECRYPTO, "order %s: signing the certificate with the CA key",
-                          o->number);
+    /* SM2-with-SM3 and the SM2 ID under an SM2 CA (GM/T 0015), SHA-256 otherwise. */
+    if ((ret = sk_x509_sign(cert, ca_issuing_key(c), e)) != SK_OK) {
+        sk_err_wrap(e, "order %s: signing the certificate with the CA key", o->number);
         goto out;
     }
     *out = cert;

@@ -82,8 +82,9 @@ void cau_ski_hex(X509 *cert, char *hex, size_t hexlen)
 
 int cau_keygen(sk_keyalg alg, EVP_PKEY **out, sk_err *e)
 {
-    *out = sk_keyalg_is_ec(alg) ? EVP_EC_gen(alg == SK_KEY_EC_P384 ? "P-384" : "P-256")
-                                : EVP_RSA_gen((unsigned)sk_keyalg_rsa_bits(alg));
+    *out = sk_keyalg_is_sm2(alg) ? EVP_PKEY_Q_keygen(NULL, NULL, "SM2")
+           : sk_keyalg_is_ec(alg) ? EVP_EC_gen(alg == SK_KEY_EC_P384 ? "P-384" : "P-256")
+                                  : EVP_RSA_gen((unsigned)sk_keyalg_rsa_bits(alg));
     if (*out == NULL)
         return sk_err_ossl(e, SK_ECRYPTO, "generating %s key", sk_keyalg_name(alg));
     return SK_OK;

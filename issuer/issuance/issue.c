@@ -519,6 +519,17 @@ int issue_order(const issue_env *env, const order *o, const issue_opts *opts, is
                          o->number, o->project_code);
         goto out;
     }
+    if (sk_keyalg_is_sm2(p->key_alg)) {
+        /* PKCS#11 has no SM2 mechanism (SoftHSM none at all): an SM2 key lives on an SKF
+         * token (GM/T 0016), which issuance does not drive yet. Refused before any token or
+         * serial is touched. */
+        ret = sk_err_set(e, SK_EINPUT,
+                         "order %s: project %s has key_algorithm sm2, which needs an SKF token "
+                         "(token_api \"skf\"); this station issues on PKCS#11 tokens "
+                         "(token_api \"pkcs11\"), which have no SM2 keys",
+                         o->number, p->code);
+        goto out;
+    }
     if (o->review_status == NULL || strcmp(o->review_status, "approved") != 0) {
         ret = sk_err_set(e, SK_ESTATE, "order %s: review status is '%s', not approved", o->number,
                          o->review_status ? o->review_status : "");
