@@ -198,6 +198,7 @@ int ledger_migrate(const char *where, int *from, int *to, sk_err *e);
  * (an order live on both, a serial reserved on both). */
 typedef struct ledger_import_counts {
     size_t issuances, steps, serials, seals, crls, audit_records;
+    size_t token_events; /* schema 7 */
 } ledger_import_counts;
 int ledger_export(ledger *l, char **json, sk_err *e);
 int ledger_import(ledger *l, const char *json, size_t len, const char *origin,
