@@ -36,16 +36,16 @@ int cmd_token_parse_common(const char *verb, const char *usage, const char *extr
         {"json", no_argument, NULL, 'j'},          {"no-token", no_argument, NULL, 'n'},
         {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0}};
     struct token_args *a = cli_args(cx, sizeof(*a), token_args_free);
-    int c, named = 0;
+    int c, named = 0, idx = 0;
 
     if (a == NULL)
         return SK_OK;
     sk_problems_init(&a->probs);
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "h", opts, &idx)) != -1) {
         if (c != '?' && c != 'h' && c != 's' && c != 'O' && c != 'N' && c != 'S' && c != 'T' &&
             strchr(extra, c) == NULL)
             return cli_usage_error(usage, "token %s: --%s is not an option of %s", verb,
-                                   argv[optind - 1] + 2, verb);
+                                   opts[idx].name, verb);
         switch (c) {
         case 's': cx->station_opt = optarg; break;
         case 'O': cx->operator_opt = optarg; break;
