@@ -180,7 +180,8 @@ static const struct migration migrations[] = {
      * released, lost, unblocked, one row each, by token serial and the issuance it carried.
      * A hold itself is on the issuance (revoked_at set, revocation_reason 'certificateHold',
      * step still 'verified'), so the CRL and reconcile read it where they read revocations;
-     * these rows are its history, and 'lost' marks the token. */
+     * these rows are its history, and 'lost' marks the token. IF NOT EXISTS: a ledger whose
+     * version was set back by hand to replay a migration (tests/lifecycle.sh) has it. */
     {.sql = "CREATE TABLE IF NOT EXISTS token_events ("
             "  id INTEGER PRIMARY KEY,"
             "  token_serial TEXT NOT NULL,"
