@@ -117,6 +117,8 @@ check "held: on the CRL as certificateHold" test "$(crl_reason "$c2")" = "Certif
 check "held: openssl refuses it" grep -q "certificate revoked" <<< "$(verify "$c2")"
 expect_status 4 "hold twice" -- tok hold --order TS-0002
 expect_output "on hold already" "a second hold says it is held"
+expect_status 0 "status of a held order" -- "$SEALKEY" status --station "$st" --order TS-0002
+expect_output "certificate on hold since" "status says on hold"
 expect_status 0 "show held" -- tok show --order TS-0002 --json
 check "show: on hold" test "$(json "d['ledger']['status'], d['ledger']['held']")" = "on hold True"
 expect_status 0 "reconcile with a held certificate" -- "$SEALKEY" ledger reconcile --station "$st"
