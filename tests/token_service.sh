@@ -123,6 +123,9 @@ expect_status 0 "show held" -- tok show --order TS-0002 --json
 check "show: on hold" test "$(json "d['ledger']['status'], d['ledger']['held']")" = "on hold True"
 expect_status 0 "reconcile with a held certificate" -- "$SEALKEY" ledger reconcile --station "$st"
 expect_output "\(2 live, 1 on hold, 0 revoked\).*: clean" "reconcile counts the hold, finds nothing wrong"
+expect_status 4 "a held token is not taken by another order" -- "$SEALKEY" issue --station "$st" --orders "$orders" \
+    --order TS-0001 --reissue --reinit --token "pkcs11:serial=$s2"
+expect_output "TS-0002" "the refusal names the order that holds the token"
 expect_status 0 "a batch over the orders with one on hold" -- "$SEALKEY" batch --station "$st" --orders "$orders"
 expect_output "0 issued" "the batch issues nothing: the held order is still issued"
 check "no new issuance of the held order" test "$(q "SELECT count(*) FROM issuances WHERE order_number = 'TS-0002'")" = 1
