@@ -108,6 +108,8 @@ expect_status 0 "log in with the second new PIN" -- p11 TS-0001 --login --pin "$
 check "two unblocked events in the ledger" test "$(q "SELECT count(*) FROM token_events WHERE event = 'unblocked' AND token_serial = '$s1'")" = 2
 check "audit: pin_unblocked" test "$(grep -c '"event":"pin_unblocked"' "$st/audit.log")" = 2
 check "no PIN in the ledger or the audit log" sh -c "! grep -aq -e '$pin2' -e '$(mailer_pin "$m2")' '$st/audit.log' '$db'"
+expect_status 0 "unblock by a URI without serial= (the token is read for it)" -- tok unblock --token "pkcs11:token=TS-0001" --force
+check "a third mailer" test -f "$st/out/TS-0001/pin-mailer-unblock-3.txt"
 
 # --- 3. hold and release
 expect_status 0 "hold" -- tok hold --order TS-0002
