@@ -21,9 +21,11 @@ static void print_text(const station_config *st, const ledger *l, const reconcil
                or_dash(v->order), or_dash(v->serial), or_dash(v->token), v->message);
     }
     printf("station %s (%s ledger): %zu issuances, %zu serials, %zu certificates signed "
-           "(%zu live, %zu revoked), %zu being issued, ", st->station_id,
-           ledger_backend_name(l), r->issuances, r->serials, r->signed_certs, r->live,
-           r->revoked, r->in_progress);
+           "(%zu live, ", st->station_id, ledger_backend_name(l), r->issuances, r->serials,
+           r->signed_certs, r->live);
+    if (r->held > 0)
+        printf("%zu on hold, ", r->held);
+    printf("%zu revoked), %zu being issued, ", r->revoked, r->in_progress);
     if (r->tokens_checked)
         printf("%zu tokens, ", r->tokens);
     else
@@ -52,11 +54,12 @@ static int print_json(const station_config *st, const ledger *l, const reconcile
             goto out;
         }
     }
-    doc = json_pack("{s:b, s:s, s:s, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:I}, s:O}", "ok",
+    doc = json_pack("{s:b, s:s, s:s, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:I}, s:O}", "ok",
                     r->n == 0, "station", st->station_id, "ledger", ledger_backend_name(l),
                     "checked", "issuances", (json_int_t)r->issuances, "serials",
                     (json_int_t)r->serials, "signed", (json_int_t)r->signed_certs, "live",
-                    (json_int_t)r->live, "revoked", (json_int_t)r->revoked, "in_progress",
+                    (json_int_t)r->live, "held", (json_int_t)r->held, "revoked",
+                    (json_int_t)r->revoked, "in_progress",
                     (json_int_t)r->in_progress, "tokens",
                     r->tokens_checked ? json_integer((json_int_t)r->tokens) : json_null(),
                     "audit_records", (json_int_t)r->audit_records, "violations", list);

@@ -100,7 +100,10 @@ int cmd_status_run(cli_ctx *cx, sk_err *e)
                    v[i].not_after[0] ? v[i].not_after : "-", v[i].updated_at);
             if (v[i].error[0] != '\0')
                 printf("%16s reason: %s\n", "", v[i].error);
-            if (v[i].revoked_at[0] != '\0')
+            if (ledger_issuance_held(&v[i]))
+                printf("%16s certificate on hold since %s (sealkey token release lifts it)\n",
+                       "", v[i].revoked_at);
+            else if (v[i].revoked_at[0] != '\0')
                 printf("%16s certificate revoked %s (%s)\n", "", v[i].revoked_at,
                        v[i].revocation_reason);
         }

@@ -11,6 +11,7 @@
 #include "cli/cmd_form.h"
 #include "cli/cmd_audit.h"
 #include "cli/cmd_ledger.h"
+#include "cli/cmd_token.h"
 
 /* A row: a command (verb NULL) or one verb of a group. Either cmd, whose needs cli_run
  * provides after the command has read its options, or fn, which sees to everything itself
@@ -51,6 +52,17 @@ static const struct command commands[] = {
      "revoke an issued order's certificate (lost or faulty token)"},
     {"crl", NULL, {RECORDS | CLI_CA_SECRET, cmd_crl_parse, NULL, cmd_crl_run}, NULL,
      "issue and publish the issuing CA's and the root's CRLs"},
+    /* Tokens after their issuance (issue 13): show reads, hold/release/lost revoke or
+     * lift, unblock needs the SO PIN. */
+    {"token", NULL, {0}, cmd_token, "show, unblock, hold, release or mark lost an issued token"},
+    {"token", "show", {CLI_STATION | CLI_LEDGER, cmd_token_show_parse, NULL, cmd_token_show_run},
+     NULL, NULL},
+    {"token", "unblock", {RECORDS | CLI_SO_PIN, cmd_token_unblock_parse,
+                          cmd_token_unblock_prepare, cmd_token_unblock_run}, NULL, NULL},
+    {"token", "hold", {RECORDS, cmd_token_hold_parse, NULL, cmd_token_hold_run}, NULL, NULL},
+    {"token", "release", {RECORDS, cmd_token_release_parse, NULL, cmd_token_release_run}, NULL,
+     NULL},
+    {"token", "lost", {RECORDS, cmd_token_lost_parse, NULL, cmd_token_lost_run}, NULL, NULL},
     {"audit", NULL, {0}, cmd_audit, "verify and show the hash-chained audit log"},
     /* Its verb may come among the options: its parse takes the verb's needs from its own
      * table (cli/cmd_ledger.c). */

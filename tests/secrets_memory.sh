@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # No secret left in memory: each command that handles a PIN or passphrase (ca init, issue with
-# a chosen and with a random user PIN, seal make, crl, batch; ca init, issue and crl with the
+# a chosen and with a random user PIN, seal make, crl, batch, token unblock; ca init, issue and crl with the
 # CA key on an HSM) runs with distinctive secrets from env: and file: sources and
 # SEALKEY_TEST_STOP_BEFORE_EXIT=1, which stops it (SIGSTOP) once the command has returned,
 # before exit. tests/memscan.c then searches every writable mapping of the stopped process
@@ -76,7 +76,7 @@ run() {
         case " $which " in *" CA "*) echo "ca_passphrase $CA_PASS" ;; esac
         case " $which " in *" USER "*) echo "chosen_user_pin $USER_PIN" ;; esac
         case " $which " in *" MAILERS "*)
-            find "$st/out" "$T/hsm-station/out" -name pin-mailer.txt 2>/dev/null | sort | while IFS= read -r m; do
+            find "$st/out" "$T/hsm-station/out" -name 'pin-mailer*.txt' 2>/dev/null | sort | while IFS= read -r m; do
                 echo "user_pin_of:${m#"$T"/} $(sed -n 's/^user PIN: *//p' "$m")"
             done ;;
         esac
@@ -119,6 +119,9 @@ run seal-make "CA" "" -- "$SEALKEY" seal make --station "$st" --orders "$orders"
 run crl "CA" "SK_MEM_CA_PASS" -- "$SEALKEY" crl --station "$st" --ca-pass env:SK_MEM_CA_PASS
 clone_orders 1 MEM GCJS "$T/o"
 run batch "SO CA USER MAILERS" "" -- "$SEALKEY" batch --station "$st" --orders "$T/o/orders.json" --jobs 1
+# token unblock (issue 13): the SO PIN, and the new random PIN it writes to a new mailer.
+run token-unblock "SO MAILERS" "" -- "$SEALKEY" token unblock --station "$st" --order JX2026-000102 --force
+check "an unblock PIN mailer" test -s "$st/out/JX2026-000102/pin-mailer-unblock-1.txt"
 
 # The CA key on an HSM (a second SoftHSM token): its user PIN is the CA secret, and the PIN
 # goes through C_Login of the HSM's module.

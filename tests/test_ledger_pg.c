@@ -118,6 +118,51 @@ static void lifecycle_checks(ledger *l)
     CHECK(ledger_live(l, "R-2", &r, &found, &e) == SK_OK && found && r.id == r5);
 }
 
+/* Issue 13: a hold is a revocation that can be lifted; the token stays its order's; a
+ * revocation of a held certificate is final and keeps the hold's time; each is an event. */
+static void hold_checks(ledger *l)
+{
+    ledger_issuance r, *v = NULL;
+    ledger_token_event *ev = NULL, one;
+    long long h1;
+    bool found = false;
+    size_t n = 0;
+    sk_err e;
+
+    h1 = verified(l, "H-1", "HTOK1", "D001", 0, NULL);
+    CHECK(ledger_hold(l, "H-1", "S1", "op", "", &r, &e) == SK_OK && r.id == h1 &&
+          ledger_issuance_held(&r) && r.step == ISS_VERIFIED);
+    CHECK(ledger_hold(l, "H-1", "S1", "op", "", &r, &e) == SK_ESTATE);
+    CHECK_CONTAINS(e.msg, "on hold already");
+    CHECK(ledger_live(l, "H-1", &r, &found, &e) == SK_OK && !found);
+    CHECK(ledger_current(l, "H-1", &r, &found, &e) == SK_OK && found && r.id == h1);
+    CHECK(ledger_token_live(l, "HTOK1", &r, &found, &e) == SK_OK && found && r.id == h1);
+    CHECK(ledger_revoked(l, "LC", &v, &n, &e) == SK_OK && n == 4 &&
+          strcmp(v[n - 1].revocation_reason, LEDGER_HOLD_REASON) == 0);
+    free(v);
+    CHECK(ledger_hold_lift(l, "H-1", "S1", "op", "", &r, &e) == SK_OK && !ledger_issuance_held(&r) &&
+          r.revoked_at[0] == '\0');
+    CHECK(ledger_hold_lift(l, "H-1", "S1", "op", "", &r, &e) == SK_ESTATE);
+    CHECK_CONTAINS(e.msg, "not on hold");
+    CHECK(ledger_live(l, "H-1", &r, &found, &e) == SK_OK && found && r.id == h1);
+    CHECK(ledger_hold(l, "H-1", "S1", "op", "", &r, &e) == SK_OK);
+    CHECK(ledger_revoke(l, "H-1", "keyCompromise", &v, &n, &e) == SK_OK && n == 1 &&
+          v[0].step == ISS_REVOKED && strcmp(v[0].revocation_reason, "keyCompromise") == 0 &&
+          strcmp(v[0].revoked_at, r.revoked_at) == 0);
+    free(v);
+    memset(&one, 0, sizeof(one));
+    snprintf(one.token_serial, sizeof(one.token_serial), "HTOK1");
+    snprintf(one.event, sizeof(one.event), "lost");
+    snprintf(one.station_id, sizeof(one.station_id), "S1");
+    snprintf(one.operator_name, sizeof(one.operator_name), "op");
+    one.issuance_id = h1;
+    CHECK(ledger_token_event_add(l, &one, &e) == SK_OK && one.id > 0 && one.at[0] != '\0');
+    CHECK(ledger_token_events(l, "HTOK1", &ev, &n, &e) == SK_OK && n == 4 &&
+          strcmp(ev[0].event, "held") == 0 && strcmp(ev[1].event, "released") == 0 &&
+          strcmp(ev[3].event, "lost") == 0 && ev[3].issuance_id == h1);
+    free(ev);
+}
+
 /* The audit log of STATION_DIR, whose station.json names the ledger at where: appends go
  * over the ledger's connection when it is shared. */
 static void audit_checks(const char *where, const char *dir)
@@ -309,6 +354,7 @@ int main(int argc, char **argv)
                   SK_OK && !found);
     }
     lifecycle_checks(l);
+    hold_checks(l);
 
     /* Claims: exclusive between holders, free again on release or when the holder goes. */
     CHECK_MSG(ledger_open(where, &l2, &e) == SK_OK, "%s", e.msg);

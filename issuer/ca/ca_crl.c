@@ -38,6 +38,10 @@ int ca_revocation_reason(const char *name, const char **canonical, sk_err *e)
 
 static int reason_code(const char *canonical)
 {
+    /* Not an operator's revocation reason: only `sealkey token hold` records it, so that
+     * `revoke` cannot make a hold that nothing lifts (issuer/records/ledger.h). */
+    if (strcmp(canonical, LEDGER_HOLD_REASON) == 0)
+        return CRL_REASON_CERTIFICATE_HOLD;
     for (size_t i = 0; i < sizeof(reasons) / sizeof(reasons[0]); i++)
         if (strcmp(canonical, reasons[i].name) == 0)
             return reasons[i].code;

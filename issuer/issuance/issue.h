@@ -87,4 +87,11 @@ int issue_close_failed(ledger *l, audit_sink *audit, const char *order_number, l
 /* Key and certificate labels on the token. */
 #define ISSUE_KEY_LABEL_FMT "%s signing key"
 
+/* For `sealkey token unblock` (issuer/operations/op_token.c): a random user PIN by the
+ * station's pin_policy (min..max digits, into pin of pinlen bytes), and a PIN mailer in the
+ * issuance's format (0600) created at path, never replacing a file there (SK_ESTATE). */
+int issue_random_pin(int min_digits, int max_digits, char *pin, size_t pinlen, sk_err *e);
+int issue_create_pin_mailer(const char *path, const order *o, const char *token_label,
+                            const char *token_serial, const char *pin, sk_err *e);
+
 #endif

@@ -64,8 +64,10 @@ static int mailer_text(char *buf, size_t len, const order *o, const char *token_
     return n < 0 || (size_t)n >= len ? -1 : n;
 }
 
-int issue_write_pin_mailer(const char *path, const order *o, const char *token_label,
-                           const char *token_serial, const char *pin, sk_err *e)
+/* replace: an issuance's mailer replaces one its earlier attempt left; an unblock's never
+ * replaces anything (sk_file_create_atomic). */
+static int write_mailer(const char *path, const order *o, const char *token_label,
+                        const char *token_serial, const char *pin, bool replace, sk_err *e)
 {
     char *buf = NULL; /* the mailer's text carries the PIN: locked memory */
     int n;
@@ -77,10 +79,23 @@ int issue_write_pin_mailer(const char *path, const order *o, const char *token_l
         ret = sk_err_set(e, SK_EINPUT, "order %s: PIN mailer text too long", o->number);
         goto out;
     }
-    ret = sk_file_write_atomic(path, buf, (size_t)n, 0600, e);
+    ret = replace ? sk_file_write_atomic(path, buf, (size_t)n, 0600, e)
+                  : sk_file_create_atomic(path, buf, (size_t)n, 0600, e);
 out:
     sk_secmem_free(buf, MAILER_MAX);
     return ret;
+}
+
+int issue_write_pin_mailer(const char *path, const order *o, const char *token_label,
+                           const char *token_serial, const char *pin, sk_err *e)
+{
+    return write_mailer(path, o, token_label, token_serial, pin, true, e);
+}
+
+int issue_create_pin_mailer(const char *path, const order *o, const char *token_label,
+                            const char *token_serial, const char *pin, sk_err *e)
+{
+    return write_mailer(path, o, token_label, token_serial, pin, false, e);
 }
 
 int issue_check_user_pin(const station_config *st, const char *pin, sk_err *e)

@@ -51,6 +51,11 @@ typedef enum audit_ev {
     AUDIT_EV_ISSUANCE_FAILED,   /* "issuance_failed" */
     AUDIT_EV_CRL_ISSUED,        /* "crl_issued" */
     AUDIT_EV_SHIPPED,           /* "shipped" */
+    /* sealkey token (issue 13): */
+    AUDIT_EV_CERT_HELD,         /* "cert_held": revoked as certificateHold, can be lifted */
+    AUDIT_EV_CERT_RELEASED,     /* "cert_released": the hold lifted, live again */
+    AUDIT_EV_TOKEN_LOST,        /* "token_lost" */
+    AUDIT_EV_PIN_UNBLOCKED,     /* "pin_unblocked": a new user PIN set with the SO PIN */
     AUDIT_EV_COUNT
 } audit_ev;
 

@@ -124,6 +124,10 @@ static const char *const ev_names[AUDIT_EV_COUNT] = {
     [AUDIT_EV_ISSUANCE_FAILED] = "issuance_failed",
     [AUDIT_EV_CRL_ISSUED] = "crl_issued",
     [AUDIT_EV_SHIPPED] = "shipped",
+    [AUDIT_EV_CERT_HELD] = "cert_held",
+    [AUDIT_EV_CERT_RELEASED] = "cert_released",
+    [AUDIT_EV_TOKEN_LOST] = "token_lost",
+    [AUDIT_EV_PIN_UNBLOCKED] = "pin_unblocked",
 };
 
 const char *audit_ev_name(audit_ev ev)

@@ -108,7 +108,9 @@ int ledger_live(ledger *l, const char *order_number, ledger_issuance *out, bool 
                 sk_err *e);
 
 /* The live issuance whose token has this serial, the latest if (by an old mistake) there are
- * several; *found false if the ledger holds no live certificate on that token. */
+ * several; *found false if the ledger holds no live certificate on that token. A certificate
+ * on hold counts as live here: the token is still its order's, and a release makes it live
+ * again. */
 int ledger_token_live(ledger *l, const char *token_serial, ledger_issuance *out, bool *found,
                       sk_err *e);
 
@@ -196,6 +198,7 @@ int ledger_migrate(const char *where, int *from, int *to, sk_err *e);
  * (an order live on both, a serial reserved on both). */
 typedef struct ledger_import_counts {
     size_t issuances, steps, serials, seals, crls, audit_records;
+    size_t token_events; /* schema 7 */
 } ledger_import_counts;
 int ledger_export(ledger *l, char **json, sk_err *e);
 int ledger_import(ledger *l, const char *json, size_t len, const char *origin,
@@ -259,5 +262,49 @@ int ledger_seal_add(ledger *l, long long issuance_id, const char *order_number, 
 
 /* The seals of one issuance, oldest first. */
 int ledger_seal_list(ledger *l, long long issuance_id, ledger_seal **out, size_t *n, sk_err *e);
+
+/* The token service (`sealkey token`, docs/ledger.md "Tokens after issuance").
+ *
+ * A HOLD is a revocation that can be lifted: the verified issuance keeps its step, gets
+ * revoked_at and revocation_reason LEDGER_HOLD_REASON, so the CRL lists it as
+ * certificateHold; a release clears both and the next CRL leaves it out. A revocation of a
+ * held certificate (ledger_revoke) makes it final (step 'revoked', the new reason), keeping
+ * the hold's time. Each hold, release, loss and PIN unblock is also a row of token_events. */
+#define LEDGER_HOLD_REASON "certificateHold"
+
+/* On hold: verified, revoked_at set, reason LEDGER_HOLD_REASON. */
+bool ledger_issuance_held(const ledger_issuance *i);
+
+/* The order's verified issuance, live or on hold; *found false if none. */
+int ledger_current(ledger *l, const char *order_number, ledger_issuance *out, bool *found,
+                   sk_err *e);
+
+typedef struct ledger_token_event {
+    long long id;
+    char token_serial[40];
+    char order_number[64];
+    long long issuance_id;   /* 0 when none */
+    char event[16];          /* "held", "released", "lost", "unblocked" */
+    char station_id[64];
+    char operator_name[64];
+    char at[32];
+    char detail[256];
+} ledger_token_event;
+
+/* Put the order's live certificate on hold (SK_ESTATE if it has none, or it is on hold
+ * already), or release its hold (SK_ESTATE if it is not on hold), with the event row
+ * (station, operator, detail), in one transaction. *out gets the issuance as it is now. */
+int ledger_hold(ledger *l, const char *order_number, const char *station_id,
+                const char *operator_name, const char *detail, ledger_issuance *out, sk_err *e);
+int ledger_hold_lift(ledger *l, const char *order_number, const char *station_id,
+                     const char *operator_name, const char *detail, ledger_issuance *out,
+                     sk_err *e);
+
+/* Record an event of a token (ev->id and ev->at are filled in). */
+int ledger_token_event_add(ledger *l, ledger_token_event *ev, sk_err *e);
+
+/* A token's events, oldest first (heap, NULL when none). */
+int ledger_token_events(ledger *l, const char *token_serial, ledger_token_event **out,
+                        size_t *n, sk_err *e);
 
 #endif

@@ -222,12 +222,16 @@ int ledger_revoke(ledger *l, const char *order_number, const char *reason,
         return ret;
     /* Every certificate of the order signed and not revoked yet, except those of an issuance
      * in flight, which the run that closes it accounts for. One statement: a concurrent
-     * reissue retiring the same row waits for it, then finds it no longer verified. */
+     * reissue retiring the same row waits for it, then finds it no longer verified. A
+     * certificate on hold is revoked for good, with the new reason and the hold's time: it
+     * has not been trusted since. */
     if ((ret = ledger_issuances(l, "UPDATE issuances SET step = CASE step WHEN 'verified' THEN"
                                 " 'revoked' ELSE step END, revocation_reason = ?, revoked_at ="
-                                " {now}, updated_at = {now} WHERE order_number = ? AND"
-                                " revoked_at = '' AND step IN ('verified', 'superseded',"
-                                " 'failed') AND EXISTS (SELECT 1 FROM serials s WHERE"
+                                " CASE revoked_at WHEN '' THEN {now} ELSE revoked_at END,"
+                                " updated_at = {now} WHERE order_number = ? AND"
+                                " (revoked_at = '' OR (step = 'verified' AND revocation_reason"
+                                " = '" LEDGER_HOLD_REASON "')) AND step IN ('verified',"
+                                " 'superseded', 'failed') AND EXISTS (SELECT 1 FROM serials s WHERE"
                                 " s.issuance_id = issuances.id AND s.state = 'used') RETURNING "
                                 LEDGER_ISSUANCE_COLUMNS, LEDGER_ARGS(LT(reason), LT(order_number)),
                                 "recording revocation", &v, &cnt, e)) == SK_OK &&

@@ -64,7 +64,7 @@ out:
 int ledger_export(ledger *l, char **json, sk_err *e)
 {
     static const char *const tables[] = {"issuances", "issuance_steps", "serials", "seals",
-                                         "crls"};
+                                         "crls", "token_events"};
     json_t *doc = NULL, *t = NULL;
     int version = 0, in_tx = 0;
     int ret;
@@ -111,6 +111,10 @@ static const char *const serial_cols[] = {"issuer_id", "serial", "state", "issua
 static const char *const seal_cols[] = {"es_id", "issuance_id", "order_number", "kind",
                                         "sha256", "created_at", NULL};
 static const char *const crl_cols[] = {"issuer_id", "number", "issued_at", NULL};
+/* Schema 7 (sealkey token); an export made before has none. */
+static const char *const token_event_cols[] = {"token_serial", "order_number", "issuance_id",
+                                               "event", "station_id", "operator", "at",
+                                               "detail", NULL};
 
 #define MAX_COLS 24
 
@@ -340,7 +344,10 @@ static int import_doc(ledger *l, json_t *doc, const char *origin, ledger_import_
         (ret = import_rows(l, "seals", seal_cols, json_object_get(t, "seals"), m,
                            &counts->seals, e)) != SK_OK ||
         (ret = import_rows(l, "crls", crl_cols, json_object_get(t, "crls"), m, &counts->crls,
-                           e)) != SK_OK)
+                           e)) != SK_OK ||
+        (ret = import_rows(l, "token_events", token_event_cols,
+                           json_object_get(t, "token_events"), m, &counts->token_events, e)) !=
+            SK_OK)
         goto out;
     ret = import_audit(l, json_object_get(doc, "audit"), &counts->audit_records, e);
 out:

@@ -124,7 +124,8 @@ int ledger_token_live(ledger *l, const char *token_serial, ledger_issuance *out,
 {
     return token_issuance(l, token_serial,
                           "SELECT " LEDGER_ISSUANCE_COLUMNS " FROM issuances WHERE"
-                          " token_serial = ? AND step = 'verified' AND revoked_at = ''"
+                          " token_serial = ? AND step = 'verified' AND (revoked_at = ''"
+                          " OR revocation_reason = '" LEDGER_HOLD_REASON "')"
                           " ORDER BY id DESC LIMIT 1",
                           "looking up the token's holder", out, found, e);
 }

@@ -88,6 +88,14 @@ static bool is_revoked(const ledger_issuance *i)
     return i->revoked_at[0] != '\0';
 }
 
+/* On hold (sealkey token hold): on the CRL like a revoked certificate, so accounted for, but
+ * still its order's and its token's, and live again once released: it takes the order's and
+ * the token's one place as a live one does. */
+static bool holds_place(const ledger_issuance *i)
+{
+    return is_live(i) || ledger_issuance_held(i);
+}
+
 /* Reserved .. written: still being made, or stopped part-way. */
 static bool unfinished(const ledger_issuance *i)
 {
@@ -197,20 +205,24 @@ static int check_live(const ledger_issuance *iss, size_t n_iss, reconcile_report
     if (n_iss > 0 && (live = calloc(n_iss, sizeof(*live))) == NULL)
         return sk_err_set(e, SK_EINTERNAL, "out of memory");
     for (size_t i = 0; i < n_iss; i++) {
-        r->revoked += is_revoked(&iss[i]);
-        if (is_live(&iss[i]))
+        bool held = ledger_issuance_held(&iss[i]);
+        r->held += held;
+        r->revoked += is_revoked(&iss[i]) && !held;
+        r->live += is_live(&iss[i]);
+        if (holds_place(&iss[i]))
             live[n++] = &iss[i];
     }
-    r->live = n;
     qsort(live, n, sizeof(*live), cmp_order);
     for (size_t i = 1; ret == SK_OK && i < n; i++) {
         const ledger_issuance *a = live[i - 1], *b = live[i];
         if (strcmp(a->order_number, b->order_number) == 0)
             ret = add(r, RECONCILE_ORDER_TWO_LIVE, b->order_number, b->cert_serial,
                       b->token_serial, e,
-                      "order %s has two live certificates: %s on token %s (issuance %lld) and %s "
-                      "on token %s (issuance %lld)", b->order_number, a->cert_serial,
-                      a->token_serial, a->id, b->cert_serial, b->token_serial, b->id);
+                      "order %s has two live certificates: %s on token %s (issuance %lld%s) and "
+                      "%s on token %s (issuance %lld%s)", b->order_number, a->cert_serial,
+                      a->token_serial, a->id, ledger_issuance_held(a) ? ", on hold" : "",
+                      b->cert_serial, b->token_serial, b->id,
+                      ledger_issuance_held(b) ? ", on hold" : "");
     }
     qsort(live, n, sizeof(*live), cmp_token);
     for (size_t i = 1; ret == SK_OK && i < n; i++) {
@@ -218,9 +230,11 @@ static int check_live(const ledger_issuance *iss, size_t n_iss, reconcile_report
         if (b->token_serial[0] != '\0' && strcmp(a->token_serial, b->token_serial) == 0)
             ret = add(r, RECONCILE_TOKEN_TWO_LIVE, b->order_number, b->cert_serial,
                       b->token_serial, e,
-                      "token %s holds two live issuances: order %s (certificate %s) and order %s "
-                      "(certificate %s); one token can carry only one", b->token_serial,
-                      a->order_number, a->cert_serial, b->order_number, b->cert_serial);
+                      "token %s holds two live issuances: order %s (certificate %s%s) and order "
+                      "%s (certificate %s%s); one token can carry only one", b->token_serial,
+                      a->order_number, a->cert_serial, ledger_issuance_held(a) ? ", on hold" : "",
+                      b->order_number, b->cert_serial,
+                      ledger_issuance_held(b) ? ", on hold" : "");
     }
     free(live);
     return ret;
@@ -388,7 +402,8 @@ static int check_live_tokens(const struct token_view *tv, size_t n_tv,
         const ledger_issuance *i = &iss[k];
         const struct token_view *t = NULL;
 
-        if (!is_live(i) || i->token_serial[0] == '\0')
+        /* A held certificate is live again once released: its token must still carry it. */
+        if (!holds_place(i) || i->token_serial[0] == '\0')
             continue;
         for (size_t j = 0; j < n_tv && t == NULL; j++)
             if (strcmp(tv[j].info.serial, i->token_serial) == 0)

@@ -4,7 +4,9 @@
  * certificates is known to the ledger; the audit log ends where the ledger says it does.
  *
  * An issuance is LIVE when it is verified and not revoked (revoked_at empty), REVOKED when
- * revoked_at is set (what `sealkey crl` lists), unfinished from reserved to written.
+ * revoked_at is set (what `sealkey crl` lists), unfinished from reserved to written. One ON
+ * HOLD (verified, revoked as certificateHold) is accounted for like a revoked one and holds
+ * its order's and its token's place like a live one.
  * Nothing here changes the ledger or a token: each problem is reported as a violation
  * naming the order, the certificate serial and the token serial, for the operator to act
  * on. */
@@ -51,7 +53,8 @@ typedef struct reconcile_report {
     size_t serials;       /* reserved serials */
     size_t signed_certs;  /* serials in state 'used' */
     size_t live;
-    size_t revoked;
+    size_t revoked;       /* on the CRL for good (held ones not counted) */
+    size_t held;          /* on hold: on the CRL as certificateHold, live again if released */
     size_t in_progress;   /* unfinished issuances a running process holds */
     bool tokens_checked;
     size_t tokens;        /* initialised tokens looked at */

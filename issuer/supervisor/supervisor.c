@@ -117,7 +117,8 @@ int sup_judge(sup *s, const char *number, sup_verdict *v, ledger_issuance *live,
     memset(live, 0, sizeof(*live));
     if (s->l == NULL && (ret = issue_ledger_open(s->st, &s->l, e)) != SK_OK)
         return ret;
-    if ((ret = ledger_live(s->l, number, live, &found, e)) != SK_OK ||
+    /* A certificate on hold (sealkey token hold) is still its order's: issued, not to do. */
+    if ((ret = ledger_current(s->l, number, live, &found, e)) != SK_OK ||
         (ret = ledger_latest(s->l, number, &latest, &in_flight, e)) != SK_OK)
         return ret;
     /* An order with a live certificate is done, also when a reissue of it failed: a batch or

@@ -184,6 +184,11 @@ static void pf_load(void)
     P11FAULT_FUNCS(PF_SET)
 #undef PF_SET
     pf.own.C_GetFunctionList = pf_get_function_list;
+    if (pf_pinlock_install(&pf.own, pf.real, err, sizeof(err)) != 0) {
+        fprintf(stderr, "p11fault: %s\n", err);
+        pf.load_rv = CKR_ARGUMENTS_BAD;
+        return;
+    }
     pf.load_rv = CKR_OK;
 }
 

@@ -46,6 +46,11 @@ extern const char *const pf_fn_names[PF_NFUNCS];
 int pf_parse_fail(const char *spec, pf_config *c, char *err, size_t errlen);
 int pf_parse_delay(const char *spec, pf_config *c, char *err, size_t errlen);
 
+/* P11FAULT_PIN_TRIES / P11FAULT_PIN_STATE (p11fault_pinlock.c): a user PIN that locks
+ * after N wrong tries, over own's wrapped functions. 0, or -1 with a reason in err. */
+int pf_pinlock_install(CK_FUNCTION_LIST_PTR own, CK_FUNCTION_LIST_PTR real, char *err,
+                       size_t errlen);
+
 /* "CKR_OK", or "CKR_0x..." in buf for codes not in the table. */
 const char *pf_rv_name(CK_RV rv, char *buf, size_t buflen);
 
