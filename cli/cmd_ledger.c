@@ -1,4 +1,4 @@
-/* sealkey ledger init|migrate|version|export|import|audit-verify|reconcile. */
+/* sealkey ledger init|migrate|version|export|import|audit-verify|reconcile|backup. */
 #include "cli/cmd_ledger.h"
 
 #include <getopt.h>
@@ -28,6 +28,12 @@ static const char usage[] =
     "                add an export to the station's shared ledger, in one transaction;\n"
     "                issuances get new ids and keep the old ones as STATION_ID:ID\n"
     "  audit-verify  check the audit chain of every station on the shared ledger\n"
+    "  backup --to DIR\n"
+    "                a consistent copy of the station while stations run: the SQLite ledger\n"
+    "                (SQLite's online backup), audit.log and audit.head taken with it, the CA\n"
+    "                directory and station.json, into DIR, a new directory (0700, files 0600)\n"
+    "                that appears only when complete; never the secret files or out/. A\n"
+    "                shared ledger is backed up with pg_dump (docs/ledger.md, \"Backups\")\n"
     "  reconcile [--json] [--no-tokens]\n"
     "                check that every certificate ever signed is live on one verified\n"
     "                issuance or revoked, no order or token has two live ones, no issuance\n"
@@ -38,7 +44,7 @@ static const char usage[] =
 
 struct ledger_args {
     const struct verb *verb;
-    const char *out, *from, *origin;
+    const char *out, *from, *origin, *to;
     bool json, no_tokens;
 };
 
@@ -72,7 +78,7 @@ static int run_init(cli_ctx *c, const struct ledger_args *a, sk_err *e)
 
 static int run_migrate(cli_ctx *c, const struct ledger_args *a, sk_err *e)
 {
-    char where[PATH_MAX];
+    char where[PATH_MAX], bak[PATH_MAX + 32];
     int ret, from = 0, to = 0;
 
     (void)a;
@@ -83,6 +89,9 @@ static int run_migrate(cli_ctx *c, const struct ledger_args *a, sk_err *e)
         printf("ledger %s: schema version %d, nothing to do\n", where, to);
     else
         printf("ledger %s: migrated from schema version %d to %d\n", where, from, to);
+    if (from != to && from > 0 && !ledger_is_shared(where) &&
+        ledger_migration_backup_path(where, from, bak, sizeof(bak), e) == SK_OK)
+        printf("ledger %s: the version %d ledger is kept in %s\n", where, from, bak);
     return SK_OK;
 }
 
@@ -181,6 +190,25 @@ static int run_audit_verify(cli_ctx *c, const struct ledger_args *a, sk_err *e)
     return ret;
 }
 
+static int run_backup(cli_ctx *c, const struct ledger_args *a, sk_err *e)
+{
+    op_env env = CLI_OP_ENV(c);
+    op_backup_result r;
+    int ret = op_backup(&env, a->to, &r, e);
+
+    if (ret != SK_OK)
+        return ret;
+    if (r.ledger_copied)
+        printf("backup %s: ledger %s, ", a->to, r.ledger_name);
+    else
+        printf("backup %s: (shared ledger %s not copied: back it up with pg_dump), ", a->to,
+               c->ledger_where);
+    printf("%s, CA directory (%zu files), station.json\n",
+           r.audit_copied ? "audit.log and audit.head" : "no audit log (in the shared ledger)",
+           r.ca_files);
+    return SK_OK;
+}
+
 static int run_reconcile(cli_ctx *c, const struct ledger_args *a, sk_err *e)
 {
     return cmd_ledger_reconcile(c, a->json, !a->no_tokens, e);
@@ -195,6 +223,7 @@ static const struct verb verbs[] = {
     {"import", CLI_STATION, run_import},
     {"audit-verify", CLI_STATION | CLI_LEDGER, run_audit_verify},
     {"reconcile", CLI_STATION | CLI_LEDGER, run_reconcile},
+    {"backup", CLI_STATION | CLI_LEDGER, run_backup},
 };
 
 int cmd_ledger_parse(int argc, char **argv, cli_ctx *cx)
@@ -204,7 +233,7 @@ int cmd_ledger_parse(int argc, char **argv, cli_ctx *cx)
         {"out", required_argument, NULL, 'o'},     {"from", required_argument, NULL, 'f'},
         {"origin", required_argument, NULL, 'g'},  {"help", no_argument, NULL, 'h'},
         {"json", no_argument, NULL, 'j'},          {"no-tokens", no_argument, NULL, 'T'},
-        {NULL, 0, NULL, 0}};
+        {"to", required_argument, NULL, 't'},      {NULL, 0, NULL, 0}};
     struct ledger_args *a = cli_args(cx, sizeof(*a), NULL);
     const char *cmd;
     int c;
@@ -220,6 +249,7 @@ int cmd_ledger_parse(int argc, char **argv, cli_ctx *cx)
         case 'g': a->origin = optarg; break;
         case 'j': a->json = true; break;
         case 'T': a->no_tokens = true; break;
+        case 't': a->to = optarg; break;
         case 'h': printf("usage: %s\n", usage); return CLI_DONE;
         default: return cli_usage_error(usage, "ledger: bad option");
         }
@@ -240,6 +270,12 @@ int cmd_ledger_parse(int argc, char **argv, cli_ctx *cx)
         return cli_usage_error(usage, "ledger %s: --out is for export", cmd);
     if ((a->json || a->no_tokens) && strcmp(cmd, "reconcile") != 0)
         return cli_usage_error(usage, "ledger %s: --json and --no-tokens are for reconcile", cmd);
+    if ((a->to != NULL) != (strcmp(cmd, "backup") == 0))
+        return cli_usage_error(usage, "ledger %s: --to DIR is for backup, and backup needs it",
+                               cmd);
+    if (strcmp(cmd, "backup") == 0 && cx->ledger_opt != NULL)
+        return cli_usage_error(usage, "ledger backup: copies the station's own ledger, not "
+                               "--ledger");
     if (strcmp(cmd, "reconcile") == 0 && cx->ledger_opt != NULL)
         return cli_usage_error(usage, "ledger reconcile: checks the station's own ledger, "
                                "not --ledger");

@@ -115,6 +115,11 @@ struct ledger_driver {
     int (*claim)(struct ledger_db *db, const char *order_number, void **hold, bool *got,
                  sk_err *e);
     void (*unclaim)(struct ledger_db *db, void *hold);
+
+    /* A consistent copy of the whole database at dest (a file, 0600, written atomically)
+     * while others go on writing; NULL where the database has its own tools (PostgreSQL:
+     * pg_dump, docs/ledger.md). */
+    int (*backup)(struct ledger_db *db, const char *dest, sk_err *e);
 };
 
 extern const struct ledger_driver ledger_sqlite_driver;
