@@ -7,6 +7,7 @@
 #include "cli/cli.h"
 #include "issuer/orders/order.h"
 #include "util/sk_problems.h"
+#include "util/sk_time.h"
 
 static const char usage[] =
     "sealkey export status [--since TIME] [--json|--csv] [--station DIR]\n"
@@ -14,7 +15,9 @@ static const char usage[] =
     "  status    the produced orders for the acceptance system: order number, status\n"
     "            (issued, revoked, replaced), token serial, certificate serial, seal ids,\n"
     "            produced-at and waybill; --since keeps those produced at or after TIME\n"
-    "            (ISO 8601 UTC, e.g. 2026-11-25 or 2026-11-25T08:00:00Z).\n"
+    "            (RFC 3339: 2026-11-25, midnight UTC; 2026-11-25T08:00:00Z; or with an\n"
+    "            offset, 2026-11-25T00:00:00+08:00 for midnight in Beijing; a time needs\n"
+    "            its zone, and an impossible date such as 2026-02-30 is refused).\n"
     "  shipping  the parcel manifest for the courier's bulk upload: recipient name, mobile,\n"
     "            address, order number, delivery-note id, for issued orders not yet shipped\n"
     "            (--all: shipped ones too). Recipients come from the order FILE.\n"
@@ -144,18 +147,15 @@ struct export_args {
     char since_buf[80];
 };
 
-/* Ledger times are "YYYY-MM-DDTHH:MM:SSZ": a date alone means its midnight. */
+/* Ledger times are "YYYY-MM-DDTHH:MM:SSZ", which compare as text: --since in that form. */
 static int parse_since(struct export_args *a, sk_err *e)
 {
-    int y = 0, mo = 0, d = 0, h = 0, mi = 0, s = 0;
+    time_t t;
+    int ret = sk_time_parse("--since", a->since, &t, e);
 
-    if ((sscanf(a->since, "%4d-%2d-%2dT%2d:%2d:%2dZ", &y, &mo, &d, &h, &mi, &s) != 6 &&
-         sscanf(a->since, "%4d-%2d-%2d", &y, &mo, &d) != 3) ||
-        mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60)
-        return sk_err_set(e, SK_EINPUT, "--since '%s': expected YYYY-MM-DD or "
-                          "YYYY-MM-DDTHH:MM:SSZ", a->since);
-    snprintf(a->since_buf, sizeof(a->since_buf), "%04d-%02d-%02dT%02d:%02d:%02dZ", y, mo, d, h,
-             mi, s);
+    if (ret != SK_OK)
+        return ret;
+    sk_time_format(t, a->since_buf, sizeof(a->since_buf));
     a->since = a->since_buf;
     return SK_OK;
 }
@@ -203,7 +203,7 @@ int cmd_export_parse(int argc, char **argv, cli_ctx *cx)
         return cli_usage_error(usage, "export shipping: --orders is required");
     sk_err_clear(&e);
     if (a->since != NULL && parse_since(a, &e) != SK_OK)
-        return cli_report(&e);
+        return cli_usage_error(usage, "export: %s", e.msg);
     return SK_OK;
 }
 

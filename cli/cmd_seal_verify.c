@@ -9,6 +9,7 @@
 #include "seal/ses.h"
 #include "seal/sealmaker.h"
 #include "util/sk_file.h"
+#include "util/sk_time.h"
 
 static const char usage[] =
     "sealkey seal verify FILE [--station DIR] [--ca FILE] [--holder-ca FILE] [--crl FILE]...\n"
@@ -24,8 +25,10 @@ static const char usage[] =
     "  --holder-ca FILE  trusted CA certificates (PEM: root and intermediates) for the holder\n"
     "  --crl FILE      a CRL (PEM or DER) for the holder's chain; repeat for each CA (up to 8)\n"
     "                  (--ca, --holder-ca and --crl replace what --station would take)\n"
-    "  --at TIME       check validity at TIME (YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ, UTC); default\n"
-    "                  now. CRLs must be current now; a certificate on one fails at any TIME\n"
+    "  --at TIME       check validity at TIME, RFC 3339: 2021-06-01 (midnight UTC),\n"
+    "                  2021-06-01T09:30:00Z or 2021-06-01T17:30:00+08:00 (a time needs its\n"
+    "                  zone); default now. CRLs must be current now; a certificate on one\n"
+    "                  fails at any TIME\n"
     "  --json          print the fields and the checks as JSON\n"
     "exit status: 0 valid (every check passed, trust established); 1 a check failed (forged,\n"
     "  expired, wrong maker, holder revoked or not chaining, ...); 12 not verified: nothing\n"
@@ -90,8 +93,8 @@ int cmd_seal_verify_parse(int argc, char **argv, cli_ctx *cx)
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
         case 'a':
-            if (ses_time_parse(optarg, &vo->at, &e) != SK_OK)
-                return cli_usage_error(usage, "seal verify: --at: %s", e.msg);
+            if (sk_time_parse("--at", optarg, &vo->at, &e) != SK_OK)
+                return cli_usage_error(usage, "seal verify: %s", e.msg);
             break;
         case 'c':
             vo->ca_file = optarg;
