@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/cli_output.h"
 #include "issuer/operations/operations.h"
 #include "util/sk_file.h"
 
@@ -45,6 +46,7 @@ static const char usage[] =
 struct ledger_args {
     const struct verb *verb;
     const char *out, *from, *origin, *to;
+    cli_output output;
     bool json, no_tokens;
 };
 
@@ -232,7 +234,7 @@ int cmd_ledger_parse(int argc, char **argv, cli_ctx *cx)
         {"station", required_argument, NULL, 's'}, {"ledger", required_argument, NULL, 'l'},
         {"out", required_argument, NULL, 'o'},     {"from", required_argument, NULL, 'f'},
         {"origin", required_argument, NULL, 'g'},  {"help", no_argument, NULL, 'h'},
-        {"json", no_argument, NULL, 'j'},          {"no-tokens", no_argument, NULL, 'T'},
+        CLI_OPT_JSON_ROW,                          {"no-tokens", no_argument, NULL, 'T'},
         {"to", required_argument, NULL, 't'},      {NULL, 0, NULL, 0}};
     struct ledger_args *a = cli_args(cx, sizeof(*a), NULL);
     const char *cmd;
@@ -247,7 +249,7 @@ int cmd_ledger_parse(int argc, char **argv, cli_ctx *cx)
         case 'o': a->out = optarg; break;
         case 'f': a->from = optarg; break;
         case 'g': a->origin = optarg; break;
-        case 'j': a->json = true; break;
+        CLI_OUTPUT_CASES: cli_output_set(&a->output, c); break;
         case 'T': a->no_tokens = true; break;
         case 't': a->to = optarg; break;
         case 'h': printf("usage: %s\n", usage); return CLI_DONE;
@@ -257,6 +259,9 @@ int cmd_ledger_parse(int argc, char **argv, cli_ctx *cx)
     if (optind + 1 != argc)
         return cli_usage_error(usage, "ledger: one command expected");
     cmd = argv[optind];
+    if (cli_output_check(&a->output, CLI_FMT_TEXT, usage, "ledger") != SK_OK)
+        return SK_EUSAGE;
+    a->json = a->output.format == CLI_FMT_JSON;
     for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
         if (strcmp(cmd, verbs[i].name) == 0)
             a->verb = &verbs[i];
