@@ -89,16 +89,26 @@ static void print_help(FILE *f)
 
 /* Test hook for tests/secrets_memory.sh: once the command has returned and freed what it
  * holds, stop so that the test can search this process's memory for the secrets it used
- * before exit() tears the memory down (and with it the evidence of a copy left behind). */
+ * before exit() tears the memory down (and with it the evidence of a copy left behind).
+ * Only in test builds (CMake SEALKEY_TEST_HOOKS). */
 static void stop_before_exit_for_test(void)
 {
+#ifdef SEALKEY_TEST_HOOKS
     const char *v = getenv("SEALKEY_TEST_STOP_BEFORE_EXIT");
 
     if (v != NULL && strcmp(v, "1") == 0) {
         fflush(NULL);
         raise(SIGSTOP);
     }
+#endif
 }
+
+/* A test build says so wherever its version is shown, and the tests ask it (tests/lib.sh). */
+#ifdef SEALKEY_TEST_HOOKS
+#define BUILD_NOTE " (test build: SEALKEY_TEST_* hooks compiled in; not for production)"
+#else
+#define BUILD_NOTE ""
+#endif
 
 /* The row for argv: a group's verb if argv[2] names one, else the command's own row. */
 static const struct command *find(int argc, char **argv)
@@ -169,7 +179,7 @@ int main(int argc, char **argv)
         return SK_OK;
     }
     if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "version") == 0) {
-        printf("sealkey %s\n", SEALKEY_VERSION);
+        printf("sealkey %s%s\n", SEALKEY_VERSION, BUILD_NOTE);
         return SK_OK;
     }
     if ((row = find(argc, argv)) != NULL) {

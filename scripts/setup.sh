@@ -20,6 +20,7 @@ if [ ${#missing[@]} -gt 0 ]; then
     apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-cmake -S "$here" -B "$build" -DSEALKEY_SANITIZE=$sanitize >/dev/null
+# A test build: the test-only hooks in (CMakeLists.txt, SEALKEY_TEST_HOOKS).
+cmake -S "$here" -B "$build" -DSEALKEY_SANITIZE=$sanitize -DSEALKEY_TEST_HOOKS=ON >/dev/null
 cmake --build "$build" -j"$(nproc)" >/dev/null
 echo "setup: built $build/cli/sealkey"

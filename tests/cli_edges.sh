@@ -102,4 +102,13 @@ expect_status 0 "--since a second later" -- "$SEALKEY" export status --station "
 expect_no_output "JX2026-000103" "--since $later leaves it out"
 expect_status 2 "--since an impossible date" -- "$SEALKEY" export status --station "$st" --since 2026-02-30
 expect_output "export: --since '2026-02-30': no day 30 in February 2026" "the option and the reason named"
+# -- test-only hooks: in a test build only, and the version line says which this is
+bin=${SEALKEY_VALGRIND_BIN:-$SEALKEY}
+if have_test_hooks; then
+    check "a test build has the crash hook" grep -q SEALKEY_TEST_CRASH_AT "$bin"
+else
+    check "a build without test hooks has none of them" test -z "$(grep -ao 'SEALKEY_TEST_[A-Z_]*' "$bin")"
+    expect_status 77 "a test that needs them skips" -- bash "$SOURCE_DIR/tests/batch_crash.sh"
+    expect_output "^SKIPPED: batch_crash.sh needs the test-only hooks" "and says why"
+fi
 finish
