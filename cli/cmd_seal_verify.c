@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "cli/cli.h"
+#include "cli/cli_output.h"
 #include "issuer/station/station.h"
 #include "seal/ses.h"
 #include "seal/sealmaker.h"
@@ -70,6 +71,7 @@ struct verify_args {
     ses_verify_opts vo;
     struct station_anchors anchors;
     bool json;
+    cli_output out;
 };
 
 int cmd_seal_verify_parse(int argc, char **argv, cli_ctx *cx)
@@ -79,7 +81,7 @@ int cmd_seal_verify_parse(int argc, char **argv, cli_ctx *cx)
                                          {"holder-ca", required_argument, NULL, 'H'},
                                          {"crl", required_argument, NULL, 'r'},
                                          {"station", required_argument, NULL, 's'},
-                                         {"json", no_argument, NULL, 'j'},
+                                         CLI_OPT_JSON_ROW,
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
     struct verify_args *a = cli_args(cx, sizeof(*a), NULL);
@@ -113,8 +115,8 @@ int cmd_seal_verify_parse(int argc, char **argv, cli_ctx *cx)
             cx->station_opt = optarg;
             cx->want_station = true;
             break;
-        case 'j':
-            a->json = true;
+        CLI_OUTPUT_CASES:
+            cli_output_set(&a->out, c);
             break;
         case 'h':
             printf("usage: %s\n", usage);
@@ -125,6 +127,9 @@ int cmd_seal_verify_parse(int argc, char **argv, cli_ctx *cx)
     }
     if (optind != argc - 1)
         return cli_usage_error(usage, "seal verify: one seal FILE, please");
+    if (cli_output_check(&a->out, CLI_FMT_TEXT, usage, "seal verify") != SK_OK)
+        return SK_EUSAGE;
+    a->json = a->out.format == CLI_FMT_JSON;
     vo->name = argv[optind];
     return SK_OK;
 }
