@@ -88,12 +88,13 @@ int ledger_backup(ledger *l, const char *dest, sk_err *e)
         return sk_err_set(e, SK_ESTATE, "ledger %s is a shared %s ledger: back it up with its "
                           "database's tools (pg_dump; docs/ledger.md, \"Backups\")", l->where,
                           l->drv->name);
-    return l->drv->backup(l->db, dest, e);
+    return l->drv->backup(l->db, dest, false, e);
 }
 
 /* Before a schema change, a copy of the ledger as it was: a migration is the one write that
- * changes every table at once. Read outside the migration's transaction (which the copy
- * would wait for); a second migrator meanwhile only makes the copy of a newer version. */
+ * changes every table at once. Taken outside the migration's transaction (which the copy
+ * would wait for); a second process copying meanwhile may copy the migrated ledger, so the
+ * first copy at a name is kept (keep), never replaced. */
 static int backup_before_migrating(ledger *l, sk_err *e)
 {
     char dest[PATH_MAX + 32];
@@ -106,7 +107,7 @@ static int backup_before_migrating(ledger *l, sk_err *e)
     if (version == 0 || version >= (int)ledger_migrations_count())
         return SK_OK;
     if ((ret = ledger_migration_backup_path(l->where, version, dest, sizeof(dest), e)) != SK_OK ||
-        (ret = l->drv->backup(l->db, dest, e)) != SK_OK)
+        (ret = l->drv->backup(l->db, dest, true, e)) != SK_OK)
         return sk_err_wrap(e, "before migrating from schema version %d (nothing migrated)",
                            version);
     return SK_OK;

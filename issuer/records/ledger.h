@@ -192,7 +192,8 @@ int ledger_init(const char *where, int *version, sk_err *e);
  * its database's tools before `ledger migrate` (docs/ledger.md, "Backups"). */
 int ledger_migrate(const char *where, int *from, int *to, sk_err *e);
 /* Where the copy of a SQLite ledger at where, taken before migrating it from version, goes:
- * "<where>.v<version>.bak" beside it. */
+ * "<where>.v<version>.bak" beside it (a copy already there is kept: remove it once the
+ * migrated ledger has proved itself). */
 int ledger_migration_backup_path(const char *where, int version, char *buf, size_t len,
                                  sk_err *e);
 

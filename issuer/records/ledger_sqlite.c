@@ -427,7 +427,7 @@ static int sync_path(const char *path, int flags, sk_err *e)
 /* A consistent copy of the whole database at dest (0600, replaced atomically), through
  * SQLite's online backup API: one step copies every page under one read transaction, so
  * writers (stations, batches) go on in WAL mode and the copy is one committed state. */
-static int sq_backup(struct ledger_db *d, const char *dest, sk_err *e)
+static int sq_backup(struct ledger_db *d, const char *dest, bool keep, sk_err *e)
 {
     char tmp[PATH_MAX + 16], dir[PATH_MAX];
     const char *slash = strrchr(dest, '/');
@@ -476,7 +476,15 @@ static int sq_backup(struct ledger_db *d, const char *dest, sk_err *e)
     to = NULL;
     if ((ret = sync_path(tmp, O_RDONLY, e)) != SK_OK)
         goto out;
-    if (rename(tmp, dest) != 0) {
+    if (keep) {
+        /* Never over a copy already there (link fails on an existing name): of two
+         * processes copying before the same migration, the one that read first is kept. */
+        if (link(tmp, dest) != 0 && errno != EEXIST) {
+            ret = sk_err_set(e, SK_EIO, "%s: cannot create: %s", dest, strerror(errno));
+            goto out;
+        }
+        unlink(tmp);
+    } else if (rename(tmp, dest) != 0) {
         ret = sk_err_set(e, SK_EIO, "%s: cannot rename to %s: %s", tmp, dest, strerror(errno));
         goto out;
     }
