@@ -29,12 +29,13 @@ static const char usage[] =
     "                add an export to the station's shared ledger, in one transaction;\n"
     "                issuances get new ids and keep the old ones as STATION_ID:ID\n"
     "  audit-verify  check the audit chain of every station on the shared ledger\n"
-    "  backup --to DIR\n"
+    "  backup --to DIR|FILE.tar\n"
     "                a consistent copy of the station while stations run: the SQLite ledger\n"
     "                (SQLite's online backup), audit.log and audit.head taken with it, the CA\n"
-    "                directory and station.json, into DIR, a new directory (0700, files 0600)\n"
-    "                that appears only when complete; never the secret files or out/. A\n"
-    "                shared ledger is backed up with pg_dump (docs/ledger.md, \"Backups\")\n"
+    "                directory and station.json, into DIR, a new directory (0700, files 0600),\n"
+    "                or FILE.tar, a new tar archive (0600) of such a directory; either\n"
+    "                appears only when complete; never the secret files or out/. A shared\n"
+    "                ledger is backed up with pg_dump (docs/ledger.md, \"Backups\")\n"
     "  reconcile [--json] [--no-tokens]\n"
     "                check that every certificate ever signed is live on one verified\n"
     "                issuance or revoked, no order or token has two live ones, no issuance\n"
@@ -276,8 +277,8 @@ int cmd_ledger_parse(int argc, char **argv, cli_ctx *cx)
     if ((a->json || a->no_tokens) && strcmp(cmd, "reconcile") != 0)
         return cli_usage_error(usage, "ledger %s: --json and --no-tokens are for reconcile", cmd);
     if ((a->to != NULL) != (strcmp(cmd, "backup") == 0))
-        return cli_usage_error(usage, "ledger %s: --to DIR is for backup, and backup needs it",
-                               cmd);
+        return cli_usage_error(usage, "ledger %s: --to DIR|FILE.tar is for backup, and backup "
+                               "needs it", cmd);
     if (strcmp(cmd, "backup") == 0 && cx->ledger_opt != NULL)
         return cli_usage_error(usage, "ledger backup: copies the station's own ledger, not "
                                "--ledger");

@@ -61,6 +61,19 @@ done
 lost=$(grep -c '^token_unknown: order BK-' "$T/out")
 check "each order verified after the backup has its lost token named ($lost)" test "$lost" -ge $((9 - in_backup)) -a "$lost" -le $((10 - in_backup))
 
+# -- as one archive: the same files, a tar that the system's tar reads, 0600
+expect_status 0 "backup into an archive" -- "$SEALKEY" ledger backup --station "$st" --to "$T/bk2.tar"
+check "the archive is 0600" test "$(stat -c %a "$T/bk2.tar")" = 600
+mkdir "$T/x" && tar -xf "$T/bk2.tar" -C "$T/x" 2>"$T/tar.err"
+check "tar reads it ($(cat "$T/tar.err"))" test -s "$T/x/bk2/ledger.sqlite" -a -s "$T/x/bk2/ca/issuing.key"
+check "its entries keep their modes" test -z "$(find "$T/x/bk2" \( -type f ! -perm 600 \) -o \( -type d ! -perm 700 \))"
+check "its files are the station's" cmp -s "$T/x/bk2/audit.log" "$st/audit.log"
+check "no temporary file or directory left beside it" test -z "$(ls -d "$T"/bk2.tar.* "$T"/bk2.tar.partial-* 2>/dev/null)"
+cp -p "$st/so-pin" "$st/ca-pass" "$T/x/bk2/" && chmod 755 "$T/x/bk2"
+expect_status 0 "the archive restores to a station that reconciles clean" -- "$SEALKEY" ledger reconcile --station "$T/x/bk2" --no-tokens
+expect_status 4 "never over an existing archive" -- "$SEALKEY" ledger backup --station "$st" --to "$T/bk2.tar"
+expect_output "bk2.tar exists; a backup goes to a new file" "existing archive named"
+
 # -- refused
 expect_status 4 "an existing target" -- "$SEALKEY" ledger backup --station "$st" --to "$T/bk"
 expect_output "bk exists; a backup goes to a new directory" "existing target named"

@@ -15,6 +15,7 @@
 
 #include "util/sk_file.h"
 #include "util/sk_lock.h"
+#include "util/sk_tar.h"
 
 struct ledger_copy {
     ledger *l;
@@ -128,14 +129,17 @@ int op_backup(const op_env *env, const char *dest, op_backup_result *r, sk_err *
 
     memset(r, 0, sizeof(*r));
     tmp[0] = '\0';
+    r->archive = strlen(dest) > 4 && strcmp(dest + strlen(dest) - 4, ".tar") == 0;
     if (sk_file_exists(dest))
-        return sk_err_set(e, SK_ESTATE, "%s exists; a backup goes to a new directory", dest);
+        return sk_err_set(e, SK_ESTATE, "%s exists; a backup goes to a new %s", dest,
+                          r->archive ? "file" : "directory");
     if (snprintf(tmp, sizeof(tmp), "%s.partial-XXXXXX", dest) >= (int)sizeof(tmp) ||
         snprintf(parent, sizeof(parent), "%s", dest) >= (int)sizeof(parent)) {
         tmp[0] = '\0';
         return sk_err_set(e, SK_EINPUT, "%s: path too long", dest);
     }
-    /* Built beside its final name, 0700, and renamed into place when complete. */
+    /* Built beside its final name, 0700, and renamed into place when complete (an archive:
+     * packed from it into place, sk_tar_dir, and the directory removed). */
     if (mkdtemp(tmp) == NULL) {
         ret = sk_err_set(e, SK_EIO, "%s: cannot create: %s", tmp, strerror(errno));
         tmp[0] = '\0';
@@ -157,6 +161,13 @@ int op_backup(const op_env *env, const char *dest, op_backup_result *r, sk_err *
         (ret = sk_path_join(conf, sizeof(conf), tmp, "station.json", e)) != SK_OK ||
         (ret = sk_file_copy(where, conf, 0600, e)) != SK_OK || (ret = sync_dir(tmp, e)) != SK_OK)
         goto out;
+    if (r->archive) {
+        /* The archive's top directory: its file name without ".tar". */
+        snprintf(parent, sizeof(parent), "%s", dest);
+        parent[strlen(parent) - 4] = '\0';
+        ret = sk_tar_dir(tmp, basename(parent), dest, e);
+        goto out;
+    }
     if (rename(tmp, dest) != 0) {
         ret = sk_err_set(e, SK_EIO, "%s: cannot rename to %s: %s", tmp, dest, strerror(errno));
         goto out;
