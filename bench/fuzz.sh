@@ -15,7 +15,7 @@ shift $(( $# > 0 ? 1 : 0 ))
 SRC=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${FUZZ_BUILD_DIR:-$SRC/build-fuzz}
 export TMPDIR=${TMPDIR:-$SRC/build-fuzz/tmp}
-ALL="order station form_template ses cert pic form_extract tok_uri secret_src audit"
+ALL="order station form_template ses cert pic form_extract tok_uri secret_src audit time"
 HARNESSES=${*:-$ALL}
 
 mkdir -p "$BUILD" "$TMPDIR"

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/cli_output.h"
 #include "issuer/records/audit.h"
 #include "util/sk_name.h"
 #include "issuer/records/ledger.h"
@@ -28,7 +29,7 @@ static const char usage[] =
 
 static const struct option opts[] = {
     {"station", required_argument, NULL, 's'}, {"order", required_argument, NULL, 'o'},
-    {"json", no_argument, NULL, 'j'},          {"help", no_argument, NULL, 'h'},
+    CLI_OPT_JSON_ROW,                          {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0}};
 
 /* The station's log and the ledger it is held to: no ledger for a directory without
@@ -105,15 +106,14 @@ static int verify(const char *dir, bool as_json)
     shared = audit_sink_shared(sink);
     close_log(l, sink);
     if (as_json) {
+        sk_err pe;
         json_t *j = json_pack("{s:b, s:I, s:I, s:s}", "ok", ret == SK_OK, "records",
                               (json_int_t)n, "anchor", (json_int_t)anchor, "error",
                               ret == SK_OK ? "" : e.msg);
-        char *s = j ? json_dumps(j, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;
 
-        if (s != NULL)
-            printf("%s\n", s);
-        free(s);
-        json_decref(j);
+        sk_err_clear(&pe);
+        if (cli_json_print(j, &pe) != SK_OK && ret == SK_OK)
+            return cli_report(&pe);
     }
     if (ret != SK_OK)
         return cli_report(&e);
@@ -203,7 +203,8 @@ static int show(const char *dir, const char *order)
 int cmd_audit(int argc, char **argv)
 {
     const char *station = NULL, *order = NULL, *verb;
-    bool as_json = false;
+    cli_output out = {0};
+    bool as_json;
     int c;
 
     if (argc < 2)
@@ -220,13 +221,16 @@ int cmd_audit(int argc, char **argv)
         switch (c) {
         case 's': station = optarg; break;
         case 'o': order = optarg; break;
-        case 'j': as_json = true; break;
+        CLI_OUTPUT_CASES: cli_output_set(&out, c); break;
         case 'h': printf("usage: %s\n", usage); return SK_OK;
         default: return cli_usage_error(usage, "audit %s: bad option", verb);
         }
     }
     if (optind != argc - 1)
         return cli_usage_error(usage, "audit %s: unexpected argument '%s'", verb, argv[optind + 1]);
+    if (cli_output_check(&out, CLI_FMT_TEXT, usage, "audit") != SK_OK)
+        return SK_EUSAGE;
+    as_json = out.format == CLI_FMT_JSON;
     if (strcmp(verb, "verify") == 0) {
         if (order != NULL)
             return cli_usage_error(usage, "audit verify: --order is for show");

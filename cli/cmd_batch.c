@@ -13,6 +13,7 @@
 
 #include "cli/cli.h"
 #include "cli/cli_log.h"
+#include "cli/cli_output.h"
 #include "cli/cli_orders.h"
 #include "issuer/supervisor/supervisor.h"
 
@@ -77,12 +78,13 @@ int cmd_batch_parse(int argc, char **argv, cli_ctx *cx)
 {
     static const struct option opts[] = {
         {"station", required_argument, NULL, 's'},   {"orders", required_argument, NULL, 'f'},
-        {"jobs", required_argument, NULL, 'j'},      {"json", no_argument, NULL, 'J'},
+        {"jobs", required_argument, NULL, 'j'},      CLI_OPT_JSON_ROW,
         {"ca-pass", required_argument, NULL, 'p'},   {"operator", required_argument, NULL, 'O'},
         {"order-timeout", required_argument, NULL, 't'}, {"dry-run", no_argument, NULL, 'n'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     struct batch_args *a = cli_args(cx, sizeof(*a), batch_args_free);
+    cli_output out = {0};
     int c;
 
     if (a == NULL)
@@ -100,7 +102,7 @@ int cmd_batch_parse(int argc, char **argv, cli_ctx *cx)
             if (cli_parse_long(optarg, 1, 86400, &a->timeout) != 0)
                 return cli_usage_error(usage, "batch: --order-timeout takes 1 to 86400 seconds");
             break;
-        case 'J': a->json = true; break;
+        CLI_OUTPUT_CASES: cli_output_set(&out, c); break;
         case 'n': a->dry_run = true; break;
         case 'p': cx->ca_pass_opt = optarg; break;
         case 'O': cx->operator_opt = optarg; break;
@@ -112,6 +114,9 @@ int cmd_batch_parse(int argc, char **argv, cli_ctx *cx)
         return cli_usage_error(usage, "batch: unexpected argument '%s'", argv[optind]);
     if (a->orders == NULL)
         return cli_usage_error(usage, "batch: --orders is required");
+    if (cli_output_check(&out, CLI_FMT_TEXT, usage, "batch") != SK_OK)
+        return SK_EUSAGE;
+    a->json = out.format == CLI_FMT_JSON;
     /* A dry run touches no token and no secret. */
     if (a->dry_run)
         cx->needs &= ~(unsigned)(CLI_SO_PIN | CLI_CA_SECRET);

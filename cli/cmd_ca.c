@@ -1,4 +1,5 @@
 #include <getopt.h>
+#include <jansson.h>
 #include <limits.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
@@ -7,6 +8,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/cli_output.h"
 #include "cli/cli_secrets.h"
 #include "issuer/ca/ca_util.h"
 #include "issuer/operations/operations.h"
@@ -15,7 +17,7 @@
 static const char usage[] =
     "sealkey ca init [--station DIR] [--key-alg ec-p256|ec-p384|rsa-3072|sm2]\n"
     "                [--ca-pass SOURCE] [--root-days N] [--issuing-days N]\n"
-    "       sealkey ca show [--station DIR]\n"
+    "       sealkey ca show [--station DIR] [--json]\n"
     "  init  create the station's root CA and issuing CA in DIR/ca. Refuses (exit 4) if any\n"
     "        CA file exists; under a lock on DIR/ca.lock, so of two inits at once one wins.\n"
     "        Keys are AES-256 encrypted PEM files (0600) under the CA passphrase; with\n"
@@ -24,7 +26,8 @@ static const char usage[] =
     "        station.json) sm2 makes an SM2 hierarchy (GM/T 0015): certificates and CRLs\n"
     "        signed SM2-with-SM3 with the SM2 ID 1234567812345678, keys in files only;\n"
     "        projects with key_algorithm sm2 need it.\n"
-    "  show  print the CA certificates' subjects, serials, validity and key ids.\n"
+    "  show  print the CA certificates' subjects, serials, validity and key ids; --json:\n"
+    "        one JSON document on standard output (messages and errors on standard error)\n"
     "  --ca-pass SOURCE  where the passphrase comes from: env:NAME, file:PATH, fd:N or prompt\n"
     "                    (default: ca.passphrase in station.json). Never the secret itself.\n"
     "  --root-days N     validity of the root CA, 1..36500 days (default 7300)\n"
@@ -120,6 +123,27 @@ out:
     return ret;
 }
 
+/* ca show --json: the same fields, by certificate. */
+static json_t *cert_json(X509 *cert)
+{
+    char subject[512], nb[32], na[32], ski[128];
+    BIGNUM *bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(cert), NULL);
+    char *serial = bn ? BN_bn2hex(bn) : NULL;
+    char *dp = cau_crl_dp(cert);
+    json_t *j;
+
+    X509_NAME_oneline(X509_get_subject_name(cert), subject, sizeof(subject));
+    cau_asn1_iso(X509_get0_notBefore(cert), nb, sizeof(nb));
+    cau_asn1_iso(X509_get0_notAfter(cert), na, sizeof(na));
+    cau_ski_hex(cert, ski, sizeof(ski));
+    j = json_pack("{s:s, s:s?, s:s, s:s, s:s, s:s?}", "subject", subject, "serial", serial,
+                  "not_before", nb, "not_after", na, "key_id", ski, "crl_dp", dp);
+    OPENSSL_free(dp);
+    OPENSSL_free(serial);
+    BN_free(bn);
+    return j;
+}
+
 static void show_cert(const char *what, X509 *cert)
 {
     char subject[512], nb[32], na[32], ski[128];
@@ -140,21 +164,32 @@ static void show_cert(const char *what, X509 *cert)
     BN_free(bn);
 }
 
+struct show_args {
+    cli_output out;
+};
+
 int cmd_ca_show_parse(int argc, char **argv, cli_ctx *cx)
 {
     static const struct option opts[] = {{"station", required_argument, NULL, 's'},
+                                         CLI_OPT_JSON_ROW,
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
+    struct show_args *a = cli_args(cx, sizeof(*a), NULL);
     int c;
 
+    if (a == NULL)
+        return SK_OK;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
         case 's': cx->station_opt = optarg; break;
+        CLI_OUTPUT_CASES: cli_output_set(&a->out, c); break;
         case 'h': printf("usage: %s\n", usage); return CLI_DONE;
         default: return cli_usage_error(usage, "ca show: bad option");
         }
     }
-    return SK_OK;
+    if (optind != argc)
+        return cli_usage_error(usage, "ca show: unexpected argument '%s'", argv[optind]);
+    return cli_output_check(&a->out, CLI_FMT_TEXT, usage, "ca show");
 }
 
 int cmd_ca_show_run(cli_ctx *cx, sk_err *e)
@@ -162,6 +197,8 @@ int cmd_ca_show_run(cli_ctx *cx, sk_err *e)
     X509 *certs[2] = {NULL, NULL};
     static const char *const names[] = {"root.crt", "issuing.crt"};
     char path[PATH_MAX];
+    const struct show_args *a = cx->args;
+    bool as_json = a->out.format == CLI_FMT_JSON;
     int ret = SK_OK;
 
     for (int i = 0; i < 2; i++) {
@@ -180,10 +217,19 @@ int cmd_ca_show_run(cli_ctx *cx, sk_err *e)
             ret = sk_err_ossl(e, SK_EINPUT, "%s: not a PEM certificate", path);
             goto out;
         }
-        show_cert(i == 0 ? "root CA" : "issuing CA", certs[i]);
+        if (!as_json)
+            show_cert(i == 0 ? "root CA" : "issuing CA", certs[i]);
     }
-    printf("issuing key: %s\n",
-           cx->st->ca_key_uri ? cx->st->ca_key_uri : "ca/issuing.key (encrypted)");
+    if (as_json)
+        ret = cli_json_print(json_pack("{s:o, s:o, s:s, s:s}", "root_ca", cert_json(certs[0]),
+                                       "issuing_ca", cert_json(certs[1]), "issuing_key",
+                                       cx->st->ca_key_uri ? "hsm" : "file", "issuing_key_at",
+                                       cx->st->ca_key_uri ? cx->st->ca_key_uri
+                                                          : "ca/issuing.key"),
+                             e);
+    else
+        printf("issuing key: %s\n",
+               cx->st->ca_key_uri ? cx->st->ca_key_uri : "ca/issuing.key (encrypted)");
 out:
     X509_free(certs[0]);
     X509_free(certs[1]);

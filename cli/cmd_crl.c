@@ -1,14 +1,17 @@
 #include <getopt.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "cli/cli.h"
+#include "cli/cli_output.h"
 #include "cli/cli_secrets.h"
 #include "issuer/issuance/issue_env.h"
 #include "issuer/operations/operations.h"
 
 static const char usage[] =
     "sealkey crl [--station DIR] [--days N] [-o FILE] [--publish DIR] [--ca-pass SOURCE]\n"
+    "            [--json]\n"
     "  Issue the CRLs of the station's CA chain, each with a CRL number that never repeats\n"
     "  and next update in N days (default 7):\n"
     "  - the issuing CA's CRL, listing every revoked certificate in the ledger;\n"
@@ -19,10 +22,12 @@ static const char usage[] =
     "  --station` reads). For the web server, --publish DIR (default DIR/crl in the station)\n"
     "  gets each as DER under the name its URL ends in (the projects' crl_url, and the issuing\n"
     "  CA certificate's CRL distribution point, from ca.root_crl_url), plus NAME.pem.\n"
-    "  -o FILE  also write the issuing CA's CRL (PEM) to FILE. Files are mode 0644.";
+    "  -o FILE  also write the issuing CA's CRL (PEM) to FILE. Files are mode 0644.\n"
+    CLI_HELP_JSON "                    (CRL numbers, files written, names published, notices)";
 
 struct crl_args {
     op_crl_opts o;
+    cli_output out;
 };
 
 int cmd_crl_parse(int argc, char **argv, cli_ctx *cx)
@@ -32,6 +37,7 @@ int cmd_crl_parse(int argc, char **argv, cli_ctx *cx)
                                          {"output", required_argument, NULL, 'o'},
                                          {"publish", required_argument, NULL, 'P'},
                                          {"ca-pass", required_argument, NULL, 'p'},
+                                         CLI_OPT_JSON_ROW,
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
     struct crl_args *a = cli_args(cx, sizeof(*a), NULL);
@@ -48,6 +54,7 @@ int cmd_crl_parse(int argc, char **argv, cli_ctx *cx)
         case 'o': a->o.out_path = optarg; break;
         case 'P': a->o.publish_dir = optarg; break;
         case 'p': cx->ca_pass_opt = optarg; break;
+        CLI_OUTPUT_CASES: cli_output_set(&a->out, c); break;
         case 'd':
             days = strtol(optarg, &end, 10);
             if (end == optarg || *end != '\0' || days < 1 || days > 366)
@@ -60,7 +67,7 @@ int cmd_crl_parse(int argc, char **argv, cli_ctx *cx)
     }
     if (optind != argc)
         return cli_usage_error(usage, "crl: unexpected argument '%s'", argv[optind]);
-    return SK_OK;
+    return cli_output_check(&a->out, CLI_FMT_TEXT, usage, "crl");
 }
 
 static void print_result(const station_config *st, const op_crl_opts *o, const op_crl_result *r)
@@ -84,6 +91,30 @@ static void print_result(const station_config *st, const op_crl_opts *o, const o
                "ca.root_crl_url); a CA made by a new `sealkey ca init` carries one\n");
 }
 
+/* The same as fields: the files written, and the notices as their own keys. */
+static json_t *result_json(const station_config *st, const op_crl_opts *o,
+                           const op_crl_result *r)
+{
+    char issuing[PATH_MAX], root[PATH_MAX];
+    json_t *names = json_array(), *root_crl = json_null();
+
+    snprintf(issuing, sizeof(issuing), "%s/ca/issuing.crl", st->dir);
+    snprintf(root, sizeof(root), "%s/ca/root.crl", st->dir);
+    for (size_t i = 0; names != NULL && i < r->names.n_issuing; i++)
+        json_array_append_new(names, json_string(r->names.issuing[i]));
+    if (r->root_crl) {
+        json_array_append_new(names, json_string(r->names.root));
+        json_decref(root_crl);
+        root_crl = json_pack("{s:I, s:s}", "number", (json_int_t)r->root_number, "file", root);
+    }
+    return json_pack("{s:{s:I, s:I, s:s, s:s?}, s:o, s:s, s:o, s:b, s:i}", "issuing_crl",
+                     "number", (json_int_t)r->number, "revoked", (json_int_t)r->n_revoked,
+                     "file", issuing, "output", o->out_path, "root_crl", root_crl,
+                     "publish_dir", r->publish_dir, "published", names,
+                     "issuing_ca_has_crl_dp", r->names.issuing_ca_has_dp, "next_update_days",
+                     o->days);
+}
+
 int cmd_crl_run(cli_ctx *cx, sk_err *e)
 {
     const struct crl_args *a = cx->args;
@@ -98,8 +129,12 @@ int cmd_crl_run(cli_ctx *cx, sk_err *e)
     if ((ret = ca_load_root_key(cx->st, cae.ca, cx->secrets->ca_secret, &root_key, e)) != SK_OK)
         goto out;
     cli_ctx_wipe(cx);
-    if ((ret = op_crl(&env, cae.ca, root_key, &a->o, &r, e)) == SK_OK)
-        print_result(cx->st, &a->o, &r);
+    if ((ret = op_crl(&env, cae.ca, root_key, &a->o, &r, e)) == SK_OK) {
+        if (a->out.format == CLI_FMT_JSON)
+            ret = cli_json_print(result_json(cx->st, &a->o, &r), e);
+        else
+            print_result(cx->st, &a->o, &r);
+    }
 out:
     EVP_PKEY_free(root_key);
     issue_ca_close(&cae);

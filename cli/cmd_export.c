@@ -5,23 +5,25 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/cli_output.h"
 #include "issuer/orders/order.h"
 #include "util/sk_problems.h"
+#include "util/sk_time.h"
 
 static const char usage[] =
-    "sealkey export status [--since TIME] [--json|--csv] [--station DIR]\n"
-    "       sealkey export shipping --orders FILE [--all] [--json|--csv] [--station DIR]\n"
+    "sealkey export status [--since TIME] [--json|--csv [--bom]] [--station DIR]\n"
+    "       sealkey export shipping --orders FILE [--all] [--json|--csv [--bom]] [--station DIR]\n"
     "  status    the produced orders for the acceptance system: order number, status\n"
     "            (issued, revoked, replaced), token serial, certificate serial, seal ids,\n"
     "            produced-at and waybill; --since keeps those produced at or after TIME\n"
-    "            (ISO 8601 UTC, e.g. 2026-11-25 or 2026-11-25T08:00:00Z).\n"
+    "            (RFC 3339: 2026-11-25, midnight UTC; 2026-11-25T08:00:00Z; or with an\n"
+    "            offset, 2026-11-25T00:00:00+08:00 for midnight in Beijing; a time needs\n"
+    "            its zone, and an impossible date such as 2026-02-30 is refused).\n"
     "  shipping  the parcel manifest for the courier's bulk upload: recipient name, mobile,\n"
     "            address, order number, delivery-note id, for issued orders not yet shipped\n"
     "            (--all: shipped ones too). Recipients come from the order FILE.\n"
-    "  Default output is CSV with a header line (cells that a spreadsheet would run as a\n"
-    "  formula are prefixed with ').";
+    CLI_HELP_JSON CLI_HELP_CSV;
 
-enum fmt { FMT_CSV, FMT_JSON };
 
 static void csv_cell(FILE *f, const char *v, bool last)
 {
@@ -42,10 +44,10 @@ static void csv_cell(FILE *f, const char *v, bool last)
     fputc(last ? '\n' : ',', f);
 }
 
-static void emit(enum fmt fmt, json_t *arr, const char *const *keys, const char *const *vals,
+static void emit(cli_format fmt, json_t *arr, const char *const *keys, const char *const *vals,
                  size_t n, bool *header)
 {
-    if (fmt == FMT_JSON) {
+    if (fmt == CLI_FMT_JSON) {
         json_t *o = json_object();
         for (size_t i = 0; i < n; i++)
             json_object_set_new(o, keys[i], json_string(vals[i]));
@@ -66,7 +68,7 @@ static const char *status_name(iss_step s)
     return s == ISS_REVOKED ? "revoked" : s == ISS_SUPERSEDED ? "replaced" : "issued";
 }
 
-static int export_status(ledger *l, const char *since, enum fmt fmt, json_t *arr, sk_err *e)
+static int export_status(ledger *l, const char *since, cli_format fmt, json_t *arr, sk_err *e)
 {
     static const char *const keys[] = {"order_number", "status", "token_serial", "cert_serial",
                                        "seal_ids", "produced_at", "waybill"};
@@ -100,7 +102,7 @@ out:
     return ret;
 }
 
-static int export_shipping(ledger *l, const char *orders, bool all, enum fmt fmt, json_t *arr,
+static int export_shipping(ledger *l, const char *orders, bool all, cli_format fmt, json_t *arr,
                            sk_err *e)
 {
     static const char *const keys[] = {"recipient_name", "recipient_mobile", "recipient_address",
@@ -140,22 +142,19 @@ out:
 struct export_args {
     const char *what, *since, *orders;
     bool all;
-    enum fmt fmt;
+    cli_output out;
     char since_buf[80];
 };
 
-/* Ledger times are "YYYY-MM-DDTHH:MM:SSZ": a date alone means its midnight. */
+/* Ledger times are "YYYY-MM-DDTHH:MM:SSZ", which compare as text: --since in that form. */
 static int parse_since(struct export_args *a, sk_err *e)
 {
-    int y = 0, mo = 0, d = 0, h = 0, mi = 0, s = 0;
+    time_t t;
+    int ret = sk_time_parse("--since", a->since, &t, e);
 
-    if ((sscanf(a->since, "%4d-%2d-%2dT%2d:%2d:%2dZ", &y, &mo, &d, &h, &mi, &s) != 6 &&
-         sscanf(a->since, "%4d-%2d-%2d", &y, &mo, &d) != 3) ||
-        mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60)
-        return sk_err_set(e, SK_EINPUT, "--since '%s': expected YYYY-MM-DD or "
-                          "YYYY-MM-DDTHH:MM:SSZ", a->since);
-    snprintf(a->since_buf, sizeof(a->since_buf), "%04d-%02d-%02dT%02d:%02d:%02dZ", y, mo, d, h,
-             mi, s);
+    if (ret != SK_OK)
+        return ret;
+    sk_time_format(t, a->since_buf, sizeof(a->since_buf));
     a->since = a->since_buf;
     return SK_OK;
 }
@@ -165,7 +164,7 @@ int cmd_export_parse(int argc, char **argv, cli_ctx *cx)
     static const struct option opts[] = {
         {"station", required_argument, NULL, 's'}, {"since", required_argument, NULL, 'S'},
         {"orders", required_argument, NULL, 'f'},  {"all", no_argument, NULL, 'a'},
-        {"json", no_argument, NULL, 'j'},          {"csv", no_argument, NULL, 'c'},
+        CLI_OPT_JSON_ROW,                          CLI_OPT_CSV_ROWS,
         {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0}};
     struct export_args *a = cli_args(cx, sizeof(*a), NULL);
     sk_err e;
@@ -191,19 +190,20 @@ int cmd_export_parse(int argc, char **argv, cli_ctx *cx)
         case 'S': a->since = optarg; break;
         case 'f': a->orders = optarg; break;
         case 'a': a->all = true; break;
-        case 'j': a->fmt = FMT_JSON; break;
-        case 'c': a->fmt = FMT_CSV; break;
+        CLI_OUTPUT_CASES: cli_output_set(&a->out, c); break;
         case 'h': printf("usage: %s\n", usage); return CLI_DONE;
         default: return cli_usage_error(usage, "export: bad option");
         }
     }
     if (optind != argc)
         return cli_usage_error(usage, "export: unexpected argument '%s'", argv[optind]);
+    if (cli_output_check(&a->out, CLI_FMT_CSV, usage, "export") != SK_OK)
+        return SK_EUSAGE;
     if (strcmp(a->what, "shipping") == 0 && a->orders == NULL)
         return cli_usage_error(usage, "export shipping: --orders is required");
     sk_err_clear(&e);
     if (a->since != NULL && parse_since(a, &e) != SK_OK)
-        return cli_report(&e);
+        return cli_usage_error(usage, "export: %s", e.msg);
     return SK_OK;
 }
 
@@ -214,17 +214,18 @@ int cmd_export_run(cli_ctx *cx, sk_err *e)
     audit_event ev = {.event = AUDIT_EV_EXPORTED, .result = AUDIT_OK, .detail = a->what};
     int ret;
 
+    if ((ret = cli_csv_begin(&a->out, stdout, e)) != SK_OK)
+        goto out;
     ret = strcmp(a->what, "status") == 0
-              ? export_status(cx->ledger, a->since, a->fmt, arr, e)
-              : export_shipping(cx->ledger, a->orders, a->all, a->fmt, arr, e);
+              ? export_status(cx->ledger, a->since, a->out.format, arr, e)
+              : export_shipping(cx->ledger, a->orders, a->all, a->out.format, arr, e);
     if (ret == SK_OK && (ret = audit_append(cx->audit, &ev, e)) != SK_OK)
         sk_err_wrap(e, "audit log");
-    if (ret == SK_OK && a->fmt == FMT_JSON) {
-        char *s = json_dumps(arr, JSON_INDENT(2));
-        if (s != NULL)
-            puts(s);
-        free(s);
+    if (ret == SK_OK && a->out.format == CLI_FMT_JSON) {
+        ret = cli_json_print(arr, e);
+        arr = NULL;
     }
+out:
     json_decref(arr);
     return ret;
 }

@@ -1,11 +1,13 @@
 #include <fcntl.h>
 #include <getopt.h>
+#include <jansson.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/cli_output.h"
 #include "cli/cli_secrets.h"
 #include "util/sk_file.h"
 #include "issuer/issuance/issue_env.h"
@@ -17,6 +19,7 @@ static const char usage[] =
     "sealkey issue --orders FILE --order NUMBER [--token PKCS11-URI] [--station DIR]\n"
     "              [--reissue] [--reinit] [--revoke-holder ORDER] [--reason REASON]\n"
     "              [--user-pin SOURCE] [--pin-to-tty] [--ca-pass SOURCE] [--operator NAME]\n"
+    "              [--json]\n"
     "  Issue one approved order onto a token: initialise it (label = order number, SO PIN\n"
     "  from the station policy), set the user PIN, generate the key pair on the token,\n"
     "  issue the organisation certificate from a token-signed CSR, write certificate and CA\n"
@@ -46,6 +49,8 @@ static const char usage[] =
     "  --operator NAME   who runs it, for the ledger and the audit log (default\n"
     "                    $SEALKEY_OPERATOR, else the login name): 1-63 bytes of UTF-8, no\n"
     "                    control or invisible characters (docs/audit.md); checked first\n"
+    CLI_HELP_JSON
+    "                    (the token, certificate, seals and files; never the PIN)\n"
     "  Outputs in the station's out/ORDER/: cert.pem, chain.pem, official.esl and\n"
     "  legal-rep.esl (signed seals), official.png and legal-rep.png (seal pictures),\n"
     "  pin-mailer.txt (0600).\n"
@@ -61,6 +66,7 @@ struct issue_args {
     const char *orders, *order_number, *token, *user_pin_src;
     const char *revoke_holder, *reason;
     bool reissue, reinit, pin_to_tty;
+    cli_output out;
     const char *canonical_reason; /* the reason's CRL name (prepare) */
     order_file *of;
     const order *o;               /* in of (prepare) */
@@ -82,7 +88,7 @@ int cmd_issue_parse(int argc, char **argv, cli_ctx *cx)
         {"user-pin", required_argument, NULL, 'u'}, {"pin-to-tty", no_argument, NULL, 'T'},
         {"ca-pass", required_argument, NULL, 'p'}, {"operator", required_argument, NULL, 'O'},
         {"revoke-holder", required_argument, NULL, 'H'},
-        {"reason", required_argument, NULL, 'r'},
+        {"reason", required_argument, NULL, 'r'},  CLI_OPT_JSON_ROW,
         {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0}};
     struct issue_args *a = cli_args(cx, sizeof(*a), issue_args_free);
     int c;
@@ -103,6 +109,7 @@ int cmd_issue_parse(int argc, char **argv, cli_ctx *cx)
         case 'O': cx->operator_opt = optarg; break;
         case 'H': a->revoke_holder = optarg; break;
         case 'r': a->reason = optarg; break;
+        CLI_OUTPUT_CASES: cli_output_set(&a->out, c); break;
         case 'h': printf("usage: %s\n", usage); return CLI_DONE;
         default: return cli_usage_error(usage, "issue: bad option");
         }
@@ -115,7 +122,7 @@ int cmd_issue_parse(int argc, char **argv, cli_ctx *cx)
         return cli_usage_error(usage, "issue: --reason goes with --reissue or --revoke-holder");
     if (a->pin_to_tty && !isatty(STDOUT_FILENO))
         return cli_usage_error(usage, "issue: --pin-to-tty needs a terminal on standard output");
-    return SK_OK;
+    return cli_output_check(&a->out, CLI_FMT_TEXT, usage, "issue");
 }
 
 /* The new PIN, once, to the terminal only; never to a log or file. Formatted into locked
@@ -186,6 +193,28 @@ int cmd_issue_prepare(cli_ctx *cx, sk_err *e)
     return find_order(a->orders, a->order_number, cx->st, &a->of, &a->o, e);
 }
 
+/* What issue --json prints: what the text says, as fields; the PIN never. */
+static json_t *result_json(const station_config *st, const order *o, const issue_result *r)
+{
+    const station_project *p = station_project_find(st, o->project_code);
+    json_t *seals = json_array();
+
+    for (size_t i = 0; seals != NULL && i < r->n_seals; i++)
+        json_array_append_new(seals, json_string(r->seal_ids[i]));
+    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:i, s:o, s:s, s:s?, s:s?, s:s?,"
+                     " s:s?}",
+                     "order_number", o->number, "project_code", o->project_code,
+                     "token_label", r->token_label, "token_serial", r->token_serial,
+                     "cert_serial", r->cert_serial, "not_after", r->not_after,
+                     "validity_capped", r->not_after_capped, "validity_days_asked",
+                     p != NULL ? p->validity_days : 0, "seal_ids", seals, "out_dir",
+                     r->out_dir, "pin_mailer", r->pin_mailer[0] ? r->pin_mailer : NULL,
+                     "replaced_cert_serial",
+                     r->replaced_cert_serial[0] ? r->replaced_cert_serial : NULL,
+                     "replaced_reason", r->replaced_reason[0] ? r->replaced_reason : NULL,
+                     "revoked_holder_order", r->holder_order[0] ? r->holder_order : NULL);
+}
+
 int cmd_issue_run(cli_ctx *cx, sk_err *e)
 {
     const struct issue_args *a = cx->args;
@@ -207,6 +236,11 @@ int cmd_issue_run(cli_ctx *cx, sk_err *e)
                        .pin_out = a->pin_to_tty ? sec->user_pin : NULL};
     if ((ret = issue_run(st, o, &rs, cx->operator_name, &opts, &r, e)) != SK_OK)
         return ret;
+    if (a->out.format == CLI_FMT_JSON) {
+        if (a->pin_to_tty)
+            show_pin_on_tty(sec->user_pin);
+        return cli_json_print(result_json(st, o, &r), e);
+    }
     printf("order %s issued: token '%s' serial %s, certificate serial %s, valid until %s\n",
            o->number, r.token_label, r.token_serial, r.cert_serial, r.not_after);
     if (r.not_after_capped) {

@@ -1,4 +1,4 @@
-/* sealkey ledger init|migrate|version|export|import|audit-verify|reconcile. */
+/* sealkey ledger init|migrate|version|export|import|audit-verify|reconcile|backup. */
 #include "cli/cmd_ledger.h"
 
 #include <getopt.h>
@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/cli_output.h"
 #include "issuer/operations/operations.h"
 #include "util/sk_file.h"
 
@@ -28,6 +29,13 @@ static const char usage[] =
     "                add an export to the station's shared ledger, in one transaction;\n"
     "                issuances get new ids and keep the old ones as STATION_ID:ID\n"
     "  audit-verify  check the audit chain of every station on the shared ledger\n"
+    "  backup --to DIR|FILE.tar\n"
+    "                a consistent copy of the station while stations run: the SQLite ledger\n"
+    "                (SQLite's online backup), audit.log and audit.head taken with it, the CA\n"
+    "                directory and station.json, into DIR, a new directory (0700, files 0600),\n"
+    "                or FILE.tar, a new tar archive (0600) of such a directory; either\n"
+    "                appears only when complete; never the secret files or out/. A shared\n"
+    "                ledger is backed up with pg_dump (docs/ledger.md, \"Backups\")\n"
     "  reconcile [--json] [--no-tokens]\n"
     "                check that every certificate ever signed is live on one verified\n"
     "                issuance or revoked, no order or token has two live ones, no issuance\n"
@@ -38,7 +46,8 @@ static const char usage[] =
 
 struct ledger_args {
     const struct verb *verb;
-    const char *out, *from, *origin;
+    const char *out, *from, *origin, *to;
+    cli_output output;
     bool json, no_tokens;
 };
 
@@ -72,7 +81,7 @@ static int run_init(cli_ctx *c, const struct ledger_args *a, sk_err *e)
 
 static int run_migrate(cli_ctx *c, const struct ledger_args *a, sk_err *e)
 {
-    char where[PATH_MAX];
+    char where[PATH_MAX], bak[PATH_MAX + 32];
     int ret, from = 0, to = 0;
 
     (void)a;
@@ -83,6 +92,9 @@ static int run_migrate(cli_ctx *c, const struct ledger_args *a, sk_err *e)
         printf("ledger %s: schema version %d, nothing to do\n", where, to);
     else
         printf("ledger %s: migrated from schema version %d to %d\n", where, from, to);
+    if (from != to && from > 0 && !ledger_is_shared(where) &&
+        ledger_migration_backup_path(where, from, bak, sizeof(bak), e) == SK_OK)
+        printf("ledger %s: the version %d ledger is kept in %s\n", where, from, bak);
     return SK_OK;
 }
 
@@ -181,6 +193,25 @@ static int run_audit_verify(cli_ctx *c, const struct ledger_args *a, sk_err *e)
     return ret;
 }
 
+static int run_backup(cli_ctx *c, const struct ledger_args *a, sk_err *e)
+{
+    op_env env = CLI_OP_ENV(c);
+    op_backup_result r;
+    int ret = op_backup(&env, a->to, &r, e);
+
+    if (ret != SK_OK)
+        return ret;
+    if (r.ledger_copied)
+        printf("backup %s: ledger %s, ", a->to, r.ledger_name);
+    else
+        printf("backup %s: (shared ledger %s not copied: back it up with pg_dump), ", a->to,
+               c->ledger_where);
+    printf("%s, CA directory (%zu files), station.json\n",
+           r.audit_copied ? "audit.log and audit.head" : "no audit log (in the shared ledger)",
+           r.ca_files);
+    return SK_OK;
+}
+
 static int run_reconcile(cli_ctx *c, const struct ledger_args *a, sk_err *e)
 {
     return cmd_ledger_reconcile(c, a->json, !a->no_tokens, e);
@@ -195,6 +226,7 @@ static const struct verb verbs[] = {
     {"import", CLI_STATION, run_import},
     {"audit-verify", CLI_STATION | CLI_LEDGER, run_audit_verify},
     {"reconcile", CLI_STATION | CLI_LEDGER, run_reconcile},
+    {"backup", CLI_STATION | CLI_LEDGER, run_backup},
 };
 
 int cmd_ledger_parse(int argc, char **argv, cli_ctx *cx)
@@ -203,8 +235,8 @@ int cmd_ledger_parse(int argc, char **argv, cli_ctx *cx)
         {"station", required_argument, NULL, 's'}, {"ledger", required_argument, NULL, 'l'},
         {"out", required_argument, NULL, 'o'},     {"from", required_argument, NULL, 'f'},
         {"origin", required_argument, NULL, 'g'},  {"help", no_argument, NULL, 'h'},
-        {"json", no_argument, NULL, 'j'},          {"no-tokens", no_argument, NULL, 'T'},
-        {NULL, 0, NULL, 0}};
+        CLI_OPT_JSON_ROW,                          {"no-tokens", no_argument, NULL, 'T'},
+        {"to", required_argument, NULL, 't'},      {NULL, 0, NULL, 0}};
     struct ledger_args *a = cli_args(cx, sizeof(*a), NULL);
     const char *cmd;
     int c;
@@ -218,8 +250,9 @@ int cmd_ledger_parse(int argc, char **argv, cli_ctx *cx)
         case 'o': a->out = optarg; break;
         case 'f': a->from = optarg; break;
         case 'g': a->origin = optarg; break;
-        case 'j': a->json = true; break;
+        CLI_OUTPUT_CASES: cli_output_set(&a->output, c); break;
         case 'T': a->no_tokens = true; break;
+        case 't': a->to = optarg; break;
         case 'h': printf("usage: %s\n", usage); return CLI_DONE;
         default: return cli_usage_error(usage, "ledger: bad option");
         }
@@ -227,6 +260,9 @@ int cmd_ledger_parse(int argc, char **argv, cli_ctx *cx)
     if (optind + 1 != argc)
         return cli_usage_error(usage, "ledger: one command expected");
     cmd = argv[optind];
+    if (cli_output_check(&a->output, CLI_FMT_TEXT, usage, "ledger") != SK_OK)
+        return SK_EUSAGE;
+    a->json = a->output.format == CLI_FMT_JSON;
     for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
         if (strcmp(cmd, verbs[i].name) == 0)
             a->verb = &verbs[i];
@@ -240,6 +276,12 @@ int cmd_ledger_parse(int argc, char **argv, cli_ctx *cx)
         return cli_usage_error(usage, "ledger %s: --out is for export", cmd);
     if ((a->json || a->no_tokens) && strcmp(cmd, "reconcile") != 0)
         return cli_usage_error(usage, "ledger %s: --json and --no-tokens are for reconcile", cmd);
+    if ((a->to != NULL) != (strcmp(cmd, "backup") == 0))
+        return cli_usage_error(usage, "ledger %s: --to DIR|FILE.tar is for backup, and backup "
+                               "needs it", cmd);
+    if (strcmp(cmd, "backup") == 0 && cx->ledger_opt != NULL)
+        return cli_usage_error(usage, "ledger backup: copies the station's own ledger, not "
+                               "--ledger");
     if (strcmp(cmd, "reconcile") == 0 && cx->ledger_opt != NULL)
         return cli_usage_error(usage, "ledger reconcile: checks the station's own ledger, "
                                "not --ledger");

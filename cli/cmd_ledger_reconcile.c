@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "cli/cli.h"
+#include "cli/cli_output.h"
 #include "cli/cmd_ledger.h"
 #include "issuer/records/reconcile.h"
 
@@ -41,7 +42,6 @@ static int print_json(const station_config *st, const ledger *l, const reconcile
                       sk_err *e)
 {
     json_t *doc = NULL, *list = json_array();
-    char *text = NULL;
     int ret = SK_OK;
 
     for (size_t i = 0; list != NULL && i < r->n; i++) {
@@ -63,14 +63,8 @@ static int print_json(const station_config *st, const ledger *l, const reconcile
                     (json_int_t)r->in_progress, "tokens",
                     r->tokens_checked ? json_integer((json_int_t)r->tokens) : json_null(),
                     "audit_records", (json_int_t)r->audit_records, "violations", list);
-    if (doc == NULL || (text = json_dumps(doc, JSON_INDENT(2) | JSON_SORT_KEYS)) == NULL) {
-        ret = sk_err_set(e, SK_EINTERNAL, "reconcile report: out of memory");
-        goto out;
-    }
-    printf("%s\n", text);
+    ret = cli_json_print(doc, e);
 out:
-    free(text);
-    json_decref(doc);
     json_decref(list);
     return ret;
 }

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/cli_output.h"
 #include "issuer/orders/order.h"
 #include "util/sk_file.h"
 
@@ -22,7 +23,7 @@ static void print_help(void)
            "                 (default $SEALKEY_STATION, else the current directory if it has\n"
            "                 a station.json)\n"
            "  --no-station   do not check project codes against a station\n"
-           "  --json         print a JSON report on stdout instead of the summary\n\n"
+           CLI_HELP_JSON "                    (the report, instead of the summary)\n\n"
            "exit status: 0 no problems, 1 problems found, 3 the file cannot be read as orders\n",
            usage_order);
 }
@@ -90,6 +91,7 @@ out:
 
 struct check_args {
     const char *file;
+    cli_output out;
     bool as_json;
     order_file *f;
     sk_problems load_probs, probs;
@@ -130,7 +132,7 @@ int cmd_order_check_parse(int argc, char **argv, cli_ctx *cx)
 {
     static const struct option opts[] = {
         {"station", required_argument, NULL, 's'}, {"no-station", no_argument, NULL, 'N'},
-        {"json", no_argument, NULL, 'j'},          {"help", no_argument, NULL, 'h'},
+        CLI_OPT_JSON_ROW,                          {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     struct check_args *a = cli_args(cx, sizeof(*a), check_args_free);
@@ -147,7 +149,7 @@ int cmd_order_check_parse(int argc, char **argv, cli_ctx *cx)
         switch (c) {
         case 's': cx->station_opt = optarg; break;
         case 'N': no_station = true; break;
-        case 'j': a->as_json = true; break;
+        CLI_OUTPUT_CASES: cli_output_set(&a->out, c); break;
         case 'h': print_help(); return CLI_DONE;
         default:
             return cli_usage_error(usage_order, "order check: unknown option '%s'",
@@ -159,6 +161,9 @@ int cmd_order_check_parse(int argc, char **argv, cli_ctx *cx)
     if (cx->station_opt != NULL && no_station)
         return cli_usage_error(usage_order, "order check: --station and --no-station conflict");
     a->file = argv[optind];
+    if (cli_output_check(&a->out, CLI_FMT_TEXT, usage_order, "order check") != SK_OK)
+        return SK_EUSAGE;
+    a->as_json = a->out.format == CLI_FMT_JSON;
     return want_station(cx->station_opt, no_station, &cx->want_station);
 }
 

@@ -1,23 +1,27 @@
 #include <getopt.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/cli_output.h"
 #include "issuer/operations/operations.h"
 
 static const char usage[] =
-    "sealkey revoke --order NUMBER --reason REASON [--station DIR]\n"
+    "sealkey revoke --order NUMBER --reason REASON [--station DIR] [--json]\n"
     "  Revoke every certificate of an order that is not revoked yet: its issued token's\n"
     "  (lost or faulty token), one a reissue still in progress is replacing, and any signed\n"
     "  during an attempt that failed or was replaced but not revoked by an older sealkey.\n"
     "  Says how many. REASON is lost (keyCompromise), faulty (superseded), closed\n"
     "  (cessationOfOperation), affiliationChanged or unspecified. The next `sealkey crl`\n"
     "  lists them; `sealkey issue --reissue` then makes the replacement token.\n"
+    CLI_HELP_JSON "                    (each certificate revoked)\n"
     "  Exit status: 3 bad reason, 4 nothing of the order left to revoke.";
 
 struct revoke_args {
     const char *number, *reason;
+    cli_output out;
 };
 
 int cmd_revoke_parse(int argc, char **argv, cli_ctx *cx)
@@ -25,6 +29,7 @@ int cmd_revoke_parse(int argc, char **argv, cli_ctx *cx)
     static const struct option opts[] = {{"station", required_argument, NULL, 's'},
                                          {"order", required_argument, NULL, 'o'},
                                          {"reason", required_argument, NULL, 'r'},
+                                         CLI_OPT_JSON_ROW,
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
     struct revoke_args *a = cli_args(cx, sizeof(*a), NULL);
@@ -39,16 +44,35 @@ int cmd_revoke_parse(int argc, char **argv, cli_ctx *cx)
         case 's': cx->station_opt = optarg; break;
         case 'o': a->number = optarg; break;
         case 'r': a->reason = optarg; break;
+        CLI_OUTPUT_CASES: cli_output_set(&a->out, c); break;
         case 'h': printf("usage: %s\n", usage); return CLI_DONE;
         default: return cli_usage_error(usage, "revoke: bad option");
         }
     }
     if (optind != argc || a->number == NULL || a->reason == NULL)
         return cli_usage_error(usage, "revoke: --order and --reason are required");
+    if (cli_output_check(&a->out, CLI_FMT_TEXT, usage, "revoke") != SK_OK)
+        return SK_EUSAGE;
     /* A reason that is not one, before the station is looked at. */
     if (ca_revocation_reason(a->reason, &canonical, &e) != SK_OK)
         return cli_report(&e);
     return SK_OK;
+}
+
+static json_t *result_json(const char *number, const op_revoke_result *r)
+{
+    json_t *list = json_array();
+
+    for (size_t i = 0; list != NULL && i < r->n; i++) {
+        const ledger_issuance *v = &r->revoked[i];
+        json_array_append_new(list, json_pack("{s:s, s:s, s:s, s:s, s:s}", "cert_serial",
+                                              v->cert_serial, "token_serial", v->token_serial,
+                                              "step", iss_step_name(v->step), "reason",
+                                              v->revocation_reason, "revoked_at",
+                                              v->revoked_at));
+    }
+    return json_pack("{s:s, s:s, s:I, s:o}", "order_number", number, "reason", r->reason,
+                     "count", (json_int_t)r->n, "revoked", list);
 }
 
 int cmd_revoke_run(cli_ctx *cx, sk_err *e)
@@ -58,6 +82,11 @@ int cmd_revoke_run(cli_ctx *cx, sk_err *e)
     op_revoke_result r;
     int ret = op_revoke(&env, a->number, a->reason, &r, e);
 
+    if (ret == SK_OK && a->out.format == CLI_FMT_JSON) {
+        ret = cli_json_print(result_json(a->number, &r), e);
+        op_revoke_result_free(&r);
+        return ret;
+    }
     for (size_t i = 0; ret == SK_OK && i < r.n; i++) {
         const ledger_issuance *v = &r.revoked[i];
         printf("order %s: certificate serial %s (token %s, %s) revoked (%s)\n", a->number,

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include "cli/cli.h"
+#include "cli/cli_output.h"
 #include "seal/ses.h"
 #include "util/sk_file.h"
 
@@ -16,13 +17,14 @@ static const char usage[] =
 int cmd_seal_show(int argc, char **argv)
 {
     static const struct option opts[] = {{"picture", required_argument, NULL, 'p'},
-                                         {"json", no_argument, NULL, 'j'},
+                                         CLI_OPT_JSON_ROW,
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
     const char *picture_out = NULL, *file;
     ses_seal *s = NULL;
     char *text = NULL;
-    int json = 0, c, ret;
+    cli_output out = {0};
+    int json, c, ret;
     sk_err e;
 
     sk_err_clear(&e);
@@ -31,8 +33,8 @@ int cmd_seal_show(int argc, char **argv)
         case 'p':
             picture_out = optarg;
             break;
-        case 'j':
-            json = 1;
+        CLI_OUTPUT_CASES:
+            cli_output_set(&out, c);
             break;
         case 'h':
             printf("usage: %s\n", usage);
@@ -43,6 +45,9 @@ int cmd_seal_show(int argc, char **argv)
     }
     if (optind != argc - 1)
         return cli_usage_error(usage, "seal show: one seal FILE, please");
+    if (cli_output_check(&out, CLI_FMT_TEXT, usage, "seal show") != SK_OK)
+        return SK_EUSAGE;
+    json = out.format == CLI_FMT_JSON;
     file = argv[optind];
     if ((ret = ses_seal_read_file(file, &s, &e)) != SK_OK ||
         (ret = ses_seal_describe(s, file, NULL, json, &text, &e)) != SK_OK)

@@ -6,11 +6,13 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/cli_output.h"
 #include "issuer/station/station.h"
 #include "seal/ses.h"
 #include "seal/ses_sign.h"
 #include "seal/sealmaker.h"
 #include "util/sk_file.h"
+#include "util/sk_time.h"
 
 static const char usage[] =
     "sealkey seal verify FILE [--station DIR] [--ca FILE] [--holder-ca FILE] [--crl FILE]...\n"
@@ -26,8 +28,10 @@ static const char usage[] =
     "  --holder-ca FILE  trusted CA certificates (PEM: root and intermediates) for the holder\n"
     "  --crl FILE      a CRL (PEM or DER) for the holder's chain; repeat for each CA (up to 8)\n"
     "                  (--ca, --holder-ca and --crl replace what --station would take)\n"
-    "  --at TIME       check validity at TIME (YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ, UTC); default\n"
-    "                  now. CRLs must be current now; a certificate on one fails at any TIME\n"
+    "  --at TIME       check validity at TIME, RFC 3339: 2021-06-01 (midnight UTC),\n"
+    "                  2021-06-01T09:30:00Z or 2021-06-01T17:30:00+08:00 (a time needs its\n"
+    "                  zone); default now. CRLs must be current now; a certificate on one\n"
+    "                  fails at any TIME\n"
     "  --doc DOC       FILE is an SES_Signature (`sealkey seal sign`): DOC is the document it\n"
     "                  signs. Its checks follow the seal's: document (SM3 of DOC's bytes is\n"
     "                  toSign.dataHash), doc-sign (the signer's SM2 signature over toSign),\n"
@@ -76,6 +80,7 @@ struct verify_args {
     const char *doc;
     struct station_anchors anchors;
     bool json;
+    cli_output out;
 };
 
 int cmd_seal_verify_parse(int argc, char **argv, cli_ctx *cx)
@@ -85,7 +90,7 @@ int cmd_seal_verify_parse(int argc, char **argv, cli_ctx *cx)
                                          {"holder-ca", required_argument, NULL, 'H'},
                                          {"crl", required_argument, NULL, 'r'},
                                          {"station", required_argument, NULL, 's'},
-                                         {"json", no_argument, NULL, 'j'},
+                                         CLI_OPT_JSON_ROW,
                                          {"doc", required_argument, NULL, 'd'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
@@ -100,8 +105,8 @@ int cmd_seal_verify_parse(int argc, char **argv, cli_ctx *cx)
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
         case 'a':
-            if (ses_time_parse(optarg, &vo->at, &e) != SK_OK)
-                return cli_usage_error(usage, "seal verify: --at: %s", e.msg);
+            if (sk_time_parse("--at", optarg, &vo->at, &e) != SK_OK)
+                return cli_usage_error(usage, "seal verify: %s", e.msg);
             break;
         case 'c':
             vo->ca_file = optarg;
@@ -120,8 +125,8 @@ int cmd_seal_verify_parse(int argc, char **argv, cli_ctx *cx)
             cx->station_opt = optarg;
             cx->want_station = true;
             break;
-        case 'j':
-            a->json = true;
+        CLI_OUTPUT_CASES:
+            cli_output_set(&a->out, c);
             break;
         case 'd':
             a->doc = optarg;
@@ -135,6 +140,9 @@ int cmd_seal_verify_parse(int argc, char **argv, cli_ctx *cx)
     }
     if (optind != argc - 1)
         return cli_usage_error(usage, "seal verify: one seal FILE, please");
+    if (cli_output_check(&a->out, CLI_FMT_TEXT, usage, "seal verify") != SK_OK)
+        return SK_EUSAGE;
+    a->json = a->out.format == CLI_FMT_JSON;
     vo->name = argv[optind];
     return SK_OK;
 }

@@ -16,13 +16,15 @@
 #include "cli/cli.h"
 #include "cli/cli_log.h"
 #include "cli/cli_orders.h"
+#include "cli/cli_output.h"
+#include "cli/cmd_station_json.h"
 #include "issuer/supervisor/supervisor.h"
 #include "util/sk_problems.h"
 
 static const char usage[] =
     "sealkey station --orders FILE [--station DIR] [--ca-pass SOURCE] [--operator NAME]\n"
     "                [--order-timeout SECONDS] [--max-orders N] [--exit-when-done]\n"
-    "                [--timeout SECONDS]\n"
+    "                [--timeout SECONDS] [--json]\n"
     "  Wait for tokens inserted into the card readers and issue the next order of FILE that\n"
     "  the ledger has not finished onto each (seals included), one worker per reader. Which\n"
     "  token a reader stands for is set by \"readers\" in station.json (docs/station-mode.md).\n"
@@ -39,6 +41,10 @@ static const char usage[] =
     "  batch); --order-timeout overrides the whole-order limit.\n"
     "  Each order's outcome and each fault also go to the system log (station.json \"log\":\n"
     "  facility, identity; docs/operations.md).\n"
+    "  --json            one JSON object per line (JSON Lines) on standard output for each\n"
+    "                    event as it happens (\"event\": planned, reader_added, started,\n"
+    "                    settled with the order's \"status\" as batch --json names it, ...),\n"
+    "                    and a last \"summary\" line; errors on standard error\n"
     "  Exit status: 0, or 1 when an order failed or the timeout struck; 2/3/5/6 as usual.";
 
 /* Set by the SIGINT/SIGTERM handler, read by the event loop: the count of stop requests.
@@ -56,6 +62,7 @@ struct args {
     const char *orders;
     long order_timeout, max_orders, timeout;
     bool exit_when_done;
+    cli_output out;
     sup *s; /* the supervisor (prepare), which owns the station */
     cli_log *log; /* the system log: each order's outcome, each fault */
 };
@@ -95,6 +102,7 @@ int cmd_station_parse(int argc, char **argv, cli_ctx *cx)
         {"order-timeout", required_argument, NULL, 't'},
         {"max-orders", required_argument, NULL, 'n'},
         {"exit-when-done", no_argument, NULL, 'x'},  {"timeout", required_argument, NULL, 'T'},
+        CLI_OPT_JSON_ROW,
         {"help", no_argument, NULL, 'h'},            {NULL, 0, NULL, 0}};
     struct args *a = cli_args(cx, sizeof(*a), args_free);
     int c;
@@ -108,6 +116,7 @@ int cmd_station_parse(int argc, char **argv, cli_ctx *cx)
         case 'p': cx->ca_pass_opt = optarg; break;
         case 'O': cx->operator_opt = optarg; break;
         case 'x': a->exit_when_done = true; break;
+        CLI_OUTPUT_CASES: cli_output_set(&a->out, c); break;
         case 't':
             if (cli_parse_long(optarg, 1, 86400, &a->order_timeout) != 0)
                 return cli_usage_error(usage, "station: --order-timeout takes 1 to 86400 seconds");
@@ -128,7 +137,7 @@ int cmd_station_parse(int argc, char **argv, cli_ctx *cx)
         return cli_usage_error(usage, "station: unexpected argument '%s'", argv[optind]);
     if (a->orders == NULL)
         return cli_usage_error(usage, "station: --orders is required");
-    return SK_OK;
+    return cli_output_check(&a->out, CLI_FMT_TEXT, usage, "station");
 }
 
 static void settled(const sup_event *ev)
@@ -188,6 +197,10 @@ static void on_event(void *ctx, const sup_event *ev)
     const struct args *a = ctx;
 
     cli_log_event(a->log, ev);
+    if (a->out.format == CLI_FMT_JSON) {
+        station_json_event(ev);
+        return;
+    }
     switch (ev->kind) {
     case SUP_EV_NOT_QUEUED: say("station: not queued: %s", ev->message); break;
     case SUP_EV_PLANNED:
@@ -274,9 +287,12 @@ static int run(const struct args *a, sup *s, sk_err *e)
     sigaction(SIGINT, &sa, &old_int);
     sigaction(SIGTERM, &sa, &old_term);
     if ((ret = sup_station_run(s, &opts, &c, e)) == SK_OK) {
-        say("station: %zu issued, %zu interrupted by a pulled token, %zu failed, %zu left in "
-            "the queue",
-            c.issued, c.pulled, c.failed, c.left);
+        if (a->out.format == CLI_FMT_JSON)
+            station_json_summary(&c);
+        else
+            say("station: %zu issued, %zu interrupted by a pulled token, %zu failed, %zu left "
+                "in the queue",
+                c.issued, c.pulled, c.failed, c.left);
         cli_log_say(a->log, c.failed > 0 || c.timed_out ? LOG_WARNING : LOG_INFO,
                     "ended%s: %zu issued, %zu interrupted by a pulled token, %zu failed, "
                     "%zu left in the queue",

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/cli_output.h"
 
 static const char usage[] =
     "sealkey status [--station DIR] [--order NUMBER] [--all] [--json]\n"
@@ -13,8 +14,8 @@ static const char usage[] =
     "  superseded, revoked), token, certificate serial and validity, operator and times;\n"
     "  and its live (verified) issuance too when a later attempt, such as a reissue, is\n"
     "  in progress or failed.\n"
-    "  --all   every issuance, failed and superseded attempts included\n"
-    "  --json  a JSON array on standard output";
+    "  --all             every issuance, failed and superseded attempts included\n"
+    CLI_HELP_JSON "                    (an array of issuances)";
 
 static json_t *issuance_json(const ledger_issuance *r)
 {
@@ -31,14 +32,15 @@ static json_t *issuance_json(const ledger_issuance *r)
 
 struct status_args {
     const char *order_number;
-    bool all, as_json;
+    bool all;
+    cli_output out;
 };
 
 int cmd_status_parse(int argc, char **argv, cli_ctx *cx)
 {
     static const struct option opts[] = {
         {"station", required_argument, NULL, 's'}, {"order", required_argument, NULL, 'o'},
-        {"all", no_argument, NULL, 'a'},           {"json", no_argument, NULL, 'j'},
+        {"all", no_argument, NULL, 'a'},           CLI_OPT_JSON_ROW,
         {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0}};
     struct status_args *a = cli_args(cx, sizeof(*a), NULL);
     int c;
@@ -50,14 +52,14 @@ int cmd_status_parse(int argc, char **argv, cli_ctx *cx)
         case 's': cx->station_opt = optarg; break;
         case 'o': a->order_number = optarg; break;
         case 'a': a->all = true; break;
-        case 'j': a->as_json = true; break;
+        CLI_OUTPUT_CASES: cli_output_set(&a->out, c); break;
         case 'h': printf("usage: %s\n", usage); return CLI_DONE;
         default: return cli_usage_error(usage, "status: bad option");
         }
     }
     if (optind != argc)
         return cli_usage_error(usage, "status: unexpected argument '%s'", argv[optind]);
-    return SK_OK;
+    return cli_output_check(&a->out, CLI_FMT_TEXT, usage, "status");
 }
 
 /* Without --all, an order shows as its latest attempt, and its live issuance. */
@@ -91,7 +93,7 @@ int cmd_status_run(cli_ctx *cx, sk_err *e)
     for (size_t i = 0; i < n; i++) {
         if (!shown(v, n, i, a->all))
             continue;
-        if (a->as_json) {
+        if (a->out.format == CLI_FMT_JSON) {
             json_array_append_new(arr, issuance_json(&v[i]));
         } else {
             printf("%-16s %-17s token %-16s cert %-34s until %-20s updated %s\n",
@@ -108,13 +110,11 @@ int cmd_status_run(cli_ctx *cx, sk_err *e)
                        v[i].revocation_reason);
         }
     }
-    if (a->as_json) {
-        char *s = json_dumps(arr, JSON_INDENT(2));
-        if (s != NULL)
-            puts(s);
-        free(s);
-    }
     ret = SK_OK;
+    if (a->out.format == CLI_FMT_JSON) {
+        ret = cli_json_print(arr, e);
+        arr = NULL;
+    }
 out:
     json_decref(arr);
     free(v);

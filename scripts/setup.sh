@@ -20,7 +20,8 @@ if [ ${#missing[@]} -gt 0 ]; then
     apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-# Warnings are errors here (developers, CI); a packager's plain cmake build leaves them warnings.
-cmake -S "$here" -B "$build" -DSEALKEY_SANITIZE=$sanitize -DSEALKEY_WERROR=ON >/dev/null
+# A test build: warnings are errors here (developers, CI; a packager's plain cmake build leaves
+# them warnings) and the test-only hooks are in (CMakeLists.txt, SEALKEY_TEST_HOOKS).
+cmake -S "$here" -B "$build" -DSEALKEY_SANITIZE=$sanitize -DSEALKEY_WERROR=ON -DSEALKEY_TEST_HOOKS=ON >/dev/null
 cmake --build "$build" -j"$(nproc)" >/dev/null
 echo "setup: built $build/cli/sealkey"

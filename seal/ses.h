@@ -188,7 +188,8 @@ int ses_seal_build(const ses_seal_params *p, const struct sealmaker *maker, unsi
  * the form ofdrw and most producers write. buflen >= SES_ESID_MAX. */
 int ses_esid_new(char *buf, size_t buflen, sk_err *e);
 
-/* "2021-06-01T00:00:00Z", "2021-06-01T00:00:00" (UTC) or "2021-06-01" (00:00 UTC). */
+/* sk_time_parse (util/sk_time.h) with "time" naming the input: RFC 3339 with a zone
+ * ("2021-06-01T08:00:00+08:00", "...Z"), or a date alone ("2021-06-01", 00:00 UTC). */
 int ses_time_parse(const char *text, time_t *out, sk_err *e);
 /* t as "YYYY-MM-DDTHH:MM:SSZ"; buf needs SES_TIME_TEXT bytes. */
 void ses_time_format(time_t t, char *buf, size_t buflen);

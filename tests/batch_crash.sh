@@ -3,6 +3,7 @@
 # random moments), re-run, and prove: each order issued exactly once, every reserved serial
 # used or void, every token complete and verified, no stray tokens.
 source "$SOURCE_DIR/tests/lib.sh"
+require_test_hooks  # SEALKEY_TEST_CRASH_AT
 st=$T/station
 make_station "$st"
 "$SEALKEY" ca init --station "$st" >/dev/null 2>&1 || fail "ca init"

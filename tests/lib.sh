@@ -75,3 +75,17 @@ clone_orders() {
         echo "]"
     } > "$dir/orders.json"
 }
+
+# require_test_hooks: a test that needs the test-only hooks (SEALKEY_TEST_CRASH_AT,
+# SEALKEY_TEST_STOP_BEFORE_EXIT) skips, saying why, when the binary was built without them
+# (CMake SEALKEY_TEST_HOOKS=OFF: Release and packagers' builds); ctest counts it as skipped
+# (exit 77). A test build says so in its version line.
+have_test_hooks() {
+    "${SEALKEY_VALGRIND_BIN:-$SEALKEY}" --version 2>/dev/null | grep -q "test build: SEALKEY_TEST_\* hooks"
+}
+require_test_hooks() {
+    have_test_hooks && return 0
+    echo "SKIPPED: $(basename "$0") needs the test-only hooks; this sealkey was built without" \
+        "them (cmake -DSEALKEY_TEST_HOOKS=ON for the whole suite)"
+    exit 77
+}

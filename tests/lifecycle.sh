@@ -16,6 +16,7 @@
 #     a token holding another order's unfinished attempt is not wiped.
 # The station loads the fault-injecting module (tests/p11fault), transparent without rules.
 source "$SOURCE_DIR/tests/lib.sh"
+require_test_hooks  # SEALKEY_TEST_CRASH_AT
 : "${P11FAULT_SO:?run through ctest}"
 st=$T/station
 make_station "$st"

@@ -4,6 +4,7 @@
 # database server killed mid-issuance (the order stays at its recorded step and the next run
 # resumes it) and a process killed while holding an order (its claim dies with it).
 source "$SOURCE_DIR/tests/lib.sh"
+require_test_hooks  # SEALKEY_TEST_CRASH_AT
 source "$SOURCE_DIR/tests/pg_cluster.sh"
 pg_cluster_start || { echo "cannot start PostgreSQL"; exit 1; }
 export SEALKEY_OPERATOR=tester

@@ -6,6 +6,7 @@
 # Also the audit log's anchor in the ledger (issue 11, defect 5): deleting audit.log with
 # audit.head, or cutting both, no longer passes `audit verify`.
 source "$SOURCE_DIR/tests/lib.sh"
+require_test_hooks  # SEALKEY_TEST_CRASH_AT
 : "${AUDIT_APPEND:?run through ctest}"
 st=$T/station
 make_station "$st"

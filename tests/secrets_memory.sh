@@ -8,6 +8,7 @@
 # process is non-dumpable, so reading its memory takes root or CAP_SYS_PTRACE: without them
 # the test is skipped (77). Batch workers are not scanned, only the batch process.
 source "$SOURCE_DIR/tests/lib.sh"
+require_test_hooks  # SEALKEY_TEST_STOP_BEFORE_EXIT
 : "${MEMSCAN:?set by tests/secrets.cmake}"
 if [ "${SEALKEY_VALGRIND:-0}" = 1 ]; then
     echo "secrets_memory: skipped under valgrind (the process scanned would be valgrind's)"

@@ -7,6 +7,7 @@
 # next insertion resumes it on the same half-made token; exit statuses, ledger, token count;
 # an interrupted reissue and a step over its time limit are handled as a batch handles them.
 source "$SOURCE_DIR/tests/lib.sh"
+require_test_hooks  # SEALKEY_TEST_CRASH_AT
 : "${P11FAULT_SO:?needs the p11fault test module (tests/faults.cmake)}"
 VICC_PY=/usr/lib/python3/site-packages/virtualsmartcard
 for need in /usr/sbin/pcscd /usr/bin/vicc /usr/lib/pcsc/drivers/serial/libifdvpcd.so \

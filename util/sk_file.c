@@ -314,3 +314,47 @@ int sk_path_join(char *buf, size_t buflen, const char *dir, const char *name, sk
         return sk_err_set(e, SK_EINPUT, "%s/%s: path too long", dir != NULL ? dir : "", name);
     return SK_OK;
 }
+
+int sk_file_copy(const char *src, const char *dst, mode_t mode, sk_err *e)
+{
+    char buf[65536];
+    int in = -1, out = -1, ret;
+    ssize_t n;
+
+    if ((ret = sk_file_open_regular(src, SK_FILE_NOFOLLOW, &in, NULL, e)) != SK_OK)
+        goto out;
+    out = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+    if (out < 0) {
+        ret = sk_err_set(e, SK_EIO, "%s: cannot create: %s", dst, strerror(errno));
+        goto out;
+    }
+    while ((n = read(in, buf, sizeof(buf))) != 0) {
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            ret = sk_err_set(e, SK_EIO, "%s: read: %s", src, strerror(errno));
+            goto out;
+        }
+        for (ssize_t done = 0; done < n;) {
+            ssize_t w = write(out, buf + done, (size_t)(n - done));
+            if (w < 0 && errno == EINTR)
+                continue;
+            if (w < 0) {
+                ret = sk_err_set(e, SK_EIO, "%s: write: %s", dst, strerror(errno));
+                goto out;
+            }
+            done += w;
+        }
+    }
+    if (fsync(out) != 0) {
+        ret = sk_err_set(e, SK_EIO, "%s: fsync: %s", dst, strerror(errno));
+        goto out;
+    }
+    ret = SK_OK;
+out:
+    if (in >= 0)
+        close(in);
+    if (out >= 0 && close(out) != 0 && ret == SK_OK)
+        ret = sk_err_set(e, SK_EIO, "%s: close: %s", dst, strerror(errno));
+    return ret;
+}

@@ -50,6 +50,11 @@ int sk_mkdir_nofollow(const char *path, mode_t mode, sk_err *e);
 /* Does path exist (any type, symlinks not followed)? */
 int sk_file_exists(const char *path);
 
+/* Copy the regular file src (never through a symbolic link) to dst, a new file (O_EXCL,
+ * never following a link) of the given mode, fsynced. Not atomic: for copies into a
+ * directory that is itself renamed into place when complete (sealkey ledger backup). */
+int sk_file_copy(const char *src, const char *dst, mode_t mode, sk_err *e);
+
 /* snprintf into buf, failing with SK_EINPUT "path too long" on truncation. */
 int sk_path_join(char *buf, size_t buflen, const char *dir, const char *name, sk_err *e);
 

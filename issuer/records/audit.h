@@ -168,6 +168,15 @@ typedef int (*audit_visit_fn)(const audit_record *r, void *arg);
 int audit_foreach(audit_sink *s, audit_visit_fn fn, void *arg, size_t *n_records,
                   unsigned long long *anchor_seq, sk_err *e);
 
+/* For a backup: copy the station's file log (audit.log, audit.head) into the directory
+ * dest_dir as 0600 files while no record can be appended, and call during(arg) under the
+ * same lock, where sealkey ledger backup copies the ledger, so that the ledger's audit
+ * anchor and the log agree in the copy (during may be NULL). A shared sink's log is in the
+ * shared ledger: only during is called, and *copied is false. */
+typedef int (*audit_locked_fn)(void *arg, sk_err *e);
+int audit_copy_locked(audit_sink *s, const char *dest_dir, audit_locked_fn during, void *arg,
+                      bool *copied, sk_err *e);
+
 /* Check every station's chain in the shared ledger (for a file log, that log) as
  * audit_foreach does; *n_stations counts the stations with records. */
 int audit_verify_all(audit_sink *s, size_t *n_records, size_t *n_stations, sk_err *e);

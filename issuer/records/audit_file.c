@@ -249,3 +249,40 @@ out:
         close(fd); /* releases the lock */
     return ret;
 }
+
+int audit_copy_locked(audit_sink *s, const char *dest_dir, audit_locked_fn during, void *arg,
+                      bool *copied, sk_err *e)
+{
+    char log[PATH_MAX], hd[PATH_MAX], to_log[PATH_MAX], to_hd[PATH_MAX];
+    int fd = -1, ret;
+
+    *copied = false;
+    if (s->shared)
+        return during != NULL ? during(arg, e) : SK_OK;
+    if ((ret = audit_paths(s->dir, log, hd, e)) != SK_OK ||
+        (ret = audit_paths(dest_dir, to_log, to_hd, e)) != SK_OK)
+        goto out;
+    /* Opened as an appender opens it (created empty if absent: a log no one has written yet
+     * is still the one its first append will lock), and locked as an appender locks it. */
+    fd = open(log, O_RDWR | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        ret = sk_err_set(e, SK_EIO, "%s: cannot open: %s", log, strerror(errno));
+        goto out;
+    }
+    while (flock(fd, LOCK_EX) != 0) {
+        if (errno != EINTR) {
+            ret = sk_err_set(e, SK_EIO, "%s: cannot lock: %s", log, strerror(errno));
+            goto out;
+        }
+    }
+    if ((during != NULL && (ret = during(arg, e)) != SK_OK) ||
+        (ret = sk_file_copy(log, to_log, 0600, e)) != SK_OK)
+        goto out;
+    if (sk_file_exists(hd) && (ret = sk_file_copy(hd, to_hd, 0600, e)) != SK_OK)
+        goto out;
+    *copied = true;
+out:
+    if (fd >= 0)
+        close(fd); /* releases the lock */
+    return ret;
+}

@@ -2,6 +2,7 @@
  * version, and holds claims. The rules of the issuance are in issuer/records/ledger_issuance.c, the
  * reads in ledger_read.c, export and import in ledger_move.c, the audit store in
  * ledger_audit.c; all run over issuer/records/ledger_driver.h. */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,10 +72,54 @@ int ledger_connect(const char *where, const struct ledger_driver *drv, const cha
     return SK_OK;
 }
 
+int ledger_migration_backup_path(const char *where, int version, char *buf, size_t len,
+                                 sk_err *e)
+{
+    int n = snprintf(buf, len, "%s.v%d.bak", where, version);
+
+    if (n < 0 || (size_t)n >= len)
+        return sk_err_set(e, SK_EINPUT, "ledger %s: path too long", where);
+    return SK_OK;
+}
+
+int ledger_backup(ledger *l, const char *dest, sk_err *e)
+{
+    if (l->drv->backup == NULL)
+        return sk_err_set(e, SK_ESTATE, "ledger %s is a shared %s ledger: back it up with its "
+                          "database's tools (pg_dump; docs/ledger.md, \"Backups\")", l->where,
+                          l->drv->name);
+    return l->drv->backup(l->db, dest, false, e);
+}
+
+/* Before a schema change, a copy of the ledger as it was: a migration is the one write that
+ * changes every table at once. Taken outside the migration's transaction (which the copy
+ * would wait for); a second process copying meanwhile may copy the migrated ledger, so the
+ * first copy at a name is kept (keep), never replaced. */
+static int backup_before_migrating(ledger *l, sk_err *e)
+{
+    char dest[PATH_MAX + 32];
+    int version = 0, ret;
+
+    if (l->drv->backup == NULL)
+        return SK_OK;
+    if ((ret = l->drv->version_get(l->db, &version, e)) != SK_OK)
+        return ret;
+    if (version == 0 || version >= (int)ledger_migrations_count())
+        return SK_OK;
+    if ((ret = ledger_migration_backup_path(l->where, version, dest, sizeof(dest), e)) != SK_OK ||
+        (ret = l->drv->backup(l->db, dest, true, e)) != SK_OK)
+        return sk_err_wrap(e, "before migrating from schema version %d (nothing migrated)",
+                           version);
+    return SK_OK;
+}
+
 static int migrate(ledger *l, enum open_mode mode, int *from, sk_err *e)
 {
     size_t latest = ledger_migrations_count();
     int version = 0, ret;
+
+    if ((ret = backup_before_migrating(l, e)) != SK_OK)
+        return ret;
 
     /* One migrator at a time, across every station of a shared ledger; two processes
      * opening a new SQLite ledger at once do not both create it. */

@@ -187,8 +187,22 @@ bool ledger_is_shared(const char *where);
 /* Create the schema of a new ledger (SK_ESTATE if it has one). ledger_open on a SQLite file
  * does this by itself; a shared ledger must be created by init before stations use it. */
 int ledger_init(const char *where, int *version, sk_err *e);
-/* Bring a ledger to the latest schema; *from is the version it had, *to the one it has. */
+/* Bring a ledger to the latest schema; *from is the version it had, *to the one it has.
+ * A SQLite ledger with a schema to migrate is first copied (ledger_backup) to the path
+ * ledger_migration_backup_path names, so that a migration gone wrong can be undone; this
+ * holds for the migration ledger_open does by itself too. A shared ledger is backed up by
+ * its database's tools before `ledger migrate` (docs/ledger.md, "Backups"). */
 int ledger_migrate(const char *where, int *from, int *to, sk_err *e);
+/* Where the copy of a SQLite ledger at where, taken before migrating it from version, goes:
+ * "<where>.v<version>.bak" beside it (a copy already there is kept: remove it once the
+ * migrated ledger has proved itself). */
+int ledger_migration_backup_path(const char *where, int version, char *buf, size_t len,
+                                 sk_err *e);
+
+/* A consistent copy of a SQLite ledger at dest (a file, 0600, written atomically) while
+ * stations go on writing (SQLite's online backup API). SK_ESTATE for a shared ledger, which
+ * is backed up with pg_dump (docs/ledger.md, "Backups"). */
+int ledger_backup(ledger *l, const char *dest, sk_err *e);
 
 /* Moving a station's ledger into a shared one (docs/ledger.md): export writes the whole
  * history (issuances with their certificates, steps, serials, seals, CRL numbers) as a JSON

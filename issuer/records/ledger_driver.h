@@ -115,6 +115,12 @@ struct ledger_driver {
     int (*claim)(struct ledger_db *db, const char *order_number, void **hold, bool *got,
                  sk_err *e);
     void (*unclaim)(struct ledger_db *db, void *hold);
+
+    /* A consistent copy of the whole database at dest (a file, 0600, written atomically)
+     * while others go on writing; with keep, a file already at dest stays and the copy is
+     * dropped. NULL where the database has its own tools (PostgreSQL: pg_dump,
+     * docs/ledger.md). */
+    int (*backup)(struct ledger_db *db, const char *dest, bool keep, sk_err *e);
 };
 
 extern const struct ledger_driver ledger_sqlite_driver;

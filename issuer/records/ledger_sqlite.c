@@ -412,6 +412,95 @@ static void sq_unclaim(struct ledger_db *d, void *hold)
     free(h);
 }
 
+/* fsync a file by name (SQLite's own syncs cover its journal, not our rename). */
+static int sync_path(const char *path, int flags, sk_err *e)
+{
+    int fd = open(path, flags | O_CLOEXEC), ret = SK_OK;
+
+    if (fd < 0 || fsync(fd) != 0)
+        ret = sk_err_set(e, SK_EIO, "%s: fsync: %s", path, strerror(errno));
+    if (fd >= 0)
+        close(fd);
+    return ret;
+}
+
+/* A consistent copy of the whole database at dest (0600, replaced atomically), through
+ * SQLite's online backup API: one step copies every page under one read transaction, so
+ * writers (stations, batches) go on in WAL mode and the copy is one committed state. */
+static int sq_backup(struct ledger_db *d, const char *dest, bool keep, sk_err *e)
+{
+    char tmp[PATH_MAX + 16], dir[PATH_MAX];
+    const char *slash = strrchr(dest, '/');
+    sqlite3 *to = NULL;
+    sqlite3_backup *b = NULL;
+    int fd = -1, rc = SQLITE_OK, ret = SK_EIO;
+
+    if (snprintf(tmp, sizeof(tmp), "%s.tmp-XXXXXX", dest) >= (int)sizeof(tmp))
+        return sk_err_set(e, SK_EINPUT, "%s: path too long", dest);
+    if ((fd = mkstemp(tmp)) < 0)
+        return sk_err_set(e, SK_EIO, "%s: cannot create: %s", tmp, strerror(errno));
+    close(fd);
+    if (sqlite3_open_v2(tmp, &to, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW, NULL) !=
+        SQLITE_OK) {
+        ret = sk_err_set(e, SK_ELEDGER, "%s: cannot open: %s", tmp,
+                         to ? sqlite3_errmsg(to) : "out of memory");
+        goto out;
+    }
+    if ((b = sqlite3_backup_init(to, "main", d->db, "main")) == NULL) {
+        ret = sk_err_set(e, SK_ELEDGER, "ledger %s: backup to %s: %s", d->path, dest,
+                         sqlite3_errmsg(to));
+        goto out;
+    }
+    /* A writer committing at that moment holds the source briefly: wait as the busy timeout
+     * would. */
+    for (int waited_ms = 0; waited_ms <= 10000; waited_ms += 20) {
+        rc = sqlite3_backup_step(b, -1);
+        if (rc != SQLITE_BUSY && rc != SQLITE_LOCKED)
+            break;
+        struct timespec pause = {0, 20L * 1000 * 1000};
+        nanosleep(&pause, NULL);
+    }
+    rc = rc == SQLITE_DONE ? sqlite3_backup_finish(b) : (sqlite3_backup_finish(b), rc);
+    b = NULL;
+    if (rc != SQLITE_OK) {
+        ret = sk_err_set(e, SK_ELEDGER, "ledger %s: backup to %s: %s", d->path, dest,
+                         sqlite3_errstr(rc));
+        goto out;
+    }
+    /* The copy is a database of its own: one file, no WAL beside it. */
+    if (sqlite3_exec(to, "PRAGMA journal_mode=DELETE", NULL, NULL, NULL) != SQLITE_OK) {
+        ret = sk_err_set(e, SK_ELEDGER, "%s: %s", tmp, sqlite3_errmsg(to));
+        goto out;
+    }
+    sqlite3_close(to);
+    to = NULL;
+    if ((ret = sync_path(tmp, O_RDONLY, e)) != SK_OK)
+        goto out;
+    if (keep) {
+        /* Never over a copy already there (link fails on an existing name): of two
+         * processes copying before the same migration, the one that read first is kept. */
+        if (link(tmp, dest) != 0 && errno != EEXIST) {
+            ret = sk_err_set(e, SK_EIO, "%s: cannot create: %s", dest, strerror(errno));
+            goto out;
+        }
+        unlink(tmp);
+    } else if (rename(tmp, dest) != 0) {
+        ret = sk_err_set(e, SK_EIO, "%s: cannot rename to %s: %s", tmp, dest, strerror(errno));
+        goto out;
+    }
+    tmp[0] = '\0';
+    snprintf(dir, sizeof(dir), "%.*s", slash == NULL ? 1 : slash == dest ? 1 :
+             (int)(slash - dest), slash == NULL ? "." : dest);
+    ret = sync_path(dir, O_RDONLY | O_DIRECTORY, e);
+out:
+    if (b != NULL)
+        sqlite3_backup_finish(b);
+    sqlite3_close(to);
+    if (tmp[0] != '\0')
+        unlink(tmp);
+    return ret;
+}
+
 const struct ledger_driver ledger_sqlite_driver = {
     .name = "sqlite",
     .shared = false,
@@ -440,4 +529,5 @@ const struct ledger_driver ledger_sqlite_driver = {
     .result_free = sq_result_free,
     .claim = sq_claim,
     .unclaim = sq_unclaim,
+    .backup = sq_backup,
 };
