@@ -114,6 +114,8 @@ int cmd_revoke_parse(int argc, char **argv, cli_ctx *c);
 int cmd_revoke_run(cli_ctx *c, sk_err *e);
 int cmd_crl_parse(int argc, char **argv, cli_ctx *c);
 int cmd_crl_run(cli_ctx *c, sk_err *e);
+int cmd_ocsp_index_parse(int argc, char **argv, cli_ctx *c);
+int cmd_ocsp_index_run(cli_ctx *c, sk_err *e);
 int cmd_ca_init_parse(int argc, char **argv, cli_ctx *c);
 int cmd_ca_init_prepare(cli_ctx *c, sk_err *e);
 int cmd_ca_init_run(cli_ctx *c, sk_err *e);

@@ -51,6 +51,8 @@ static const struct command commands[] = {
      "revoke an issued order's certificate (lost or faulty token)"},
     {"crl", NULL, {RECORDS | CLI_CA_SECRET, cmd_crl_parse, NULL, cmd_crl_run}, NULL,
      "issue and publish the issuing CA's and the root's CRLs"},
+    {"ocsp-index", NULL, {RECORDS, cmd_ocsp_index_parse, NULL, cmd_ocsp_index_run}, NULL,
+     "write the revocation status in the index format openssl ocsp serves"},
     {"audit", NULL, {0}, cmd_audit, "verify and show the hash-chained audit log"},
     /* Its verb may come among the options: its parse takes the verb's needs from its own
      * table (cli/cmd_ledger.c). */

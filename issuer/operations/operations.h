@@ -100,4 +100,15 @@ typedef struct op_export_result {
 int op_ledger_export(const op_env *env, const char *out_path, char **text,
                      op_export_result *r, sk_err *e);
 
+/* ocsp index: the revocation status of every certificate the issuing CA (ca/issuing.crt)
+ * signed, from the ledger, in the index format `openssl ocsp -index` serves
+ * (issuer/ca/ca_ocsp.h), written atomically, mode 0644, to out_path (NULL: the station's
+ * ocsp/index.txt, path in r->path); then the audit record. Needs no CA secret: the responder
+ * signs with its own key. */
+typedef struct op_ocsp_result {
+    size_t good, revoked;
+    char path[PATH_MAX];
+} op_ocsp_result;
+int op_ocsp_index(const op_env *env, const char *out_path, op_ocsp_result *r, sk_err *e);
+
 #endif
