@@ -36,6 +36,10 @@ static const struct command commands[] = {
     {"ca", "init", {RECORDS | CLI_NEW_CA_SECRET, cmd_ca_init_parse, cmd_ca_init_prepare,
                     cmd_ca_init_run}, NULL, NULL},
     {"ca", "show", {CLI_STATION, cmd_ca_show_parse, NULL, cmd_ca_show_run}, NULL, NULL},
+    {"ca", "request", {RECORDS | CLI_NEW_CA_SECRET, cmd_ca_request_parse, cmd_ca_request_prepare,
+                       cmd_ca_request_run}, NULL, NULL},
+    {"ca", "import", {RECORDS | CLI_CA_SECRET, cmd_ca_import_parse, NULL, cmd_ca_import_run},
+     NULL, NULL},
     {"issue", NULL, {ISSUES, cmd_issue_parse, cmd_issue_prepare, cmd_issue_run}, NULL,
      "turn one approved order into a personalised, verified token"},
     /* --dry-run drops the secrets from its needs. */

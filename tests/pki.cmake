@@ -1,3 +1,4 @@
 # Issue 14, joining the CA's own PKI: revocation status served by `openssl ocsp`, an issuing
 # CA signed by an offline root made with plain openssl.
 sk_add_sh_test(pki_ocsp pki_ocsp.sh)
+sk_add_sh_test(pki_offline_root pki_offline_root.sh)

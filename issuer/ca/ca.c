@@ -523,3 +523,41 @@ out:
     sk_X509_free(untrusted);
     return ret;
 }
+
+/* For the production set-up without a root key (ca_request.c, ca_import.c; ca_int.h): the
+ * same key files, HSM key generation and key check as ca init and ca_open. */
+int ca_int_file(const station_config *st, const char *name, char *buf, size_t len, sk_err *e)
+{
+    return ca_file(st, name, buf, len, e);
+}
+
+int ca_int_write_key(const char *path, EVP_PKEY *key, const char *secret, sk_err *e)
+{
+    return write_key(path, key, secret, e);
+}
+
+int ca_int_read_key(const char *path, const char *secret, EVP_PKEY **out, sk_err *e)
+{
+    return read_key(path, secret, out, e);
+}
+
+int ca_int_hsm_keygen(const station_config *st, sk_keyalg alg, const char *pin, tok_module *hsm,
+                      tok_slot **slot, EVP_PKEY **priv, EVP_PKEY **pub, sk_err *e)
+{
+    return hsm_keygen(st, alg, pin, hsm, slot, priv, pub, e);
+}
+
+bool ca_int_key_matches(X509 *cert, EVP_PKEY *key, bool on_token)
+{
+    return key_matches(cert, key, on_token) != 0;
+}
+
+bool ca_int_any_file(const station_config *st, char *path, size_t len)
+{
+    sk_err e;
+
+    for (size_t i = 0; i < sizeof(ca_files) / sizeof(ca_files[0]); i++)
+        if (ca_file(st, ca_files[i], path, len, &e) == SK_OK && sk_file_exists(path))
+            return true;
+    return false;
+}

@@ -14,6 +14,7 @@
 
 #include "issuer/records/audit.h"
 #include "issuer/ca/ca.h"
+#include "issuer/ca/ca_pki.h"
 #include "issuer/issuance/issue_seal.h"
 #include "issuer/records/ledger.h"
 #include "issuer/orders/order.h"
@@ -110,5 +111,12 @@ typedef struct op_ocsp_result {
     char path[PATH_MAX];
 } op_ocsp_result;
 int op_ocsp_index(const op_env *env, const char *out_path, op_ocsp_result *r, sk_err *e);
+
+/* ca request / ca import (issuer/ca/ca_pki.h), each then its audit record (event ca_init,
+ * its detail saying which: a log's event names never change, docs/audit.md). */
+int op_ca_request(const op_env *env, sk_keyalg key_alg, const char *ca_secret, tok_module *hsm,
+                  sk_err *e);
+int op_ca_import(const op_env *env, const ca_import_files *f, const char *ca_secret,
+                 tok_module *hsm, sk_err *e);
 
 #endif
