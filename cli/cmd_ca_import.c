@@ -120,6 +120,10 @@ int cmd_ca_show_mode(const station_config *st, sk_err *e)
         printf("mode: production (issuing CA signed by the CA's own root; no root key on this "
                "station)\n");
         break;
+    case CA_MODE_EXTERNAL:
+        printf("mode: external (ca.signing: the CA's own system signs the tokens' "
+               "certificates; no CA key on this station)\n");
+        break;
     case CA_MODE_REQUESTED:
         printf("mode: requested (waiting for sealkey ca import; requests:)\n");
         show_req(st, "ca/" CA_ISSUING_CSR);

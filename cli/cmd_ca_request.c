@@ -68,6 +68,14 @@ int cmd_ca_request_run(cli_ctx *cx, sk_err *e)
         (ret = op_ca_request(&env, a->key_alg, cx->secrets->ca_secret, hsm, e)) != SK_OK)
         goto out;
     cli_ctx_wipe(cx);
+    if (cx->st->ca_external) {
+        printf("external signing (ca.signing): the CA's own system keeps the issuing key; made "
+               "the seal maker's SM2 key; request to sign:\n"
+               "  %s/ca/seal-maker.csr  for the CA's SM2 seal root\n"
+               "then: sealkey ca import --cert FILE --root FILE --seal-cert FILE --seal-root "
+               "FILE\n", cx->st->dir);
+        goto out;
+    }
     printf("made the %s issuing CA key%s and the seal maker's SM2 key; requests to sign:\n"
            "  %s/ca/issuing.csr     for the CA's root\n"
            "  %s/ca/seal-maker.csr  for the CA's SM2 seal root\n"

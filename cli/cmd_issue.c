@@ -204,6 +204,15 @@ int cmd_issue_run(cli_ctx *cx, sk_err *e)
                        .pin_out = a->pin_to_tty ? sec->user_pin : NULL};
     if ((ret = issue_run(st, o, &rs, cx->operator_name, &opts, &r, e)) != SK_OK)
         return ret;
+    if (r.awaiting_cert) {
+        /* External signing (ca.signing): the CA's own system signs the request. */
+        printf("order %s: key made on token '%s' serial %s; waiting for its certificate\n"
+               "  request (signed by the token key): %s\n"
+               "  sealkey csr-export collects the waiting requests; sealkey cert-import "
+               "finishes the token\n", o->number, r.token_label, r.token_serial,
+               r.request_path);
+        return SK_OK;
+    }
     printf("order %s issued: token '%s' serial %s, certificate serial %s, valid until %s\n",
            o->number, r.token_label, r.token_serial, r.cert_serial, r.not_after);
     if (r.not_after_capped) {

@@ -45,6 +45,12 @@ static const struct command commands[] = {
     /* --dry-run drops the secrets from its needs. */
     {"batch", NULL, {ISSUES, cmd_batch_parse, cmd_batch_prepare, cmd_batch_run}, NULL,
      "issue every unfinished order of a file, several tokens at once"},
+    /* External signing (docs/pki.md): the waiting requests out, the certificates back in. */
+    {"csr-export", NULL, {RECORDS, cmd_csr_export_parse, NULL, cmd_csr_export_run}, NULL,
+     "write the requests of orders waiting for certificates signed elsewhere"},
+    {"cert-import", NULL, {ISSUES, cmd_cert_import_parse, cmd_cert_import_prepare,
+                           cmd_cert_import_run}, NULL,
+     "finish the tokens of waiting orders with the certificates that came back"},
     {"status", NULL, {CLI_STATION | CLI_LEDGER, cmd_status_parse, NULL, cmd_status_run}, NULL,
      "show where each order stands in the ledger"},
     {"ship", NULL, {RECORDS, cmd_ship_parse, NULL, cmd_ship_run}, NULL,

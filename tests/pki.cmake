@@ -2,3 +2,4 @@
 # CA signed by an offline root made with plain openssl.
 sk_add_sh_test(pki_ocsp pki_ocsp.sh)
 sk_add_sh_test(pki_offline_root pki_offline_root.sh)
+sk_add_sh_test(pki_external pki_external.sh)

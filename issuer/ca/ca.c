@@ -561,3 +561,42 @@ bool ca_int_any_file(const station_config *st, char *path, size_t len)
             return true;
     return false;
 }
+
+/* A station whose certificates the CA's own system signs (ca.signing "external"): the CA
+ * certificates without a key, checked as ca_open checks them (ca_pki.h). */
+int ca_open_certs(const station_config *st, ca **out, sk_err *e)
+{
+    char crt[PATH_MAX], rootcrt[PATH_MAX];
+    EVP_PKEY *root_pub;
+    ca *c = NULL;
+    int ret;
+
+    *out = NULL;
+    if ((c = calloc(1, sizeof(*c))) == NULL)
+        return sk_err_set(e, SK_ECRYPTO, "out of memory");
+    if ((ret = ca_file(st, "root.crt", rootcrt, sizeof(rootcrt), e)) != SK_OK ||
+        (ret = sk_pem_read_cert(rootcrt, &c->root, e)) != SK_OK ||
+        (ret = ca_file(st, "issuing.crt", crt, sizeof(crt), e)) != SK_OK ||
+        (ret = sk_pem_read_cert(crt, &c->issuing, e)) != SK_OK) {
+        if (ret == SK_EINPUT)
+            sk_err_wrap(e, "no CA certificates in this station (run sealkey ca import)");
+        goto out;
+    }
+    root_pub = X509_get0_pubkey(c->root);
+    if (X509_check_issued(c->root, c->issuing) != X509_V_OK || root_pub == NULL ||
+        X509_verify(c->issuing, root_pub) != 1) {
+        ERR_clear_error();
+        ret = sk_err_set(e, SK_ECRYPTO, "%s is not issued by %s: the CA files are not one CA; "
+                         "refusing to use them", crt, rootcrt);
+        goto out;
+    }
+    if ((ret = check_chain_file(st, c, e)) != SK_OK)
+        goto out;
+    cau_ski_hex(c->issuing, c->issuer_id, sizeof(c->issuer_id));
+    *out = c;
+    c = NULL;
+    ret = SK_OK;
+out:
+    ca_free(c);
+    return ret;
+}

@@ -175,12 +175,19 @@ static int import_issuing(const station_config *st, const ca_import_files *f, co
                           "installed already", path);
     if ((ret = ca_int_file(st, CA_ISSUING_CSR, path, sizeof(path), e)) != SK_OK)
         return ret;
-    if (!sk_file_exists(path))
+    if (!st->ca_external && !sk_file_exists(path))
         return sk_err_set(e, SK_ESTATE, "%s: no issuing CA request in this station (run "
                           "sealkey ca request)", path);
     if ((ret = sk_pem_read_cert(f->cert, cert, e)) != SK_OK ||
         (ret = sk_pem_read_cert(f->root, root, e)) != SK_OK)
         return ret;
+    /* External signing: the CA that signs the tokens' certificates elsewhere; its key is
+     * not the station's. */
+    if (st->ca_external) {
+        if ((ret = check_ca_profile(*cert, f->cert, e)) != SK_OK)
+            return ret;
+        return check_chain(*cert, *root, f->cert, f->root, e);
+    }
     return check_issuing(st, *cert, *root, f->cert, f->root, secret, hsm, e);
 }
 

@@ -13,6 +13,7 @@ typedef enum ca_mode {
     CA_MODE_DEMO,       /* made by ca init: the root key (ca/root.key) is on the station */
     CA_MODE_REQUESTED,  /* ca request done: keys and requests, no certificate yet */
     CA_MODE_PRODUCTION, /* issuing certificate imported; no root key on the station */
+    CA_MODE_EXTERNAL,   /* ca.signing "external": the CA's certificates, no CA key at all */
 } ca_mode;
 
 typedef struct ca_mode_info {
@@ -31,8 +32,9 @@ const char *ca_mode_name(ca_mode m);
  * the HSM of ca.key_uri) and the seal maker's SM2 key (ca/seal-maker.key), and a PKCS#10
  * request for each, signed by its key: ca/issuing.csr (subject C=CN, O=ca.name, CN="<name>
  * Issuing CA 1", asking for CA:TRUE,pathlen:0 and keyCertSign,cRLSign) and
- * ca/seal-maker.csr (SM2 with SM3 and the SM2 ID 1234567812345678). Refuses (SK_ESTATE) a
- * station with any CA file or request already. Files are created exclusively. */
+ * ca/seal-maker.csr (SM2 with SM3 and the SM2 ID 1234567812345678). With ca.signing
+ * "external" only the seal maker's: the CA's own system keeps the issuing key. Refuses
+ * (SK_ESTATE) a station with any CA file or request already. Files are created exclusively. */
 int ca_request(const station_config *st, sk_keyalg key_alg, const char *secret, tok_module *hsm,
                sk_err *e);
 
@@ -53,8 +55,14 @@ typedef struct ca_import_files {
  * alone now; the root is a self-signed CA. The same for the seal maker (SM2 signatures with
  * the SM2 ID). Then root.crt, issuing.crt, chain.pem (issuing, root) and seal-maker.crt,
  * seal-root.crt are created exclusively. SK_ESTATE when the station has no request, or has
- * the certificate already. */
+ * the certificate already. With ca.signing "external" the issuing CA certificate is the
+ * external CA's: no request or key of the station's to match, every other check the same. */
 int ca_import(const station_config *st, const ca_import_files *f, const char *secret,
               tok_module *hsm, sk_err *e);
+
+/* External signing (station.json ca.signing "external"): the CA whose certificates the
+ * CA's own system signs, from ca/root.crt, issuing.crt and chain.pem, checked as ca_open
+ * checks them, without a key (ca_issuing_key is NULL: nothing is signed here). */
+int ca_open_certs(const station_config *st, ca **out, sk_err *e);
 
 #endif

@@ -21,6 +21,7 @@ const char *ca_mode_name(ca_mode m)
     case CA_MODE_DEMO: return "demo";
     case CA_MODE_REQUESTED: return "requested";
     case CA_MODE_PRODUCTION: return "production";
+    case CA_MODE_EXTERNAL: return "external";
     case CA_MODE_NONE: break;
     }
     return "none";
@@ -48,9 +49,11 @@ int ca_mode_get(const station_config *st, ca_mode_info *out, sk_err *e)
         (ret = exists(st, SEALMAKER_CRT, &seal_crt, e)) != SK_OK ||
         (ret = exists(st, SEALMAKER_ROOT_KEY, &out->seal_root_key, e)) != SK_OK)
         return ret;
-    out->mode = crt ? (root_key ? CA_MODE_DEMO : CA_MODE_PRODUCTION)
-                : csr ? CA_MODE_REQUESTED
-                      : CA_MODE_NONE;
+    out->mode = crt ? (root_key ? CA_MODE_DEMO
+                              : st->ca_external ? CA_MODE_EXTERNAL
+                                                : CA_MODE_PRODUCTION)
+                : csr || (st->ca_external && seal_csr) ? CA_MODE_REQUESTED
+                                                      : CA_MODE_NONE;
     out->seal_requested = seal_csr && !seal_crt;
     return SK_OK;
 }
@@ -146,6 +149,12 @@ int ca_request(const station_config *st, sk_keyalg key_alg, const char *secret, 
     }
     if (ret != SK_OK)
         goto out;
+    /* External signing: the CA's own system keeps the issuing key; only the seal maker's
+     * is made here. */
+    if (st->ca_external) {
+        ret = sealmaker_request(dir, secret, st->ca_name, e);
+        goto out;
+    }
     if (st->ca_key_uri != NULL) {
         if (hsm == NULL) {
             ret = sk_err_set(e, SK_EINTERNAL, "CA key URI set but no HSM module loaded");

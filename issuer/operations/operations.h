@@ -119,4 +119,15 @@ int op_ca_request(const op_env *env, sk_keyalg key_alg, const char *ca_secret, t
 int op_ca_import(const op_env *env, const ca_import_files *f, const char *ca_secret,
                  tok_module *hsm, sk_err *e);
 
+/* csr export (external signing, docs/pki.md): every request the ledger holds at
+ * awaiting_certificate, as out_dir/ORDER.csr (PEM, signed by the token key), and
+ * out_dir/manifest.json listing them (order, file, SHA-256 of the file, subject, token,
+ * key algorithm), written atomically, mode 0644; out_dir NULL: the station's requests/.
+ * Then the audit record. */
+typedef struct op_csr_result {
+    size_t n;
+    char dir[PATH_MAX];
+} op_csr_result;
+int op_csr_export(const op_env *env, const char *out_dir, op_csr_result *r, sk_err *e);
+
 #endif

@@ -51,6 +51,7 @@ typedef enum audit_ev {
     AUDIT_EV_ISSUANCE_FAILED,   /* "issuance_failed" */
     AUDIT_EV_CRL_ISSUED,        /* "crl_issued" */
     AUDIT_EV_SHIPPED,           /* "shipped" */
+    AUDIT_EV_CERT_REQUESTED,    /* "cert_requested": external signing, the token's CSR out */
     AUDIT_EV_COUNT
 } audit_ev;
 

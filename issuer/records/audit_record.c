@@ -124,6 +124,7 @@ static const char *const ev_names[AUDIT_EV_COUNT] = {
     [AUDIT_EV_ISSUANCE_FAILED] = "issuance_failed",
     [AUDIT_EV_CRL_ISSUED] = "crl_issued",
     [AUDIT_EV_SHIPPED] = "shipped",
+    [AUDIT_EV_CERT_REQUESTED] = "cert_requested",
 };
 
 const char *audit_ev_name(audit_ev ev)

@@ -393,12 +393,27 @@ static int load_timeouts(const ctx *c, const json_t *root, station_config *st)
     return SK_OK;
 }
 
+/* ca.signing: "station" (default: the station's issuing CA signs) or "external" (the CA's
+ * own system signs the requests the station exports; docs/pki.md). */
+static int get_signing(const ctx *c, const json_t *ca, station_config *st)
+{
+    char *v = NULL;
+    int ret = get_string(c, ca, "ca", "signing", false, "station", &v);
+
+    if (ret == SK_OK && strcmp(v, "external") != 0 && strcmp(v, "station") != 0)
+        ret = bad(c, "ca.signing", "'%s' is not station or external", v);
+    if (ret == SK_OK)
+        st->ca_external = strcmp(v, "external") == 0;
+    free(v);
+    return ret;
+}
+
 static int load_root(const ctx *c, const json_t *root, station_config *st)
 {
     static const char *const top[] = {"station_id", "pkcs11_module", "ledger", "out_dir", "ca",
                                       "pin_policy", "projects", "readers", "timeouts", NULL};
     static const char *const ca_keys[] = {"name", "key_algorithm", "passphrase", "key_uri",
-                                          "pkcs11_module", "root_crl_url", NULL};
+                                          "pkcs11_module", "root_crl_url", "signing", NULL};
     static const char *const pin_keys[] = {"so_pin", "user_pin_min_digits",
                                            "user_pin_max_digits", "print_user_pin", NULL};
     json_t *ca = NULL, *pin = NULL;
@@ -437,6 +452,8 @@ static int load_root(const ctx *c, const json_t *root, station_config *st)
         return ret;
     if (st->ca_key_uri != NULL && strncmp(st->ca_key_uri, "pkcs11:", 7) != 0)
         return bad(c, "ca.key_uri", "'%s' is not a pkcs11: URI (RFC 7512)", st->ca_key_uri);
+    if ((ret = get_signing(c, ca, st)) != SK_OK)
+        return ret;
 
     if ((ret = check_keys(c, pin, "pin_policy", pin_keys)) != SK_OK ||
         (ret = get_secret_src(c, pin, "pin_policy", "so_pin", true, NULL, &st->so_pin)) != SK_OK ||
