@@ -51,9 +51,10 @@ static void test_round_trip(void)
     CHECK(memcmp(&f.result, &empty, sizeof(empty)) == 0);
 
     /* External signing: an order left waiting for its certificate (issue 14). */
-    memset(&empty, 0, sizeof(empty));
-    empty.awaiting_cert = true;
-    CHECK(sup_wire_result(&empty, buf, sizeof(buf), &n, &e) == SK_OK);
+    sup_result waiting;
+    memset(&waiting, 0, sizeof(waiting));
+    waiting.awaiting_cert = true;
+    CHECK(sup_wire_result(&waiting, buf, sizeof(buf), &n, &e) == SK_OK);
     CHECK(sup_wire_take(buf, n, &f, &used, &e) == SK_OK && used == n);
     CHECK(f.result.awaiting_cert && !f.result.already_issued);
 
