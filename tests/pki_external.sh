@@ -103,6 +103,14 @@ check "status shows 5 waiting" test "$(grep -c awaiting_certificate "$T/out")" =
 expect_status 4 "issue of a waiting order" -- "$SEALKEY" issue --station "$st" --orders "$orders" --order EXT-0003
 expect_output "waiting for its certificate" "issue says the order waits"
 
+# An order given up while waiting: revoke closes its attempt (no certificate was signed, its
+# serial is void); the next batch makes a new key on the same token, and it waits again.
+tok5=$(sqlite3 "$db" "SELECT token_serial FROM issuances WHERE order_number='EXT-0005'")
+expect_status 4 "revoke a waiting order (nothing signed to revoke)" -- "$SEALKEY" revoke --station "$st" --order EXT-0005 --reason closed
+check "its attempt is closed" test "$(sqlite3 "$db" "SELECT step FROM issuances WHERE order_number='EXT-0005' ORDER BY id LIMIT 1")" = failed
+expect_status 0 "batch after the revoke" -- "$SEALKEY" batch --station "$st" --orders "$orders" --jobs 2
+check "EXT-0005 waits again, on its token" test "$(sqlite3 "$db" "SELECT step || ' ' || token_serial FROM issuances WHERE order_number='EXT-0005' ORDER BY id DESC LIMIT 1")" = "awaiting_certificate $tok5"
+
 expect_status 0 "csr-export" -- "$SEALKEY" csr-export --station "$st" --out "$T/req"
 expect_output "5 request" "five requests exported"
 check "manifest lists 5" test "$(jq '.requests | length' "$T/req/manifest.json")" = 5
