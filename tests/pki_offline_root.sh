@@ -121,4 +121,29 @@ expect_status 0 "seal verify against the station" -- "$SEALKEY" seal verify "$st
 check "no root key files" test ! -e "$st/ca/root.key" -a ! -e "$st/ca/seal-root.key"
 keys=$(grep -rl "PRIVATE KEY" "$st" | sed "s|$st/||" | sort | tr '\n' ' ')
 check "the only private keys are the issuing CA's and the seal maker's ($keys)" test "$keys" = "ca/issuing.key ca/seal-maker.key "
+
+# The same with the issuing key on an HSM (a second SoftHSM token, ca.key_uri): ca request
+# makes the key there and the request is signed on the token; ca import checks the HSM key
+# by a test signature.
+hsm=$T/hsm-station
+make_station "$hsm"
+softhsm2-util --init-token --free --label pki-ca --so-pin 87654321 --pin 11223344 >/dev/null
+printf '11223344\n' > "$hsm/ca-pass"
+sed 's|"passphrase": "file:ca-pass"|"passphrase": "file:ca-pass", "key_uri": "pkcs11:token=pki-ca;object=issuing%20CA"|' \
+    "$SOURCE_DIR/examples/station.json" > "$hsm/station.json"
+expect_status 0 "ca request with the HSM" -- "$SEALKEY" ca request --station "$hsm"
+expect_output "on the HSM" "request says the key is on the HSM"
+check "no issuing key file" test ! -e "$hsm/ca/issuing.key"
+check "the HSM-signed request verifies" openssl req -in "$hsm/ca/issuing.csr" -noout -verify
+sign_issuing "$hsm/ca/issuing.csr" "$off/hsm-issuing.crt" || fail "root signs the HSM station's CA"
+openssl x509 -req -in "$hsm/ca/seal-maker.csr" -CA "$off/sm2root.crt" -CAkey "$off/sm2root.key" \
+    -sm3 -sigopt $SM2ID -vfyopt $SM2ID -days 3650 -extfile "$off/maker.ext" \
+    -out "$off/hsm-seal-maker.crt" 2>/dev/null || fail "SM2 root signs the HSM station's seal maker"
+expect_status 7 "the other station's certificate" -- "$SEALKEY" ca import --station "$hsm" --cert "$off/issuing.crt" --root "$off/root.crt"
+expect_output "not the one of this station's request" "another station's certificate refused"
+expect_status 0 "ca import with the HSM key" -- "$SEALKEY" ca import --station "$hsm" --cert "$off/hsm-issuing.crt" \
+    --root "$off/root.crt" --seal-cert "$off/hsm-seal-maker.crt" --seal-root "$off/sm2root.crt"
+expect_status 0 "issue with the HSM key under the offline root" -- "$SEALKEY" issue --station "$hsm" --orders "$orders" --order JX2026-000101
+check "verifies against the offline root alone" \
+    openssl verify -CAfile "$off/root.crt" -untrusted "$hsm/ca/issuing.crt" "$hsm/out/JX2026-000101/cert.pem"
 finish
