@@ -164,6 +164,27 @@ check "the ledger has the CA's serials" test "$(sqlite3 "$db" "SELECT count(*) F
 expect_status 0 "status" -- "$SEALKEY" status --station "$st"
 check "status shows 5 verified" test "$(grep -c verified "$T/out")" = 5
 expect_status 3 "a certificate imported twice" -- imp "$T/back/EXT-0001.pem"
+
+# A reissue waits like a first issuance; a crash after its certificate is recorded leaves an
+# interrupted attempt, which the next run closes (revoking that certificate) and starts over
+# on the same token; the certificate for the new key finishes it, and the replaced one is
+# superseded.
+sign_one() {
+    "$SEALKEY" csr-export --station "$st" --out "$T/re" >/dev/null 2>&1 || fail "csr-export for the reissue"
+    openssl ca -config "$ext/ca.cnf" -batch -notext -utf8 -in "$T/re/EXT-0001.csr" -out "$1" >/dev/null 2>&1 || fail "openssl ca signs the reissue"
+}
+old_serial=$(sqlite3 "$db" "SELECT cert_serial FROM issuances WHERE order_number='EXT-0001' AND step='verified'")
+expect_status 0 "reissue waits" -- "$SEALKEY" issue --station "$st" --orders "$orders" --order EXT-0001 --reissue
+expect_output "waiting for its certificate" "the reissue waits"
+sign_one "$T/re1.pem"
+rc=$( (SEALKEY_TEST_CRASH_AT=cert_imported setsid "$SEALKEY" cert-import --station "$st" --orders "$orders" "$T/re1.pem" >"$T/out" 2>&1; echo $?) 2>/dev/null)
+check "cert-import killed after recording the certificate (exit $rc)" test "$rc" -eq 137
+expect_status 0 "the reissue again: the interrupted attempt closed, waiting anew" -- "$SEALKEY" issue --station "$st" --orders "$orders" --order EXT-0001 --reissue
+check "the certificate of the interrupted attempt is revoked" test "$(sqlite3 "$db" "SELECT revocation_reason FROM issuances WHERE order_number='EXT-0001' AND step='failed'")" = cessationOfOperation
+sign_one "$T/re2.pem"
+expect_status 0 "cert-import finishes the reissue" -- imp "$T/re2.pem"
+check "the replaced certificate is superseded" test "$(sqlite3 "$db" "SELECT step || ' ' || revocation_reason FROM issuances WHERE cert_serial='$old_serial'")" = "superseded superseded"
+check "the new one is live" openssl verify -CAfile "$ext/root.crt" -untrusted "$ext/issuing.crt" "$st/out/EXT-0001/cert.pem"
 expect_status 0 "ledger reconcile" -- "$SEALKEY" ledger reconcile --station "$st"
 expect_output "clean" "the ledger reconciles"
 expect_status 0 "audit verify" -- "$SEALKEY" audit verify --station "$st"
