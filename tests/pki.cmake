@@ -3,3 +3,4 @@
 sk_add_sh_test(pki_ocsp pki_ocsp.sh)
 sk_add_sh_test(pki_offline_root pki_offline_root.sh)
 sk_add_sh_test(pki_external pki_external.sh)
+sk_add_c_test(test_ledger_external SOURCES test_ledger_external.c LIBS sk_issuer)
