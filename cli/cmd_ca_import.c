@@ -38,14 +38,29 @@ int cmd_ca_import_parse(int argc, char **argv, cli_ctx *cx)
         return SK_OK;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
-        case 's': cx->station_opt = optarg; break;
-        case 'c': f->cert = optarg; break;
-        case 'r': f->root = optarg; break;
-        case 'C': f->seal_cert = optarg; break;
-        case 'R': f->seal_root = optarg; break;
-        case 'p': cx->ca_pass_opt = optarg; break;
-        case 'h': printf("usage: %s\n", usage); return CLI_DONE;
-        default: return cli_usage_error(usage, "ca import: bad option");
+        case 's':
+            cx->station_opt = optarg;
+            break;
+        case 'c':
+            f->cert = optarg;
+            break;
+        case 'r':
+            f->root = optarg;
+            break;
+        case 'C':
+            f->seal_cert = optarg;
+            break;
+        case 'R':
+            f->seal_root = optarg;
+            break;
+        case 'p':
+            cx->ca_pass_opt = optarg;
+            break;
+        case 'h':
+            printf("usage: %s\n", usage);
+            return CLI_DONE;
+        default:
+            return cli_usage_error(usage, "ca import: bad option");
         }
     }
     if (optind != argc)
@@ -72,10 +87,12 @@ int cmd_ca_import_run(cli_ctx *cx, sk_err *e)
     cli_ctx_wipe(cx);
     if (f->cert != NULL)
         printf("installed the issuing CA certificate in %s/ca (root.crt, issuing.crt, "
-               "chain.pem); no root key on this station\n", cx->st->dir);
+               "chain.pem); no root key on this station\n",
+               cx->st->dir);
     if (f->seal_cert != NULL)
         printf("installed the seal maker certificate in %s/ca (seal-maker.crt, "
-               "seal-root.crt)\n", cx->st->dir);
+               "seal-root.crt)\n",
+               cx->st->dir);
 out:
     tok_module_free(hsm);
     return ret;

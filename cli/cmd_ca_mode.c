@@ -51,7 +51,8 @@ int cmd_ca_show_mode(const station_config *st, sk_err *e)
         show_req(st, "ca/" CA_SEALMAKER_CSR);
         return CLI_DONE;
     case CA_MODE_NONE:
-        return sk_err_set(e, SK_EINPUT, "no CA in this station (run sealkey ca request, or ca "
+        return sk_err_set(e, SK_EINPUT,
+                          "no CA in this station (run sealkey ca request, or ca "
                           "init for a demo)");
     }
     if (m.seal_requested)

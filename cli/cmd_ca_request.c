@@ -36,11 +36,20 @@ int cmd_ca_request_parse(int argc, char **argv, cli_ctx *cx)
         return SK_OK;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
-        case 's': cx->station_opt = optarg; break;
-        case 'k': a->alg = optarg; break;
-        case 'p': cx->ca_pass_opt = optarg; break;
-        case 'h': printf("usage: %s\n", usage); return CLI_DONE;
-        default: return cli_usage_error(usage, "ca request: bad option");
+        case 's':
+            cx->station_opt = optarg;
+            break;
+        case 'k':
+            a->alg = optarg;
+            break;
+        case 'p':
+            cx->ca_pass_opt = optarg;
+            break;
+        case 'h':
+            printf("usage: %s\n", usage);
+            return CLI_DONE;
+        default:
+            return cli_usage_error(usage, "ca request: bad option");
         }
     }
     if (optind != argc)
@@ -73,7 +82,8 @@ int cmd_ca_request_run(cli_ctx *cx, sk_err *e)
                "the seal maker's SM2 key; request to sign:\n"
                "  %s/ca/seal-maker.csr  for the CA's SM2 seal root\n"
                "then: sealkey ca import --cert FILE --root FILE --seal-cert FILE --seal-root "
-               "FILE\n", cx->st->dir);
+               "FILE\n",
+               cx->st->dir);
         goto out;
     }
     printf("made the %s issuing CA key%s and the seal maker's SM2 key; requests to sign:\n"

@@ -35,12 +35,10 @@ static void import_args_free(void *p)
 
 int cmd_cert_import_parse(int argc, char **argv, cli_ctx *cx)
 {
-    static const struct option opts[] = {{"station", required_argument, NULL, 's'},
-                                         {"orders", required_argument, NULL, 'f'},
-                                         {"ca-pass", required_argument, NULL, 'p'},
-                                         {"operator", required_argument, NULL, 'O'},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {NULL, 0, NULL, 0}};
+    static const struct option opts[] = {
+        {"station", required_argument, NULL, 's'}, {"orders", required_argument, NULL, 'f'},
+        {"ca-pass", required_argument, NULL, 'p'}, {"operator", required_argument, NULL, 'O'},
+        {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0}};
     struct import_args *a = cli_args(cx, sizeof(*a), import_args_free);
     int c;
 
@@ -48,12 +46,23 @@ int cmd_cert_import_parse(int argc, char **argv, cli_ctx *cx)
         return SK_OK;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
-        case 's': cx->station_opt = optarg; break;
-        case 'f': a->orders = optarg; break;
-        case 'p': cx->ca_pass_opt = optarg; break;
-        case 'O': cx->operator_opt = optarg; break;
-        case 'h': printf("usage: %s\n", usage); return CLI_DONE;
-        default: return cli_usage_error(usage, "cert-import: bad option");
+        case 's':
+            cx->station_opt = optarg;
+            break;
+        case 'f':
+            a->orders = optarg;
+            break;
+        case 'p':
+            cx->ca_pass_opt = optarg;
+            break;
+        case 'O':
+            cx->operator_opt = optarg;
+            break;
+        case 'h':
+            printf("usage: %s\n", usage);
+            return CLI_DONE;
+        default:
+            return cli_usage_error(usage, "cert-import: bad option");
         }
     }
     if (a->orders == NULL)
@@ -82,9 +91,8 @@ static void said(void *ctx, const issue_import_item *it)
 {
     (void)ctx;
     if (it->status == SK_OK)
-        printf("%s issued: token %s, certificate %s, from %s; PIN mailer (0600): %s\n",
-               it->order, it->r->token_serial, it->r->cert_serial, it->path,
-               it->r->pin_mailer);
+        printf("%s issued: token %s, certificate %s, from %s; PIN mailer (0600): %s\n", it->order,
+               it->r->token_serial, it->r->cert_serial, it->path, it->r->pin_mailer);
     else
         printf("%s REFUSED (%s): %s\n", it->path, sk_status_name(it->status), it->err->msg);
 }
@@ -100,8 +108,8 @@ int cmd_cert_import_run(cli_ctx *cx, sk_err *e)
                              cx->operator_name, said, NULL, &done, &failed, e);
     cli_ctx_wipe(cx);
     if (done + failed > 0) {
-        printf("cert-import: %zu certificate(s): %zu finished, %zu refused\n", done + failed,
-               done, failed);
+        printf("cert-import: %zu certificate(s): %zu finished, %zu refused\n", done + failed, done,
+               failed);
         /* Each refusal was said with its reason; the status is the first one's. */
         if (ret != SK_OK)
             sk_err_clear(e);

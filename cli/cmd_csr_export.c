@@ -26,10 +26,17 @@ int cmd_csr_export_parse(int argc, char **argv, cli_ctx *cx)
         return SK_OK;
     while ((c = getopt_long(argc, argv, "ho:", opts, NULL)) != -1) {
         switch (c) {
-        case 's': cx->station_opt = optarg; break;
-        case 'o': *out = optarg; break;
-        case 'h': printf("usage: %s\n", usage); return CLI_DONE;
-        default: return cli_usage_error(usage, "csr-export: bad option");
+        case 's':
+            cx->station_opt = optarg;
+            break;
+        case 'o':
+            *out = optarg;
+            break;
+        case 'h':
+            printf("usage: %s\n", usage);
+            return CLI_DONE;
+        default:
+            return cli_usage_error(usage, "csr-export: bad option");
         }
     }
     if (optind != argc)

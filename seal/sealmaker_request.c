@@ -96,8 +96,8 @@ int sealmaker_request(const char *dir, const char *passphrase, const char *org_n
         if ((ret = sk_path_join(path, sizeof(path), dir, files[i], e)) != SK_OK)
             goto out;
         if (sk_file_exists(path)) {
-            ret = sk_err_set(e, SK_ESTATE, "%s exists: this station has a seal maker already",
-                             path);
+            ret =
+                sk_err_set(e, SK_ESTATE, "%s exists: this station has a seal maker already", path);
             goto out;
         }
     }
@@ -132,8 +132,10 @@ static int read_key(const char *path, const char *passphrase, EVP_PKEY **out, sk
     }
     ERR_clear_error();
     ret = *out != NULL ? SK_OK
-                       : sk_err_set(e, SK_EPIN, "%s: cannot decrypt the seal maker key (wrong "
-                                    "passphrase, or the file is damaged)", path);
+                       : sk_err_set(e, SK_EPIN,
+                                    "%s: cannot decrypt the seal maker key (wrong "
+                                    "passphrase, or the file is damaged)",
+                                    path);
 out:
     if (pem != NULL)
         OPENSSL_cleanse(pem, len);
@@ -166,12 +168,16 @@ static int check_pair(X509 *cert, X509 *root, EVP_PKEY *key, const char *cert_pa
         return sk_err_set(e, SK_ECRYPTO, "%s: not a self-signed SM2 CA certificate", root_path);
     if (X509_check_private_key(cert, key) != 1) {
         ERR_clear_error();
-        return sk_err_set(e, SK_ECRYPTO, "%s: its key is not the seal maker key of this "
-                          "station's request (seal-maker.key)", cert_path);
+        return sk_err_set(e, SK_ECRYPTO,
+                          "%s: its key is not the seal maker key of this "
+                          "station's request (seal-maker.key)",
+                          cert_path);
     }
     if (X509_check_ca(cert) != 0)
-        return sk_err_set(e, SK_ECRYPTO, "%s: a CA certificate; the seal maker needs an end "
-                          "entity certificate", cert_path);
+        return sk_err_set(e, SK_ECRYPTO,
+                          "%s: a CA certificate; the seal maker needs an end "
+                          "entity certificate",
+                          cert_path);
     ku = X509_get_key_usage(cert);
     if (ku != UINT32_MAX && !(ku & (KU_DIGITAL_SIGNATURE | KU_NON_REPUDIATION)))
         return sk_err_set(e, SK_ECRYPTO, "%s: its keyUsage allows no signing", cert_path);
@@ -213,15 +219,19 @@ int sealmaker_import(const char *dir, const char *passphrase, const char *cert_p
     if ((ret = sk_path_join(path, sizeof(path), dir, SEALMAKER_CRT, e)) != SK_OK)
         goto out;
     if (sk_file_exists(path)) {
-        ret = sk_err_set(e, SK_ESTATE, "%s exists: the seal maker certificate is installed "
-                         "already", path);
+        ret = sk_err_set(e, SK_ESTATE,
+                         "%s exists: the seal maker certificate is installed "
+                         "already",
+                         path);
         goto out;
     }
     if ((ret = sk_path_join(path, sizeof(path), dir, SEALMAKER_CSR, e)) != SK_OK)
         goto out;
     if (!sk_file_exists(path)) {
-        ret = sk_err_set(e, SK_ESTATE, "%s: no seal maker request in this station (run "
-                         "sealkey ca request)", path);
+        ret = sk_err_set(e, SK_ESTATE,
+                         "%s: no seal maker request in this station (run "
+                         "sealkey ca request)",
+                         path);
         goto out;
     }
     if ((ret = sk_pem_read_cert(cert_path, &cert, e)) != SK_OK ||

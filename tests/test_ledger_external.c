@@ -34,12 +34,12 @@ int main(void)
     CHECK(ledger_step(l, id2, ISS_AWAITING_CERT, &u, &e) == SK_OK);
     CHECK(ledger_step(l, id2, ISS_KEY_GENERATED, NULL, &e) == SK_ESTATE); /* never backwards */
     CHECK(ledger_step(l, id2, ISS_AWAITING_CERT, NULL, &e) == SK_ESTATE);
-    CHECK(ledger_csr_pem(l, id2, &pem, &e) == SK_OK && pem != NULL &&
-          strcmp(pem, u.csr_pem) == 0);
+    CHECK(ledger_csr_pem(l, id2, &pem, &e) == SK_OK && pem != NULL && strcmp(pem, u.csr_pem) == 0);
     free(pem);
     /* In flight: no second issuance of the order. */
     CHECK(ledger_begin(l, "B-2", "S1", "op", "ec-p256", "ISS", "0A03", 0, &id3, &taken, &e) ==
-          SK_ESTATE && !taken);
+              SK_ESTATE &&
+          !taken);
     CHECK(ledger_awaiting(l, &v, &n, &e) == SK_OK && n == 2);
     free(v);
 

@@ -30,7 +30,8 @@ static int read_req(const char *path, X509_REQ **out, sk_err *e)
     if ((b = BIO_new_mem_buf(data, (int)len)) != NULL)
         *out = PEM_read_bio_X509_REQ(b, NULL, NULL, NULL);
     ERR_clear_error();
-    ret = *out != NULL ? SK_OK : sk_err_set(e, SK_EINPUT, "%s: not a PEM certificate request", path);
+    ret =
+        *out != NULL ? SK_OK : sk_err_set(e, SK_EINPUT, "%s: not a PEM certificate request", path);
 out:
     BIO_free(b);
     free(data);
@@ -38,8 +39,8 @@ out:
 }
 
 /* The station's issuing key, as ca_open finds it: the file, or on the HSM. */
-static int load_key(const station_config *st, const char *secret, tok_module *hsm,
-                    tok_slot **slot, EVP_PKEY **key, sk_err *e)
+static int load_key(const station_config *st, const char *secret, tok_module *hsm, tok_slot **slot,
+                    EVP_PKEY **key, sk_err *e)
 {
     char path[PATH_MAX];
     int ret;
@@ -75,36 +76,38 @@ static int check_ca_profile(X509 *cert, const char *path, sk_err *e)
     uint32_t ku = X509_get_key_usage(cert);
 
     if (i < 0 || !(X509_get_extension_flags(cert) & EXFLAG_CA))
-        return sk_err_set(e, SK_ECRYPTO, "%s: not a CA certificate (basicConstraints CA:TRUE "
-                          "missing)", path);
+        return sk_err_set(e, SK_ECRYPTO,
+                          "%s: not a CA certificate (basicConstraints CA:TRUE "
+                          "missing)",
+                          path);
     if (!X509_EXTENSION_get_critical(X509_get_ext(cert, i)))
         return sk_err_set(e, SK_ECRYPTO, "%s: basicConstraints is not critical", path);
-    if (ku == UINT32_MAX || (ku & (KU_KEY_CERT_SIGN | KU_CRL_SIGN)) !=
-                                (KU_KEY_CERT_SIGN | KU_CRL_SIGN))
-        return sk_err_set(e, SK_ECRYPTO, "%s: keyUsage must allow keyCertSign and cRLSign",
-                          path);
+    if (ku == UINT32_MAX ||
+        (ku & (KU_KEY_CERT_SIGN | KU_CRL_SIGN)) != (KU_KEY_CERT_SIGN | KU_CRL_SIGN))
+        return sk_err_set(e, SK_ECRYPTO, "%s: keyUsage must allow keyCertSign and cRLSign", path);
     return SK_OK;
 }
 
 /* It chains to the root alone, now, signed by it directly (the station's CA files are an
  * issuing CA and its root: ca_open). */
-static int check_chain(X509 *cert, X509 *root, const char *path, const char *root_path,
-                       sk_err *e)
+static int check_chain(X509 *cert, X509 *root, const char *path, const char *root_path, sk_err *e)
 {
     X509_STORE *store = X509_STORE_new();
     X509_STORE_CTX *ctx = X509_STORE_CTX_new();
     int ret = SK_ECRYPTO;
 
     if (!self_signed_ca(root)) {
-        ret = sk_err_set(e, SK_ECRYPTO, "%s: not a self-signed CA certificate (the root)",
-                         root_path);
+        ret =
+            sk_err_set(e, SK_ECRYPTO, "%s: not a self-signed CA certificate (the root)", root_path);
         goto out;
     }
     if (X509_check_issued(root, cert) != X509_V_OK ||
         X509_verify(cert, X509_get0_pubkey(root)) != 1) {
         ERR_clear_error();
-        ret = sk_err_set(e, SK_ECRYPTO, "%s is not signed by the root %s (the issuing CA must "
-                         "be signed by the root itself)", path, root_path);
+        ret = sk_err_set(e, SK_ECRYPTO,
+                         "%s is not signed by the root %s (the issuing CA must "
+                         "be signed by the root itself)",
+                         path, root_path);
         goto out;
     }
     if (store == NULL || ctx == NULL || !X509_STORE_add_cert(store, root) ||
@@ -140,15 +143,19 @@ static int check_issuing(const station_config *st, X509 *cert, X509 *root, const
         goto out;
     if (EVP_PKEY_eq(X509_get0_pubkey(cert), X509_REQ_get0_pubkey(req)) != 1) {
         ERR_clear_error();
-        ret = sk_err_set(e, SK_ECRYPTO, "%s: its key is not the one of this station's request "
-                         "%s", path, csr);
+        ret = sk_err_set(e, SK_ECRYPTO,
+                         "%s: its key is not the one of this station's request "
+                         "%s",
+                         path, csr);
         goto out;
     }
     if ((ret = load_key(st, secret, hsm, &slot, &key, e)) != SK_OK)
         goto out;
     if (!ca_int_key_matches(cert, key, st->ca_key_uri != NULL)) {
-        ret = sk_err_set(e, SK_ECRYPTO, "%s: the station's issuing key (%s) does not belong to "
-                         "it", path, st->ca_key_uri != NULL ? st->ca_key_uri : "ca/issuing.key");
+        ret = sk_err_set(e, SK_ECRYPTO,
+                         "%s: the station's issuing key (%s) does not belong to "
+                         "it",
+                         path, st->ca_key_uri != NULL ? st->ca_key_uri : "ca/issuing.key");
         goto out;
     }
     if ((ret = check_ca_profile(cert, path, e)) != SK_OK ||
@@ -171,13 +178,17 @@ static int import_issuing(const station_config *st, const ca_import_files *f, co
     if ((ret = ca_int_file(st, "issuing.crt", path, sizeof(path), e)) != SK_OK)
         return ret;
     if (sk_file_exists(path))
-        return sk_err_set(e, SK_ESTATE, "%s exists: this station's issuing CA certificate is "
-                          "installed already", path);
+        return sk_err_set(e, SK_ESTATE,
+                          "%s exists: this station's issuing CA certificate is "
+                          "installed already",
+                          path);
     if ((ret = ca_int_file(st, CA_ISSUING_CSR, path, sizeof(path), e)) != SK_OK)
         return ret;
     if (!st->ca_external && !sk_file_exists(path))
-        return sk_err_set(e, SK_ESTATE, "%s: no issuing CA request in this station (run "
-                          "sealkey ca request)", path);
+        return sk_err_set(e, SK_ESTATE,
+                          "%s: no issuing CA request in this station (run "
+                          "sealkey ca request)",
+                          path);
     if ((ret = sk_pem_read_cert(f->cert, cert, e)) != SK_OK ||
         (ret = sk_pem_read_cert(f->root, root, e)) != SK_OK)
         return ret;
@@ -198,9 +209,11 @@ int ca_import(const station_config *st, const ca_import_files *f, const char *se
     char dir[PATH_MAX], path[PATH_MAX];
     int lock = -1, ret;
 
-    if ((f->cert == NULL) != (f->root == NULL) || (f->seal_cert == NULL) != (f->seal_root == NULL) ||
+    if ((f->cert == NULL) != (f->root == NULL) ||
+        (f->seal_cert == NULL) != (f->seal_root == NULL) ||
         (f->cert == NULL && f->seal_cert == NULL)) {
-        ret = sk_err_set(e, SK_EUSAGE, "ca import: give --cert with --root, and/or "
+        ret = sk_err_set(e, SK_EUSAGE,
+                         "ca import: give --cert with --root, and/or "
                          "--seal-cert with --seal-root");
         goto out;
     }
@@ -208,8 +221,7 @@ int ca_import(const station_config *st, const ca_import_files *f, const char *se
         (ret = station_path(st, "ca.lock", path, sizeof(path), e)) != SK_OK ||
         (ret = sk_lock_acquire(path, &lock, e)) != SK_OK)
         goto out;
-    if (f->cert != NULL &&
-        (ret = import_issuing(st, f, secret, hsm, &cert, &root, e)) != SK_OK)
+    if (f->cert != NULL && (ret = import_issuing(st, f, secret, hsm, &cert, &root, e)) != SK_OK)
         goto out;
     /* The seal maker checks and installs itself; then the issuing CA's files, issuing.crt
      * last, since it is what says the station has its CA. */

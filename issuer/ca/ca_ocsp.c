@@ -22,8 +22,7 @@ static int index_time(const char *iso, char *out, size_t len, sk_err *e)
     int y, mo, d, h, mi, s;
 
     if (sscanf(iso, "%4d-%2d-%2dT%2d:%2d:%2dZ", &y, &mo, &d, &h, &mi, &s) != 6)
-        return sk_err_set(e, SK_EINTERNAL, "ledger: revocation time '%s' is not ISO 8601 UTC",
-                          iso);
+        return sk_err_set(e, SK_EINTERNAL, "ledger: revocation time '%s' is not ISO 8601 UTC", iso);
     if (y >= 1950 && y < 2050)
         snprintf(out, len, "%02d%02d%02d%02d%02d%02dZ", y % 100, mo, d, h, mi, s);
     else
@@ -67,8 +66,8 @@ static int index_line(BIO *b, const ledger_issuance *r, X509 *cert, sk_err *e)
     if (revoked && (ret = revinfo(r, rev, sizeof(rev), e)) != SK_OK)
         goto out;
     if (BIO_printf(b, "%s\t%.*s\t%s\t%s\tunknown\t%s\n", revoked ? "R" : "V",
-                   ASN1_STRING_length(na), (const char *)ASN1_STRING_get0_data(na), rev,
-                   serial, subject) <= 0) {
+                   ASN1_STRING_length(na), (const char *)ASN1_STRING_get0_data(na), rev, serial,
+                   subject) <= 0) {
         ret = sk_err_ossl(e, SK_ECRYPTO, "out of memory");
         goto out;
     }
@@ -90,8 +89,7 @@ static int cert_from_pem(const char *pem, X509 **out)
     return *out != NULL;
 }
 
-int ca_ocsp_index(ledger *l, X509 *issuing, char **text, size_t *len, ca_ocsp_counts *n,
-                  sk_err *e)
+int ca_ocsp_index(ledger *l, X509 *issuing, char **text, size_t *len, ca_ocsp_counts *n, sk_err *e)
 {
     ledger_issuance *v = NULL;
     size_t nv = 0;
@@ -123,8 +121,10 @@ int ca_ocsp_index(ledger *l, X509 *issuing, char **text, size_t *len, ca_ocsp_co
         if (pem == NULL)
             continue;
         if (!cert_from_pem(pem, &cert)) {
-            ret = sk_err_set(e, SK_EINPUT, "ledger: issuance %lld (order %s): its certificate "
-                             "is not PEM", v[i].id, v[i].order_number);
+            ret = sk_err_set(e, SK_EINPUT,
+                             "ledger: issuance %lld (order %s): its certificate "
+                             "is not PEM",
+                             v[i].id, v[i].order_number);
             goto out;
         }
         if ((ret = index_line(b, &v[i], cert, e)) != SK_OK)

@@ -18,7 +18,6 @@
 typedef struct ca_ocsp_counts {
     size_t good, revoked;
 } ca_ocsp_counts;
-int ca_ocsp_index(ledger *l, X509 *issuing, char **text, size_t *len, ca_ocsp_counts *n,
-                  sk_err *e);
+int ca_ocsp_index(ledger *l, X509 *issuing, char **text, size_t *len, ca_ocsp_counts *n, sk_err *e);
 
 #endif

@@ -18,11 +18,16 @@
 const char *ca_mode_name(ca_mode m)
 {
     switch (m) {
-    case CA_MODE_DEMO: return "demo";
-    case CA_MODE_REQUESTED: return "requested";
-    case CA_MODE_PRODUCTION: return "production";
-    case CA_MODE_EXTERNAL: return "external";
-    case CA_MODE_NONE: break;
+    case CA_MODE_DEMO:
+        return "demo";
+    case CA_MODE_REQUESTED:
+        return "requested";
+    case CA_MODE_PRODUCTION:
+        return "production";
+    case CA_MODE_EXTERNAL:
+        return "external";
+    case CA_MODE_NONE:
+        break;
     }
     return "none";
 }
@@ -49,11 +54,11 @@ int ca_mode_get(const station_config *st, ca_mode_info *out, sk_err *e)
         (ret = exists(st, SEALMAKER_CRT, &seal_crt, e)) != SK_OK ||
         (ret = exists(st, SEALMAKER_ROOT_KEY, &out->seal_root_key, e)) != SK_OK)
         return ret;
-    out->mode = crt ? (root_key ? CA_MODE_DEMO
-                              : st->ca_external ? CA_MODE_EXTERNAL
-                                                : CA_MODE_PRODUCTION)
+    out->mode = crt                                    ? (root_key          ? CA_MODE_DEMO
+                                                          : st->ca_external ? CA_MODE_EXTERNAL
+                                                                            : CA_MODE_PRODUCTION)
                 : csr || (st->ca_external && seal_csr) ? CA_MODE_REQUESTED
-                                                      : CA_MODE_NONE;
+                                                       : CA_MODE_NONE;
     out->seal_requested = seal_csr && !seal_crt;
     return SK_OK;
 }
@@ -143,8 +148,8 @@ int ca_request(const station_config *st, sk_keyalg key_alg, const char *secret, 
     if (ca_int_any_file(st, path, sizeof(path)) ||
         ((ret = ca_int_file(st, CA_ISSUING_CSR, path, sizeof(path), e)) == SK_OK &&
          sk_file_exists(path))) {
-        ret = sk_err_set(e, SK_ESTATE, "%s exists: this station already has a CA or a request",
-                         path);
+        ret =
+            sk_err_set(e, SK_ESTATE, "%s exists: this station already has a CA or a request", path);
         goto out;
     }
     if (ret != SK_OK)
@@ -173,9 +178,9 @@ int ca_request(const station_config *st, sk_keyalg key_alg, const char *secret, 
     if ((ret = build_req(st, pub, key, &req, e)) != SK_OK)
         goto out;
     /* The key first, the request last: a request on the station means its key is there. */
-    if (st->ca_key_uri == NULL && ((ret = ca_int_file(st, "issuing.key", path, sizeof(path), e)) !=
-                                       SK_OK ||
-                                   (ret = ca_int_write_key(path, key, secret, e)) != SK_OK))
+    if (st->ca_key_uri == NULL &&
+        ((ret = ca_int_file(st, "issuing.key", path, sizeof(path), e)) != SK_OK ||
+         (ret = ca_int_write_key(path, key, secret, e)) != SK_OK))
         goto out;
     if ((ret = sealmaker_request(dir, secret, st->ca_name, e)) != SK_OK)
         goto out;

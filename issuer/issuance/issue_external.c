@@ -16,8 +16,8 @@
 #include "util/sk_file.h"
 #include "util/sk_secmem.h"
 
-static int audit_step(const issue_env *env, const order *o, const issue_result *r,
-                      audit_ev event, const char *detail, sk_err *e)
+static int audit_step(const issue_env *env, const order *o, const issue_result *r, audit_ev event,
+                      const char *detail, sk_err *e)
 {
     audit_event ev = {.event = event,
                       .order = o->number,
@@ -54,8 +54,8 @@ out:
 }
 
 int issue_request_cert(const issue_env *env, const order *o, const station_project *p,
-                       tok_slot *slot, long long id, const unsigned char *key_id,
-                       size_t key_id_len, EVP_PKEY *pub, issue_result *r, sk_err *e)
+                       tok_slot *slot, long long id, const unsigned char *key_id, size_t key_id_len,
+                       EVP_PKEY *pub, issue_result *r, sk_err *e)
 {
     EVP_PKEY *priv = NULL;
     X509_REQ *req = NULL;
@@ -65,8 +65,8 @@ int issue_request_cert(const issue_env *env, const order *o, const station_proje
     if ((ret = tok_get_private_key(slot, key_id, key_id_len, &priv, e)) != SK_OK ||
         (ret = issue_make_csr(p, o, priv, pub, &req, e)) != SK_OK ||
         (ret = req_pem(req, &pem, e)) != SK_OK ||
-        (ret = sk_path_join(r->request_path, sizeof(r->request_path), r->out_dir,
-                            "request.csr", e)) != SK_OK ||
+        (ret = sk_path_join(r->request_path, sizeof(r->request_path), r->out_dir, "request.csr",
+                            e)) != SK_OK ||
         (ret = sk_file_write_atomic(r->request_path, pem, strlen(pem), 0644, e)) != SK_OK)
         goto out;
     ledger_update u = {.csr_pem = pem};
@@ -107,8 +107,10 @@ static int check_key(const issue_env *env, const ledger_issuance *iss, X509 *cer
         ret = sk_err_set(e, SK_ELEDGER, "issuance %lld: the ledger holds no readable request",
                          iss->id);
     else if (EVP_PKEY_eq(X509_get0_pubkey(cert), X509_REQ_get0_pubkey(req)) != 1)
-        ret = sk_err_set(e, SK_EINPUT, "its key is not the token key of order %s's request "
-                         "(token serial %s)", iss->order_number, iss->token_serial);
+        ret = sk_err_set(e, SK_EINPUT,
+                         "its key is not the token key of order %s's request "
+                         "(token serial %s)",
+                         iss->order_number, iss->token_serial);
     ERR_clear_error();
     X509_REQ_free(req);
     free(pem);
@@ -117,8 +119,8 @@ static int check_key(const issue_env *env, const ledger_issuance *iss, X509 *cer
 
 /* The rest of what the station would have put in the certificate itself: the order's
  * subject as the profile gives it, an end-entity certificate, a chain to the station's CA. */
-static int check_cert(const issue_env *env, const order *o, const station_project *p,
-                      X509 *cert, sk_err *e)
+static int check_cert(const issue_env *env, const order *o, const station_project *p, X509 *cert,
+                      sk_err *e)
 {
     X509_NAME *want = NULL;
     char got_s[512], want_s[512];
@@ -136,8 +138,10 @@ static int check_cert(const issue_env *env, const order *o, const station_projec
     } else if ((ret = ca_verify_cert(env->ca, cert, e)) != SK_OK) {
         char why[sizeof(e->msg)];
         snprintf(why, sizeof(why), "%s", e->msg);
-        ret = sk_err_set(e, SK_EINPUT, "it does not chain to the station's CA (ca/chain.pem): "
-                         "%s", why);
+        ret = sk_err_set(e, SK_EINPUT,
+                         "it does not chain to the station's CA (ca/chain.pem): "
+                         "%s",
+                         why);
     }
     ERR_clear_error();
     X509_NAME_free(want);
@@ -171,8 +175,8 @@ static int reopen_token(const issue_env *env, const order *o, const ledger_issua
 
     snprintf(uri, sizeof(uri), "pkcs11:serial=%s", iss->token_serial);
     if ((ret = tok_select(env->tokens, uri, slot, e)) != SK_OK) {
-        sk_err_wrap(e, "the token of order %s (serial %s) is needed to finish it",
-                    o->number, iss->token_serial);
+        sk_err_wrap(e, "the token of order %s (serial %s) is needed to finish it", o->number,
+                    iss->token_serial);
         goto out;
     }
     if ((ret = tok_get_info(*slot, &info, e)) != SK_OK)
@@ -182,9 +186,10 @@ static int reopen_token(const issue_env *env, const order *o, const ledger_issua
                                 e)) != SK_OK)
         goto out;
     if (strlen(pin) < info.min_pin_len || strlen(pin) > info.max_pin_len) {
-        ret = sk_err_set(e, SK_EPIN, "the user PIN has %zu characters; token '%s' (serial %s) "
-                         "takes %lu to %lu", strlen(pin), info.label, info.serial,
-                         info.min_pin_len, info.max_pin_len);
+        ret = sk_err_set(e, SK_EPIN,
+                         "the user PIN has %zu characters; token '%s' (serial %s) "
+                         "takes %lu to %lu",
+                         strlen(pin), info.label, info.serial, info.min_pin_len, info.max_pin_len);
         goto out;
     }
     if ((ret = sk_path_join(r->pin_mailer, sizeof(r->pin_mailer), r->out_dir, "pin-mailer.txt",
@@ -232,8 +237,7 @@ int issue_finish(const issue_env *env, const order *o, const ledger_issuance *is
     r->issuance_id = iss->id;
     snprintf(r->token_serial, sizeof(r->token_serial), "%s", iss->token_serial);
     if (p == NULL) {
-        ret = sk_err_set(e, SK_EINPUT, "project_code '%s' is not in station.json",
-                         o->project_code);
+        ret = sk_err_set(e, SK_EINPUT, "project_code '%s' is not in station.json", o->project_code);
         goto out;
     }
     if (strcmp(iss->order_number, o->number) != 0 ||
@@ -251,21 +255,23 @@ int issue_finish(const issue_env *env, const order *o, const ledger_issuance *is
     if ((ret = ledger_claim(env->ledger, o->number, &claimed, e)) != SK_OK)
         goto out;
     if (!claimed) {
-        ret = sk_err_set(e, SK_EBUSY, "order %s is being worked on by another process or "
-                         "station", o->number);
+        ret = sk_err_set(e, SK_EBUSY,
+                         "order %s is being worked on by another process or "
+                         "station",
+                         o->number);
         goto out;
     }
     /* Under the claim: still waiting, still this issuance. */
     if ((ret = ledger_get(env->ledger, iss->id, &now, &found, e)) != SK_OK)
         goto out;
     if (!found || now.step != ISS_AWAITING_CERT) {
-        ret = sk_err_set(e, SK_ESTATE, "order %s: issuance %lld is no longer waiting for a "
-                         "certificate (%s)", o->number, iss->id,
-                         found ? iss_step_name(now.step) : "gone");
+        ret = sk_err_set(e, SK_ESTATE,
+                         "order %s: issuance %lld is no longer waiting for a "
+                         "certificate (%s)",
+                         o->number, iss->id, found ? iss_step_name(now.step) : "gone");
         goto out;
     }
-    if ((ret = station_order_dir(env->st, o->number, r->out_dir, sizeof(r->out_dir), e)) !=
-            SK_OK ||
+    if ((ret = station_order_dir(env->st, o->number, r->out_dir, sizeof(r->out_dir), e)) != SK_OK ||
         (ret = reopen_token(env, o, iss, &slot, r, e)) != SK_OK)
         goto out;
 

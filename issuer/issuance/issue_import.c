@@ -94,8 +94,10 @@ static void one(struct run *rn, const char *path)
         (ret = match(rn->env->ledger, cert, waiting, n, &iss, &e)) != SK_OK)
         goto out;
     if (iss == NULL) {
-        ret = sk_err_set(&e, SK_EINPUT, "%s: its key is the token key of no order waiting for "
-                         "a certificate", path);
+        ret = sk_err_set(&e, SK_EINPUT,
+                         "%s: its key is the token key of no order waiting for "
+                         "a certificate",
+                         path);
         goto out;
     }
     snprintf(it.order, sizeof(it.order), "%s", iss->order_number);
@@ -164,10 +166,9 @@ static int walk(struct run *rn, const char *dir, sk_err *e)
     return SK_OK;
 }
 
-int issue_import_certs(const station_config *st, const order_file *orders,
-                       const char *const *paths, size_t n_paths, const issue_run_secrets *sec,
-                       const char *operator_name, issue_import_fn fn, void *ctx, size_t *done,
-                       size_t *failed, sk_err *e)
+int issue_import_certs(const station_config *st, const order_file *orders, const char *const *paths,
+                       size_t n_paths, const issue_run_secrets *sec, const char *operator_name,
+                       issue_import_fn fn, void *ctx, size_t *done, size_t *failed, sk_err *e)
 {
     ledger *l = NULL;
     audit_sink *audit = NULL;
@@ -178,8 +179,10 @@ int issue_import_certs(const station_config *st, const order_file *orders,
     *done = *failed = 0;
     memset(&cae, 0, sizeof(cae));
     if (!st->ca_external) {
-        ret = sk_err_set(e, SK_ESTATE, "%s/station.json: ca.signing is not \"external\": this "
-                         "station signs its certificates itself", st->dir);
+        ret = sk_err_set(e, SK_ESTATE,
+                         "%s/station.json: ca.signing is not \"external\": this "
+                         "station signs its certificates itself",
+                         st->dir);
         goto out;
     }
     if ((ret = issue_ca_open(st, true, sec->ca_secret, &cae, e)) != SK_OK ||
@@ -195,8 +198,14 @@ int issue_import_certs(const station_config *st, const order_file *orders,
                      .seal_root = cae.seal_root,
                      .so_pin = sec->so_pin,
                      .operator_name = operator_name};
-    struct run rn = {.env = &env, .orders = orders, .fn = fn, .ctx = ctx, .done = done,
-                     .failed = failed, .first = SK_OK, .e = e};
+    struct run rn = {.env = &env,
+                     .orders = orders,
+                     .fn = fn,
+                     .ctx = ctx,
+                     .done = done,
+                     .failed = failed,
+                     .first = SK_OK,
+                     .e = e};
     for (size_t i = 0; i < n_paths; i++) {
         if (stat(paths[i], &sb) == 0 && S_ISDIR(sb.st_mode)) {
             if ((ret = walk(&rn, paths[i], e)) != SK_OK)

@@ -22,9 +22,8 @@ typedef void (*issue_import_fn)(void *ctx, const issue_import_item *it);
  * finished; fn hears of each. One refused certificate does not stop the others. Returns
  * SK_OK when every certificate finished its order, else the first failure's status (e gets
  * its message); an error opening the CA, ledger or tokens stops everything. */
-int issue_import_certs(const station_config *st, const order_file *orders,
-                       const char *const *paths, size_t n_paths, const issue_run_secrets *sec,
-                       const char *operator_name, issue_import_fn fn, void *ctx, size_t *done,
-                       size_t *failed, sk_err *e);
+int issue_import_certs(const station_config *st, const order_file *orders, const char *const *paths,
+                       size_t n_paths, const issue_run_secrets *sec, const char *operator_name,
+                       issue_import_fn fn, void *ctx, size_t *done, size_t *failed, sk_err *e);
 
 #endif

@@ -23,8 +23,8 @@ int op_ca_import(const op_env *env, const ca_import_files *f, const char *ca_sec
                  tok_module *hsm, sk_err *e)
 {
     const char *detail = f->cert != NULL && f->seal_cert != NULL ? "import issuing CA, seal maker"
-                         : f->cert != NULL                        ? "import issuing CA"
-                                                                  : "import seal maker";
+                         : f->cert != NULL                       ? "import issuing CA"
+                                                                 : "import seal maker";
     audit_event ev = {.event = AUDIT_EV_CA_INIT, .result = AUDIT_OK, .detail = detail};
     int ret;
 

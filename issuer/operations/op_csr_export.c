@@ -55,8 +55,10 @@ static int one(const op_env *env, const char *dir, const ledger_issuance *iss, j
     if ((ret = ledger_csr_pem(env->ledger, iss->id, &pem, e)) != SK_OK)
         goto out;
     if (pem == NULL) {
-        ret = sk_err_set(e, SK_ELEDGER, "issuance %lld (order %s) waits for a certificate but "
-                         "the ledger holds no request for it", iss->id, iss->order_number);
+        ret = sk_err_set(e, SK_ELEDGER,
+                         "issuance %lld (order %s) waits for a certificate but "
+                         "the ledger holds no request for it",
+                         iss->id, iss->order_number);
         goto out;
     }
     snprintf(name, sizeof(name), "%s.csr", iss->order_number);

@@ -32,8 +32,7 @@ int op_ocsp_index(const op_env *env, const char *out_path, op_ocsp_result *r, sk
     } else {
         if ((ret = station_path(env->st, "ocsp", path, sizeof(path), e)) != SK_OK ||
             (ret = sk_mkdir_nofollow(path, 0755, e)) != SK_OK ||
-            (ret = station_path(env->st, "ocsp/index.txt", r->path, sizeof(r->path), e)) !=
-                SK_OK)
+            (ret = station_path(env->st, "ocsp/index.txt", r->path, sizeof(r->path), e)) != SK_OK)
             goto out;
     }
     if ((ret = sk_file_write_atomic(r->path, text, len, 0644, e)) != SK_OK)

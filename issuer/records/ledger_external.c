@@ -23,9 +23,10 @@ int ledger_csr_pem(ledger *l, long long id, char **pem, sk_err *e)
 
 int ledger_awaiting(ledger *l, ledger_issuance **out, size_t *n, sk_err *e)
 {
-    return ledger_issuances(l, "SELECT " LEDGER_ISSUANCE_COLUMNS " FROM issuances WHERE"
-                            " step = 'awaiting_certificate' ORDER BY id", LEDGER_NO_ARGS,
-                            "listing issuances awaiting certificates", out, n, e);
+    return ledger_issuances(l,
+                            "SELECT " LEDGER_ISSUANCE_COLUMNS " FROM issuances WHERE"
+                            " step = 'awaiting_certificate' ORDER BY id",
+                            LEDGER_NO_ARGS, "listing issuances awaiting certificates", out, n, e);
 }
 
 int ledger_external_cert(ledger *l, long long id, const char *issuer_id, const char *serial,
@@ -47,28 +48,36 @@ int ledger_external_cert(ledger *l, long long id, const char *issuer_id, const c
         goto out;
     }
     /* The serial reserved at the start was never signed: the CA's system chose its own. */
-    if ((ret = ledger_sql(l, "UPDATE serials SET state = 'void' WHERE issuance_id = ? AND"
-                          " state = 'reserved'", LEDGER_ARGS(LI(id)), "voiding the reserved serial",
-                          NULL, NULL, e)) != SK_OK)
+    if ((ret = ledger_sql(l,
+                          "UPDATE serials SET state = 'void' WHERE issuance_id = ? AND"
+                          " state = 'reserved'",
+                          LEDGER_ARGS(LI(id)), "voiding the reserved serial", NULL, NULL, e)) !=
+        SK_OK)
         goto out;
-    ret = ledger_sql(l, "INSERT INTO serials (issuer_id, serial, state, issuance_id,"
+    ret = ledger_sql(l,
+                     "INSERT INTO serials (issuer_id, serial, state, issuance_id,"
                      " reserved_at) VALUES (?, ?, 'used', ?, {now})",
-                     LEDGER_ARGS(LT(issuer_id), LT(serial), LI(id)), "recording the serial",
-                     NULL, &failed, e);
+                     LEDGER_ARGS(LT(issuer_id), LT(serial), LI(id)), "recording the serial", NULL,
+                     &failed, e);
     if (ret != SK_OK && failed == LEDGER_UNIQUE)
-        ret = sk_err_set(e, SK_ESTATE, "certificate serial %s is already in the ledger under "
-                         "this issuer: refusing a second certificate with it", serial);
+        ret = sk_err_set(e, SK_ESTATE,
+                         "certificate serial %s is already in the ledger under "
+                         "this issuer: refusing a second certificate with it",
+                         serial);
     if (ret != SK_OK)
         goto out;
-    if ((ret = ledger_sql(l, "UPDATE issuances SET step = 'cert_issued', updated_at = {now},"
-                          " cert_serial = ?, not_before = ?, not_after = ?, cert_pem = ?"
-                          " WHERE id = ?", LEDGER_ARGS(LT(serial), LT(not_before),
-                                                      LT(not_after), LT(cert_pem), LI(id)),
-                          "recording the returned certificate", NULL, NULL, e)) != SK_OK)
+    if ((ret = ledger_sql(
+             l,
+             "UPDATE issuances SET step = 'cert_issued', updated_at = {now},"
+             " cert_serial = ?, not_before = ?, not_after = ?, cert_pem = ?"
+             " WHERE id = ?",
+             LEDGER_ARGS(LT(serial), LT(not_before), LT(not_after), LT(cert_pem), LI(id)),
+             "recording the returned certificate", NULL, NULL, e)) != SK_OK)
         goto out;
-    ret = ledger_sql(l, "INSERT INTO issuance_steps (issuance_id, step, at, detail) VALUES"
-                     " (?, 'cert_issued', {now}, ?)", LEDGER_ARGS(LI(id), LT(serial)),
-                     "recording step", NULL, NULL, e);
+    ret = ledger_sql(l,
+                     "INSERT INTO issuance_steps (issuance_id, step, at, detail) VALUES"
+                     " (?, 'cert_issued', {now}, ?)",
+                     LEDGER_ARGS(LI(id), LT(serial)), "recording step", NULL, NULL, e);
 out:
     ledger_done(l, r);
     return ledger_tx_end(l, ret, e);

@@ -179,7 +179,8 @@ int ledger_step(ledger *l, long long id, iss_step step, const ledger_update *u, 
                           "recording step", NULL, NULL, e)) != SK_OK)
         goto out;
     /* Once a certificate carries the serial it is spent, whatever happens to the token. */
-    if (step < ISS_CERT_ISSUED || step == ISS_AWAITING_CERT || (ret = set_serial_state(l, id, "used", "reserved", e)) == SK_OK)
+    if (step < ISS_CERT_ISSUED || step == ISS_AWAITING_CERT ||
+        (ret = set_serial_state(l, id, "used", "reserved", e)) == SK_OK)
         ret = add_history(l, id, iss_step_name(step), NULL, e);
 out:
     ledger_done(l, r);
