@@ -45,6 +45,7 @@ static const char usage[] =
 /* What the run has settled so far, and how to show it. */
 struct tally {
     size_t total, issued, before, failed, elsewhere, done;
+    size_t awaiting;        /* external signing: keys made, waiting for certificates */
     struct timespec start;
     bool tty, json, dry_run;
     bool json_first;        /* no order printed yet in the --json report */
@@ -151,7 +152,10 @@ static void progress(const struct tally *t, const sup_report *j)
     if (!t->tty || j->outcome == SUP_FAILED || j->outcome == SUP_INVALID) {
         if (t->tty)
             fputs("\r\033[K", stdout);
-        if (j->outcome == SUP_ISSUED)
+        if (j->outcome == SUP_ISSUED && r->awaiting_cert)
+            printf("%s waiting for its certificate: token %s [%zu/%zu]\n", j->order,
+                   r->token_serial, t->done, t->total);
+        else if (j->outcome == SUP_ISSUED)
             printf("%s issued: token %s, certificate %s (%.1f s) [%zu/%zu]\n", j->order,
                    r->token_serial, r->cert_serial, j->seconds, t->done, t->total);
         else if (j->outcome == SUP_ELSEWHERE)
@@ -191,7 +195,8 @@ static void report_order(struct tally *t, const sup_report *j)
         if (r->seal_ids[k][0] != '\0')
             json_array_append_new(seals, json_string(r->seal_ids[k]));
     o = json_pack("{s:s, s:s, s:i, s:s, s:s, s:s, s:o, s:f}", "order_number", j->order,
-                  "status", names[j->outcome], "exit_status", r->status, "error",
+                  "status", r->awaiting_cert ? "awaiting_certificate" : names[j->outcome],
+                  "exit_status", r->status, "error",
                   j->outcome == SUP_FAILED || j->outcome == SUP_INVALID
                       ? why(j, buf, sizeof(buf))
                       : "",
@@ -211,8 +216,11 @@ static void report_summary(const struct tally *t)
                             (json_int_t)t->before, "failed", (json_int_t)t->failed,
                             "claimed_elsewhere", (json_int_t)t->elsewhere, "seconds",
                             since(&t->start));
-    char *text = sum != NULL ? json_dumps(sum, JSON_INDENT(2)) : NULL;
+    char *text;
 
+    if (sum != NULL && t->awaiting > 0)
+        json_object_set_new(sum, "awaiting_certificate", json_integer((json_int_t)t->awaiting));
+    text = sum != NULL ? json_dumps(sum, JSON_INDENT(2)) : NULL;
     printf("\n  ],\n  \"summary\": %s\n}\n", text != NULL ? text : "{}");
     free(text);
     json_decref(sum);
@@ -222,7 +230,7 @@ static void report_summary(const struct tally *t)
 static void settle(struct tally *t, const sup_report *j)
 {
     switch (j->outcome) {
-    case SUP_ISSUED: t->issued++; break;
+    case SUP_ISSUED: *(j->result.awaiting_cert ? &t->awaiting : &t->issued) += 1; break;
     case SUP_DONE_BEFORE: t->before++; break;
     case SUP_ELSEWHERE: t->elsewhere++; break;
     default: t->failed++; break;
@@ -288,6 +296,9 @@ static int run(const struct batch_args *a, sup *s, struct tally *t, bool *starte
         if (t->elsewhere > 0)
             printf("batch: %zu order(s) were being issued elsewhere and were left to them\n",
                    t->elsewhere);
+        if (t->awaiting > 0)
+            printf("batch: %zu order(s) wait for their certificates (external signing): "
+                   "sealkey csr-export, then sealkey cert-import\n", t->awaiting);
     }
     return t->failed == 0 ? SK_OK : SK_EFAIL;
 }

@@ -10,6 +10,7 @@
 #include "cli/cli.h"
 #include "cli/cli_output.h"
 #include "cli/cli_secrets.h"
+#include "cli/cmd_ca.h"
 #include "issuer/ca/ca_util.h"
 #include "issuer/operations/operations.h"
 #include "pkcs11/tok.h"
@@ -17,6 +18,9 @@
 static const char usage[] =
     "sealkey ca init [--station DIR] [--key-alg ec-p256|ec-p384|rsa-3072|sm2]\n"
     "                [--ca-pass SOURCE] [--root-days N] [--issuing-days N]\n"
+    "       sealkey ca request [--station DIR] [--key-alg ALG] [--ca-pass SOURCE]\n"
+    "       sealkey ca import [--station DIR] --cert FILE --root FILE\n"
+    "                         [--seal-cert FILE --seal-root FILE] [--ca-pass SOURCE]\n"
     "       sealkey ca show [--station DIR] [--json]\n"
     "  init  create the station's root CA and issuing CA in DIR/ca. Refuses (exit 4) if any\n"
     "        CA file exists; under a lock on DIR/ca.lock, so of two inits at once one wins.\n"
@@ -26,8 +30,12 @@ static const char usage[] =
     "        station.json) sm2 makes an SM2 hierarchy (GM/T 0015): certificates and CRLs\n"
     "        signed SM2-with-SM3 with the SM2 ID 1234567812345678, keys in files only;\n"
     "        projects with key_algorithm sm2 need it.\n"
-    "  show  print the CA certificates' subjects, serials, validity and key ids; --json:\n"
-    "        one JSON document on standard output (messages and errors on standard error)\n"
+    "        For demos and tests: a production CA's root stays offline (request, import).\n"
+    "  request, import  a station without a root key: see sealkey ca request --help,\n"
+    "        sealkey ca import --help and docs/pki.md.\n"
+    "  show  print the station's CA mode (demo, requested, production) and the CA\n"
+    "        certificates' subjects, serials, validity and key ids; --json: one JSON\n"
+    "        document on standard output (messages and errors on standard error)\n"
     "  --ca-pass SOURCE  where the passphrase comes from: env:NAME, file:PATH, fd:N or prompt\n"
     "                    (default: ca.passphrase in station.json). Never the secret itself.\n"
     "  --root-days N     validity of the root CA, 1..36500 days (default 7300)\n"
@@ -94,7 +102,7 @@ int cmd_ca_init_prepare(cli_ctx *cx, sk_err *e)
 }
 
 /* The HSM module for the CA key, if the station has one. */
-static int ca_hsm_open(const station_config *st, tok_module **hsm, sk_err *e)
+int cmd_ca_hsm_open(const station_config *st, tok_module **hsm, sk_err *e)
 {
     const char *mod = st->ca_pkcs11_module != NULL ? st->ca_pkcs11_module : st->pkcs11_module;
 
@@ -111,7 +119,7 @@ int cmd_ca_init_run(cli_ctx *cx, sk_err *e)
     tok_module *hsm = NULL;
     int ret;
 
-    if ((ret = ca_hsm_open(cx->st, &hsm, e)) != SK_OK ||
+    if ((ret = cmd_ca_hsm_open(cx->st, &hsm, e)) != SK_OK ||
         (ret = op_ca_init(&env, &a->o, cx->secrets->ca_secret, hsm, e)) != SK_OK)
         goto out;
     cli_ctx_wipe(cx);
@@ -201,6 +209,9 @@ int cmd_ca_show_run(cli_ctx *cx, sk_err *e)
     bool as_json = a->out.format == CLI_FMT_JSON;
     int ret = SK_OK;
 
+    /* Which way the CA came to be (docs/pki.md); a requested one has no certificates yet. */
+    if ((ret = cmd_ca_show_mode(cx->st, e)) != SK_OK)
+        return ret == CLI_DONE ? SK_OK : ret;
     for (int i = 0; i < 2; i++) {
         char rel[64];
         snprintf(rel, sizeof(rel), "ca/%s", names[i]);
@@ -240,7 +251,7 @@ out:
 int cmd_ca(int argc, char **argv)
 {
     if (argc < 2)
-        return cli_usage_error(usage, "ca: which one, init or show?");
+        return cli_usage_error(usage, "ca: which one, init, request, import or show?");
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
         printf("usage: %s\n", usage);
         return SK_OK;

@@ -202,7 +202,7 @@ static json_t *result_json(const station_config *st, const order *o, const issue
     for (size_t i = 0; seals != NULL && i < r->n_seals; i++)
         json_array_append_new(seals, json_string(r->seal_ids[i]));
     return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:i, s:o, s:s, s:s?, s:s?, s:s?,"
-                     " s:s?}",
+                     " s:s?, s:b, s:s?}",
                      "order_number", o->number, "project_code", o->project_code,
                      "token_label", r->token_label, "token_serial", r->token_serial,
                      "cert_serial", r->cert_serial, "not_after", r->not_after,
@@ -212,7 +212,9 @@ static json_t *result_json(const station_config *st, const order *o, const issue
                      "replaced_cert_serial",
                      r->replaced_cert_serial[0] ? r->replaced_cert_serial : NULL,
                      "replaced_reason", r->replaced_reason[0] ? r->replaced_reason : NULL,
-                     "revoked_holder_order", r->holder_order[0] ? r->holder_order : NULL);
+                     "revoked_holder_order", r->holder_order[0] ? r->holder_order : NULL,
+                     "awaiting_certificate", r->awaiting_cert,
+                     "request", r->awaiting_cert && r->request_path[0] ? r->request_path : NULL);
 }
 
 int cmd_issue_run(cli_ctx *cx, sk_err *e)
@@ -240,6 +242,15 @@ int cmd_issue_run(cli_ctx *cx, sk_err *e)
         if (a->pin_to_tty)
             show_pin_on_tty(sec->user_pin);
         return cli_json_print(result_json(st, o, &r), e);
+    }
+    if (r.awaiting_cert) {
+        /* External signing (ca.signing): the CA's own system signs the request. */
+        printf("order %s: key made on token '%s' serial %s; waiting for its certificate\n"
+               "  request (signed by the token key): %s\n"
+               "  sealkey csr-export collects the waiting requests; sealkey cert-import "
+               "finishes the token\n", o->number, r.token_label, r.token_serial,
+               r.request_path);
+        return SK_OK;
     }
     printf("order %s issued: token '%s' serial %s, certificate serial %s, valid until %s\n",
            o->number, r.token_label, r.token_serial, r.cert_serial, r.not_after);

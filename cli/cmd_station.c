@@ -147,6 +147,12 @@ static void settled(const sup_event *ev)
 
     switch (j->outcome) {
     case SUP_ISSUED:
+        if (r->awaiting_cert) { /* external signing: the token comes back for cert-import */
+            say("reader %s: order %s: key made on token %s, waiting for its certificate -- "
+                "keep the token for sealkey cert-import", ev->reader, j->order,
+                r->token_serial);
+            break;
+        }
         say("reader %s: order %s done (token %s)%s", ev->reader, j->order, r->token_serial,
             ev->pulled ? ", just before its token was pulled" : " -- the token may be pulled");
         break;

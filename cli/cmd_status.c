@@ -98,10 +98,14 @@ int cmd_status_run(cli_ctx *cx, sk_err *e)
         } else {
             printf("%-16s %-17s token %-16s cert %-34s until %-20s updated %s\n",
                    v[i].order_number, iss_step_name(v[i].step),
-                   v[i].token_serial[0] ? v[i].token_serial : "-", v[i].cert_serial,
+                   v[i].token_serial[0] ? v[i].token_serial : "-",
+                   v[i].step == ISS_AWAITING_CERT ? "-" : v[i].cert_serial,
                    v[i].not_after[0] ? v[i].not_after : "-", v[i].updated_at);
             if (v[i].error[0] != '\0')
                 printf("%16s reason: %s\n", "", v[i].error);
+            if (v[i].step == ISS_AWAITING_CERT)
+                printf("%16s waiting for the certificate the CA's own system signs (sealkey "
+                       "csr-export, then cert-import; docs/pki.md)\n", "");
             if (ledger_issuance_held(&v[i]))
                 printf("%16s certificate on hold since %s (sealkey token release lifts it)\n",
                        "", v[i].revoked_at);

@@ -37,11 +37,21 @@ static const struct command commands[] = {
     {"ca", "init", {RECORDS | CLI_NEW_CA_SECRET, cmd_ca_init_parse, cmd_ca_init_prepare,
                     cmd_ca_init_run}, NULL, NULL},
     {"ca", "show", {CLI_STATION, cmd_ca_show_parse, NULL, cmd_ca_show_run}, NULL, NULL},
+    {"ca", "request", {RECORDS | CLI_NEW_CA_SECRET, cmd_ca_request_parse, cmd_ca_request_prepare,
+                       cmd_ca_request_run}, NULL, NULL},
+    {"ca", "import", {RECORDS | CLI_CA_SECRET, cmd_ca_import_parse, NULL, cmd_ca_import_run},
+     NULL, NULL},
     {"issue", NULL, {ISSUES, cmd_issue_parse, cmd_issue_prepare, cmd_issue_run}, NULL,
      "turn one approved order into a personalised, verified token"},
     /* --dry-run drops the secrets from its needs. */
     {"batch", NULL, {ISSUES, cmd_batch_parse, cmd_batch_prepare, cmd_batch_run}, NULL,
      "issue every unfinished order of a file, several tokens at once"},
+    /* External signing (docs/pki.md): the waiting requests out, the certificates back in. */
+    {"csr-export", NULL, {RECORDS, cmd_csr_export_parse, NULL, cmd_csr_export_run}, NULL,
+     "write the requests of orders waiting for certificates signed elsewhere"},
+    {"cert-import", NULL, {ISSUES, cmd_cert_import_parse, cmd_cert_import_prepare,
+                           cmd_cert_import_run}, NULL,
+     "finish the tokens of waiting orders with the certificates that came back"},
     {"status", NULL, {CLI_STATION | CLI_LEDGER, cmd_status_parse, NULL, cmd_status_run}, NULL,
      "show where each order stands in the ledger"},
     {"ship", NULL, {RECORDS, cmd_ship_parse, NULL, cmd_ship_run}, NULL,
@@ -63,6 +73,8 @@ static const struct command commands[] = {
     {"token", "release", {RECORDS, cmd_token_release_parse, NULL, cmd_token_release_run}, NULL,
      NULL},
     {"token", "lost", {RECORDS, cmd_token_lost_parse, NULL, cmd_token_lost_run}, NULL, NULL},
+    {"ocsp-index", NULL, {RECORDS, cmd_ocsp_index_parse, NULL, cmd_ocsp_index_run}, NULL,
+     "write the revocation status in the index format openssl ocsp serves"},
     {"audit", NULL, {0}, cmd_audit, "verify and show the hash-chained audit log"},
     /* Its verb may come among the options: its parse takes the verb's needs from its own
      * table (cli/cmd_ledger.c). */

@@ -119,6 +119,9 @@ cp -r "$ST/ca" linkout/
 "$SK" status --station linkout >/dev/null 2>&1
 mkdir -p linkout/out linkout-elsewhere
 ln -s ../../linkout-elsewhere linkout/out/JX2026-000101
+# Issue 14 (docs/pki.md): a signing mode that is not one; a certificate that is no file.
+station_variant badsigning 's/"root_crl_url"/"signing": "both", "root_crl_url"/'
+printf 'not a certificate\n' > notcert.pem
 
 # Scans and seal files.
 scangen=$BUILD_DIR/tests/scangen

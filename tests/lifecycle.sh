@@ -247,6 +247,7 @@ expect_status 0 "ledger reconcile" -- "$SEALKEY" ledger reconcile --station "$st
 q "UPDATE issuances SET revoked_at = '', revocation_reason = '' WHERE cert_serial IN ('$g1', '$b2');
    DROP INDEX issuances_one_in_flight; DROP INDEX issuances_one_verified; DROP INDEX issuances_token;
    CREATE UNIQUE INDEX issuances_one_live ON issuances(order_number) WHERE step NOT IN ('failed', 'superseded', 'revoked');
+   ALTER TABLE issuances DROP COLUMN csr_pem;
    PRAGMA user_version = 5;"
 expect_status 0 "status migrates the old ledger" -- "$SEALKEY" status --station "$st"
 check "schema 6 or later" test "$(q 'PRAGMA user_version')" -ge 6

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # No secret left in memory: each command that handles a PIN or passphrase (ca init, issue with
-# a chosen and with a random user PIN, seal make, crl, batch, token unblock; ca init, issue and crl with the
-# CA key on an HSM) runs with distinctive secrets from env: and file: sources and
+# a chosen and with a random user PIN, seal make, crl, batch, token unblock; ca init, issue and
+# crl with the CA key on an HSM; ca request, ca import and cert-import of issue 14) runs with
+# distinctive secrets from env: and file: sources and
 # SEALKEY_TEST_STOP_BEFORE_EXIT=1, which stops it (SIGSTOP) once the command has returned,
 # before exit. tests/memscan.c then searches every writable mapping of the stopped process
 # (heap, stack, anonymous maps, .data/.bss) for each secret, and the test wants no hit. The
@@ -158,4 +159,49 @@ CA_PASS=$KEY_PASS
 run seal-sign "CA" "SK_MEM_KEY_PASS" -- "$SEALKEY" seal sign --seal "$T/sm2fx/seal.esl" \
     --cert "$T/sm2fx/org.pem" --key "$T/sm2fx/org.key" --key-pass env:SK_MEM_KEY_PASS \
     --in "$T/doc.txt" --out "$T/doc.ses"
+# Issue 14 (docs/pki.md): ca request and ca import with the passphrase, and an external-
+# signing station finishing a token (the SO PIN, the CA passphrase for the seal maker, the
+# new random PIN) with cert-import. A test root made with plain openssl signs.
+CA_PASS=$(head -1 "$T/secrets/ca-pass")
+off=$T/offline
+mkdir -p "$off"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$off/root.key" \
+    -subj "/CN=Memory Root" -days 3650 -addext basicConstraints=critical,CA:TRUE \
+    -addext keyUsage=critical,keyCertSign,cRLSign -out "$off/root.crt" 2>/dev/null
+openssl genpkey -algorithm SM2 -out "$off/sm2.key" 2>/dev/null
+openssl req -x509 -new -key "$off/sm2.key" -sm3 -sigopt distid:1234567812345678 -days 3650 \
+    -subj "/CN=Memory SM2 Root" -addext basicConstraints=critical,CA:TRUE -out "$off/sm2.crt" 2>/dev/null
+printf 'basicConstraints=critical,CA:TRUE,pathlen:0\nkeyUsage=critical,keyCertSign,cRLSign\n' > "$off/ca.ext"
+printf 'basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,nonRepudiation\n' > "$off/leaf.ext"
+pst=$T/production
+mkdir -p "$pst"
+cp "$st/station.json" "$pst/station.json"
+run ca-request "CA" "" -- "$SEALKEY" ca request --station "$pst"
+openssl x509 -req -in "$pst/ca/issuing.csr" -CA "$off/root.crt" -CAkey "$off/root.key" -days 365 \
+    -extfile "$off/ca.ext" -out "$off/issuing.crt" 2>/dev/null
+openssl x509 -req -in "$pst/ca/seal-maker.csr" -CA "$off/sm2.crt" -CAkey "$off/sm2.key" -sm3 \
+    -sigopt distid:1234567812345678 -vfyopt distid:1234567812345678 -days 365 \
+    -extfile "$off/leaf.ext" -out "$off/seal-maker.crt" 2>/dev/null
+run ca-import "CA" "" -- "$SEALKEY" ca import --station "$pst" --cert "$off/issuing.crt" \
+    --root "$off/root.crt" --seal-cert "$off/seal-maker.crt" --seal-root "$off/sm2.crt"
+xst=$T/external
+mkdir -p "$xst"
+sed 's|"passphrase": "|"signing": "external", "passphrase": "|' "$st/station.json" > "$xst/station.json"
+"$SEALKEY" ca request --station "$xst" >/dev/null 2>&1 || fail "external: ca request"
+openssl x509 -req -in "$xst/ca/seal-maker.csr" -CA "$off/sm2.crt" -CAkey "$off/sm2.key" -sm3 \
+    -sigopt distid:1234567812345678 -vfyopt distid:1234567812345678 -days 365 \
+    -extfile "$off/leaf.ext" -out "$off/x-seal-maker.crt" 2>/dev/null
+# The CA system's own issuing CA, whose key it keeps.
+openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$off/ext.key" \
+    -subj "/CN=Memory External CA" -out "$off/ext.csr" 2>/dev/null
+openssl x509 -req -in "$off/ext.csr" -CA "$off/root.crt" -CAkey "$off/root.key" -days 365 \
+    -extfile "$off/ca.ext" -out "$off/ext.crt" 2>/dev/null
+"$SEALKEY" ca import --station "$xst" --cert "$off/ext.crt" --root "$off/root.crt" \
+    --seal-cert "$off/x-seal-maker.crt" --seal-root "$off/sm2.crt" >/dev/null 2>&1 || fail "external: ca import"
+"$SEALKEY" issue --station "$xst" --orders "$orders" --order JX2026-000101 >/dev/null 2>&1 || fail "external: key made"
+openssl x509 -req -in "$xst/out/JX2026-000101/request.csr" -CA "$off/ext.crt" -CAkey "$off/ext.key" \
+    -days 30 -extfile "$off/leaf.ext" -out "$off/leaf.crt" 2>/dev/null
+st=$xst   # MAILERS: the PIN mailers of this station
+run cert-import "SO CA MAILERS" "" -- "$SEALKEY" cert-import --station "$xst" --orders "$orders" "$off/leaf.crt"
+check "cert-import made the PIN mailer" test -s "$xst/out/JX2026-000101/pin-mailer.txt"
 finish

@@ -56,7 +56,8 @@ static void event_names(void)
     static const char *const names[AUDIT_EV_COUNT] = {
         "ca_init", "serial_reserved", "token_initialised", "key_generated", "cert_issued",
         "seal_made", "written", "verified", "revoked", "exported", "issuance_failed",
-        "crl_issued", "shipped", "cert_held", "cert_released", "token_lost", "pin_unblocked"};
+        "crl_issued", "shipped", "cert_held", "cert_released", "token_lost", "pin_unblocked",
+        "cert_requested"};
 
     for (int i = 0; i < AUDIT_EV_COUNT; i++) {
         CHECK_MSG(audit_ev_name((audit_ev)i) != NULL && strcmp(audit_ev_name((audit_ev)i),

@@ -50,6 +50,14 @@ static void test_round_trip(void)
     CHECK(sup_wire_take(buf, n, &f, &used, &e) == SK_OK && used == n);
     CHECK(memcmp(&f.result, &empty, sizeof(empty)) == 0);
 
+    /* External signing: an order left waiting for its certificate (issue 14). */
+    sup_result waiting;
+    memset(&waiting, 0, sizeof(waiting));
+    waiting.awaiting_cert = true;
+    CHECK(sup_wire_result(&waiting, buf, sizeof(buf), &n, &e) == SK_OK);
+    CHECK(sup_wire_take(buf, n, &f, &used, &e) == SK_OK && used == n);
+    CHECK(f.result.awaiting_cert && !f.result.already_issued);
+
     /* Steps then a result in one read; every cut short of a whole frame waits for more. */
     size_t at = 0, k;
     for (int s = ISS_RESERVED; s <= ISS_VERIFIED; s++) {
@@ -99,7 +107,8 @@ static void refused(void (*edit)(unsigned char *buf, size_t *n), const char *wan
 }
 
 static void bad_kind(unsigned char *b, size_t *n) { b[0] = 'X'; (void)n; }
-static void bad_flags(unsigned char *b, size_t *n) { b[4] = 2; (void)n; }
+/* Bits 0 and 1 are already_issued and awaiting_cert; bit 2 is nothing. */
+static void bad_flags(unsigned char *b, size_t *n) { b[4] = 4; (void)n; }
 static void bad_seals(unsigned char *b, size_t *n) { b[5] = 3; (void)n; }
 static void nul_in_serial(unsigned char *b, size_t *n) { b[8 + 3] = '\0'; (void)n; }
 /* token_serial claims 40 bytes: more than its field holds (39 and the NUL). */
@@ -132,7 +141,7 @@ static void huge(unsigned char *b, size_t *n) { b[1] = 0xff; b[2] = 0xff; (void)
 static void test_refusals(void)
 {
     refused(bad_kind, "unknown kind 0x58");
-    refused(bad_flags, "flags 2");
+    refused(bad_flags, "flags 4");
     refused(bad_seals, "3 seals");
     refused(nul_in_serial, "token_serial: holds a NUL byte");
     refused(serial_too_long, "token_serial: 40 bytes, at most 39");

@@ -539,3 +539,80 @@ out:
     sk_X509_free(untrusted);
     return ret;
 }
+
+/* For the production set-up without a root key (ca_request.c, ca_import.c; ca_int.h): the
+ * same key files, HSM key generation and key check as ca init and ca_open. */
+int ca_int_file(const station_config *st, const char *name, char *buf, size_t len, sk_err *e)
+{
+    return ca_file(st, name, buf, len, e);
+}
+
+int ca_int_write_key(const char *path, EVP_PKEY *key, const char *secret, sk_err *e)
+{
+    return write_key(path, key, secret, e);
+}
+
+int ca_int_read_key(const char *path, const char *secret, EVP_PKEY **out, sk_err *e)
+{
+    return read_key(path, secret, out, e);
+}
+
+int ca_int_hsm_keygen(const station_config *st, sk_keyalg alg, const char *pin, tok_module *hsm,
+                      tok_slot **slot, EVP_PKEY **priv, EVP_PKEY **pub, sk_err *e)
+{
+    return hsm_keygen(st, alg, pin, hsm, slot, priv, pub, e);
+}
+
+bool ca_int_key_matches(X509 *cert, EVP_PKEY *key, bool on_token)
+{
+    return key_matches(cert, key, on_token) != 0;
+}
+
+bool ca_int_any_file(const station_config *st, char *path, size_t len)
+{
+    sk_err e;
+
+    for (size_t i = 0; i < sizeof(ca_files) / sizeof(ca_files[0]); i++)
+        if (ca_file(st, ca_files[i], path, len, &e) == SK_OK && sk_file_exists(path))
+            return true;
+    return false;
+}
+
+/* A station whose certificates the CA's own system signs (ca.signing "external"): the CA
+ * certificates without a key, checked as ca_open checks them (ca_pki.h). */
+int ca_open_certs(const station_config *st, ca **out, sk_err *e)
+{
+    char crt[PATH_MAX], rootcrt[PATH_MAX];
+    EVP_PKEY *root_pub;
+    ca *c = NULL;
+    int ret;
+
+    *out = NULL;
+    if ((c = calloc(1, sizeof(*c))) == NULL)
+        return sk_err_set(e, SK_ECRYPTO, "out of memory");
+    if ((ret = ca_file(st, "root.crt", rootcrt, sizeof(rootcrt), e)) != SK_OK ||
+        (ret = sk_pem_read_cert(rootcrt, &c->root, e)) != SK_OK ||
+        (ret = ca_file(st, "issuing.crt", crt, sizeof(crt), e)) != SK_OK ||
+        (ret = sk_pem_read_cert(crt, &c->issuing, e)) != SK_OK) {
+        if (ret == SK_EINPUT)
+            sk_err_wrap(e, "no CA certificates in this station (run sealkey ca import)");
+        goto out;
+    }
+    root_pub = X509_get0_pubkey(c->root);
+    if (X509_check_issued(c->root, c->issuing) != X509_V_OK || root_pub == NULL ||
+        X509_verify(c->issuing, root_pub) != 1) {
+        ERR_clear_error();
+        ret = sk_err_set(e, SK_ECRYPTO, "%s is not issued by %s: the CA files are not one CA; "
+                         "refusing to use them", crt, rootcrt);
+        goto out;
+    }
+    if ((ret = check_chain_file(st, c, e)) != SK_OK)
+        goto out;
+    cau_ski_hex(c->issuing, c->issuer_id, sizeof(c->issuer_id));
+    *out = c;
+    c = NULL;
+    ret = SK_OK;
+out:
+    ca_free(c);
+    return ret;
+}

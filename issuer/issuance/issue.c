@@ -33,6 +33,11 @@ static void crash_point(const char *point)
 #endif
 }
 
+void issue_crash_point(const char *point)
+{
+    crash_point(point);
+}
+
 /* Tell a supervising process (batch, station) that a step is recorded, so it can time
  * the next one against the station's limits. */
 static void step_recorded(const issue_opts *opts, iss_step step)
@@ -119,6 +124,18 @@ static int check_ledger(const issue_env *env, const order *o, const issue_opts *
             issued = &v[i];
     }
     latest = n > 0 ? &v[n - 1] : NULL;
+    /* External signing: the order waits for the certificate the CA's own system signs
+     * (sealkey cert-import finishes it); nothing to do here, and nothing was interrupted. */
+    if (latest != NULL && latest->step == ISS_AWAITING_CERT) {
+        r->awaiting_cert = true;
+        r->issuance_id = latest->id;
+        snprintf(r->token_serial, sizeof(r->token_serial), "%s", latest->token_serial);
+        if (!opts->issued_is_done)
+            ret = sk_err_set(e, SK_ESTATE, "order %s is waiting for its certificate (token "
+                             "serial %s; sealkey csr-export, then sealkey cert-import)",
+                             o->number, latest->token_serial);
+        goto out;
+    }
     /* An issuance that stopped part-way (crash, pulled token, lost connection): we hold the
      * claim, so nobody is working on it. */
     if (latest != NULL && latest->step < ISS_VERIFIED) {
@@ -184,8 +201,8 @@ static int reserve(const issue_env *env, const order *o, const station_project *
     return ret;
 }
 
-static int make_csr(const station_project *p, const order *o, EVP_PKEY *priv, EVP_PKEY *pub,
-                    X509_REQ **out, sk_err *e)
+int issue_make_csr(const station_project *p, const order *o, EVP_PKEY *priv, EVP_PKEY *pub,
+                   X509_REQ **out, sk_err *e)
 {
     X509_REQ *req = X509_REQ_new();
     X509_NAME *name = NULL;
@@ -352,6 +369,51 @@ static int prepare_pin(const issue_env *env, const issue_opts *opts, const tok_i
     return SK_OK;
 }
 
+/* From a signed certificate (recorded at cert_issued) to a verified token: seals, objects
+ * written, read back, outputs; the steps after cert_issued. */
+int issue_complete(const issue_env *env, const order *o, const issue_opts *opts, tok_slot *slot,
+                   long long id, const unsigned char *key_id, size_t key_id_len,
+                   const char *label, X509 *cert, long long reissue_of, issue_seal *seals,
+                   size_t n_seals, issue_result *r, sk_err *e)
+{
+    int ret;
+
+    /* Seals made: signed by the CA's seal maker, bound to the certificate, in the ledger. */
+    if ((ret = make_seals(env, o, id, cert, seals, n_seals, r, e)) != SK_OK)
+        return ret;
+    step_recorded(opts, ISS_SEALS_MADE);
+    crash_point("seals_made");
+
+    /* Written: the certificate beside its key, the CA chain, the seals. */
+    if ((ret = tok_write_cert(slot, cert, key_id, key_id_len, label, false, e)) != SK_OK ||
+        (ret = write_chain(slot, env->ca, e)) != SK_OK ||
+        (ret = write_seals(slot, seals, n_seals, e)) != SK_OK)
+        return ret;
+    crash_point("objects_written");
+    if ((ret = ledger_step(env->ledger, id, ISS_WRITTEN, NULL, e)) != SK_OK ||
+        (ret = audit(env, o, r, AUDIT_EV_WRITTEN, AUDIT_OK, NULL, e)) != SK_OK)
+        return ret;
+    step_recorded(opts, ISS_WRITTEN);
+    crash_point("written");
+
+    /* Verified: read back, check, and only then hand out the files. */
+    if ((ret = issue_verify_token(env, slot, key_id, key_id_len, cert, seals, n_seals, e)) !=
+            SK_OK ||
+        (ret = write_outputs(env, r->out_dir, cert, e)) != SK_OK)
+        return ret;
+    crash_point("outputs_written");
+    /* Only now does a reissue retire (and revoke) the certificate it replaces, in the same
+     * transaction as this step. */
+    ledger_update u4 = {.revocation_reason = opts->revocation_reason};
+    if ((ret = ledger_step(env->ledger, id, ISS_VERIFIED, &u4, e)) != SK_OK ||
+        (ret = audit(env, o, r, AUDIT_EV_VERIFIED, AUDIT_OK, NULL, e)) != SK_OK ||
+        (ret = audit_superseded(env, o, reissue_of, r, e)) != SK_OK)
+        return ret;
+    step_recorded(opts, ISS_VERIFIED);
+    crash_point("verified");
+    return SK_OK;
+}
+
 static int personalise(const issue_env *env, const order *o, const station_project *p,
                        const issue_opts *opts, tok_slot *slot, long long id, const char *serial,
                        long long reissue_of, char **pinp, issue_seal *seals, size_t n_seals,
@@ -402,6 +464,10 @@ static int personalise(const issue_env *env, const order *o, const station_proje
         if (opts->pin_out != opts->user_pin) /* a chosen PIN is there already */
             memcpy(opts->pin_out, pin, SK_SECRET_MAX);
         r->pin_mailer[0] = '\0';
+    } else if (env->st->ca_external) {
+        /* A transport PIN for key generation only, never written down: the PIN mailer's
+         * PIN replaces it when the certificate comes back (issue_external.c). */
+        r->pin_mailer[0] = '\0';
     } else if ((ret = issue_write_pin_mailer(r->pin_mailer, o, info.label, info.serial, pin,
                                              e)) != SK_OK) {
         goto out;
@@ -434,10 +500,16 @@ static int personalise(const issue_env *env, const order *o, const station_proje
         goto out;
     step_recorded(opts, ISS_KEY_GENERATED);
     crash_point("key_generated");
+    /* External signing: the token-signed request goes out; the issuance waits for the
+     * certificate (issue_external.c). */
+    if (env->st->ca_external) {
+        ret = issue_request_cert(env, o, p, slot, id, key_id, sizeof(key_id), pub, r, e);
+        goto out;
+    }
 
     /* Certificate issued from a CSR the token signed. */
     if ((ret = tok_get_private_key(slot, key_id, sizeof(key_id), &priv, e)) != SK_OK ||
-        (ret = make_csr(p, o, priv, pub, &req, e)) != SK_OK)
+        (ret = issue_make_csr(p, o, priv, pub, &req, e)) != SK_OK)
         goto out;
     if ((ret = ca_issue_org_cert(env->ca, p, o, X509_REQ_get0_pubkey(req), serial, time(NULL),
                                  &cert, e)) != SK_OK)
@@ -455,40 +527,8 @@ static int personalise(const issue_env *env, const order *o, const station_proje
     step_recorded(opts, ISS_CERT_ISSUED);
     crash_point("cert_issued");
 
-    /* Seals made: signed by the CA's seal maker, bound to the certificate, in the ledger. */
-    if ((ret = make_seals(env, o, id, cert, seals, n_seals, r, e)) != SK_OK)
-        goto out;
-    step_recorded(opts, ISS_SEALS_MADE);
-    crash_point("seals_made");
-
-    /* Written: the certificate beside its key, the CA chain, the seals. */
-    if ((ret = tok_write_cert(slot, cert, key_id, sizeof(key_id), label, false, e)) != SK_OK ||
-        (ret = write_chain(slot, env->ca, e)) != SK_OK ||
-        (ret = write_seals(slot, seals, n_seals, e)) != SK_OK)
-        goto out;
-    crash_point("objects_written");
-    if ((ret = ledger_step(env->ledger, id, ISS_WRITTEN, NULL, e)) != SK_OK ||
-        (ret = audit(env, o, r, AUDIT_EV_WRITTEN, AUDIT_OK, NULL, e)) != SK_OK)
-        goto out;
-    step_recorded(opts, ISS_WRITTEN);
-    crash_point("written");
-
-    /* Verified: read back, check, and only then hand out the files. */
-    if ((ret = issue_verify_token(env, slot, key_id, sizeof(key_id), cert, seals, n_seals, e)) !=
-            SK_OK ||
-        (ret = write_outputs(env, r->out_dir, cert, e)) != SK_OK)
-        goto out;
-    crash_point("outputs_written");
-    /* Only now does a reissue retire (and revoke) the certificate it replaces, in the same
-     * transaction as this step. */
-    ledger_update u4 = {.revocation_reason = opts->revocation_reason};
-    if ((ret = ledger_step(env->ledger, id, ISS_VERIFIED, &u4, e)) != SK_OK ||
-        (ret = audit(env, o, r, AUDIT_EV_VERIFIED, AUDIT_OK, NULL, e)) != SK_OK ||
-        (ret = audit_superseded(env, o, reissue_of, r, e)) != SK_OK)
-        goto out;
-    step_recorded(opts, ISS_VERIFIED);
-    crash_point("verified");
-    ret = SK_OK;
+    ret = issue_complete(env, o, opts, slot, id, key_id, sizeof(key_id), label, cert, reissue_of,
+                         seals, n_seals, r, e);
 out:
     EVP_PKEY_free(priv);
     EVP_PKEY_free(pub);
@@ -546,6 +586,12 @@ int issue_order(const issue_env *env, const order *o, const issue_opts *opts, is
     /* A --token URI naming objects or a PIN source asks for what sealkey cannot honour. */
     if (opts->token_uri != NULL && (ret = tok_uri_token_only(opts->token_uri, e)) != SK_OK)
         goto out;
+    if (env->st->ca_external && (opts->user_pin != NULL || opts->pin_out != NULL)) {
+        ret = sk_err_set(e, SK_EUSAGE, "order %s: with external signing (ca.signing) the user "
+                         "PIN is set when the certificate comes back, a random one into the "
+                         "PIN mailer: a chosen PIN or --pin-to-tty does not apply", o->number);
+        goto out;
+    }
     /* A chosen PIN the policy refuses stops the order before any token or serial is used. */
     if (opts->user_pin != NULL && (ret = issue_check_user_pin(env->st, opts->user_pin, e)) != SK_OK)
         goto out;
@@ -562,7 +608,7 @@ int issue_order(const issue_env *env, const order *o, const issue_opts *opts, is
     }
     if ((ret = check_ledger(env, o, opts, &reissue_of, resume_uri, sizeof(resume_uri), r, e)) !=
             SK_OK ||
-        r->already_issued)
+        r->already_issued || r->awaiting_cert)
         goto out;
 
     /* Choosing a token is one critical section across the station's processes: two workers

@@ -65,6 +65,11 @@ typedef struct issue_result {
     char replaced_cert_serial[80]; /* a reissue: the certificate it revoked, "" if none */
     char replaced_reason[32];
     char holder_order[64];     /* revoke_holder: the order whose certificate was revoked */
+    /* External signing (station.json ca.signing "external"): the order waits for the
+     * certificate the CA's own system signs; request_path is its token-signed request when
+     * this run made it ("" when the order was waiting already). */
+    bool awaiting_cert;
+    char request_path[PATH_MAX];
 } issue_result;
 
 /* Run the whole issuance of order o. Everything that can be checked (the chosen PIN against
@@ -83,6 +88,19 @@ int issue_order(const issue_env *env, const order *o, const issue_opts *opts, is
 int issue_close_failed(ledger *l, audit_sink *audit, const char *order_number, long long id,
                        const char *token_serial, const char *cert_serial, const char *reason,
                        sk_err *e);
+
+/* External signing: finish the issuance iss (at step awaiting_certificate, of order o) with
+ * the certificate the CA's own system returned. Refused (SK_EINPUT, with the reason, the
+ * issuance left waiting) unless the certificate's key is the token key of the issuance's
+ * request, it chains to the station's CA now, it carries the order's subject as the profile
+ * gives it, and it is not a CA certificate; SK_ETOKEN (still waiting) when the token is not
+ * present. Then, on the token the key was made on: a random user PIN by pin_policy into the
+ * PIN mailer and set with the SO PIN, the certificate recorded (cert_issued, its own serial:
+ * ledger_external_cert), and the steps of every issuance after it (seals, written,
+ * verified). A failure after cert_issued closes the issuance as failed, its certificate
+ * revoked, as in issue_order. */
+int issue_finish(const issue_env *env, const order *o, const ledger_issuance *iss, X509 *cert,
+                 issue_result *r, sk_err *e);
 
 /* Key and certificate labels on the token. */
 #define ISSUE_KEY_LABEL_FMT "%s signing key"

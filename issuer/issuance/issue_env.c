@@ -4,6 +4,7 @@
 #include <time.h>
 
 #include "issuer/records/audit.h"
+#include "issuer/ca/ca_pki.h"
 #include "issuer/ca/ca_util.h"
 
 int issue_ledger_open(const station_config *st, ledger **l, sk_err *e)
@@ -36,7 +37,9 @@ int issue_ca_open(const station_config *st, bool want_tokens, const char *ca_sec
         else if ((ret = tok_module_open(ca_path, &env->hsm, e)) != SK_OK)
             goto out;
     }
-    if ((ret = ca_open(st, ca_secret, env->hsm, &env->ca, e)) != SK_OK)
+    /* External signing: the CA's own system holds the issuing key (docs/pki.md). */
+    if ((ret = st->ca_external ? ca_open_certs(st, &env->ca, e)
+                               : ca_open(st, ca_secret, env->hsm, &env->ca, e)) != SK_OK)
         goto out;
     char dir[4096];
     if ((ret = station_path(st, "ca", dir, sizeof(dir), e)) != SK_OK ||

@@ -62,4 +62,25 @@ int issue_verify_token(const issue_env *env, tok_slot *slot, const unsigned char
 /* The CKA_ID under which a CA certificate is stored: its SubjectKeyIdentifier. */
 int issue_ca_cert_id(X509 *cert, unsigned char *id, size_t *id_len, sk_err *e);
 
+/* Test-only crash points (SEALKEY_TEST_CRASH_AT). */
+void issue_crash_point(const char *point);
+
+/* The order's CSR, signed by the token key priv, checked against pub. */
+int issue_make_csr(const station_project *p, const order *o, EVP_PKEY *priv, EVP_PKEY *pub,
+                   X509_REQ **out, sk_err *e);
+
+/* The steps after cert_issued, the same for a certificate signed here or returned by the
+ * CA's own system: seals, written, verified (issue.c). */
+int issue_complete(const issue_env *env, const order *o, const issue_opts *opts, tok_slot *slot,
+                   long long id, const unsigned char *key_id, size_t key_id_len,
+                   const char *label, X509 *cert, long long reissue_of, issue_seal *seals,
+                   size_t n_seals, issue_result *r, sk_err *e);
+
+/* External signing, after key_generated: the token-signed request written to
+ * out/ORDER/request.csr and recorded, the issuance at awaiting_certificate
+ * (issue_external.c). */
+int issue_request_cert(const issue_env *env, const order *o, const station_project *p,
+                       tok_slot *slot, long long id, const unsigned char *key_id,
+                       size_t key_id_len, EVP_PKEY *pub, issue_result *r, sk_err *e);
+
 #endif

@@ -119,7 +119,9 @@ static int check_unfinished(const issue_env *env, const order *o, const tok_info
     bool found = false;
     int ret = ledger_token_latest(env->ledger, info->serial, &last, &found, e);
 
-    if (ret != SK_OK || !found || last.step >= ISS_VERIFIED ||
+    /* awaiting_certificate (external signing) is unfinished too, though last in the enum. */
+    if (ret != SK_OK || !found ||
+        (last.step >= ISS_VERIFIED && last.step != ISS_AWAITING_CERT) ||
         strcmp(last.order_number, o->number) == 0)
         return ret;
     return sk_err_set(e, SK_ESTATE,

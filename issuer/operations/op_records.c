@@ -24,7 +24,7 @@ static int close_unfinished(const op_env *env, const char *order_number, bool *c
 
     *closed_revoked = false;
     if ((ret = ledger_latest(env->ledger, order_number, &latest, &found, e)) != SK_OK ||
-        !found || latest.step >= ISS_VERIFIED)
+        !found || (latest.step >= ISS_VERIFIED && latest.step != ISS_AWAITING_CERT))
         return ret;
     if ((ret = ledger_claim(env->ledger, order_number, claimed, e)) != SK_OK)
         return ret;
@@ -32,9 +32,10 @@ static int close_unfinished(const op_env *env, const char *order_number, bool *c
         return sk_err_set(e, SK_EBUSY, "order %s is being issued by another process or station "
                           "right now (step %s); revoke it when that run has ended",
                           order_number, iss_step_name(latest.step));
-    /* Read again under the claim: the run holding it a moment ago may have finished it. */
+    /* Read again under the claim: the run holding it a moment ago may have finished it. An
+     * order waiting for its certificate (external signing) is closed the same way. */
     if ((ret = ledger_latest(env->ledger, order_number, &latest, &found, e)) != SK_OK ||
-        !found || latest.step >= ISS_VERIFIED)
+        !found || (latest.step >= ISS_VERIFIED && latest.step != ISS_AWAITING_CERT))
         return ret;
     snprintf(reason, sizeof(reason), "interrupted at step %s; closed by sealkey revoke",
              iss_step_name(latest.step));

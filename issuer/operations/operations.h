@@ -14,6 +14,7 @@
 
 #include "issuer/records/audit.h"
 #include "issuer/ca/ca.h"
+#include "issuer/ca/ca_pki.h"
 #include "issuer/issuance/issue_seal.h"
 #include "issuer/records/ledger.h"
 #include "issuer/orders/order.h"
@@ -113,5 +114,33 @@ typedef struct op_backup_result {
     size_t ca_files;
 } op_backup_result;
 int op_backup(const op_env *env, const char *dest, op_backup_result *r, sk_err *e);
+/* ocsp index: the revocation status of every certificate the issuing CA (ca/issuing.crt)
+ * signed, from the ledger, in the index format `openssl ocsp -index` serves
+ * (issuer/ca/ca_ocsp.h), written atomically, mode 0644, to out_path (NULL: the station's
+ * ocsp/index.txt, path in r->path); then the audit record. Needs no CA secret: the responder
+ * signs with its own key. */
+typedef struct op_ocsp_result {
+    size_t good, revoked;
+    char path[PATH_MAX];
+} op_ocsp_result;
+int op_ocsp_index(const op_env *env, const char *out_path, op_ocsp_result *r, sk_err *e);
+
+/* ca request / ca import (issuer/ca/ca_pki.h), each then its audit record (event ca_init,
+ * its detail saying which: a log's event names never change, docs/audit.md). */
+int op_ca_request(const op_env *env, sk_keyalg key_alg, const char *ca_secret, tok_module *hsm,
+                  sk_err *e);
+int op_ca_import(const op_env *env, const ca_import_files *f, const char *ca_secret,
+                 tok_module *hsm, sk_err *e);
+
+/* csr export (external signing, docs/pki.md): every request the ledger holds at
+ * awaiting_certificate, as out_dir/ORDER.csr (PEM, signed by the token key), and
+ * out_dir/manifest.json listing them (order, file, SHA-256 of the file, subject, token,
+ * key algorithm), written atomically, mode 0644; out_dir NULL: the station's requests/.
+ * Then the audit record. */
+typedef struct op_csr_result {
+    size_t n;
+    char dir[PATH_MAX];
+} op_csr_result;
+int op_csr_export(const op_env *env, const char *out_dir, op_csr_result *r, sk_err *e);
 
 #endif

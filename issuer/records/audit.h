@@ -56,6 +56,7 @@ typedef enum audit_ev {
     AUDIT_EV_CERT_RELEASED,     /* "cert_released": the hold lifted, live again */
     AUDIT_EV_TOKEN_LOST,        /* "token_lost" */
     AUDIT_EV_PIN_UNBLOCKED,     /* "pin_unblocked": a new user PIN set with the SO PIN */
+    AUDIT_EV_CERT_REQUESTED,    /* "cert_requested": external signing, the token's CSR out */
     AUDIT_EV_COUNT
 } audit_ev;
 

@@ -128,6 +128,7 @@ static const char *const ev_names[AUDIT_EV_COUNT] = {
     [AUDIT_EV_CERT_RELEASED] = "cert_released",
     [AUDIT_EV_TOKEN_LOST] = "token_lost",
     [AUDIT_EV_PIN_UNBLOCKED] = "pin_unblocked",
+    [AUDIT_EV_CERT_REQUESTED] = "cert_requested",
 };
 
 const char *audit_ev_name(audit_ev ev)

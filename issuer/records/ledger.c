@@ -30,6 +30,7 @@ static const char *const step_names[] = {
     [ISS_FAILED] = "failed",
     [ISS_SUPERSEDED] = "superseded",
     [ISS_REVOKED] = "revoked",
+    [ISS_AWAITING_CERT] = "awaiting_certificate",
 };
 
 const char *iss_step_name(iss_step s)

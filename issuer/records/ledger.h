@@ -46,6 +46,11 @@ typedef enum iss_step {
     ISS_FAILED,
     ISS_SUPERSEDED, /* a verified issuance replaced by a reissue that was verified; revoked */
     ISS_REVOKED,    /* a verified issuance whose certificate was revoked (lost, faulty token) */
+    /* External signing (docs/pki.md): the token's key is made and its CSR exported; the
+     * issuance waits, across restarts, for the certificate the CA's own system signs. In
+     * the order of steps it comes between key_generated and cert_issued (ledger_step); it is
+     * last here only so that the values of the others stay as they were. */
+    ISS_AWAITING_CERT,
 } iss_step;
 
 const char *iss_step_name(iss_step s);
@@ -90,6 +95,7 @@ typedef struct ledger_update {
     /* At ISS_VERIFIED of a reissue: the CRL reason for the replaced certificate (NULL:
      * "superseded"). */
     const char *revocation_reason;
+    const char *csr_pem;     /* at ISS_AWAITING_CERT: the token-signed request (PEM) */
 } ledger_update;
 
 /* Open (creating and migrating as needed) the ledger at path. */
@@ -150,6 +156,23 @@ int ledger_serial_state(ledger *l, const char *issuer_id, const char *cert_seria
 
 /* The certificate (PEM) recorded for an issuance, heap-allocated; NULL if none yet. */
 int ledger_cert_pem(ledger *l, long long id, char **pem, sk_err *e);
+
+/* The request (PEM) recorded for an issuance awaiting its certificate, heap-allocated;
+ * NULL if none. */
+int ledger_csr_pem(ledger *l, long long id, char **pem, sk_err *e);
+
+/* Every issuance at step awaiting_certificate, oldest first. */
+int ledger_awaiting(ledger *l, ledger_issuance **out, size_t *n, sk_err *e);
+
+/* External signing: the certificate the CA's own system signed for an issuance awaiting it,
+ * in one transaction: the issuance moves to cert_issued with the certificate (PEM), its
+ * validity and serial (hex, as signed); the serial reserved when it began is void (never
+ * used: the external CA chose its own), and the certificate's serial is recorded 'used'
+ * under issuer_id. SK_ESTATE if the issuance is not awaiting its certificate, or the serial
+ * is already in the ledger under that issuer. */
+int ledger_external_cert(ledger *l, long long id, const char *issuer_id, const char *serial,
+                         const char *not_before, const char *not_after, const char *cert_pem,
+                         sk_err *e);
 
 /* Record the courier waybill of an order's issued token. SK_ESTATE if not issued. */
 int ledger_set_waybill(ledger *l, const char *order_number, const char *waybill, sk_err *e);

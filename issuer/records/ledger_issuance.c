@@ -129,6 +129,15 @@ static int supersede(ledger *l, long long id, const char *reason, sk_err *e)
                       "retiring the replaced issuance", NULL, NULL, e);
 }
 
+/* A step's place in the order of steps: awaiting_certificate (last in the enum) comes
+ * between key_generated and cert_issued; the final steps are out of reach of ledger_step. */
+static int step_rank(int s)
+{
+    if (s == (int)ISS_AWAITING_CERT)
+        return 2 * (int)ISS_KEY_GENERATED + 1;
+    return s >= (int)ISS_FAILED ? 1000 : 2 * s;
+}
+
 int ledger_step(ledger *l, long long id, iss_step step, const ledger_update *u, sk_err *e)
 {
     static const ledger_update none;
@@ -148,7 +157,8 @@ int ledger_step(ledger *l, long long id, iss_step step, const ledger_update *u, 
     }
     cur = ledger_step_from_name(ledger_text(l, r, 0, 0));
     /* Steps only move forward, and only up to verified; failed is ledger_fail's. */
-    if (cur < 0 || cur >= (int)ISS_FAILED || (int)step <= cur || step >= ISS_FAILED) {
+    if (cur < 0 || step_rank(cur) >= 1000 || step_rank((int)step) <= step_rank(cur) ||
+        step_rank((int)step) >= 1000) {
         ret = sk_err_set(e, SK_ESTATE, "issuance %lld: cannot move from step %s to %s", id,
                          cur < 0 ? "?" : iss_step_name((iss_step)cur), iss_step_name(step));
         goto out;
@@ -160,14 +170,17 @@ int ledger_step(ledger *l, long long id, iss_step step, const ledger_update *u, 
                           " key_id = COALESCE(?, key_id),"
                           " not_before = COALESCE(?, not_before),"
                           " not_after = COALESCE(?, not_after),"
-                          " cert_pem = COALESCE(?, cert_pem) WHERE id = ?",
+                          " cert_pem = COALESCE(?, cert_pem),"
+                          " csr_pem = COALESCE(?, csr_pem) WHERE id = ?",
                           LEDGER_ARGS(LT(iss_step_name(step)), LT(u->token_label),
                                       LT(u->token_serial), LT(u->key_id), LT(u->not_before),
-                                      LT(u->not_after), LT(u->cert_pem), LI(id)),
+                                      LT(u->not_after), LT(u->cert_pem), LT(u->csr_pem),
+                                      LI(id)),
                           "recording step", NULL, NULL, e)) != SK_OK)
         goto out;
     /* Once a certificate carries the serial it is spent, whatever happens to the token. */
-    if (step < ISS_CERT_ISSUED || (ret = set_serial_state(l, id, "used", "reserved", e)) == SK_OK)
+    if (step < ISS_CERT_ISSUED || step == ISS_AWAITING_CERT ||
+        (ret = set_serial_state(l, id, "used", "reserved", e)) == SK_OK)
         ret = add_history(l, id, iss_step_name(step), NULL, e);
 out:
     ledger_done(l, r);

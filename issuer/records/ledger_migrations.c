@@ -204,6 +204,14 @@ static const struct migration migrations[] = {
            "  at TEXT NOT NULL,"
            "  detail TEXT NOT NULL DEFAULT '');"
            "CREATE INDEX IF NOT EXISTS token_events_token ON token_events(token_serial);"},
+    /* 8 (issue 14, external signing): an issuance may wait at awaiting_certificate for the
+     * certificate the CA's own system signs; it is in flight (one per order), and keeps the
+     * token-signed request it waits on. */
+    {.sql = "ALTER TABLE issuances ADD COLUMN csr_pem TEXT;"
+            "DROP INDEX issuances_one_in_flight;"
+            "CREATE UNIQUE INDEX issuances_one_in_flight ON issuances(order_number)"
+            "  WHERE step IN ('reserved', 'token_initialised', 'key_generated',"
+            "  'awaiting_certificate', 'cert_issued', 'seals_made', 'written');"},
 };
 
 size_t ledger_migrations_count(void)

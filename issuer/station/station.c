@@ -468,6 +468,18 @@ static int load_log(const ctx *c, const json_t *root, station_config *st)
                   st->log_socket);
 out:
     free(facility);
+/* ca.signing: "station" (default: the station's issuing CA signs) or "external" (the CA's
+ * own system signs the requests the station exports; docs/pki.md). */
+static int get_signing(const ctx *c, const json_t *ca, station_config *st)
+{
+    char *v = NULL;
+    int ret = get_string(c, ca, "ca", "signing", false, "station", &v);
+
+    if (ret == SK_OK && strcmp(v, "external") != 0 && strcmp(v, "station") != 0)
+        ret = bad(c, "ca.signing", "'%s' is not station or external", v);
+    if (ret == SK_OK)
+        st->ca_external = strcmp(v, "external") == 0;
+    free(v);
     return ret;
 }
 
@@ -477,7 +489,7 @@ static int load_root(const ctx *c, const json_t *root, station_config *st)
                                       "pin_policy", "projects", "readers", "timeouts", "log",
                                       NULL};
     static const char *const ca_keys[] = {"name", "key_algorithm", "passphrase", "key_uri",
-                                          "pkcs11_module", "root_crl_url",
+                                          "pkcs11_module", "root_crl_url", "signing",
                                           /* forms (issue 17) */ "name_zh", NULL};
     static const char *const pin_keys[] = {"so_pin", "user_pin_min_digits",
                                            "user_pin_max_digits", "print_user_pin", NULL};
@@ -528,6 +540,8 @@ static int load_root(const ctx *c, const json_t *root, station_config *st)
             return bad(c, "ca.key_uri", "pin-source= is not honoured: the HSM PIN comes from "
                        "ca.passphrase; remove it");
     }
+    if ((ret = get_signing(c, ca, st)) != SK_OK)
+        return ret;
 
     if ((ret = check_keys(c, pin, "pin_policy", pin_keys)) != SK_OK ||
         (ret = get_secret_src(c, pin, "pin_policy", "so_pin", true, NULL, &st->so_pin)) != SK_OK ||

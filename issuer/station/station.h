@@ -63,6 +63,8 @@ typedef struct station_config {
                              (default "prompt") */
     char *ca_root_crl_url; /* URL of the root CRL: the issuing CA certificate's CRL
                               distribution point (set at ca init), or NULL */
+    bool ca_external;     /* ca.signing "external": the CA's own system signs the token
+                             certificates from exported requests (docs/pki.md) */
 
     /* PIN policy */
     char *so_pin;         /* secret source of the SO PIN set on tokens (required) */

@@ -67,7 +67,7 @@ int sup_wire_result(const sup_result *r, unsigned char *buf, size_t len, size_t 
     if ((ret = frame_begin(buf, len, SUP_FRAME_RESULT, payload, used, e)) != SK_OK)
         return ret;
     buf[3] = (unsigned char)r->status;
-    buf[4] = r->already_issued ? 1 : 0;
+    buf[4] = (r->already_issued ? 1 : 0) | (r->awaiting_cert ? 2 : 0);
     buf[5] = (unsigned char)r->n_seals;
     at = 6;
     for (int k = 0; k < 5; k++) {
@@ -115,11 +115,12 @@ static int take_result(const unsigned char *p, size_t len, sup_result *r, sk_err
     memset(r, 0, sizeof(*r));
     if (len < 3)
         return sk_err_set(e, SK_EINPUT, "worker result: %zu bytes, at least 3", len);
-    if (p[1] > 1 || p[2] > 2)
+    if (p[1] > 3 || p[2] > 2)
         return sk_err_set(e, SK_EINPUT, "worker result: flags %u or %u seals out of range",
                           p[1], p[2]);
     r->status = p[0];
-    r->already_issued = p[1] == 1;
+    r->already_issued = (p[1] & 1) != 0;
+    r->awaiting_cert = (p[1] & 2) != 0;
     r->n_seals = p[2];
     for (int k = 0; k < 5; k++)
         if ((ret = take_string(p, len, &at, fields[k], caps[k], names[k], e)) != SK_OK)

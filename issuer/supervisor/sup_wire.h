@@ -3,7 +3,8 @@
  *
  *   frame  = kind (1 byte) | length (2 bytes, big-endian) | payload (length bytes)
  *   kind 'S', a step:   step (1 byte, iss_step ISS_RESERVED .. ISS_VERIFIED)
- *   kind 'R', a result: status (1 byte, sk_status) | flags (1 byte: bit 0 already_issued)
+ *   kind 'R', a result: status (1 byte, sk_status) | flags (1 byte: bit 0 already_issued,
+ *                       bit 1 awaiting_cert)
  *                       | n_seals (1 byte, 0-2) | five strings: token_serial, cert_serial,
  *                       seal_ids[0], seal_ids[1], message
  *   string = length (2 bytes, big-endian) | bytes (no NUL; shorter than the field it fills)
@@ -23,6 +24,7 @@
 typedef struct sup_result {
     int status;             /* SK_OK or the issuance's sk_status (also the worker's exit) */
     bool already_issued;    /* SK_OK: the ledger held the order as issued; nothing was done */
+    bool awaiting_cert;     /* SK_OK: external signing, the order waits for its certificate */
     char token_serial[40];
     char cert_serial[80];
     size_t n_seals;

@@ -136,6 +136,7 @@ static int issue_work(sup *s, void *arg, int fd, sup_result *res)
     ret = issue_run(s->st, j->o, &sec, s->operator_name, &opts, &r, &e);
     if (ret == SK_OK) {
         res->already_issued = r.already_issued;
+        res->awaiting_cert = r.awaiting_cert;
         snprintf(res->token_serial, sizeof(res->token_serial), "%s", r.token_serial);
         snprintf(res->cert_serial, sizeof(res->cert_serial), "%s", r.cert_serial);
         res->n_seals = r.n_seals < 2 ? r.n_seals : 2;

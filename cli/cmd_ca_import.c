@@ -1,0 +1,99 @@
+#include <getopt.h>
+#include <stdio.h>
+
+#include "cli/cli.h"
+#include "cli/cli_secrets.h"
+#include "cli/cmd_ca.h"
+#include "issuer/operations/operations.h"
+
+static const char usage[] =
+    "sealkey ca import [--station DIR] --cert FILE --root FILE\n"
+    "                  [--seal-cert FILE --seal-root FILE] [--ca-pass SOURCE]\n"
+    "  Install the certificates the CA signed for sealkey ca request, after checking them:\n"
+    "  --cert   the issuing CA certificate: its key must be the station's (the request's, and\n"
+    "           the key file or HSM key, checked with --ca-pass), basicConstraints CA:TRUE\n"
+    "           (critical), keyUsage keyCertSign and cRLSign, signed by --root directly and\n"
+    "           verifying against it alone now;\n"
+    "  --root   the CA's root certificate (self-signed), as you got it from the CA, out of band;\n"
+    "  --seal-cert, --seal-root  the seal maker certificate for ca/seal-maker.csr and the SM2\n"
+    "           seal root that signed it (SM2 with SM3, ID 1234567812345678).\n"
+    "  Either pair may be imported later, on its own. The station then has root.crt,\n"
+    "  issuing.crt, chain.pem (and seal-maker.crt, seal-root.crt) and no root key. A\n"
+    "  certificate that fails a check is refused, naming it and the reason (exit 7).";
+
+int cmd_ca_import_parse(int argc, char **argv, cli_ctx *cx)
+{
+    static const struct option opts[] = {{"station", required_argument, NULL, 's'},
+                                         {"cert", required_argument, NULL, 'c'},
+                                         {"root", required_argument, NULL, 'r'},
+                                         {"seal-cert", required_argument, NULL, 'C'},
+                                         {"seal-root", required_argument, NULL, 'R'},
+                                         {"ca-pass", required_argument, NULL, 'p'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
+    ca_import_files *f = cli_args(cx, sizeof(*f), NULL);
+    int c;
+
+    if (f == NULL)
+        return SK_OK;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (c) {
+        case 's':
+            cx->station_opt = optarg;
+            break;
+        case 'c':
+            f->cert = optarg;
+            break;
+        case 'r':
+            f->root = optarg;
+            break;
+        case 'C':
+            f->seal_cert = optarg;
+            break;
+        case 'R':
+            f->seal_root = optarg;
+            break;
+        case 'p':
+            cx->ca_pass_opt = optarg;
+            break;
+        case 'h':
+            printf("usage: %s\n", usage);
+            return CLI_DONE;
+        default:
+            return cli_usage_error(usage, "ca import: bad option");
+        }
+    }
+    if (optind != argc)
+        return cli_usage_error(usage, "ca import: unexpected argument '%s'", argv[optind]);
+    if ((f->cert == NULL) != (f->root == NULL))
+        return cli_usage_error(usage, "ca import: --cert and --root go together");
+    if ((f->seal_cert == NULL) != (f->seal_root == NULL))
+        return cli_usage_error(usage, "ca import: --seal-cert and --seal-root go together");
+    if (f->cert == NULL && f->seal_cert == NULL)
+        return cli_usage_error(usage, "ca import: nothing to import (--cert, --seal-cert)");
+    return SK_OK;
+}
+
+int cmd_ca_import_run(cli_ctx *cx, sk_err *e)
+{
+    const ca_import_files *f = cx->args;
+    op_env env = CLI_OP_ENV(cx);
+    tok_module *hsm = NULL;
+    int ret;
+
+    if ((ret = cmd_ca_hsm_open(cx->st, &hsm, e)) != SK_OK ||
+        (ret = op_ca_import(&env, f, cx->secrets->ca_secret, hsm, e)) != SK_OK)
+        goto out;
+    cli_ctx_wipe(cx);
+    if (f->cert != NULL)
+        printf("installed the issuing CA certificate in %s/ca (root.crt, issuing.crt, "
+               "chain.pem); no root key on this station\n",
+               cx->st->dir);
+    if (f->seal_cert != NULL)
+        printf("installed the seal maker certificate in %s/ca (seal-maker.crt, "
+               "seal-root.crt)\n",
+               cx->st->dir);
+out:
+    tok_module_free(hsm);
+    return ret;
+}

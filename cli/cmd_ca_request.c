@@ -1,0 +1,98 @@
+#include <getopt.h>
+#include <stdio.h>
+
+#include "cli/cli.h"
+#include "cli/cli_secrets.h"
+#include "cli/cmd_ca.h"
+#include "issuer/operations/operations.h"
+
+static const char usage[] =
+    "sealkey ca request [--station DIR] [--key-alg ec-p256|ec-p384|rsa-3072] [--ca-pass SOURCE]\n"
+    "  A production station, whose CA root is kept offline by the CA: make the issuing CA key\n"
+    "  (AES-256 encrypted DIR/ca/issuing.key, or on the HSM of ca.key_uri) and the seal\n"
+    "  maker's SM2 key (DIR/ca/seal-maker.key), and a PKCS#10 request for each, signed by its\n"
+    "  key: DIR/ca/issuing.csr for the CA's root (or policy CA) and DIR/ca/seal-maker.csr for\n"
+    "  its SM2 seal root. Take them there, and install what comes back with sealkey ca import.\n"
+    "  No root key is ever on the station. Refuses (exit 4) a station with a CA or a request.\n"
+    "  --ca-pass SOURCE  the new passphrase (asked twice at a prompt), or the CA HSM's PIN:\n"
+    "                    env:NAME, file:PATH, fd:N or prompt (default: ca.passphrase)";
+
+struct request_args {
+    const char *alg;
+    sk_keyalg key_alg;
+};
+
+int cmd_ca_request_parse(int argc, char **argv, cli_ctx *cx)
+{
+    static const struct option opts[] = {{"station", required_argument, NULL, 's'},
+                                         {"key-alg", required_argument, NULL, 'k'},
+                                         {"ca-pass", required_argument, NULL, 'p'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
+    struct request_args *a = cli_args(cx, sizeof(*a), NULL);
+    int c;
+
+    if (a == NULL)
+        return SK_OK;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (c) {
+        case 's':
+            cx->station_opt = optarg;
+            break;
+        case 'k':
+            a->alg = optarg;
+            break;
+        case 'p':
+            cx->ca_pass_opt = optarg;
+            break;
+        case 'h':
+            printf("usage: %s\n", usage);
+            return CLI_DONE;
+        default:
+            return cli_usage_error(usage, "ca request: bad option");
+        }
+    }
+    if (optind != argc)
+        return cli_usage_error(usage, "ca request: unexpected argument '%s'", argv[optind]);
+    return SK_OK;
+}
+
+/* The key algorithm (the station's, or --key-alg) before the new passphrase is asked for. */
+int cmd_ca_request_prepare(cli_ctx *cx, sk_err *e)
+{
+    struct request_args *a = cx->args;
+
+    a->key_alg = cx->st->ca_key_alg;
+    return a->alg != NULL ? sk_keyalg_parse(a->alg, &a->key_alg, e) : SK_OK;
+}
+
+int cmd_ca_request_run(cli_ctx *cx, sk_err *e)
+{
+    const struct request_args *a = cx->args;
+    op_env env = CLI_OP_ENV(cx);
+    tok_module *hsm = NULL;
+    int ret;
+
+    if ((ret = cmd_ca_hsm_open(cx->st, &hsm, e)) != SK_OK ||
+        (ret = op_ca_request(&env, a->key_alg, cx->secrets->ca_secret, hsm, e)) != SK_OK)
+        goto out;
+    cli_ctx_wipe(cx);
+    if (cx->st->ca_external) {
+        printf("external signing (ca.signing): the CA's own system keeps the issuing key; made "
+               "the seal maker's SM2 key; request to sign:\n"
+               "  %s/ca/seal-maker.csr  for the CA's SM2 seal root\n"
+               "then: sealkey ca import --cert FILE --root FILE --seal-cert FILE --seal-root "
+               "FILE\n",
+               cx->st->dir);
+        goto out;
+    }
+    printf("made the %s issuing CA key%s and the seal maker's SM2 key; requests to sign:\n"
+           "  %s/ca/issuing.csr     for the CA's root\n"
+           "  %s/ca/seal-maker.csr  for the CA's SM2 seal root\n"
+           "then: sealkey ca import --cert FILE --root FILE --seal-cert FILE --seal-root FILE\n",
+           sk_keyalg_name(a->key_alg), cx->st->ca_key_uri ? " on the HSM" : "", cx->st->dir,
+           cx->st->dir);
+out:
+    tok_module_free(hsm);
+    return ret;
+}

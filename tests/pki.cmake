@@ -1,0 +1,6 @@
+# Issue 14, joining the CA's own PKI: revocation status served by `openssl ocsp`, an issuing
+# CA signed by an offline root made with plain openssl.
+sk_add_sh_test(pki_ocsp pki_ocsp.sh)
+sk_add_sh_test(pki_offline_root pki_offline_root.sh)
+sk_add_sh_test(pki_external pki_external.sh)
+sk_add_c_test(test_ledger_external SOURCES test_ledger_external.c LIBS sk_issuer)
