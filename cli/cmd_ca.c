@@ -210,7 +210,10 @@ int cmd_ca_show_run(cli_ctx *cx, sk_err *e)
     int ret = SK_OK;
 
     /* Which way the CA came to be (docs/pki.md); a requested one has no certificates yet. */
-    if ((ret = cmd_ca_show_mode(cx->st, e)) != SK_OK)
+    ca_mode_info mode;
+    if ((ret = cmd_ca_show_mode(cx->st, !as_json, &mode, e)) == CLI_DONE && as_json)
+        return cli_json_print(json_pack("{s:s}", "mode", ca_mode_name(mode.mode)), e);
+    if (ret != SK_OK)
         return ret == CLI_DONE ? SK_OK : ret;
     for (int i = 0; i < 2; i++) {
         char rel[64];
@@ -232,7 +235,8 @@ int cmd_ca_show_run(cli_ctx *cx, sk_err *e)
             show_cert(i == 0 ? "root CA" : "issuing CA", certs[i]);
     }
     if (as_json)
-        ret = cli_json_print(json_pack("{s:o, s:o, s:s, s:s}", "root_ca", cert_json(certs[0]),
+        ret = cli_json_print(json_pack("{s:s, s:o, s:o, s:s, s:s}", "mode",
+                                       ca_mode_name(mode.mode), "root_ca", cert_json(certs[0]),
                                        "issuing_ca", cert_json(certs[1]), "issuing_key",
                                        cx->st->ca_key_uri ? "hsm" : "file", "issuing_key_at",
                                        cx->st->ca_key_uri ? cx->st->ca_key_uri

@@ -25,13 +25,20 @@ static void show_req(const station_config *st, const char *name)
     X509_REQ_free(req);
 }
 
-int cmd_ca_show_mode(const station_config *st, sk_err *e)
+int cmd_ca_show_mode(const station_config *st, bool print, ca_mode_info *out, sk_err *e)
 {
     ca_mode_info m;
     int ret;
 
     if ((ret = ca_mode_get(st, &m, e)) != SK_OK)
         return ret;
+    *out = m;
+    if (m.mode == CA_MODE_NONE)
+        return sk_err_set(e, SK_EINPUT,
+                          "no CA in this station (run sealkey ca request, or ca "
+                          "init for a demo)");
+    if (!print)
+        return m.mode == CA_MODE_REQUESTED ? CLI_DONE : SK_OK;
     switch (m.mode) {
     case CA_MODE_DEMO:
         printf("mode: demo (sealkey ca init: the root key ca/root.key is on this station; for "
@@ -51,9 +58,7 @@ int cmd_ca_show_mode(const station_config *st, sk_err *e)
         show_req(st, "ca/" CA_SEALMAKER_CSR);
         return CLI_DONE;
     case CA_MODE_NONE:
-        return sk_err_set(e, SK_EINPUT,
-                          "no CA in this station (run sealkey ca request, or ca "
-                          "init for a demo)");
+        break;
     }
     if (m.seal_requested)
         printf("seal maker: requested, waiting for sealkey ca import --seal-cert\n");

@@ -468,6 +468,9 @@ static int load_log(const ctx *c, const json_t *root, station_config *st)
                   st->log_socket);
 out:
     free(facility);
+    return ret;
+}
+
 /* ca.signing: "station" (default: the station's issuing CA signs) or "external" (the CA's
  * own system signs the requests the station exports; docs/pki.md). */
 static int get_signing(const ctx *c, const json_t *ca, station_config *st)
