@@ -97,6 +97,11 @@ mv "$P.moved" "$P"
 exit $((fails > 0))
 INNER
 mkdir "$T/work"
+# A sanitizer build's suppressions live in the source tree, hidden below: take a copy along.
+if [ -n "${LSAN_OPTIONS:-}" ] && [ -f "$SOURCE_DIR/tests/lsan.supp" ]; then
+    cp "$SOURCE_DIR/tests/lsan.supp" "$T/lsan.supp"
+    export LSAN_OPTIONS=${LSAN_OPTIONS//$SOURCE_DIR\/tests\/lsan.supp/$T\/lsan.supp}
+fi
 unshare --mount --propagation private bash -c \
     'mount -t tmpfs sk-hidden "$BUILD_DIR" && mount -t tmpfs sk-hidden "$SOURCE_DIR" &&
      exec bash "$1/inner.sh" "$2" "$1/work"' _ "$T" "$P" >"$T/out" 2>&1
