@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "skf/skf_blob.h"
+#include "util/sk_sm2.h"
 
 #define DEV(c) ((c)->app->dev->name)
 #define LIB(c) ((c)->app->dev->lib)
@@ -137,6 +138,15 @@ int skf_get_public_key(skf_con *c, bool sign, EVP_PKEY **pub, sk_err *e)
                            "SM2 public key blob",
                            DEV(c), c->name, sign ? "signing" : "encryption");
     return SK_OK;
+}
+
+int skf_sm2_digest(EVP_PKEY *pub, const char *id, const unsigned char *msg, size_t msg_len,
+                   unsigned char e[32])
+{
+    sk_err ignored; /* the callers name what failed, from OpenSSL's queue */
+
+    return sk_sm2_digest_id(pub, id != NULL ? id : SKF_SM2_DEFAULT_ID, msg, msg_len, e,
+                            &ignored) == SK_OK ? 0 : -1;
 }
 
 /* Check a DER SM2 signature over msg with pub and id, as any verifier will. */
