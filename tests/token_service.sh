@@ -174,5 +174,5 @@ expect_status 0 "show lists it" -- tok show --order TS-0001
 check "show: no escape byte reaches the terminal" sh -c "! grep -q \"$(printf '\033')\" '$T/out'"
 expect_output 'odd\\xff\\x1b\[2Jlabel' "show: the label escaped"
 expect_status 0 "show --json with a label that is not UTF-8" -- tok show --order TS-0001 --json
-check "show --json: the label escaped" test "$(json "[o['label'] for o in d['token']['objects'] if o['class'] == 'data'][-1]")" = 'odd\xff\x1b[2Jlabel'
+check "show --json: the label escaped" test "$(json "r'odd\\xff\\x1b[2Jlabel' in [o['label'] for o in d['token']['objects']]")" = True
 finish
