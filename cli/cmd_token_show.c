@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "cli/cmd_token.h"
+#include "util/sk_name.h"
 
 static const char usage[] =
     "sealkey token show (--order NUMBER | --serial TOKEN-SERIAL | --token URI)\n"
@@ -17,7 +18,7 @@ static const char usage[] =
     "  What the ledger says about a token (order, issuance step, certificate serial, live,\n"
     "  on hold, revoked or lost, its events) beside what the token holds (label, serial,\n"
     "  PIN counters, its public objects: read without a PIN). A token that is not in a\n"
-    "  reader shows the ledger side alone.\n"
+    "  reader shows the ledger side alone. What the token says is shown escaped (\\xHH).\n"
     "  --json      one JSON object: {\"token_serial\", \"ledger\", \"token\", \"events\"}\n"
     "  --no-token  do not open the token module\n"
     "  Exit status: 3 the order is not in the ledger, 5 token module failure.";
@@ -75,6 +76,43 @@ static const char *class_name(unsigned long cls)
     }
 }
 
+/* Text a token gave (labels, manufacturer, a certificate's CN) as it is shown: any token can
+ * be put in a reader, so its bytes are escaped (sk_name_escape) before they reach a terminal,
+ * and are valid UTF-8 for JSON. In place, cut at a character boundary to cap. */
+static void shown(char *s, size_t cap)
+{
+    char *esc = sk_name_escape(s);
+    size_t n;
+
+    if (esc == NULL) {
+        snprintf(s, cap, "?");
+        return;
+    }
+    n = strlen(esc);
+    if (n >= cap) {
+        n = cap - 1;
+        while (n > 0 && ((unsigned char)esc[n] & 0xC0) == 0x80)
+            n--;
+    }
+    memcpy(s, esc, n);
+    s[n] = '\0';
+    free(esc);
+}
+
+static void shown_view(op_token_view *v)
+{
+    shown(v->token_serial, sizeof(v->token_serial));
+    shown(v->info.label, sizeof(v->info.label));
+    shown(v->info.serial, sizeof(v->info.serial));
+    shown(v->info.manufacturer, sizeof(v->info.manufacturer));
+    shown(v->info.model, sizeof(v->info.model));
+    shown(v->objects_error, sizeof(v->objects_error));
+    for (size_t k = 0; k < v->n_objects; k++) {
+        shown(v->objects[k].label, sizeof(v->objects[k].label));
+        shown(v->objects[k].application, sizeof(v->objects[k].application));
+    }
+}
+
 /* A certificate object's serial (upper-case hex) and subject CN, "" when unreadable. */
 static void cert_summary(const tok_object *o, char *serial, size_t slen, char *cn, size_t cnlen)
 {
@@ -92,6 +130,7 @@ static void cert_summary(const tok_object *o, char *serial, size_t slen, char *c
                                       (int)cnlen) < 0)
             cn[0] = '\0';
     }
+    shown(cn, cnlen);
     ERR_clear_error();
     OPENSSL_free(hex);
     BN_free(bn);
@@ -272,6 +311,7 @@ int cmd_token_show_run(cli_ctx *cx, sk_err *e)
                          or_dash(v.token_serial));
         goto out;
     }
+    shown_view(&v);
     if (a->as_json)
         ret = print_json(&v, e);
     else

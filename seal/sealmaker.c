@@ -17,6 +17,7 @@
 #include "util/sk_file.h"
 #include "util/sk_pem.h"
 #include "util/sk_secret.h"
+#include "util/sk_sm2.h"
 
 #define ROOT_DAYS (20 * 365 + 5)
 #define MAKER_DAYS (10 * 365 + 3)
@@ -85,7 +86,7 @@ static int make_cert(EVP_PKEY *key, const char *cn, const char *org, X509 *issue
     if (issuer != NULL &&
         (ret = add_ext(x, &ctx, NID_authority_key_identifier, "keyid:always", e)) != SK_OK)
         goto out;
-    if ((ret = ses_sm2_sign_cert(x, issuer_key, e)) != SK_OK)
+    if ((ret = sk_x509_sign(x, issuer_key, e)) != SK_OK)
         goto out;
     *out = x;
     x = NULL;
@@ -178,7 +179,7 @@ out:
 static int file_sign(const sealmaker *m, const unsigned char *tbs, size_t tbs_len,
                      unsigned char **sig, size_t *sig_len, sk_err *e)
 {
-    return ses_sm2_sign((EVP_PKEY *)m->key, tbs, tbs_len, sig, sig_len, e);
+    return sk_sm2_sign((EVP_PKEY *)m->key, tbs, tbs_len, sig, sig_len, e);
 }
 
 static void file_free_key(void *key)
@@ -293,7 +294,7 @@ static int check_root(const char *dir, const sealmaker *m, const char *passphras
         ret = sk_err_ossl(e, SK_ECRYPTO, "%s", mcrt);
         goto out;
     }
-    if ((ret = ses_sm2_cert_set_id(maker, e)) != SK_OK)
+    if ((ret = sk_sm2_cert_set_id(maker, e)) != SK_OK)
         goto out;
     if (root_pub == NULL || X509_check_issued(m->root, maker) != X509_V_OK ||
         X509_verify(maker, root_pub) != 1) {

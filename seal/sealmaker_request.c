@@ -15,6 +15,7 @@
 #include "util/sk_file.h"
 #include "util/sk_pem.h"
 #include "util/sk_secret.h"
+#include "util/sk_sm2.h"
 
 #define KEY_FILE_MAX (64 * 1024)
 
@@ -149,7 +150,7 @@ static int signed_by(X509 *x, X509 *issuer)
 {
     X509 *dup = X509_dup(x);
     sk_err e;
-    int ok = dup != NULL && ses_sm2_cert_set_id(dup, &e) == SK_OK &&
+    int ok = dup != NULL && sk_sm2_cert_set_id(dup, &e) == SK_OK &&
              X509_check_issued(issuer, dup) == X509_V_OK &&
              X509_verify(dup, X509_get0_pubkey(issuer)) == 1;
 

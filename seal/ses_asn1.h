@@ -151,16 +151,10 @@ DECLARE_ASN1_FUNCTIONS(SES_SIGNATURE_V4)
 DECLARE_ASN1_FUNCTIONS(SES_TBS_SIGN_V1)
 DECLARE_ASN1_FUNCTIONS(SES_SIGNATURE_V1)
 
-/* SM2 with the user ID every seal producer uses (OpenSSL 3.0's default is empty). */
-int ses_sm2_sign(EVP_PKEY *key, const unsigned char *tbs, size_t tbs_len, unsigned char **sig,
-                 size_t *sig_len, sk_err *e);
-/* SK_OK, SK_EFAIL for a signature that does not check, SK_ECRYPTO for anything else. */
+/* A seal's signature over tbs with the maker's key, SM2 with the user ID every seal
+ * producer uses (OpenSSL 3.0's default is empty); signing is util/sk_sm2.h's sk_sm2_sign.
+ * SK_OK, SK_EFAIL for a signature that does not check, SK_ECRYPTO for anything else. */
 int ses_sm2_verify(EVP_PKEY *key, const EVP_MD *md, const unsigned char *tbs, size_t tbs_len,
                    const unsigned char *sig, size_t sig_len, sk_err *e);
-/* Give an SM2-signed certificate the user ID, so that X509_verify and chain building check its
- * signature the way it was made. A no-op for other signature algorithms. */
-int ses_sm2_cert_set_id(X509 *x, sk_err *e);
-/* Sign a certificate with SM2-with-SM3 and the user ID. */
-int ses_sm2_sign_cert(X509 *x, EVP_PKEY *key, sk_err *e);
 
 #endif

@@ -47,7 +47,7 @@ int ses_load_store(const char *path, X509_STORE **out, sk_err *e)
         goto out;
     }
     while ((x = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL) {
-        if ((ret = ses_sm2_cert_set_id(x, e)) != SK_OK)
+        if ((ret = sk_sm2_cert_set_id(x, e)) != SK_OK)
             goto out;
         if (!X509_STORE_add_cert(store, x)) {
             ret = sk_err_ossl(e, SK_ECRYPTO, "%s: certificate %d", path, n + 1);
@@ -146,7 +146,7 @@ int ses_chain_ctx(X509_STORE *store, const X509 *cert, time_t at, X509 **leaf,
 
     if ((*leaf = X509_dup(cert)) == NULL || (*ctx = X509_STORE_CTX_new()) == NULL)
         return sk_err_ossl(e, SK_ECRYPTO, "cannot set up chain verification");
-    if ((ret = ses_sm2_cert_set_id(*leaf, e)) != SK_OK)
+    if ((ret = sk_sm2_cert_set_id(*leaf, e)) != SK_OK)
         return ret;
     if (!X509_STORE_CTX_init(*ctx, store, *leaf, NULL))
         return sk_err_ossl(e, SK_ECRYPTO, "cannot set up chain verification");

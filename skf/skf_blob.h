@@ -40,7 +40,8 @@ int skf_cipher_to_der(const ECCCIPHERBLOB *blob, size_t blob_len, unsigned char 
                       size_t *der_len);
 
 /* e = SM3(Z || msg) with Z = SM3(ENTL || id || a || b || xG || yG || xA || yA) (GM/T 0009
- * 5.5), the 32 bytes SKF_ECCSignData signs. id NULL means SKF_SM2_DEFAULT_ID. */
+ * 5.5), the 32 bytes SKF_ECCSignData signs. id NULL means SKF_SM2_DEFAULT_ID. In the skf/
+ * library only (skf_con.c, over util/sk_sm2.c's sk_sm2_digest_id), not in the soft module. */
 int skf_sm2_digest(EVP_PKEY *pub, const char *id, const unsigned char *msg, size_t msg_len,
                    unsigned char e[32]);
 

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "skf/skf_blob.h"
+#include "util/sk_sm2.h"
 
 #define DEV(c) ((c)->app->dev->name)
 #define LIB(c) ((c)->app->dev->lib)
@@ -137,6 +138,15 @@ int skf_get_public_key(skf_con *c, bool sign, EVP_PKEY **pub, sk_err *e)
                            "SM2 public key blob",
                            DEV(c), c->name, sign ? "signing" : "encryption");
     return SK_OK;
+}
+
+int skf_sm2_digest(EVP_PKEY *pub, const char *id, const unsigned char *msg, size_t msg_len,
+                   unsigned char e[32])
+{
+    sk_err ignored; /* the callers name what failed, from OpenSSL's queue */
+
+    return sk_sm2_digest_id(pub, id != NULL ? id : SKF_SM2_DEFAULT_ID, msg, msg_len, e,
+                            &ignored) == SK_OK ? 0 : -1;
 }
 
 /* Check a DER SM2 signature over msg with pub and id, as any verifier will. */
@@ -272,6 +282,7 @@ int skf_export_cert(skf_con *c, bool sign, X509 **out, sk_err *e)
     unsigned char *der = NULL;
     const unsigned char *p;
     X509 *x = NULL;
+    ULONG cap;
     int ret;
     if (rv != SAR_OK)
         return con_fail(c, "SKF_ExportCertificate", rv, e);
@@ -281,9 +292,17 @@ int skf_export_cert(skf_con *c, bool sign, X509 **out, sk_err *e)
                           DEV(c), c->name, (unsigned)len);
     if ((der = malloc(len)) == NULL)
         return sk_err_set(e, SK_EINTERNAL, "out of memory");
+    cap = len;
     rv = LIB(c)->SKF_ExportCertificate(c->h, sign ? TRUE : FALSE, der, &len);
     if (rv != SAR_OK) {
         ret = con_fail(c, "SKF_ExportCertificate", rv, e);
+        goto out;
+    }
+    /* The vendor library's word on what it wrote is all the DER parser would go by. */
+    if (len > cap) {
+        ret = sk_err_set(e, SK_ETOKEN, "SKF device '%s' container '%s': SKF_ExportCertificate "
+                                       "says it wrote %u bytes into a buffer of %u",
+                         DEV(c), c->name, (unsigned)len, (unsigned)cap);
         goto out;
     }
     p = der;
@@ -361,11 +380,20 @@ int skf_decrypt_session(skf_con *c, const ECCCIPHERBLOB *wrapped, size_t wrapped
         ret = con_fail(c, "SKF_Decrypt", rv, e);
         goto out;
     }
+    /* The caller reads *out_len bytes: never more than the buffer holds. */
+    if (len > in_len) {
+        ret = sk_err_set(e, SK_ETOKEN, "SKF device '%s' container '%s': SKF_Decrypt says it "
+                                       "wrote %u bytes into a buffer of %zu",
+                         DEV(c), c->name, (unsigned)len, in_len);
+        goto out;
+    }
     *out = buf;
     *out_len = len;
     buf = NULL;
     ret = SK_OK;
 out:
+    if (buf != NULL)
+        OPENSSL_cleanse(buf, in_len); /* plaintext, or part of it */
     free(buf);
     if (key != NULL)
         LIB(c)->SKF_CloseHandle(key);

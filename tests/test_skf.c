@@ -276,6 +276,11 @@ static void test_certs_and_envelope(skf_app *a, skf_con *sign_con, EVP_PKEY *sig
     back = NULL;
     CHECK(skf_export_cert(sign_con, false, &back, &e) == SK_ETOKEN);
     CHECK_CONTAINS(e.msg, "SAR_CERTNOTFOUNTERR");
+    /* A library that claims to have written more than the buffer holds is not believed. */
+    setenv("SKFSOFT_FAULT", "cert-len", 1);
+    CHECK(skf_export_cert(sign_con, true, &back, &e) == SK_ETOKEN && back == NULL);
+    CHECK_CONTAINS(e.msg, "into a buffer of");
+    unsetenv("SKFSOFT_FAULT");
 
     /* The encryption key pair, enveloped to the signing key as the KMC does it. */
     CHECK_MSG(skf_envelope_make(enc, sign_pub, &env, &env_len, &e) == SK_OK, "%s", e.msg);
@@ -318,6 +323,17 @@ static void test_certs_and_envelope(skf_app *a, skf_con *sign_con, EVP_PKEY *sig
                                       &pt_len, &e) == SK_OK,
                   "%s", e.msg);
         CHECK(pt_len == sizeof(msg) && pt != NULL && memcmp(pt, msg, pt_len) == 0);
+        free(pt);
+        pt = NULL;
+        /* Nor one that claims more plaintext than the buffer it was given: the caller would
+         * read past it. */
+        setenv("SKFSOFT_FAULT", "decrypt-len", 1);
+        pt_len = 0;
+        CHECK(skf_decrypt_session(sign_con, blob, blob_len, ct, (size_t)(l1 + l2), &pt, &pt_len,
+                                  &e) == SK_ETOKEN);
+        CHECK(pt == NULL && pt_len == 0);
+        CHECK_CONTAINS(e.msg, "SKF_Decrypt says it wrote");
+        unsetenv("SKFSOFT_FAULT");
         free(pt);
         OPENSSL_free(blob);
         OPENSSL_free(wrapped_der);

@@ -163,4 +163,16 @@ expect_status 4 "hold of an unknown order" -- tok hold --order TS-9999
 expect_status 4 "unblock a token the ledger does not hold" -- tok unblock --serial 0000000000000000
 expect_status 2 "no verb" -- "$SEALKEY" token
 expect_status 0 "audit log verifies" -- "$SEALKEY" audit verify --station "$st"
+
+# --- 6. what a token says is shown, never obeyed: an object label that is not UTF-8 and
+# carries a terminal escape (any token can be put in a reader)
+printf 'x' > "$T/obj"
+expect_status 0 "a public data object with a hostile label" -- p11 TS-0001 --login \
+    --pin "$(mailer_pin "$st/out/TS-0001/pin-mailer-unblock-3.txt")" --write-object "$T/obj" \
+    --type data --label $'odd\xff\x1b[2Jlabel'
+expect_status 0 "show lists it" -- tok show --order TS-0001
+check "show: no escape byte reaches the terminal" sh -c "! grep -q \"$(printf '\033')\" '$T/out'"
+expect_output 'odd\\xff\\x1b\[2Jlabel' "show: the label escaped"
+expect_status 0 "show --json with a label that is not UTF-8" -- tok show --order TS-0001 --json
+check "show --json: the label escaped" test "$(json "r'odd\\xff\\x1b[2Jlabel' in [o['label'] for o in d['token']['objects']]")" = True
 finish

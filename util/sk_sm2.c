@@ -196,17 +196,24 @@ static const unsigned char sm2_abg[4][32] = {
      0x47, 0x40, 0x02, 0xDF, 0x32, 0xE5, 0x21, 0x39, 0xF0, 0xA0},
 };
 
-int sk_sm2_digest(EVP_PKEY *pub, const unsigned char *msg, size_t len, unsigned char e_out[32],
-                  sk_err *e)
+int sk_sm2_digest_id(EVP_PKEY *pub, const char *id, const unsigned char *msg, size_t len,
+                     unsigned char e_out[32], sk_err *e)
 {
     EVP_MD_CTX *md = EVP_MD_CTX_new();
-    unsigned char pt[65], z[32];
-    size_t pt_len = 0;
+    unsigned char pt[65], z[32], entl[2];
+    size_t pt_len = 0, id_len;
     unsigned int zl = 0, el = 0;
-    const unsigned char entl[2] = {(unsigned char)((strlen(SK_SM2_ID) * 8) >> 8),
-                                   (unsigned char)(strlen(SK_SM2_ID) * 8)};
     int ret = SK_ECRYPTO;
 
+    if (id == NULL)
+        id = SK_SM2_ID;
+    /* ENTL is the ID's length in bits, two bytes. */
+    if ((id_len = strlen(id)) > 8191) {
+        ret = sk_err_set(e, SK_EINPUT, "SM2 user ID of %zu bytes: at most 8191", id_len);
+        goto out;
+    }
+    entl[0] = (unsigned char)((id_len * 8) >> 8);
+    entl[1] = (unsigned char)(id_len * 8);
     if (!sk_sm2_is_key(pub)) {
         ret = sk_err_set(e, SK_ECRYPTO, "the public key is not an SM2 key");
         goto out;
@@ -218,8 +225,7 @@ int sk_sm2_digest(EVP_PKEY *pub, const unsigned char *msg, size_t len, unsigned 
         goto out;
     }
     if (md == NULL || EVP_DigestInit_ex(md, EVP_sm3(), NULL) != 1 ||
-        EVP_DigestUpdate(md, entl, 2) != 1 ||
-        EVP_DigestUpdate(md, SK_SM2_ID, strlen(SK_SM2_ID)) != 1 ||
+        EVP_DigestUpdate(md, entl, 2) != 1 || EVP_DigestUpdate(md, id, id_len) != 1 ||
         EVP_DigestUpdate(md, sm2_abg, sizeof(sm2_abg)) != 1 ||
         EVP_DigestUpdate(md, pt + 1, 64) != 1 || EVP_DigestFinal_ex(md, z, &zl) != 1 ||
         EVP_DigestInit_ex(md, EVP_sm3(), NULL) != 1 || EVP_DigestUpdate(md, z, zl) != 1 ||
@@ -232,4 +238,10 @@ int sk_sm2_digest(EVP_PKEY *pub, const unsigned char *msg, size_t len, unsigned 
 out:
     EVP_MD_CTX_free(md);
     return ret;
+}
+
+int sk_sm2_digest(EVP_PKEY *pub, const unsigned char *msg, size_t len, unsigned char e_out[32],
+                  sk_err *e)
+{
+    return sk_sm2_digest_id(pub, NULL, msg, len, e_out, e);
 }

@@ -47,5 +47,8 @@ int sk_sm2_verify(EVP_PKEY *pub, const unsigned char *msg, size_t len, const uns
  * a hash (SKF_ECCSignData); EVP_DigestSign computes the same inside. */
 int sk_sm2_digest(EVP_PKEY *pub, const unsigned char *msg, size_t len, unsigned char e_out[32],
                   sk_err *e);
+/* The same with another user ID (NULL: SK_SM2_ID), up to 8191 bytes (SK_EINPUT beyond). */
+int sk_sm2_digest_id(EVP_PKEY *pub, const char *id, const unsigned char *msg, size_t len,
+                     unsigned char e_out[32], sk_err *e);
 
 #endif

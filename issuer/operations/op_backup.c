@@ -1,6 +1,7 @@
 /* The backup operation (issuer/operations/operations.h): a station's ledger, audit log and CA
  * directory, copied consistently while stations run, into a new private directory that
  * appears complete or not at all (docs/ledger.md, "Backups"). */
+#define _GNU_SOURCE /* renameat2, RENAME_NOREPLACE (glibc 2.28, Linux 3.15) */
 #include "issuer/operations/operations.h"
 
 #include <dirent.h>
@@ -168,8 +169,13 @@ int op_backup(const op_env *env, const char *dest, op_backup_result *r, sk_err *
         ret = sk_tar_dir(tmp, basename(parent), dest, e);
         goto out;
     }
-    if (rename(tmp, dest) != 0) {
-        ret = sk_err_set(e, SK_EIO, "%s: cannot rename to %s: %s", tmp, dest, strerror(errno));
+    /* Never over anything: rename(2) would silently replace an empty directory made at
+     * dest since the check above (by another backup's mkdir, or anyone's). */
+    if (renameat2(AT_FDCWD, tmp, AT_FDCWD, dest, RENAME_NOREPLACE) != 0) {
+        ret = errno == EEXIST
+                  ? sk_err_set(e, SK_ESTATE, "%s exists; a backup goes to a new directory", dest)
+                  : sk_err_set(e, SK_EIO, "%s: cannot rename to %s: %s", tmp, dest,
+                               strerror(errno));
         goto out;
     }
     tmp[0] = '\0';

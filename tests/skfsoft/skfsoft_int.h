@@ -69,6 +69,9 @@ ULONG sks_path(char *out, size_t cap, const char *a, const char *b, const char *
 ULONG sks_read(const char *path, unsigned char **data, size_t *len);
 ULONG sks_write(const char *path, const unsigned char *data, size_t len);
 bool sks_exists(const char *path);
+/* Is the named misbehaviour switched on in $SKFSOFT_FAULT (comma-separated names)? For the
+ * tests of what sealkey does with a vendor library that answers wrongly. */
+bool sks_fault(const char *name);
 ULONG sks_name_ok(const char *name);
 ULONG sks_list(const char *dir, const char *skip_suffix, bool dirs, LPSTR out, ULONG *size);
 ULONG sks_rmtree(const char *path);

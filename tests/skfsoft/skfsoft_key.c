@@ -393,7 +393,7 @@ ULONG DEVAPI SKF_ExportCertificate(HCONTAINER hContainer, BOOL bSignFlag, BYTE *
         rv = SAR_BUFFER_TOO_SMALL;
     } else {
         memcpy(pbCert, buf, len);
-        *pulCertLen = (ULONG)len;
+        *pulCertLen = (ULONG)len + (sks_fault("cert-len") ? 1024 : 0);
     }
     free(buf);
     return rv;
@@ -572,7 +572,7 @@ ULONG DEVAPI SKF_Decrypt(HANDLE hKey, BYTE *pbEncryptedData, ULONG ulEncryptedLe
     rv = sm4(EVP_sm4_ecb(), false, k->key, NULL, k->padding ? 1 : 0,
              pbEncryptedData, ulEncryptedLen, pbData, &outl);
     if (rv == SAR_OK)
-        *pulDataLen = (ULONG)outl;
+        *pulDataLen = (ULONG)outl + (sks_fault("decrypt-len") ? 64 : 0);
     k->ready = false; /* single-part: a new DecryptInit for the next message */
     return rv;
 }

@@ -32,6 +32,20 @@ bool sks_exists(const char *path)
     return stat(path, &st) == 0;
 }
 
+bool sks_fault(const char *name)
+{
+    const char *f = getenv("SKFSOFT_FAULT");
+    size_t n = strlen(name);
+
+    while (f != NULL && *f != '\0') {
+        const char *comma = strchr(f, ',');
+        if (strncmp(f, name, n) == 0 && (f[n] == ',' || f[n] == '\0'))
+            return true;
+        f = comma != NULL ? comma + 1 : NULL;
+    }
+    return false;
+}
+
 ULONG sks_name_ok(const char *name)
 {
     size_t n = name != NULL ? strlen(name) : 0;
