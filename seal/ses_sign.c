@@ -2,6 +2,7 @@
  * the signer callback, encoded, read back and verified before it is returned. */
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <openssl/crypto.h>
 #include <openssl/err.h>
@@ -28,17 +29,24 @@ void ses_signer_evp(EVP_PKEY *key, X509 *cert, ses_signer *out)
 
 int ses_doc_hash_file(const char *path, unsigned char out[SES_DOC_HASH_LEN], sk_err *e)
 {
-    FILE *f = fopen(path, "rb");
+    /* The document comes from the operator: a FIFO or device must not stall the signing. */
+    FILE *f = NULL;
+    int fd = -1;
     EVP_MD_CTX *md = EVP_MD_CTX_new();
     unsigned char buf[65536];
     unsigned int len = 0;
     size_t n;
     int ret = SK_ECRYPTO;
 
-    if (f == NULL) {
+    if (sk_file_open_regular(path, 0, &fd, NULL, e) != SK_OK) {
+        ret = sk_err_wrap(e, "%s: cannot open the document", path);
+        goto out;
+    }
+    if ((f = fdopen(fd, "rb")) == NULL) {
         ret = sk_err_set(e, SK_EINPUT, "%s: cannot open the document", path);
         goto out;
     }
+    fd = -1;
     if (md == NULL || EVP_DigestInit_ex(md, EVP_sm3(), NULL) != 1) {
         ret = sk_err_ossl(e, SK_ECRYPTO, "SM3");
         goto out;
@@ -60,6 +68,8 @@ int ses_doc_hash_file(const char *path, unsigned char out[SES_DOC_HASH_LEN], sk_
 out:
     if (f != NULL)
         fclose(f);
+    if (fd >= 0)
+        close(fd);
     EVP_MD_CTX_free(md);
     return ret;
 }

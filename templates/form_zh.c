@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "templates/form_int.h"
+#include "util/sk_time.h"
 
 /* China Standard Time: UTC+8 all year, no daylight saving since 1991. A fixed offset rather
  * than TZ=Asia/Shanghai, so the forms do not depend on the station's tzdata or TZ. */
@@ -27,25 +28,13 @@ int form_zh_date(long long t, char *out, size_t out_len, sk_err *e)
 
 int form_zh_date_iso(const char *iso, char *out, size_t out_len, sk_err *e)
 {
-    struct tm tm;
-    int y, mo, d, h, mi, s, used = 0;
     time_t t;
 
-    memset(&tm, 0, sizeof(tm));
-    /* Exactly YYYY-MM-DDTHH:MM:SSZ, as the ledger writes it. */
-    if (strlen(iso) != 20 ||
-        sscanf(iso, "%4d-%2d-%2dT%2d:%2d:%2dZ%n", &y, &mo, &d, &h, &mi, &s, &used) != 6 ||
-        used != 20 || y < 1970 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 ||
-        s > 60)
+    /* The ledger's own YYYY-MM-DDTHH:MM:SSZ, through the program's one date parser, so an
+     * impossible date is refused rather than rolled into the next month. */
+    if (strlen(iso) != SK_TIME_TEXT - 1 || iso[SK_TIME_TEXT - 2] != 'Z' ||
+        sk_time_parse("date", iso, &t, e) != SK_OK)
         return sk_err_set(e, SK_EINPUT, "'%s' is not a UTC time YYYY-MM-DDTHH:MM:SSZ", iso);
-    tm.tm_year = y - 1900;
-    tm.tm_mon = mo - 1;
-    tm.tm_mday = d;
-    tm.tm_hour = h;
-    tm.tm_min = mi;
-    tm.tm_sec = s;
-    if ((t = timegm(&tm)) == (time_t)-1)
-        return sk_err_set(e, SK_EINPUT, "'%s' is out of range", iso);
     return form_zh_date((long long)t, out, out_len, e);
 }
 

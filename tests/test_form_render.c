@@ -107,6 +107,9 @@ int main(void)
     CHECK(form_zh_date_iso("2026-12-31T23:00:00Z", buf, sizeof(buf), &e) == SK_OK);
     CHECK_STR(buf, "2027年1月1日");
     CHECK(form_zh_date_iso("2026-12-01 16:00:00", buf, sizeof(buf), &e) == SK_EINPUT);
+    /* An impossible date is refused, not rolled into March. */
+    CHECK(form_zh_date_iso("2026-02-30T08:00:00Z", buf, sizeof(buf), &e) == SK_EINPUT);
+    CHECK(form_zh_date_iso("2026-12-01T08:00:00+08:00", buf, sizeof(buf), &e) == SK_EINPUT);
     CHECK(form_zh_amount(22000, buf, sizeof(buf), &e) == SK_OK);
     CHECK_STR(buf, "¥220.00");
     CHECK(form_zh_amount(123456789, buf, sizeof(buf), &e) == SK_OK);
