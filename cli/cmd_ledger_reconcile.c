@@ -26,6 +26,8 @@ static void print_text(const station_config *st, const ledger *l, const reconcil
            r->revoked, r->in_progress);
     if (r->tokens_checked)
         printf("%zu tokens, ", r->tokens);
+    else if (st->token_skf)
+        printf("tokens not checked (SKF devices: reconcile reads PKCS#11 tokens only), ");
     else
         printf("tokens not checked, ");
     printf("%zu audit records: ", r->audit_records);
@@ -78,6 +80,9 @@ int cmd_ledger_reconcile(cli_ctx *c, bool as_json, bool with_tokens, sk_err *e)
     reconcile_report r = {0};
     int ret;
 
+    /* SKF devices are not read here (yet): the ledger and audit checks still run. */
+    if (c->st->token_skf)
+        with_tokens = false;
     if (with_tokens && (ret = tok_module_open(c->st->pkcs11_module, &m, e)) != SK_OK) {
         sk_err_wrap(e, "tokens not checked (--no-tokens checks the ledger alone)");
         goto out;

@@ -10,3 +10,8 @@ set_property(TEST test_skf APPEND PROPERTY ENVIRONMENT SKFSOFT_MODULE=$<TARGET_F
 sk_add_sh_test(test_skf_floor test_skf_floor.sh)
 add_dependencies(skf_floor skfsoft)
 set_property(TEST test_skf_floor APPEND PROPERTY ENVIRONMENT SKFSOFT_MODULE=$<TARGET_FILE:skfsoft>)
+
+# Issuance onto soft SKF devices end to end (issue 15): sealkey issue on a token_api "skf"
+# station, OpenSSL's checks, the ledger, reconcile, refused station.json combinations.
+sk_add_sh_test(skf_issue skf_issue.sh)
+set_property(TEST skf_issue APPEND PROPERTY ENVIRONMENT SKFSOFT_MODULE=$<TARGET_FILE:skfsoft>)
