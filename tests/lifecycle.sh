@@ -246,9 +246,10 @@ expect_status 0 "ledger reconcile" -- "$SEALKEY" ledger reconcile --station "$st
 q "UPDATE issuances SET revoked_at = '', revocation_reason = '' WHERE cert_serial IN ('$g1', '$b2');
    DROP INDEX issuances_one_in_flight; DROP INDEX issuances_one_verified; DROP INDEX issuances_token;
    CREATE UNIQUE INDEX issuances_one_live ON issuances(order_number) WHERE step NOT IN ('failed', 'superseded', 'revoked');
+   ALTER TABLE issuances DROP COLUMN enc_cert_serial; ALTER TABLE issuances DROP COLUMN enc_cert_pem;
    PRAGMA user_version = 5;"
 expect_status 0 "status migrates the old ledger" -- "$SEALKEY" status --station "$st"
-check "schema 6" test "$(q 'PRAGMA user_version')" = 6
+check "schema 7 (issue 15: dual certificates)" test "$(q 'PRAGMA user_version')" = 7
 check "migration revoked the superseded certificate" test "$(of_serial "$g1" revocation_reason)" = superseded
 check "migration revoked the failed attempt's certificate" test "$(of_serial "$b2" revocation_reason)" = cessationOfOperation
 crl

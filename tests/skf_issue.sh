@@ -103,6 +103,49 @@ expect_status 1 "openssl pkeyutl refuses changed bytes" -- \
 expect_status 4 "the order is issued already" -- \
     "$SEALKEY" issue --station "$ST" --orders "$T/orders.json" --order "$N"
 
+# -- dual certificates (双证书): the KMC stand-in's encryption key pair, enveloped to the
+# device's signing key, imported into the same container, with its own certificate
+write_station '"kmc": {"escrow_dir": "kmc", "escrow_secret": "file:kmc-secret"},'
+umask 077; printf '%s\n' 'escrow secret for tests' > "$ST/kmc-secret"; umask 022
+jq '[.[1] | .project_code = "GMSM"]' "$SOURCE_DIR/examples/orders.json" > "$T/orders-d.json"
+D=$(jq -r '.[0].order_number' "$T/orders-d.json")
+expect_status 0 "issue a dual-certificate token (blank device chosen)" -- \
+    "$SEALKEY" issue --station "$ST" --orders "$T/orders-d.json" --order "$D"
+OD=$ST/out/$D
+A2=$SKFSOFT_DIR/dev2/apps/SEALKEY/con/sign
+check "the second (blank) device was chosen" [ -d "$A2" ]
+check "encryption key and certificate beside the signing ones" \
+    [ -s "$A2/enc.key" -a -s "$A2/enc.cer" -a -s "$A2/sign.key" -a -s "$A2/sign.cer" ]
+check "out/$D/enc-cert.pem" [ -s "$OD/enc-cert.pem" ]
+openssl x509 -inform DER -in "$A2/enc.cer" -out "$T/dev-enc.pem"
+check "the device's encryption certificate is out/enc-cert.pem" cmp -s "$T/dev-enc.pem" "$OD/enc-cert.pem"
+expect_status 0 "openssl verify: the encryption certificate" -- \
+    openssl verify -vfyopt distid:$ID -partial_chain -CAfile "$ST/ca/issuing.crt" "$OD/enc-cert.pem"
+expect_status 0 "enc x509 text" -- openssl x509 -in "$OD/enc-cert.pem" -noout -text
+expect_output 'Key Encipherment, Data Encipherment' "encryption usages"
+expect_no_output 'Digital Signature' "no signing usage"
+sign_pub=$(openssl x509 -in "$OD/cert.pem" -noout -pubkey)
+enc_pub=$(openssl x509 -in "$OD/enc-cert.pem" -noout -pubkey)
+check "two different key pairs" [ "$sign_pub" != "$enc_pub" ]
+check "the KMC escrowed the encryption key (0600)" \
+    [ "$(stat -c %a "$ST"/kmc/escrow/"$D"-*.p8)" = 600 ]
+check "nothing of the escrowed key in the audit log" sh -c "! grep -q 'PRIVATE KEY' '$ST/audit.log'"
+ENC=$(openssl x509 -in "$OD/enc-cert.pem" -noout -serial | cut -d= -f2)
+SIG=$(openssl x509 -in "$OD/cert.pem" -noout -serial | cut -d= -f2)
+check "the ledger holds the encryption certificate's serial" \
+    sh -c "sqlite3 '$ST/ledger.sqlite' \"SELECT state FROM serials WHERE serial = '$ENC'\" | grep -qx used"
+expect_status 0 "ledger reconcile with both certificates" -- "$SEALKEY" ledger reconcile --station "$ST"
+expect_output '2 certificates signed|3 certificates signed' "reconcile counts the encryption certificate"
+expect_output 'clean' "clean"
+expect_status 0 "revoke the dual-certificate order" -- \
+    "$SEALKEY" revoke --station "$ST" --order "$D" --reason lost
+expect_status 0 "crl" -- "$SEALKEY" crl --station "$ST" --ca-pass file:ca-pass
+expect_status 0 "crl text" -- openssl crl -in "$ST/ca/issuing.crl" -noout -text
+expect_output "$SIG" "the CRL lists the signing certificate"
+expect_output "$ENC" "the CRL lists the encryption certificate"
+expect_status 0 "ledger reconcile after the revocation" -- "$SEALKEY" ledger reconcile --station "$ST"
+expect_output 'clean' "clean"
+
 # -- refused station.json combinations name the field
 write_station '"pkcs11_module": "/usr/lib/softhsm/libsofthsm2.so",'
 expect_status 3 "pkcs11_module on an SKF station" -- "$SEALKEY" status --station "$ST"
@@ -124,7 +167,7 @@ expect_status 3 "skf_library on a PKCS#11 station" -- "$SEALKEY" status --statio
 expect_output 'skf_library.*only for token_api' "names skf_library"
 write_station ""
 umask 077; printf '%s' 'short' > "$ST/dev-auth"; umask 022
-jq '[.[1] | .project_code = "GMSM"]' "$SOURCE_DIR/examples/orders.json" > "$T/orders2.json"
+jq '[.[2] | .project_code = "GMSM"]' "$SOURCE_DIR/examples/orders.json" > "$T/orders2.json"
 N2=$(jq -r '.[0].order_number' "$T/orders2.json")
 expect_status 3 "a device key that is not 16 bytes" -- \
     "$SEALKEY" issue --station "$ST" --orders "$T/orders2.json" --order "$N2"

@@ -69,6 +69,7 @@ typedef struct issue_result {
     char replaced_cert_serial[80]; /* a reissue: the certificate it revoked, "" if none */
     char replaced_reason[32];
     char holder_order[64];     /* revoke_holder: the order whose certificate was revoked */
+    char enc_cert_serial[80];  /* SKF dual certificate: the encryption certificate, or "" */
 } issue_result;
 
 /* Run the whole issuance of order o. Everything that can be checked (the chosen PIN against

@@ -13,6 +13,7 @@
 
 #include "issuer/ca/ca_util.h"
 #include "issuer/issuance/issue_int.h"
+#include "issuer/kmc/kmc.h"
 #include "util/sk_file.h"
 #include "util/sk_lock.h"
 #include "util/sk_secmem.h"
@@ -221,15 +222,108 @@ static int write_der_file(skf_app *a, const char *name, X509 *cert, sk_err *e)
     return ret;
 }
 
+/* The KMC's envelope as GM/T 0016 lays it out (its fields are laid out for this: kmc.h). */
+static int envelope_blob(const kmc_envelope *k, ENVELOPEDKEYBLOB **out, size_t *len, sk_err *e)
+{
+    ENVELOPEDKEYBLOB *b;
+
+    *out = NULL;
+    if (k->cipher_len == 0 || k->cipher_len > KMC_SM4_KEY_LEN)
+        return sk_err_set(e, SK_EINPUT, "KMC envelope: cipher length %lu", k->cipher_len);
+    *len = sizeof(ENVELOPEDKEYBLOB) + k->cipher_len - 1;
+    if ((b = OPENSSL_zalloc(*len)) == NULL)
+        return sk_err_set(e, SK_EINTERNAL, "out of memory");
+    b->Version = (ULONG)k->version;
+    b->ulSymmAlgID = (ULONG)k->symm_alg_id;
+    b->ulBits = (ULONG)k->bits;
+    memcpy(b->cbEncryptedPriKey, k->enc_private_key, sizeof(b->cbEncryptedPriKey));
+    b->PubKey.BitLen = (ULONG)k->pub_bits;
+    memcpy(b->PubKey.XCoordinate, k->pub_x, sizeof(b->PubKey.XCoordinate));
+    memcpy(b->PubKey.YCoordinate, k->pub_y, sizeof(b->PubKey.YCoordinate));
+    memcpy(b->ECCCipherBlob.XCoordinate, k->cipher_x, sizeof(b->ECCCipherBlob.XCoordinate));
+    memcpy(b->ECCCipherBlob.YCoordinate, k->cipher_y, sizeof(b->ECCCipherBlob.YCoordinate));
+    memcpy(b->ECCCipherBlob.HASH, k->cipher_hash, sizeof(b->ECCCipherBlob.HASH));
+    b->ECCCipherBlob.CipherLen = (ULONG)k->cipher_len;
+    memcpy(b->ECCCipherBlob.Cipher, k->cipher, k->cipher_len);
+    *out = b;
+    return SK_OK;
+}
+
+/* Dual certificate (双证书), part of cert_issued: the KMC's encryption key pair, enveloped to
+ * the device's signing key, imported into the container; its certificate (keyEncipherment,
+ * dataEncipherment) from the SM2 CA under a serial of its own, recorded in the ledger. */
+static int dual_cert(const issue_env *env, const order *o, const station_project *p,
+                     skf_con *c, EVP_PKEY *sign_pub, long long id, issue_result *r, X509 **out,
+                     sk_err *e)
+{
+    kmc_envelope kenv;
+    EVP_PKEY *enc_pub = NULL;
+    X509_REQ *req = NULL;
+    X509 *cert = NULL;
+    ENVELOPEDKEYBLOB *blob = NULL;
+    size_t blob_len = 0, pem_len = 0;
+    char *pem = NULL, serial[80], detail[160], key_id[17];
+    bool taken = true;
+    int ret;
+
+    memset(&kenv, 0, sizeof(kenv));
+    *out = NULL;
+    if ((ret = kmc_enc_key_pair(env->kmc, o->number, sign_pub, &kenv, &enc_pub, &req, e)) !=
+            SK_OK ||
+        (ret = envelope_blob(&kenv, &blob, &blob_len, e)) != SK_OK ||
+        (ret = skf_import_enveloped(c, blob, blob_len, e)) != SK_OK ||
+        (ret = kmc_key_id(enc_pub, key_id, e)) != SK_OK)
+        goto out;
+    for (int attempt = 0; attempt < 4 && taken; attempt++) {
+        X509_free(cert);
+        cert = NULL;
+        free(pem);
+        pem = NULL;
+        if ((ret = ca_new_serial(serial, sizeof(serial), e)) != SK_OK ||
+            (ret = ca_issue_org_enc_cert_csr(env->ca, p, o, req, serial, time(NULL), &cert, e)) !=
+                SK_OK ||
+            (ret = cau_cert_pem(cert, &pem, &pem_len, e)) != SK_OK)
+            goto out;
+        ret = ledger_enc_cert(env->ledger, id, ca_issuer_id(env->ca), serial, pem, &taken, e);
+        if (ret != SK_OK && !taken)
+            goto out;
+    }
+    if (ret != SK_OK)
+        goto out;
+    snprintf(r->enc_cert_serial, sizeof(r->enc_cert_serial), "%s", serial);
+    snprintf(detail, sizeof(detail), "encryption certificate, key %s from the KMC", key_id);
+    audit_event ev = {.event = AUDIT_EV_CERT_ISSUED,
+                      .order = o->number,
+                      .token_serial = r->token_serial,
+                      .cert_serial = serial,
+                      .result = AUDIT_OK,
+                      .detail = detail};
+    if ((ret = audit_append(env->audit, &ev, e)) != SK_OK) {
+        sk_err_wrap(e, "audit log");
+        goto out;
+    }
+    *out = cert;
+    cert = NULL;
+out:
+    kmc_envelope_clear(&kenv);
+    OPENSSL_clear_free(blob, blob_len);
+    EVP_PKEY_free(enc_pub);
+    X509_REQ_free(req);
+    X509_free(cert);
+    free(pem);
+    return ret;
+}
+
 /* Written: the signing certificate into the container, the CA chain and the seals as files
  * of the application. */
-static int write_token(const issue_env *env, skf_app *a, skf_con *c, X509 *cert,
+static int write_token(const issue_env *env, skf_app *a, skf_con *c, X509 *cert, X509 *enc_cert,
                        const issue_seal *seals, size_t n, sk_err *e)
 {
     char name[64];
     int ret;
 
     if ((ret = skf_import_cert(c, true, cert, e)) != SK_OK ||
+        (enc_cert != NULL && (ret = skf_import_cert(c, false, enc_cert, e)) != SK_OK) ||
         (ret = write_der_file(a, ISSUE_SKF_CA_ISSUING, ca_issuing_cert(env->ca), e)) != SK_OK ||
         (ret = write_der_file(a, ISSUE_SKF_CA_ROOT, ca_root_cert(env->ca), e)) != SK_OK)
         return ret;
@@ -253,7 +347,7 @@ static int personalise(const issue_env *env, const order *o, const station_proje
     skf_con *c = NULL;
     EVP_PKEY *pub = NULL;
     X509_REQ *req = NULL;
-    X509 *cert = NULL;
+    X509 *cert = NULL, *enc_cert = NULL;
     char *pem = NULL;
     size_t pem_len = 0;
     char nb[32], na[32];
@@ -323,6 +417,11 @@ static int personalise(const issue_env *env, const order *o, const station_proje
         goto out;
     issue_step_recorded(opts, ISS_CERT_ISSUED);
     issue_crash_point("cert_issued");
+    if (env->kmc != NULL) {
+        if ((ret = dual_cert(env, o, p, c, pub, id, r, &enc_cert, e)) != SK_OK)
+            goto out;
+        issue_crash_point("enc_cert_issued");
+    }
 
     /* Seals made, bound to the SM2 signing certificate. */
     if ((ret = issue_make_seals(env, o, id, cert, seals, n_seals, r, e)) != SK_OK)
@@ -330,7 +429,7 @@ static int personalise(const issue_env *env, const order *o, const station_proje
     issue_step_recorded(opts, ISS_SEALS_MADE);
     issue_crash_point("seals_made");
 
-    if ((ret = write_token(env, a, c, cert, seals, n_seals, e)) != SK_OK)
+    if ((ret = write_token(env, a, c, cert, enc_cert, seals, n_seals, e)) != SK_OK)
         goto out;
     issue_crash_point("objects_written");
     if ((ret = ledger_step(env->ledger, id, ISS_WRITTEN, NULL, e)) != SK_OK ||
@@ -340,10 +439,16 @@ static int personalise(const issue_env *env, const order *o, const station_proje
     issue_crash_point("written");
 
     /* Verified: read back, a test document sealed on the device, then the files. */
-    if ((ret = issue_skf_verify(env, ch->dev, a, c, cert, NULL, seals, n_seals, r->out_dir,
+    if ((ret = issue_skf_verify(env, ch->dev, a, c, cert, enc_cert, seals, n_seals, r->out_dir,
                                  e)) != SK_OK ||
         (ret = issue_write_outputs(env, r->out_dir, cert, e)) != SK_OK)
         goto out;
+    if (enc_cert != NULL) {
+        char path[PATH_MAX];
+        if ((ret = sk_path_join(path, sizeof(path), r->out_dir, "enc-cert.pem", e)) != SK_OK ||
+            (ret = cau_write_certs(path, &enc_cert, 1, e)) != SK_OK)
+            goto out;
+    }
     issue_crash_point("outputs_written");
     ledger_update u4 = {.revocation_reason = opts->revocation_reason};
     if ((ret = ledger_step(env->ledger, id, ISS_VERIFIED, &u4, e)) != SK_OK ||
@@ -356,6 +461,7 @@ out:
     EVP_PKEY_free(pub);
     X509_REQ_free(req);
     X509_free(cert);
+    X509_free(enc_cert);
     free(pem);
     skf_con_free(c);
     skf_app_free(a);

@@ -176,6 +176,14 @@ static const struct migration migrations[] = {
            "  'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), revocation_reason = 'cessationOfOperation'"
            "  WHERE step = 'failed' AND revoked_at = '' AND EXISTS (SELECT 1 FROM serials s"
            "  WHERE s.issuance_id = issuances.id AND s.state = 'used');"},
+    /* 7 (issue 15, dual certificates): an SM2 token issued through SKF may carry a second
+     * certificate, for the encryption key pair the key management centre made. Its serial is
+     * a row of serials under the same issuance (so reconcile accounts for it like the
+     * signing one, and it is unique per issuer); the issuance records it and its PEM, and
+     * ledger_revoked lists it beside the signing certificate whenever the issuance is
+     * revoked, so revoke and the CRL cover both. */
+    {.sql = "ALTER TABLE issuances ADD COLUMN enc_cert_serial TEXT NOT NULL DEFAULT '';"
+            "ALTER TABLE issuances ADD COLUMN enc_cert_pem TEXT NOT NULL DEFAULT '';"},
 };
 
 size_t ledger_migrations_count(void)
