@@ -99,6 +99,35 @@ expect_status 1 "openssl pkeyutl refuses changed bytes" -- \
     openssl pkeyutl -verify -rawin -digest sm3 -pkeyopt distid:$ID -pubin \
     -inkey "$T/pub.pem" -in "$T/tosign.der" -sigfile "$T/sig.der"
 
+# -- seal sign with the key on the device (skf:DEVICE/APP/CONTAINER), user PIN from a file
+umask 077
+sed -n 's/^user PIN: *//p' "$O/pin-mailer.txt" > "$T/user-pin"
+printf '%s\n' '000000' > "$T/wrong-pin"
+umask 022
+printf '合同正文 contract body\n' > "$T/contract.txt"
+expect_status 0 "seal sign with the SKF device's key" -- "$SEALKEY" seal sign --seal "$O/official.esl" \
+    --cert "$O/cert.pem" --key "skf:dev1/SEALKEY/sign" --module "$SKFSOFT_MODULE" \
+    --key-pass "file:$T/user-pin" --in "$T/contract.txt" --out "$T/contract.sig"
+expect_output 'SES_Signature v4, SM2-with-SM3' "seal sign reports"
+expect_status 0 "seal verify --doc: the device's document signature" -- \
+    "$SEALKEY" seal verify "$T/contract.sig" --station "$ST" --doc "$T/contract.txt"
+expect_output '^check doc-sign +ok' "document signature"
+expect_status 0 "seal sign by the device serial" -- "$SEALKEY" seal sign --seal "$O/official.esl" \
+    --cert "$O/cert.pem" --key "skf:$SERIAL/SEALKEY/sign" --module "$SKFSOFT_MODULE" \
+    --key-pass "file:$T/user-pin" --in "$T/contract.txt" --out "$T/contract2.sig"
+expect_status 6 "seal sign: a wrong PIN, tries left" -- "$SEALKEY" seal sign --seal "$O/official.esl" \
+    --cert "$O/cert.pem" --key "skf:dev1/SEALKEY/sign" --module "$SKFSOFT_MODULE" \
+    --key-pass "file:$T/wrong-pin" --in "$T/contract.txt" --out "$T/wrong.sig"
+expect_output 'SAR_PIN_INCORRECT.*4' "says how many tries are left (user_pin_retries 5)"
+check "nothing written on a wrong PIN" [ ! -e "$T/wrong.sig" ]
+expect_status 3 "seal sign: a malformed skf: key" -- "$SEALKEY" seal sign --seal "$O/official.esl" \
+    --cert "$O/cert.pem" --key "skf:dev1/SEALKEY" --module "$SKFSOFT_MODULE" \
+    --key-pass "file:$T/user-pin" --in "$T/contract.txt" --out "$T/bad.sig"
+expect_output 'skf:DEVICE/APPLICATION/CONTAINER' "names the form"
+expect_status 2 "seal sign: an skf: key needs --module" -- "$SEALKEY" seal sign --seal "$O/official.esl" \
+    --cert "$O/cert.pem" --key "skf:dev1/SEALKEY/sign" --key-pass "file:$T/user-pin" \
+    --in "$T/contract.txt" --out "$T/bad.sig"
+
 # -- a second issue of the same order is refused; the issued device is not blank
 expect_status 4 "the order is issued already" -- \
     "$SEALKEY" issue --station "$ST" --orders "$T/orders.json" --order "$N"
