@@ -15,3 +15,8 @@ set_property(TEST test_skf_floor APPEND PROPERTY ENVIRONMENT SKFSOFT_MODULE=$<TA
 # station, OpenSSL's checks, the ledger, reconcile, refused station.json combinations.
 sk_add_sh_test(skf_issue skf_issue.sh)
 set_property(TEST skf_issue APPEND PROPERTY ENVIRONMENT SKFSOFT_MODULE=$<TARGET_FILE:skfsoft>)
+
+# Batch, crash resume at every step and faults (pulled device, wrong PIN, full device) on
+# soft SKF devices (issue 15).
+sk_add_sh_test(skf_batch skf_batch.sh)
+set_property(TEST skf_batch APPEND PROPERTY ENVIRONMENT SKFSOFT_MODULE=$<TARGET_FILE:skfsoft>)
