@@ -20,3 +20,7 @@ set_property(TEST skf_issue APPEND PROPERTY ENVIRONMENT SKFSOFT_MODULE=$<TARGET_
 # soft SKF devices (issue 15).
 sk_add_sh_test(skf_batch skf_batch.sh)
 set_property(TEST skf_batch APPEND PROPERTY ENVIRONMENT SKFSOFT_MODULE=$<TARGET_FILE:skfsoft>)
+
+# Station mode on soft SKF devices: SKF_WaitForDevEvent insertions start issuances (issue 15).
+sk_add_sh_test(skf_station skf_station.sh)
+set_property(TEST skf_station APPEND PROPERTY ENVIRONMENT SKFSOFT_MODULE=$<TARGET_FILE:skfsoft>)

@@ -591,7 +591,18 @@ static int load_root(const ctx *c, const json_t *root, station_config *st)
     if ((ret = load_projects(c, root, st)) != SK_OK || (ret = load_timeouts(c, root, st)) != SK_OK ||
         (ret = load_log(c, root, st)) != SK_OK)
         return ret;
-    return load_readers(c, root, st);
+    if ((ret = load_readers(c, root, st)) != SK_OK)
+        return ret;
+    /* On an SKF station a "reader" is an SKF device name (SKF_WaitForDevEvent's). */
+    for (size_t i = 0; st->token_skf && i < st->n_readers; i++)
+        if (strcmp(st->readers[i].token, "reader") != 0 &&
+            strcmp(st->readers[i].token, "blank") != 0) {
+            char path[300];
+            snprintf(path, sizeof(path), "readers.%s", st->readers[i].name);
+            return bad(c, path, "'%s': on an SKF station (token_api \"skf\") a device name "
+                       "maps to \"reader\" (that device) or \"blank\"", st->readers[i].token);
+        }
+    return SK_OK;
 }
 
 int station_load(const char *dir, station_config **out, sk_err *e)
