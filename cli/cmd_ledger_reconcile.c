@@ -7,6 +7,7 @@
 #include "cli/cli.h"
 #include "cli/cmd_ledger.h"
 #include "issuer/records/reconcile.h"
+#include "skf/skf.h"
 
 static const char *or_dash(const char *s)
 {
@@ -24,10 +25,11 @@ static void print_text(const station_config *st, const ledger *l, const reconcil
            "(%zu live, %zu revoked), %zu being issued, ", st->station_id,
            ledger_backend_name(l), r->issuances, r->serials, r->signed_certs, r->live,
            r->revoked, r->in_progress);
-    if (r->tokens_checked)
+    if (r->tokens_checked && st->token_skf)
+        printf("%zu SKF devices (labels and applications; certificates need the PIN), ",
+               r->tokens);
+    else if (r->tokens_checked)
         printf("%zu tokens, ", r->tokens);
-    else if (st->token_skf)
-        printf("tokens not checked (SKF devices: reconcile reads PKCS#11 tokens only), ");
     else
         printf("tokens not checked, ");
     printf("%zu audit records: ", r->audit_records);
@@ -80,14 +82,20 @@ int cmd_ledger_reconcile(cli_ctx *c, bool as_json, bool with_tokens, sk_err *e)
     reconcile_report r = {0};
     int ret;
 
-    /* SKF devices are not read here (yet): the ledger and audit checks still run. */
-    if (c->st->token_skf)
-        with_tokens = false;
-    if (with_tokens && (ret = tok_module_open(c->st->pkcs11_module, &m, e)) != SK_OK) {
+    skf_lib *skf = NULL; /* an SKF station's devices instead of a PKCS#11 module's tokens */
+
+    if (with_tokens && c->st->token_skf &&
+        (ret = skf_lib_open(c->st->skf_library, &skf, e)) != SK_OK) {
         sk_err_wrap(e, "tokens not checked (--no-tokens checks the ledger alone)");
         goto out;
     }
-    if ((ret = reconcile_run(c->st, c->ledger, c->audit, m, &r, e)) != SK_OK)
+    if (with_tokens && !c->st->token_skf &&
+        (ret = tok_module_open(c->st->pkcs11_module, &m, e)) != SK_OK) {
+        sk_err_wrap(e, "tokens not checked (--no-tokens checks the ledger alone)");
+        goto out;
+    }
+    if ((ret = reconcile_run(c->st, c->ledger, c->audit, m, &r, e)) != SK_OK ||
+        (skf != NULL && (ret = reconcile_skf_devices(c->ledger, skf, &r, e)) != SK_OK))
         goto out;
     if (as_json)
         ret = print_json(c->st, c->ledger, &r, e);
@@ -102,5 +110,6 @@ int cmd_ledger_reconcile(cli_ctx *c, bool as_json, bool with_tokens, sk_err *e)
 out:
     reconcile_report_free(&r);
     tok_module_free(m);
+    skf_lib_free(skf);
     return ret;
 }

@@ -108,4 +108,13 @@ expect_status 6 "even the right PIN is not tried on the last try" -- \
 check "nothing written" [ ! -e "$T/doc.sig" ]
 expect_status 0 "ledger reconcile after the faults" -- "$SEALKEY" ledger reconcile --station "$ST"
 expect_output 'clean' "clean"
+expect_output '6 SKF devices' "reconcile looked at the six devices"
+
+# -- reconcile reads the devices: a live order's device wiped is a finding
+mv "$SKFSOFT_DIR/dev1/apps/SEALKEY" "$T/dev1-app"
+expect_status 1 "reconcile finds the wiped device" -- "$SEALKEY" ledger reconcile --station "$ST"
+expect_output 'token_wiped: .*live SKF device .* with no application' "names the wiped device"
+mv "$T/dev1-app" "$SKFSOFT_DIR/dev1/apps/SEALKEY"
+expect_status 0 "reconcile --no-tokens does not open the devices" -- \
+    "$SEALKEY" ledger reconcile --station "$ST" --no-tokens
 finish
