@@ -175,6 +175,22 @@ expect_output "$ENC" "the CRL lists the encryption certificate"
 expect_status 0 "ledger reconcile after the revocation" -- "$SEALKEY" ledger reconcile --station "$ST"
 expect_output 'clean' "clean"
 
+# -- a device holding another order's live certificate: refused, unless --revoke-holder
+jq '[.[3] | .project_code = "GMSM"]' "$SOURCE_DIR/examples/orders.json" > "$T/orders-h.json"
+H=$(jq -r '.[0].order_number' "$T/orders-h.json")
+expect_status 4 "dev1 holds $N's live certificate" -- \
+    "$SEALKEY" issue --station "$ST" --orders "$T/orders-h.json" --order "$H" --token skf:dev1 --reinit
+expect_output "holds order $N's live certificate" "names the holder"
+expect_status 4 "--revoke-holder must name the holder" -- "$SEALKEY" issue --station "$ST" \
+    --orders "$T/orders-h.json" --order "$H" --token skf:dev1 --reinit --revoke-holder "$D"
+expect_status 0 "--reinit --revoke-holder $N" -- "$SEALKEY" issue --station "$ST" \
+    --orders "$T/orders-h.json" --order "$H" --token skf:dev1 --reinit --revoke-holder "$N"
+check "dev1 now holds $H" test "$(sed -n 's/^label=//p' "$SKFSOFT_DIR/dev1/devinfo")" = "$H"
+expect_status 0 "status of $N" -- "$SEALKEY" status --station "$ST" --order "$N" --json
+expect_output '"revocation_reason": "cessationOfOperation"' "$N's certificate revoked"
+expect_status 0 "ledger reconcile after the holder's revocation" -- "$SEALKEY" ledger reconcile --station "$ST"
+expect_output 'clean' "clean"
+
 # -- refused station.json combinations name the field
 write_station '"pkcs11_module": "/usr/lib/softhsm/libsofthsm2.so",'
 expect_status 3 "pkcs11_module on an SKF station" -- "$SEALKEY" status --station "$ST"

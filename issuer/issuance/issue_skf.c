@@ -27,6 +27,8 @@ typedef struct skf_choice {
     skf_dev *dev;
     skf_dev_info info;
     bool resuming;
+    bool has_holder;         /* --revoke-holder: the device holds this live issuance */
+    ledger_issuance holder;
     int claim_fd;
     char claimed_serial[33];
 } skf_choice;
@@ -58,10 +60,11 @@ static bool is_resume(const char *resume_uri, const skf_dev_info *d)
     return false;
 }
 
-/* A device that is not blank holds something: another order's live certificate or unfinished
- * issuance is refused; anything else needs --reinit. */
+/* A device that is not blank holds something: another order's live certificate is refused
+ * unless --revoke-holder names that order (then ch->holder), an unfinished issuance of
+ * another order always; anything else needs --reinit. */
 static int check_used(const issue_env *env, const order *o, const issue_opts *opts,
-                      const skf_dev_info *d, sk_err *e)
+                      const skf_dev_info *d, skf_choice *ch, sk_err *e)
 {
     ledger_issuance last;
     bool found = false;
@@ -69,10 +72,16 @@ static int check_used(const issue_env *env, const order *o, const issue_opts *op
 
     if ((ret = ledger_token_live(env->ledger, d->serial, &last, &found, e)) != SK_OK)
         return ret;
-    if (found)
+    if (found && (opts->revoke_holder == NULL ||
+                  strcmp(opts->revoke_holder, last.order_number) != 0))
         return sk_err_set(e, SK_ESTATE, "SKF device '%s' (serial %s) holds order %s's live "
-                          "certificate (serial %s); revoke that order first", d->name, d->serial,
-                          last.order_number, last.cert_serial);
+                          "certificate (serial %s); --reinit --revoke-holder %s revokes it and "
+                          "wipes the device", d->name, d->serial, last.order_number,
+                          last.cert_serial, last.order_number);
+    if (found) {
+        ch->has_holder = true;
+        ch->holder = last;
+    }
     if ((ret = ledger_token_latest(env->ledger, d->serial, &last, &found, e)) != SK_OK)
         return ret;
     if (found && last.step < ISS_VERIFIED && strcmp(last.order_number, o->number) != 0)
@@ -141,7 +150,7 @@ static int choose_device(const issue_env *env, const order *o, const issue_opts 
     snprintf(c->claimed_serial, sizeof(c->claimed_serial), "%s", pick->serial);
     c->info = *pick;
     if (!c->resuming && pick->n_apps != 0 &&
-        (ret = check_used(env, o, opts, pick, e)) != SK_OK)
+        (ret = check_used(env, o, opts, pick, c, e)) != SK_OK)
         goto out;
     ret = skf_select(env->skf, pick->name, pick->serial, &c->dev, e);
 out:
@@ -468,6 +477,39 @@ out:
     return ret;
 }
 
+/* Revoke every certificate of the order whose live device is being wiped (as
+ * issue_revoke_holder does for a PKCS#11 token), each revocation in the audit log. */
+static int revoke_holder(const issue_env *env, const order *o, const skf_choice *ch,
+                         const char *reason, sk_err *e)
+{
+    ledger_issuance *v = NULL;
+    size_t n = 0;
+    char detail[256];
+    int ret;
+
+    if (reason == NULL)
+        reason = "cessationOfOperation";
+    if ((ret = ledger_revoke(env->ledger, ch->holder.order_number, reason, &v, &n, e)) != SK_OK)
+        goto out;
+    for (size_t i = 0; i < n; i++) {
+        snprintf(detail, sizeof(detail), "%s; its SKF device %s is wiped for order %s "
+                 "(--revoke-holder)", reason, ch->info.serial, o->number);
+        audit_event ev = {.event = AUDIT_EV_REVOKED,
+                          .order = v[i].order_number,
+                          .token_serial = v[i].token_serial,
+                          .cert_serial = v[i].cert_serial,
+                          .result = AUDIT_OK,
+                          .detail = detail};
+        if ((ret = audit_append(env->audit, &ev, e)) != SK_OK) {
+            sk_err_wrap(e, "audit log");
+            goto out;
+        }
+    }
+out:
+    free(v);
+    return ret;
+}
+
 /* The new user PIN: the chosen one or a random one by the policy, within what SKF takes. */
 static int prepare_pin(const issue_env *env, const issue_opts *opts, char *pin, sk_err *e)
 {
@@ -529,11 +571,6 @@ int issue_order_skf(const issue_env *env, const order *o, const station_project 
     if (opts->revocation_reason != NULL &&
         (ret = ca_revocation_reason(opts->revocation_reason, &reason, e)) != SK_OK)
         goto out;
-    if (opts->revoke_holder != NULL) {
-        ret = sk_err_set(e, SK_EINPUT, "--revoke-holder is not supported on SKF stations yet: "
-                         "revoke the holder's order with sealkey revoke, then --reinit");
-        goto out;
-    }
     if ((ret = parse_token(opts->token_uri, &want_name, &want_serial, e)) != SK_OK)
         goto out;
     if (opts->user_pin != NULL && (ret = issue_check_user_pin(env->st, opts->user_pin, e)) != SK_OK)
@@ -577,6 +614,12 @@ int issue_order_skf(const issue_env *env, const order *o, const station_project 
          (ret = issue_check_pin_mailer(r->pin_mailer, o, strlen(pin), e)) != SK_OK))
         goto out;
 
+    /* --revoke-holder: the holder's certificate revoked before the device is touched. */
+    if (ch.has_holder) {
+        if ((ret = revoke_holder(env, o, &ch, reason, e)) != SK_OK)
+            goto out;
+        snprintf(r->holder_order, sizeof(r->holder_order), "%s", ch.holder.order_number);
+    }
     if ((ret = issue_reserve(env, o, p, reissue_of, &id, r->cert_serial, sizeof(r->cert_serial),
                              e)) != SK_OK)
         goto out;
