@@ -46,6 +46,49 @@ check "the device inserted later got the second" \
 check "both verified" test "$(sqlite3 "$ST/ledger.sqlite" "SELECT count(*) FROM issuances WHERE step='verified'")" = 2
 expect_status 0 "ledger reconcile" -- "$SEALKEY" ledger reconcile --station "$ST"
 expect_output 'clean' "clean"
+# A device pulled while its key is being made (the soft device's keygen_ms: a slow device):
+# SKF_WaitForDevEvent reports the removal, the issuance is stopped and the order goes back to
+# the queue; when the device is back, its order resumes on it and is issued.
+clone_orders 1 SKFP GMSM "$T/p"
+mkdir -p "$T/shipped"
+mv "$SKFSOFT_DIR/usbkey-1" "$SKFSOFT_DIR/usbkey-2" "$T/shipped/" # the issued tokens left
+mkdir "$SKFSOFT_DIR/usbkey-3"
+echo 5000 > "$SKFSOFT_DIR/usbkey-3/keygen_ms"
+"$SEALKEY" station --station "$ST" --orders "$T/p/orders.json" --exit-when-done --timeout 60 \
+    >"$T/station2.out" 2>&1 &
+pid=$!
+for _ in $(seq 1 150); do
+    [ -d "$SKFSOFT_DIR/usbkey-3/apps/SEALKEY/con/sign" ] && break
+    sleep 0.1
+done
+mv "$SKFSOFT_DIR/usbkey-3" "$T/usbkey-3"
+for _ in $(seq 1 150); do
+    grep -q 'removed during order SKFP-0001' "$T/station2.out" && break
+    sleep 0.1
+done
+# Put back once the stopped worker is gone (a token inserted while its reader's worker is
+# still stopping is not used, as on PKCS#11 stations).
+for _ in $(seq 1 100); do
+    pgrep -P "$pid" >/dev/null || break
+    sleep 0.1
+done
+sleep 0.5
+rm "$T/usbkey-3/keygen_ms"
+mv "$T/usbkey-3" "$SKFSOFT_DIR/usbkey-3"
+wait "$pid"
+rc=$?
+cp "$T/station2.out" "$T/out"
+check "station exits 0 after the pulled device came back (exit $rc)" test "$rc" -eq 0
+expect_output 'usbkey-3: token removed during order SKFP-0001' "the station saw the device pulled"
+expect_output '1 issued, 1 interrupted by a pulled token, 0 failed' "the summary counts it"
+expect_output 'SKFP-0001 done' "the order was issued when it came back"
+check "on the device that was pulled" \
+    test "$(sed -n 's/^label=//p' "$SKFSOFT_DIR/usbkey-3/devinfo")" = SKFP-0001
+check "the interrupted attempt is failed in the ledger" \
+    test "$(sqlite3 "$ST/ledger.sqlite" "SELECT count(*) FROM issuances WHERE order_number='SKFP-0001' AND step='failed'")" -ge 1
+expect_status 0 "ledger reconcile after the pull" -- "$SEALKEY" ledger reconcile --station "$ST"
+expect_output 'clean' "clean"
+
 # A pkcs11: URI for an SKF device is refused, naming the entry.
 sed -i 's|"usbkey": "reader"|"usbkey": "pkcs11:serial=1"|' "$ST/station.json"
 expect_status 3 "a pkcs11: reader entry on an SKF station" -- "$SEALKEY" status --station "$ST"

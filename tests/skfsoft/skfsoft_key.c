@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/stat.h>
 
 #include "skf/skf_blob.h"
@@ -232,6 +233,13 @@ ULONG DEVAPI SKF_GenECCKeyPair(HCONTAINER hContainer, ULONG ulAlgId, ECCPUBLICKE
         return SAR_INVALIDPARAMERR;
     if ((rv = sks_room(c->app->dev, 256)) != SAR_OK)
         return rv;
+    unsigned long ms = sks_keygen_ms(c->app->dev);
+    if (ms > 0) {
+        struct timespec ts = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L};
+        nanosleep(&ts, NULL);
+        if ((rv = sks_con_check(hContainer, &c)) != SAR_OK)
+            return rv; /* pulled while the key was being made */
+    }
     pkey = EVP_PKEY_Q_keygen(NULL, NULL, "SM2");
     if (pkey == NULL || skf_blob_from_pkey(pkey, pBlob) != 0) {
         rv = SAR_FAIL;
