@@ -88,6 +88,29 @@ expect_status 0 "resumes on the device when it is back" -- \
     "$SEALKEY" issue --station "$ST" --orders "$forders" --order SKFF-0002
 check "issued on the pulled device" test "$(sed -n 's/^label=//p' "$SKFSOFT_DIR/pull/devinfo")" = SKFF-0002
 
+# A device pulled during key generation (keygen_ms: a slow device): SAR_DEVICE_REMOVED, exit
+# 5, the attempt failed in the ledger; back in, the re-run redoes the order on it.
+mkdir "$SKFSOFT_DIR/slow"
+echo 1500 > "$SKFSOFT_DIR/slow/keygen_ms"
+"$SEALKEY" issue --station "$ST" --orders "$forders" --order SKFF-0003 --token skf:slow >"$T/slow.out" 2>&1 &
+pid=$!
+for _ in $(seq 1 100); do
+    [ -d "$SKFSOFT_DIR/slow/apps/SEALKEY/con/sign" ] && break
+    sleep 0.05
+done
+mv "$SKFSOFT_DIR/slow" "$T/slow"
+wait "$pid"
+rc=$?
+cp "$T/slow.out" "$T/out"
+check "pulled during key generation: exit 5 (got $rc)" test "$rc" -eq 5
+expect_output 'SKF_GenECCKeyPair: SAR_DEVICE_REMOVED' "names the SKF function and code"
+check "the attempt is failed in the ledger" test "$(sqlite3 "$db" "SELECT step FROM issuances WHERE order_number='SKFF-0003' ORDER BY id DESC LIMIT 1")" = failed
+rm "$T/slow/keygen_ms"
+mv "$T/slow" "$SKFSOFT_DIR/slow"
+expect_status 0 "redone on the device when it is back" -- \
+    "$SEALKEY" issue --station "$ST" --orders "$forders" --order SKFF-0003
+check "on the pulled device" test "$(sed -n 's/^label=//p' "$SKFSOFT_DIR/slow/devinfo")" = SKFF-0003
+
 # A wrong PIN with retries left: seal sign refuses and says how many are left; the right PIN
 # still works (the counter resets).
 pin=$(sed -n 's/^user PIN: *//p' "$ST/out/SKFF-0002/pin-mailer.txt")
@@ -108,7 +131,7 @@ expect_status 6 "even the right PIN is not tried on the last try" -- \
 check "nothing written" [ ! -e "$T/doc.sig" ]
 expect_status 0 "ledger reconcile after the faults" -- "$SEALKEY" ledger reconcile --station "$ST"
 expect_output 'clean' "clean"
-expect_output '6 SKF devices' "reconcile looked at the six devices"
+expect_output '7 SKF devices' "reconcile looked at the seven devices"
 
 # -- reconcile reads the devices: a live order's device wiped is a finding
 mv "$SKFSOFT_DIR/dev1/apps/SEALKEY" "$T/dev1-app"
