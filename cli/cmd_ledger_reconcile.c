@@ -8,6 +8,7 @@
 #include "cli/cli_output.h"
 #include "cli/cmd_ledger.h"
 #include "issuer/records/reconcile.h"
+#include "skf/skf.h"
 
 static const char *or_dash(const char *s)
 {
@@ -27,7 +28,10 @@ static void print_text(const station_config *st, const ledger *l, const reconcil
     if (r->held > 0)
         printf("%zu on hold, ", r->held);
     printf("%zu revoked), %zu being issued, ", r->revoked, r->in_progress);
-    if (r->tokens_checked)
+    if (r->tokens_checked && st->token_skf)
+        printf("%zu SKF devices (labels and applications; certificates need the PIN), ",
+               r->tokens);
+    else if (r->tokens_checked)
         printf("%zu tokens, ", r->tokens);
     else
         printf("tokens not checked, ");
@@ -75,11 +79,20 @@ int cmd_ledger_reconcile(cli_ctx *c, bool as_json, bool with_tokens, sk_err *e)
     reconcile_report r = {0};
     int ret;
 
-    if (with_tokens && (ret = tok_module_open(c->st->pkcs11_module, &m, e)) != SK_OK) {
+    skf_lib *skf = NULL; /* an SKF station's devices instead of a PKCS#11 module's tokens */
+
+    if (with_tokens && c->st->token_skf &&
+        (ret = skf_lib_open(c->st->skf_library, &skf, e)) != SK_OK) {
         sk_err_wrap(e, "tokens not checked (--no-tokens checks the ledger alone)");
         goto out;
     }
-    if ((ret = reconcile_run(c->st, c->ledger, c->audit, m, &r, e)) != SK_OK)
+    if (with_tokens && !c->st->token_skf &&
+        (ret = tok_module_open(c->st->pkcs11_module, &m, e)) != SK_OK) {
+        sk_err_wrap(e, "tokens not checked (--no-tokens checks the ledger alone)");
+        goto out;
+    }
+    if ((ret = reconcile_run(c->st, c->ledger, c->audit, m, &r, e)) != SK_OK ||
+        (skf != NULL && (ret = reconcile_skf_devices(c->ledger, skf, &r, e)) != SK_OK))
         goto out;
     if (as_json)
         ret = print_json(c->st, c->ledger, &r, e);
@@ -94,5 +107,6 @@ int cmd_ledger_reconcile(cli_ctx *c, bool as_json, bool with_tokens, sk_err *e)
 out:
     reconcile_report_free(&r);
     tok_module_free(m);
+    skf_lib_free(skf);
     return ret;
 }

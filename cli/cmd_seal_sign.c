@@ -17,11 +17,14 @@ static const char usage[] =
     "  Writes SIG (DER, mode 0644), never over an existing file; check it with\n"
     "  sealkey seal verify SIG --doc DOC [--station DIR].\n"
     "  --key KEY          a PKCS#8 PEM key file (encrypted), or a pkcs11: URI (RFC 7512,\n"
-    "                     object= or id=) of a token key, with --module\n"
+    "                     object= or id=) of a token key, with --module;\n"
+    "                     or skf:DEVICE/APPLICATION/CONTAINER: the signing key of a\n"
+    "                     container on an SKF device (DEVICE: its name or serial; a token\n"
+    "                     sealkey made is skf:SERIAL/SEALKEY/sign), with --module\n"
     "  --key-pass SOURCE  the key file's passphrase, or the token's user PIN: env:NAME,\n"
     "                     file:PATH, fd:N or prompt (default). Never the secret itself.\n"
     "  --module PATH      the PKCS#11 module of a pkcs11: key (PKCS#11 tokens have no SM2\n"
-    "                     mechanism: an SM2 token key will sign through SKF)\n"
+    "                     mechanism), or the vendor's SKF library of an skf: key\n"
     "  --property TEXT    propertyInfo, 1..255 printable ASCII (default: DOC's file name)\n"
     "exit status: 0 signed; 3 a file is unreadable or not what it should be, the certificate\n"
     "  is not in the seal's certList, the key is not SM2; 4 SIG exists; 6 wrong passphrase or\n"
@@ -92,13 +95,16 @@ int cmd_seal_sign_parse(int argc, char **argv, cli_ctx *cx)
                                "seal sign: --seal, --cert, --key, --in and --out are required");
     if (strncmp(a->req.key, "pkcs11:", 7) == 0 && a->req.module == NULL)
         return cli_usage_error(usage, "seal sign: a pkcs11: key needs --module PATH");
+    if (strncmp(a->req.key, "skf:", 4) == 0 && a->req.module == NULL)
+        return cli_usage_error(usage, "seal sign: an skf: key needs --module PATH (the SKF "
+                               "library)");
     return SK_OK;
 }
 
 int cmd_seal_sign_run(cli_ctx *cx, sk_err *e)
 {
     struct sign_args *a = cx->args;
-    bool token = strncmp(a->req.key, "pkcs11:", 7) == 0;
+    bool token = strncmp(a->req.key, "pkcs11:", 7) == 0 || strncmp(a->req.key, "skf:", 4) == 0;
     const char *what = token ? "token user PIN" : "key passphrase";
     cli_secrets *sec = NULL;
     sk_secret_src src;

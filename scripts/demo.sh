@@ -39,6 +39,36 @@ done
 # The CA's promise, checked: every certificate signed is live on one verified token the
 # ledger knows, or revoked; every token is accounted for; the audit log is whole.
 "$sealkey" ledger reconcile --station "$station"
+
+# One SM2 order on a soft SKF (GM/T 0016) device, with a dual certificate from the KMC
+# stand-in (docs/skf.md): a second station, token_api "skf", the test SKF library.
+skf_station=$out/skf-station
+export SKFSOFT_DIR=$out/skf-devices
+mkdir -p "$skf_station" "$SKFSOFT_DIR/usbkey-1"
+umask 077
+head -c 6 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$skf_station/so-pin" # SKF PINs: 6-16
+head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$skf_station/ca-pass"
+head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$skf_station/kmc-secret"
+printf '%s' 1234567812345678 > "$skf_station/dev-auth" # the soft device's factory key
+umask 022
+cat > "$skf_station/station.json" <<JSON
+{
+  "station_id": "JX-NC-SM2",
+  "token_api": "skf",
+  "skf_library": "$here/build/tests/skfsoft/libskfsoft.so",
+  "skf_auth_key": "file:dev-auth",
+  "kmc": {"escrow_dir": "kmc", "escrow_secret": "file:kmc-secret"},
+  "ca": {"name": "sealkey Demo SM2 CA", "key_algorithm": "sm2", "passphrase": "file:ca-pass"},
+  "pin_policy": {"so_pin": "file:so-pin"},
+  "projects": [{"code": "GCJS", "name": "工程建设项目审批", "key_algorithm": "sm2",
+                "province": "江西省", "locality": "南昌市"}]
+}
+JSON
+sm2_order=$(grep -o '"order_number": *"[^"]*"' "$here/examples/orders.json" | head -1 | sed 's/.*: *"\(.*\)"/\1/')
+"$sealkey" ca init --station "$skf_station"
+"$sealkey" issue --station "$skf_station" --orders "$here/examples/orders.json" --order "$sm2_order" \
+    --token skf:usbkey-1
+"$sealkey" ledger reconcile --station "$skf_station"
 cat <<MSG
 
 demo: done. Results are in $out:
@@ -50,6 +80,11 @@ demo: done. Results are in $out:
                           with their pictures, the 0600 pin-mailer.txt, and the forms
                           application.pdf, authorization.pdf, seal-collection.pdf and
                           delivery.pdf for each order
+  skf-station/out/$sm2_order/  the SM2 order on the soft SKF device skf-devices/usbkey-1:
+                          cert.pem and enc-cert.pem (signing and encryption certificates),
+                          the seals, and acceptance-test.txt/.sig, a document sealed on the
+                          device (sealkey seal verify acceptance-test.sig --doc
+                          acceptance-test.txt --station $out/skf-station)
   softhsm/                the SoftHSM token store; use it with
                           export SOFTHSM2_CONF=$out/softhsm/softhsm2.conf
                           pkcs11-tool --module /usr/lib/softhsm/libsofthsm2.so --list-token-slots

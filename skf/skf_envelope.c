@@ -11,6 +11,8 @@
 int skf_envelope_make(EVP_PKEY *enc_key, EVP_PKEY *sign_pub, ENVELOPEDKEYBLOB **out,
                       size_t *out_len, sk_err *e)
 {
+    /* The vendor layout (docs/skf.md, "The envelope"): cbEncryptedPriKey is 32 zero bytes,
+     * then SM4-ECB of the 32-byte key, as the KMC stand-in and vendors' samples write it. */
     unsigned char kek[16], field[64], *ct = NULL;
     size_t ct_len = 0, blob_len = 0, len = 0;
     ECCCIPHERBLOB *blob = NULL;
@@ -52,8 +54,8 @@ int skf_envelope_make(EVP_PKEY *enc_key, EVP_PKEY *sign_pub, ENVELOPEDKEYBLOB **
     cctx = EVP_CIPHER_CTX_new();
     if (cctx == NULL || !EVP_EncryptInit_ex(cctx, EVP_sm4_ecb(), NULL, kek, NULL) ||
         !EVP_CIPHER_CTX_set_padding(cctx, 0) ||
-        !EVP_EncryptUpdate(cctx, env->cbEncryptedPriKey, &outl, field, sizeof(field)) ||
-        outl != (int)sizeof(field) || skf_blob_from_pkey(enc_key, &env->PubKey) != 0) {
+        !EVP_EncryptUpdate(cctx, env->cbEncryptedPriKey + 32, &outl, field + 32, 32) ||
+        outl != 32 || skf_blob_from_pkey(enc_key, &env->PubKey) != 0) {
         ret = sk_err_ossl(e, SK_ECRYPTO, "enveloped key: SM4 encryption of the private key");
         goto out;
     }

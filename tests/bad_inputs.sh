@@ -69,6 +69,13 @@ station_variant noca 's/x/x/'
 station_variant emptysopin 's/x/x/'
 cp -r "$ST/ca" emptysopin/
 : > emptysopin/so-pin
+# SKF stations (issue 15): token_api and its companions, refused combinations.
+station_variant skfnolib 's/"station_id": "JX-NC-01",/"station_id": "JX-NC-01", "token_api": "skf",/'
+station_variant badapi 's/"station_id": "JX-NC-01",/"station_id": "JX-NC-01", "token_api": "pcsc",/'
+station_variant p11skflib 's|"station_id": "JX-NC-01",|"station_id": "JX-NC-01", "skf_library": "/usr/lib/libskf.so",|'
+station_variant skfp11 's|"station_id": "JX-NC-01",|"station_id": "JX-NC-01", "token_api": "skf", "skf_library": "/usr/lib/libskf.so", "skf_auth_key": "file:so-pin",|'
+station_variant skfnokey 's|"station_id": "JX-NC-01",|"station_id": "JX-NC-01", "token_api": "skf", "skf_library": "/usr/lib/libskf.so",|'
+station_variant p11kmc 's|"station_id": "JX-NC-01",|"station_id": "JX-NC-01", "kmc": {"escrow_dir": "kmc", "escrow_secret": "file:so-pin"},|'
 
 # Who may change the station (issue 11): one station each with a directory or file that another
 # local user could write, all refused before anything is loaded or read.

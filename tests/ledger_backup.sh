@@ -85,7 +85,7 @@ expect_status 2 "--to on another verb" -- "$SEALKEY" ledger export --station "$s
 "$SEALKEY" ledger init --ledger "$T/old.sqlite" >/dev/null 2>&1 || fail "ledger init"
 sqlite3 "$T/old.sqlite" "DROP INDEX issuances_one_in_flight; DROP INDEX issuances_one_verified;
     DROP INDEX issuances_token; CREATE UNIQUE INDEX issuances_one_live ON issuances(order_number)
-    WHERE step NOT IN ('failed', 'superseded', 'revoked'); ALTER TABLE issuances DROP COLUMN csr_pem; PRAGMA user_version = 5" >/dev/null
+    WHERE step NOT IN ('failed', 'superseded', 'revoked'); ALTER TABLE issuances DROP COLUMN csr_pem; ALTER TABLE issuances DROP COLUMN enc_cert_serial; ALTER TABLE issuances DROP COLUMN enc_cert_pem; PRAGMA user_version = 5" >/dev/null
 expect_status 0 "migrate an older ledger" -- "$SEALKEY" ledger migrate --ledger "$T/old.sqlite"
 expect_output "kept in .*/old.sqlite.v5.bak" "migrate names the copy"
 check "the copy keeps the old schema version" test "$(sqlite3 "$T/old.sqlite.v5.bak" 'PRAGMA user_version')" = 5

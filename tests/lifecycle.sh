@@ -248,9 +248,10 @@ q "UPDATE issuances SET revoked_at = '', revocation_reason = '' WHERE cert_seria
    DROP INDEX issuances_one_in_flight; DROP INDEX issuances_one_verified; DROP INDEX issuances_token;
    CREATE UNIQUE INDEX issuances_one_live ON issuances(order_number) WHERE step NOT IN ('failed', 'superseded', 'revoked');
    ALTER TABLE issuances DROP COLUMN csr_pem;
+   ALTER TABLE issuances DROP COLUMN enc_cert_serial; ALTER TABLE issuances DROP COLUMN enc_cert_pem;
    PRAGMA user_version = 5;"
 expect_status 0 "status migrates the old ledger" -- "$SEALKEY" status --station "$st"
-check "schema 6 or later" test "$(q 'PRAGMA user_version')" -ge 6
+check "schema 9 (issue 15: dual certificates)" test "$(q 'PRAGMA user_version')" = 9
 check "migration revoked the superseded certificate" test "$(of_serial "$g1" revocation_reason)" = superseded
 check "migration revoked the failed attempt's certificate" test "$(of_serial "$b2" revocation_reason)" = cessationOfOperation
 crl

@@ -288,6 +288,11 @@ static void test_certs_and_envelope(skf_app *a, skf_con *sign_con, EVP_PKEY *sig
           env->ECCCipherBlob.CipherLen == 16);
     if (env == NULL)
         goto out;
+    /* The vendor layout: 32 zero bytes, then SM4-ECB of the key (as the KMC stand-in). */
+    {
+        static const unsigned char zero[32];
+        CHECK(memcmp(env->cbEncryptedPriKey, zero, 32) == 0);
+    }
     /* Tampered: refused, and nothing is imported. */
     env->cbEncryptedPriKey[40] ^= 1;
     CHECK(skf_import_enveloped(sign_con, env, env_len, &e) == SK_ETOKEN);
@@ -348,6 +353,56 @@ out:
     EVP_PKEY_free(enc_back);
     EVP_PKEY_free(enc);
     EVP_PKEY_free(ca);
+}
+
+/* The other layout in use (SM4-ECB over the whole 64-byte PrivateKey field) is accepted by
+ * the soft device too (docs/skf.md, "The envelope"): made here by hand with OpenSSL into a
+ * second container. */
+static void test_envelope_whole_field(skf_app *a)
+{
+    skf_con *c = NULL;
+    EVP_PKEY *sign_pub = NULL, *enc = EVP_PKEY_Q_keygen(NULL, NULL, "SM2"), *back = NULL;
+    unsigned char kek[16], field[64] = {0}, *der = NULL;
+    size_t der_len = 0, blob_len = 0, len;
+    ECCCIPHERBLOB *blob = NULL;
+    ENVELOPEDKEYBLOB *env = NULL;
+    EVP_PKEY_CTX *pc = NULL;
+    EVP_CIPHER_CTX *cc = EVP_CIPHER_CTX_new();
+    int outl = 0;
+    sk_err e;
+    CHECK_MSG(skf_con_create(a, "whole", &c, &e) == SK_OK, "%s", e.msg);
+    CHECK_MSG(skf_gen_sign_keypair(c, &sign_pub, &e) == SK_OK, "%s", e.msg);
+    CHECK(enc != NULL && RAND_bytes(kek, sizeof(kek)) == 1 &&
+          skf_pkey_priv(enc, field + 32) == 0);
+    pc = EVP_PKEY_CTX_new_from_pkey(NULL, sign_pub, NULL);
+    CHECK(pc != NULL && EVP_PKEY_encrypt_init(pc) > 0 &&
+          EVP_PKEY_encrypt(pc, NULL, &der_len, kek, sizeof(kek)) > 0);
+    der = OPENSSL_malloc(der_len);
+    CHECK(EVP_PKEY_encrypt(pc, der, &der_len, kek, sizeof(kek)) > 0 &&
+          skf_cipher_from_der(der, der_len, &blob, &blob_len) == 0);
+    len = offsetof(ENVELOPEDKEYBLOB, ECCCipherBlob) + blob_len;
+    env = OPENSSL_zalloc(len < sizeof(*env) ? sizeof(*env) : len);
+    env->Version = 1;
+    env->ulSymmAlgID = SGD_SMS4_ECB;
+    env->ulBits = 256;
+    CHECK(EVP_EncryptInit_ex(cc, EVP_sm4_ecb(), NULL, kek, NULL) == 1 &&
+          EVP_CIPHER_CTX_set_padding(cc, 0) == 1 &&
+          EVP_EncryptUpdate(cc, env->cbEncryptedPriKey, &outl, field, 64) == 1 && outl == 64);
+    CHECK(skf_blob_from_pkey(enc, &env->PubKey) == 0);
+    memcpy(&env->ECCCipherBlob, blob, blob_len);
+    CHECK_MSG(skf_import_enveloped(c, env, len < sizeof(*env) ? sizeof(*env) : len, &e) == SK_OK,
+              "%s", e.msg);
+    CHECK_MSG(skf_get_public_key(c, false, &back, &e) == SK_OK, "%s", e.msg);
+    CHECK(back != NULL && EVP_PKEY_eq(back, enc) == 1);
+    OPENSSL_clear_free(env, len < sizeof(*env) ? sizeof(*env) : len);
+    OPENSSL_free(blob);
+    OPENSSL_free(der);
+    EVP_PKEY_CTX_free(pc);
+    EVP_CIPHER_CTX_free(cc);
+    EVP_PKEY_free(back);
+    EVP_PKEY_free(enc);
+    EVP_PKEY_free(sign_pub);
+    skf_con_free(c);
 }
 
 static void test_full_device(skf_lib *lib)
@@ -477,6 +532,7 @@ int main(void)
         test_sign_verify(c, pub);
         test_files(a);
         test_certs_and_envelope(a, c, pub);
+        test_envelope_whole_field(a);
         test_pins(d);
         test_removed(lib, c);
     }

@@ -564,6 +564,11 @@ int issue_order(const issue_env *env, const order *o, const issue_opts *opts, is
                          o->number, o->project_code);
         goto out;
     }
+    /* An SKF station (token_api "skf") runs the same steps on SKF devices: issue_skf.c. */
+    if (env->st->token_skf) {
+        ret = issue_order_skf(env, o, p, opts, r, e);
+        goto out;
+    }
     if (sk_keyalg_is_sm2(p->key_alg)) {
         /* PKCS#11 has no SM2 mechanism (SoftHSM none at all): an SM2 key lives on an SKF
          * token (GM/T 0016), which issuance does not drive yet. Refused before any token or
@@ -689,4 +694,52 @@ out:
     if (claimed)
         ledger_release(env->ledger, o->number);
     return ret;
+}
+
+/* The steps' shared pieces, for the SKF path (issue_skf.c), which runs the same state machine
+ * on another token API. */
+void issue_crash_point(const char *point)
+{
+    crash_point(point);
+}
+
+void issue_step_recorded(const issue_opts *opts, iss_step step)
+{
+    step_recorded(opts, step);
+}
+
+int issue_audit(const issue_env *env, const order *o, const issue_result *r, audit_ev event,
+                audit_result result, const char *detail, sk_err *e)
+{
+    return audit(env, o, r, event, result, detail, e);
+}
+
+int issue_check_ledger(const issue_env *env, const order *o, const issue_opts *opts,
+                       long long *reissue_of, char *resume_uri, size_t resume_len,
+                       issue_result *r, sk_err *e)
+{
+    return check_ledger(env, o, opts, reissue_of, resume_uri, resume_len, r, e);
+}
+
+int issue_reserve(const issue_env *env, const order *o, const station_project *p,
+                  long long reissue_of, long long *id, char *serial, size_t serial_len, sk_err *e)
+{
+    return reserve(env, o, p, reissue_of, id, serial, serial_len, e);
+}
+
+int issue_make_seals(const issue_env *env, const order *o, long long id, X509 *cert,
+                     issue_seal *seals, size_t n, issue_result *r, sk_err *e)
+{
+    return make_seals(env, o, id, cert, seals, n, r, e);
+}
+
+int issue_write_outputs(const issue_env *env, const char *out_dir, X509 *cert, sk_err *e)
+{
+    return write_outputs(env, out_dir, cert, e);
+}
+
+int issue_audit_superseded(const issue_env *env, const order *o, long long reissue_of,
+                           issue_result *r, sk_err *e)
+{
+    return audit_superseded(env, o, reissue_of, r, e);
 }

@@ -12,6 +12,7 @@
 #include "issuer/station/station.h"
 #include "pkcs11/tok.h"
 #include "seal/sealmaker.h"
+#include "skf/skf.h"
 #include "util/sk_secret.h"
 
 /* What an issuance works with; all owned by the caller. */
@@ -20,6 +21,9 @@ typedef struct issue_env {
     ledger *ledger;
     audit_sink *audit;      /* the station's record keeper (audit_sink_open_station) */
     tok_module *tokens;     /* module of the tokens being issued */
+    skf_lib *skf;           /* token_api "skf": the vendor's SKF library (else NULL) */
+    const char *skf_auth_key; /* token_api "skf": the device authentication key (16 bytes) */
+    struct kmc *kmc;        /* token_api "skf" with a "kmc": dual certificates (else NULL) */
     ca *ca;
     const sealmaker *maker; /* the CA's seal maker (SM2) */
     const char *seal_root;  /* path of the seal maker's root certificate, for verification */
@@ -70,6 +74,7 @@ typedef struct issue_result {
      * this run made it ("" when the order was waiting already). */
     bool awaiting_cert;
     char request_path[PATH_MAX];
+    char enc_cert_serial[80];  /* SKF dual certificate: the encryption certificate, or "" */
 } issue_result;
 
 /* Run the whole issuance of order o. Everything that can be checked (the chosen PIN against

@@ -29,7 +29,10 @@ int issue_ca_open(const station_config *st, bool want_tokens, const char *ca_sec
     if (st->ca_key_uri != NULL &&
         (ret = tok_module_resolve(ca_mod, ca_path, sizeof(ca_path), e)) != SK_OK)
         goto out;
-    if (want_tokens && (ret = tok_module_open(st->pkcs11_module, &env->tokens, e)) != SK_OK)
+    if (want_tokens && !st->token_skf &&
+        (ret = tok_module_open(st->pkcs11_module, &env->tokens, e)) != SK_OK)
+        goto out;
+    if (want_tokens && st->token_skf && (ret = issue_skf_open(st, env, e)) != SK_OK)
         goto out;
     if (st->ca_key_uri != NULL) {
         if (env->tokens != NULL && tok_module_same_file(ca_path, tok_module_path(env->tokens)))
@@ -56,6 +59,7 @@ out:
 
 void issue_ca_close(issue_ca_env *env)
 {
+    issue_skf_close(env);
     sealmaker_free(env->maker);
     ca_free(env->ca);
     if (env->hsm != env->tokens)
@@ -92,6 +96,9 @@ int issue_run(const station_config *st, const order *o, const issue_run_secrets 
                      .ledger = l,
                      .audit = audit,
                      .tokens = cae.tokens,
+                     .skf = cae.skf,
+                     .skf_auth_key = cae.skf_auth_key,
+                     .kmc = cae.kmc,
                      .ca = cae.ca,
                      .maker = cae.maker,
                      .seal_root = cae.seal_root,
@@ -126,6 +133,8 @@ const char *issue_resume_uri(const station_config *st, const order *o, const cha
     if (issue_ledger_open(st, &l, &e) != SK_OK ||
         ledger_latest(l, o->number, &prev, &found, &e) != SK_OK || !found ||
         prev.step >= ISS_VERIFIED || prev.token_serial[0] == '\0')
+        goto out;
+    if (st->token_skf) /* SKF devices are found by serial in issue_order_skf */
         goto out;
     if (tok_module_open(st->pkcs11_module, &m, &e) == SK_OK &&
         tok_select(m, uri, &slot, &e) == SK_OK && tok_get_info(slot, &info, &e) == SK_OK &&

@@ -25,7 +25,17 @@ typedef struct issue_ca_env {
     ca *ca;
     sealmaker *maker;     /* the SM2 seal maker in <station>/ca */
     char seal_root[4096]; /* its root certificate file */
+    /* token_api "skf" (issue_env_skf.c): the vendor library, the device authentication key
+     * (locked memory) and, with a "kmc" section, the key management centre */
+    skf_lib *skf;
+    char *skf_auth_key;
+    struct kmc *kmc;
 } issue_ca_env;
+
+/* For token_api "skf": load skf_library and read skf_auth_key (and open the KMC stand-in of
+ * the "kmc" section); issue_skf_close undoes it (issue_ca_close calls it). */
+int issue_skf_open(const station_config *st, issue_ca_env *env, sk_err *e);
+void issue_skf_close(issue_ca_env *env);
 
 /* Load the modules (the tokens' if want_tokens) and open the CA and its seal maker with the
  * CA secret (passphrase or CA HSM PIN). On failure nothing stays open. */

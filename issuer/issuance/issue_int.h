@@ -4,6 +4,7 @@
 
 #include "issuer/issuance/issue.h"
 #include "issuer/issuance/issue_seal.h"
+#include "seal/ses_sign.h"
 
 int issue_random_pin(int min_digits, int max_digits, char *pin, size_t pinlen, sk_err *e);
 int issue_write_pin_mailer(const char *path, const order *o, const char *token_label,
@@ -82,5 +83,41 @@ int issue_complete(const issue_env *env, const order *o, const issue_opts *opts,
 int issue_request_cert(const issue_env *env, const order *o, const station_project *p,
                        tok_slot *slot, long long id, const unsigned char *key_id,
                        size_t key_id_len, EVP_PKEY *pub, issue_result *r, sk_err *e);
+/* The steps' shared pieces (issue.c), for the SKF path. */
+void issue_step_recorded(const issue_opts *opts, iss_step step);
+int issue_audit(const issue_env *env, const order *o, const issue_result *r, audit_ev event,
+                audit_result result, const char *detail, sk_err *e);
+int issue_check_ledger(const issue_env *env, const order *o, const issue_opts *opts,
+                       long long *reissue_of, char *resume_uri, size_t resume_len,
+                       issue_result *r, sk_err *e);
+int issue_reserve(const issue_env *env, const order *o, const station_project *p,
+                  long long reissue_of, long long *id, char *serial, size_t serial_len, sk_err *e);
+int issue_make_seals(const issue_env *env, const order *o, long long id, X509 *cert,
+                     issue_seal *seals, size_t n, issue_result *r, sk_err *e);
+int issue_write_outputs(const issue_env *env, const char *out_dir, X509 *cert, sk_err *e);
+int issue_audit_superseded(const issue_env *env, const order *o, long long reissue_of,
+                           issue_result *r, sk_err *e);
+
+/* SKF tokens (issue_skf.c): issue_order on a token_api "skf" station, from the point where
+ * the project p is known. */
+int issue_order_skf(const issue_env *env, const order *o, const station_project *p,
+                    const issue_opts *opts, issue_result *r, sk_err *e);
+
+/* Names on an SKF token sealkey makes (docs/skf.md, "The token sealkey makes"). */
+#define ISSUE_SKF_APP "SEALKEY"
+#define ISSUE_SKF_CON "sign"
+#define ISSUE_SKF_CA_ISSUING "ca-issuing.cer"
+#define ISSUE_SKF_CA_ROOT "ca-root.cer"
+
+/* Read an SKF token back (issue_skf_verify.c): exactly the application, container and files
+ * written; the signing key and certificate (and the encryption ones when enc_cert is
+ * given) in the container, matching; the chain verifying; each seal byte-identical and
+ * verifying; and a test document sealed with the device key and verified. */
+int issue_skf_verify(const issue_env *env, skf_dev *d, skf_app *a, skf_con *c, X509 *cert,
+                     X509 *enc_cert, const issue_seal *seals, size_t n_seals, const char *out_dir,
+                     sk_err *e);
+
+/* A ses_signer (seal/ses_sign.h) over the signing key of an SKF container: skf_sign. */
+void issue_skf_signer(skf_con *c, X509 *cert, ses_signer *out);
 
 #endif

@@ -153,6 +153,8 @@ int op_seal_sign(op_sign *st, sk_err *e)
     int ret;
 
     memset(&p, 0, sizeof(p));
+    if (strncmp(r->key, "skf:", 4) == 0)
+        return op_seal_sign_skf(st, e);
     if (strncmp(r->key, "pkcs11:", 7) == 0)
         ret = key_from_token(r, &k, e);
     else

@@ -11,8 +11,10 @@ typedef struct op_sign_req {
     const char *cert_path; /* the signer's certificate, PEM */
     const char *doc_path;  /* the document: its bytes are hashed (SM3) and signed */
     const char *out_path;  /* the SES_Signature (DER), created: never over an existing file */
-    const char *key;       /* "pkcs11:..." (RFC 7512, object= or id=) or a PKCS#8 PEM file */
-    const char *module;    /* PKCS#11 module for a pkcs11: key (required then) */
+    const char *key;       /* "pkcs11:..." (RFC 7512, object= or id=), "skf:DEV/APP/CON"
+                              (an SKF device's container) or a PKCS#8 PEM file */
+    const char *module;    /* PKCS#11 module of a pkcs11: key, SKF library of an skf: key
+                              (required then) */
     const char *secret;    /* the key file's passphrase, or the token's user PIN */
     const char *property;  /* propertyInfo; NULL: the document's file name if printable ASCII
                               (at most 255 bytes), else "document" */
@@ -47,5 +49,9 @@ int op_seal_sign_prepare(const op_sign_req *req, op_sign *st, sk_err *e);
  * outside the seal's or certificate's validity. Nothing is written unless all went well. */
 int op_seal_sign(op_sign *st, sk_err *e);
 void op_seal_sign_clear(op_sign *st);
+
+/* op_seal_sign for an skf: key (op_seal_sign_skf.c): the container's signing key on the
+ * device signs through skf_sign, after the user PIN (req->secret) is verified. */
+int op_seal_sign_skf(op_sign *st, sk_err *e);
 
 #endif

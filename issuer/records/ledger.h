@@ -135,6 +135,13 @@ int ledger_begin(ledger *l, const char *order_number, const char *station_id,
                  const char *cert_serial, long long reissue_of, long long *id, bool *serial_taken,
                  sk_err *e);
 
+/* A dual-certificate (SM2, SKF) issuance at ISS_CERT_ISSUED: record its encryption
+ * certificate, signed with serial (a new 'used' row of serials under issuance id, unique per
+ * issuer: *serial_taken when another holds it) and its PEM. From then on the issuance's
+ * revocation covers it: ledger_revoked lists it too. */
+int ledger_enc_cert(ledger *l, long long id, const char *issuer_id, const char *serial,
+                    const char *cert_pem, bool *serial_taken, sk_err *e);
+
 /* Move an issuance to the next step, recording fields; at ISS_CERT_ISSUED the serial becomes
  * 'used'. Steps only move forward. At ISS_VERIFIED of a reissue, the issuance it replaces,
  * if still verified, becomes 'superseded' and revoked (u->revocation_reason, default

@@ -68,6 +68,14 @@ void ledger_copy(ledger *l, const struct ledger_result *r, int row, int col, cha
     "COALESCE((SELECT max(at) FROM issuance_steps s WHERE s.issuance_id = issuances.id"      \
     " AND s.step = 'verified'), '')"
 
+/* The same columns with the encryption certificate's serial (migration 7) as cert_serial. */
+#define LEDGER_ISSUANCE_ENC_COLUMNS                                                          \
+    "id, order_number, step, station_id, operator, key_alg, issuer_id, enc_cert_serial, "    \
+    "token_label, token_serial, key_id, not_before, not_after, started_at, updated_at, "     \
+    "error, COALESCE(CAST(reissue_of AS TEXT), ''), waybill, revoked_at, revocation_reason, " \
+    "COALESCE((SELECT max(at) FROM issuance_steps s WHERE s.issuance_id = issuances.id"      \
+    " AND s.step = 'verified'), '')"
+
 /* Every row of a statement selecting LEDGER_ISSUANCE_COLUMNS, as issuances (heap). */
 int ledger_issuances(ledger *l, const char *sql, const ledger_param *p, int n, const char *what,
                      ledger_issuance **out, size_t *cnt, sk_err *e);

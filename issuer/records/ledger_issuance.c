@@ -317,3 +317,35 @@ out:
     ledger_done(l, r);
     return ledger_tx_end(l, ret, e);
 }
+
+int ledger_enc_cert(ledger *l, long long id, const char *issuer_id, const char *serial,
+                    const char *cert_pem, bool *serial_taken, sk_err *e)
+{
+    ledger_failure failed = LEDGER_FAILED;
+    char detail[128];
+    int ret;
+
+    *serial_taken = false;
+    if ((ret = ledger_tx_begin(l, LEDGER_TX_WRITE, "recording the encryption certificate", e)) !=
+        SK_OK)
+        return ret;
+    /* Signed already: the serial is 'used' from the start, under the same issuance. */
+    ret = ledger_sql(l, "INSERT INTO serials (issuer_id, serial, state, issuance_id,"
+                     " reserved_at) VALUES (?, ?, 'used', ?, {now})",
+                     LEDGER_ARGS(LT(issuer_id), LT(serial), LI(id)),
+                     "recording the encryption certificate's serial", NULL, &failed, e);
+    if (ret != SK_OK && failed == LEDGER_UNIQUE) {
+        *serial_taken = true;
+        ret = sk_err_set(e, SK_ESTATE, "certificate serial %s is already reserved", serial);
+    }
+    if (ret == SK_OK)
+        ret = ledger_sql(l, "UPDATE issuances SET enc_cert_serial = ?, enc_cert_pem = ?,"
+                         " updated_at = {now} WHERE id = ? AND step = 'cert_issued'"
+                         " AND enc_cert_serial = ''",
+                         LEDGER_ARGS(LT(serial), LT(cert_pem), LI(id)),
+                         "recording the encryption certificate", NULL, NULL, e);
+    snprintf(detail, sizeof(detail), "encryption certificate %s", serial);
+    if (ret == SK_OK)
+        ret = add_history(l, id, "cert_issued", detail, e);
+    return ledger_tx_end(l, ret, e);
+}

@@ -212,6 +212,14 @@ static const struct migration migrations[] = {
             "CREATE UNIQUE INDEX issuances_one_in_flight ON issuances(order_number)"
             "  WHERE step IN ('reserved', 'token_initialised', 'key_generated',"
             "  'awaiting_certificate', 'cert_issued', 'seals_made', 'written');"},
+    /* 9 (issue 15, dual certificates): an SM2 token issued through SKF may carry a second
+     * certificate, for the encryption key pair the key management centre made. Its serial is
+     * a row of serials under the same issuance (so reconcile accounts for it like the
+     * signing one, and it is unique per issuer); the issuance records it and its PEM, and
+     * ledger_revoked lists it beside the signing certificate whenever the issuance is
+     * revoked, so revoke and the CRL cover both. */
+    {.sql = "ALTER TABLE issuances ADD COLUMN enc_cert_serial TEXT NOT NULL DEFAULT '';"
+            "ALTER TABLE issuances ADD COLUMN enc_cert_pem TEXT NOT NULL DEFAULT '';"},
 };
 
 size_t ledger_migrations_count(void)

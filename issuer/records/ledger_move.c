@@ -104,7 +104,9 @@ static const char *const iss_cols[] = {
     "order_number", "step",      "station_id", "operator",   "key_alg",    "issuer_id",
     "cert_serial",  "token_label", "token_serial", "key_id", "not_before", "not_after",
     "cert_pem",     "error",     "reissue_of", "started_at", "updated_at", "waybill",
-    "revoked_at",   "revocation_reason", NULL};
+    "revoked_at",   "revocation_reason",
+    /* migration 7: a dual-certificate token's encryption certificate */
+    "enc_cert_serial", "enc_cert_pem", NULL};
 static const char *const step_cols[] = {"issuance_id", "step", "at", "detail", NULL};
 static const char *const serial_cols[] = {"issuer_id", "serial", "state", "issuance_id",
                                           "reserved_at", NULL};

@@ -151,9 +151,16 @@ int ledger_list(ledger *l, const char *order_number, ledger_issuance **out, size
 
 int ledger_revoked(ledger *l, const char *issuer_id, ledger_issuance **out, size_t *n, sk_err *e)
 {
+    /* A dual-certificate issuance (migration 7) is listed twice, the second time with its
+     * encryption certificate's serial as cert_serial: both go on the CRL. Ordered by
+     * revoked_at (column 19), then id. */
     return ledger_issuances(l, "SELECT " LEDGER_ISSUANCE_COLUMNS " FROM issuances WHERE"
-                            " issuer_id = ? AND revoked_at <> '' ORDER BY revoked_at, id",
-                            LEDGER_ARGS(LT(issuer_id)), "listing revocations", out, n, e);
+                            " issuer_id = ? AND revoked_at <> ''"
+                            " UNION ALL SELECT " LEDGER_ISSUANCE_ENC_COLUMNS " FROM issuances"
+                            " WHERE issuer_id = ? AND revoked_at <> '' AND enc_cert_serial <> ''"
+                            " ORDER BY 19, 1",
+                            LEDGER_ARGS(LT(issuer_id), LT(issuer_id)), "listing revocations",
+                            out, n, e);
 }
 
 int ledger_serial_state(ledger *l, const char *issuer_id, const char *cert_serial, char *state,

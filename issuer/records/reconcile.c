@@ -16,6 +16,7 @@
 
 #include "issuer/records/audit.h"
 #include "issuer/orders/order.h"
+#include "skf/skf.h"
 #include "util/sk_file.h"
 #include "util/sk_pem.h"
 
@@ -535,5 +536,82 @@ int reconcile_run(const station_config *st, ledger *l, audit_sink *audit, tok_mo
 out:
     free(iss);
     free(ser);
+    return ret;
+}
+
+/* SKF devices (issue 15): what can be read without a PIN. A device's label and applications
+ * are public; its containers and certificates need the user PIN on the devices we know
+ * (GM/T 0016 leaves it to the vendor), so the certificates are not read here. A device
+ * labelled with an order must hold that order's issuance in the ledger; the device of a live
+ * issuance, when present, must still carry the order's label and the application sealkey
+ * made (ISSUE_SKF_APP, "SEALKEY"). */
+static bool skf_has_app(skf_lib *lib, const skf_dev_info *d, const char *app)
+{
+    skf_dev *dev = NULL;
+    char **names = NULL;
+    size_t n = 0;
+    bool found = false;
+    sk_err e;
+
+    if (skf_select(lib, d->name, d->serial, &dev, &e) == SK_OK &&
+        skf_app_list(dev, &names, &n, &e) == SK_OK)
+        for (size_t i = 0; i < n && !found; i++)
+            found = strcmp(names[i], app) == 0;
+    skf_names_free(names, n);
+    skf_dev_free(dev);
+    return found;
+}
+
+int reconcile_skf_devices(ledger *l, skf_lib *lib, reconcile_report *r, sk_err *e)
+{
+    ledger_issuance *iss = NULL;
+    skf_dev_info *devs = NULL;
+    size_t n_iss = 0, n = 0;
+    int ret;
+
+    if ((ret = ledger_list(l, NULL, &iss, &n_iss, e)) != SK_OK ||
+        (ret = skf_list_devices(lib, &devs, &n, e)) != SK_OK)
+        goto out;
+    for (size_t i = 0; ret == SK_OK && i < n; i++) {
+        const skf_dev_info *d = &devs[i];
+        bool known = false;
+
+        if (d->n_apps == 0)
+            continue;
+        r->tokens++;
+        if (!order_number_valid(d->label, NULL, 0))
+            continue;
+        for (size_t k = 0; k < n_iss && !known; k++)
+            known = strcmp(iss[k].order_number, d->label) == 0 &&
+                    strcmp(iss[k].token_serial, d->serial) == 0;
+        if (!known)
+            ret = add(r, RECONCILE_TOKEN_UNKNOWN, d->label, "", d->serial, e,
+                      "SKF device %s ('%s') is labelled %s, but the ledger holds no issuance of "
+                      "that order on it", d->serial, d->name, d->label);
+    }
+    for (size_t k = 0; ret == SK_OK && k < n_iss; k++) {
+        const ledger_issuance *i = &iss[k];
+        const skf_dev_info *d = NULL;
+
+        if (!is_live(i) || i->token_serial[0] == '\0')
+            continue;
+        for (size_t j = 0; j < n && d == NULL; j++)
+            if (strcmp(devs[j].serial, i->token_serial) == 0)
+                d = &devs[j];
+        if (d == NULL)
+            continue; /* shipped, or not plugged in */
+        if (strcmp(d->label, i->order_number) != 0 || !skf_has_app(lib, d, "SEALKEY"))
+            ret = add(r, RECONCILE_TOKEN_WIPED, i->order_number, i->cert_serial, i->token_serial,
+                      e,
+                      "the live SKF device %s of order %s is now labelled '%s'%s (wiped or "
+                      "reused); its certificate %s is still valid and on no CRL",
+                      i->token_serial, i->order_number, d->label,
+                      d->n_apps == 0 ? " with no application" : "", i->cert_serial);
+    }
+    if (ret == SK_OK)
+        r->tokens_checked = true;
+out:
+    free(devs);
+    free(iss);
     return ret;
 }

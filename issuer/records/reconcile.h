@@ -76,4 +76,12 @@ int reconcile_run(const station_config *st, ledger *l, audit_sink *audit, tok_mo
                   reconcile_report *r, sk_err *e);
 void reconcile_report_free(reconcile_report *r);
 
+/* After reconcile_run on an SKF station (token_api "skf"): the SKF devices present, added to
+ * r (tokens, tokens_checked, violations): a device labelled with an order must hold that
+ * order's issuance in the ledger, and a live issuance's device, when present, must still be
+ * labelled with its order and hold the application sealkey made. Certificates are not read
+ * (they need the user PIN). */
+struct skf_lib;
+int reconcile_skf_devices(ledger *l, struct skf_lib *lib, reconcile_report *r, sk_err *e);
+
 #endif

@@ -490,13 +490,17 @@ static int load_root(const ctx *c, const json_t *root, station_config *st)
 {
     static const char *const top[] = {"station_id", "pkcs11_module", "ledger", "out_dir", "ca",
                                       "pin_policy", "projects", "readers", "timeouts", "log",
-                                      NULL};
+                                      /* SKF tokens (issue 15) */ "token_api", "skf_library",
+                                      "skf_auth_key", "kmc", NULL};
+    static const char *const kmc_keys[] = {"escrow_dir", "escrow_secret", NULL};
     static const char *const ca_keys[] = {"name", "key_algorithm", "passphrase", "key_uri",
                                           "pkcs11_module", "root_crl_url", "signing",
                                           /* forms (issue 17) */ "name_zh", NULL};
     static const char *const pin_keys[] = {"so_pin", "user_pin_min_digits",
-                                           "user_pin_max_digits", "print_user_pin", NULL};
-    json_t *ca = NULL, *pin = NULL;
+                                           "user_pin_max_digits", "print_user_pin",
+                                           "so_pin_retries", "user_pin_retries", NULL};
+    json_t *ca = NULL, *pin = NULL, *kmc = NULL;
+    char *api = NULL;
     int ret;
 
     if (!json_is_object(root))
@@ -558,10 +562,64 @@ static int load_root(const ctx *c, const json_t *root, station_config *st)
     if (st->user_pin_min > st->user_pin_max)
         return bad(c, "pin_policy", "user_pin_min_digits %d is above user_pin_max_digits %d",
                    st->user_pin_min, st->user_pin_max);
+    if ((ret = get_int(c, pin, "pin_policy", "so_pin_retries", 1, 15, 10, &st->so_pin_retries)) !=
+            SK_OK ||
+        (ret = get_int(c, pin, "pin_policy", "user_pin_retries", 1, 15, 6,
+                       &st->user_pin_retries)) != SK_OK)
+        return ret;
+    /* The token API: which devices the station issues onto. */
+    if ((ret = get_string(c, root, "", "token_api", false, "pkcs11", &api)) != SK_OK)
+        return ret;
+    st->token_skf = strcmp(api, "skf") == 0;
+    if (!st->token_skf && strcmp(api, "pkcs11") != 0) {
+        ret = bad(c, "token_api", "'%s' is neither \"pkcs11\" nor \"skf\"", api);
+        free(api);
+        return ret;
+    }
+    free(api);
+    if ((ret = get_string(c, root, "", "skf_library", false, NULL, &st->skf_library)) != SK_OK ||
+        (ret = get_secret_src(c, root, "", "skf_auth_key", false, NULL, &st->skf_auth_key)) !=
+            SK_OK ||
+        (ret = get_object(c, root, "", "kmc", false, &kmc)) != SK_OK)
+        return ret;
+    if (kmc != NULL &&
+        ((ret = check_keys(c, kmc, "kmc", kmc_keys)) != SK_OK ||
+         (ret = get_string(c, kmc, "kmc", "escrow_dir", true, NULL, &st->kmc_dir)) != SK_OK ||
+         (ret = get_secret_src(c, kmc, "kmc", "escrow_secret", true, NULL, &st->kmc_secret)) !=
+             SK_OK))
+        return ret;
+    if (st->token_skf && st->skf_library == NULL)
+        return bad(c, "skf_library", "token_api \"skf\" needs the path of the vendor's SKF "
+                   "library");
+    if (st->token_skf && st->skf_library[0] != '/')
+        return bad(c, "skf_library", "'%s' is not an absolute path", st->skf_library);
+    if (st->token_skf && st->skf_auth_key == NULL)
+        return bad(c, "skf_auth_key", "token_api \"skf\" needs the source of the device "
+                   "authentication key (env:, file:, fd:), to create applications");
+    if (!st->token_skf && st->skf_library != NULL)
+        return bad(c, "skf_library", "is only for token_api \"skf\"");
+    if (!st->token_skf && st->skf_auth_key != NULL)
+        return bad(c, "skf_auth_key", "is only for token_api \"skf\"");
+    if (!st->token_skf && kmc != NULL)
+        return bad(c, "kmc", "dual certificates need SKF tokens (token_api \"skf\")");
+    if (st->token_skf && st->pkcs11_module != NULL && st->ca_key_uri == NULL)
+        return bad(c, "pkcs11_module", "names the tokens' PKCS#11 module, but token_api is "
+                   "\"skf\" (set ca.pkcs11_module for an HSM CA key)");
     if ((ret = load_projects(c, root, st)) != SK_OK || (ret = load_timeouts(c, root, st)) != SK_OK ||
         (ret = load_log(c, root, st)) != SK_OK)
         return ret;
-    return load_readers(c, root, st);
+    if ((ret = load_readers(c, root, st)) != SK_OK)
+        return ret;
+    /* On an SKF station a "reader" is an SKF device name (SKF_WaitForDevEvent's). */
+    for (size_t i = 0; st->token_skf && i < st->n_readers; i++)
+        if (strcmp(st->readers[i].token, "reader") != 0 &&
+            strcmp(st->readers[i].token, "blank") != 0) {
+            char path[300];
+            snprintf(path, sizeof(path), "readers.%s", st->readers[i].name);
+            return bad(c, path, "'%s': on an SKF station (token_api \"skf\") a device name "
+                       "maps to \"reader\" (that device) or \"blank\"", st->readers[i].token);
+        }
+    return SK_OK;
 }
 
 int station_load(const char *dir, station_config **out, sk_err *e)
@@ -636,6 +694,10 @@ void station_free(station_config *st)
     free(st->ca_passphrase);
     free(st->ca_root_crl_url);
     free(st->so_pin);
+    free(st->skf_library);
+    free(st->skf_auth_key);
+    free(st->kmc_dir);
+    free(st->kmc_secret);
     free(st->log_ident);
     free(st->log_socket);
     free(st);

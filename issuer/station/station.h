@@ -66,6 +66,16 @@ typedef struct station_config {
     bool ca_external;     /* ca.signing "external": the CA's own system signs the token
                              certificates from exported requests (docs/pki.md) */
 
+    /* SKF tokens (issue 15, docs/skf.md): "token_api": "skf" issues onto the devices of a
+     * vendor's GM/T 0016 library instead of the PKCS#11 module's tokens. */
+    bool token_skf;       /* token_api "skf" (default "pkcs11") */
+    char *skf_library;    /* path of the vendor's SKF library (required with skf) */
+    char *skf_auth_key;   /* secret source of the 16-byte device authentication key (skf) */
+    int so_pin_retries;   /* pin_policy.so_pin_retries: SKF application retry counts */
+    int user_pin_retries; /* pin_policy.user_pin_retries */
+    char *kmc_dir;        /* kmc.escrow_dir: the KMC stand-in's directory (skf), or NULL */
+    char *kmc_secret;     /* kmc.escrow_secret: secret source of its escrow secret */
+
     /* PIN policy */
     char *so_pin;         /* secret source of the SO PIN set on tokens (required) */
     int user_pin_min;     /* random user PIN length range, digits (default 6..8) */

@@ -83,6 +83,9 @@ int station_check_trust(const station_config *st, sk_err *e)
 
     if ((ret = check_module(st->pkcs11_module, "pkcs11_module", e)) != SK_OK ||
         (ret = check_module(st->ca_pkcs11_module, "ca.pkcs11_module", e)) != SK_OK ||
+        (ret = check_module(st->skf_library, "skf_library", e)) != SK_OK ||
+        (ret = check_secret(st, st->skf_auth_key, "skf_auth_key", e)) != SK_OK ||
+        (ret = check_secret(st, st->kmc_secret, "kmc.escrow_secret", e)) != SK_OK ||
         (ret = check_secret(st, st->so_pin, "pin_policy.so_pin", e)) != SK_OK ||
         (ret = check_secret(st, st->ca_passphrase, "ca.passphrase", e)) != SK_OK ||
         (ret = check_ca(st, e)) != SK_OK ||

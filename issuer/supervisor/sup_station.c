@@ -7,6 +7,7 @@
 
 #include "issuer/issuance/issue_env.h"
 #include "issuer/supervisor/sup_int.h"
+#include "issuer/supervisor/sup_skf_watch.h"
 
 #define POLL_MS 200
 #define STOP_GRACE_S 5.0 /* after SIGTERM, a worker gets this long before SIGKILL */
@@ -113,8 +114,15 @@ static int start(sup *s, struct run *run, sup_reader *rd, const station_reader *
     char buf[256];
     int ret;
 
-    if ((ret = station_reader_uri(map, rd->name, buf, sizeof(buf), &uri, e)) != SK_OK ||
-        (ret = sup_worker_issue(s, &rd->w, o, uri, e)) != SK_OK)
+    /* An SKF station: "reader" is the device that appeared under this name. */
+    if (s->st->token_skf && strcmp(map->token, "reader") == 0) {
+        if (snprintf(buf, sizeof(buf), "skf:%s", rd->name) >= (int)sizeof(buf))
+            return sk_err_set(e, SK_EINPUT, "SKF device %s: name too long", rd->name);
+        uri = buf;
+    } else if ((ret = station_reader_uri(map, rd->name, buf, sizeof(buf), &uri, e)) != SK_OK) {
+        return ret;
+    }
+    if ((ret = sup_worker_issue(s, &rd->w, o, uri, e)) != SK_OK)
         return ret;
     memmove(s->queue, s->queue + 1, (s->qn - 1) * sizeof(*s->queue));
     s->qn--;
@@ -275,6 +283,7 @@ int sup_station_run(sup *s, const sup_station_opts *o, sup_station_counts *c, sk
 {
     struct run run = {.o = o, .c = c, .t0 = sup_now()};
     pcsc_watch *w = NULL;
+    sup_skf_watch *sw = NULL; /* an SKF station: SKF_WaitForDevEvent instead of pcsc-lite */
     int ret;
 
     memset(c, 0, sizeof(*c));
@@ -282,7 +291,8 @@ int sup_station_run(sup *s, const sup_station_opts *o, sup_station_counts *c, sk
         ret = sk_err_set(e, SK_EINTERNAL, "supervisor: a station needs its plan and secrets");
         goto out;
     }
-    if ((ret = pcsc_watch_new(&w, e)) != SK_OK)
+    if (s->st->token_skf ? (ret = sup_skf_watch_new(s->st->skf_library, &sw, e)) != SK_OK
+                         : (ret = pcsc_watch_new(&w, e)) != SK_OK)
         goto out;
     sup_event ev = {.kind = SUP_EV_WATCHING};
     sup_emit(s, &ev);
@@ -293,7 +303,8 @@ int sup_station_run(sup *s, const sup_station_opts *o, sup_station_counts *c, sk
         tend(s, &run);
         if (should_end(s, &run))
             break;
-        if ((ret = pcsc_watch_wait(w, POLL_MS, &pe, &n, e)) != SK_OK)
+        if ((ret = sw != NULL ? sup_skf_watch_wait(sw, POLL_MS, &pe, &n, e)
+                              : pcsc_watch_wait(w, POLL_MS, &pe, &n, e)) != SK_OK)
             goto out;
         for (size_t i = 0; i < n; i++)
             if ((ret = on_reader_event(s, &run, &pe[i], e)) != SK_OK)
@@ -307,5 +318,6 @@ out:
         for (size_t i = 0; i < s->nr; i++)
             sup_worker_kill(&s->readers[i].w);
     pcsc_watch_free(w);
+    sup_skf_watch_free(sw);
     return ret;
 }

@@ -6,6 +6,7 @@
  *     devinfo                          label and serial (made on first sight)
  *     authkey                          16-byte SM4 device authentication key
  *     capacity                         optional: total bytes; more is SAR_NO_ROOM
+ *     keygen_ms                        optional: SKF_GenECCKeyPair takes this long (ms)
  *     apps/<app>/pins                  PIN hashes (SM3), maximum and remaining retries
  *     apps/<app>/files/<name>          file contents; <name>.attr its size and rights
  *     apps/<app>/con/<container>/      sign.key / enc.key (PEM, never exported through
@@ -76,6 +77,7 @@ ULONG sks_name_ok(const char *name);
 ULONG sks_list(const char *dir, const char *skip_suffix, bool dirs, LPSTR out, ULONG *size);
 ULONG sks_rmtree(const char *path);
 unsigned long sks_capacity(sks_dev *d);
+unsigned long sks_keygen_ms(sks_dev *d); /* the optional keygen_ms file: a slow device */
 unsigned long sks_used(sks_dev *d); /* bytes stored under apps/ */
 ULONG sks_room(sks_dev *d, size_t more);
 void sks_hash_pin(const char *pin, char hex[65]);

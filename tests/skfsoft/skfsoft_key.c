@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/stat.h>
 
 #include "skf/skf_blob.h"
@@ -232,6 +233,13 @@ ULONG DEVAPI SKF_GenECCKeyPair(HCONTAINER hContainer, ULONG ulAlgId, ECCPUBLICKE
         return SAR_INVALIDPARAMERR;
     if ((rv = sks_room(c->app->dev, 256)) != SAR_OK)
         return rv;
+    unsigned long ms = sks_keygen_ms(c->app->dev);
+    if (ms > 0) {
+        struct timespec ts = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L};
+        nanosleep(&ts, NULL);
+        if ((rv = sks_con_check(hContainer, &c)) != SAR_OK)
+            return rv; /* pulled while the key was being made */
+    }
     pkey = EVP_PKEY_Q_keygen(NULL, NULL, "SM2");
     if (pkey == NULL || skf_blob_from_pkey(pkey, pBlob) != 0) {
         rv = SAR_FAIL;
@@ -478,8 +486,24 @@ ULONG DEVAPI SKF_ImportECCKeyPair(HCONTAINER hContainer, PENVELOPEDKEYBLOB pEnve
         rv = SAR_INDATAERR;
         goto out;
     }
-    if ((rv = sm4(EVP_sm4_ecb(), false, kek, NULL, 0, env->cbEncryptedPriKey, 64, field,
-                  &flen)) != SAR_OK)
+    /* Two layouts of cbEncryptedPriKey are in use. The vendors' (and the KMC stand-in's):
+     * 32 zero bytes, then SM4-ECB of the 32-byte key. The literal reading of 6.4.10: SM4-ECB
+     * of the whole 64-byte PrivateKey field (32 zero bytes, then the key), whose first 32
+     * ciphertext bytes are never all zero. Both are accepted; either way the key must be
+     * right-aligned and belong to PubKey. */
+    bool vendor = true;
+    for (size_t i = 0; i < 32; i++)
+        if (env->cbEncryptedPriKey[i] != 0)
+            vendor = false;
+    if (vendor) {
+        memset(field, 0, 32);
+        rv = sm4(EVP_sm4_ecb(), false, kek, NULL, 0, env->cbEncryptedPriKey + 32, 32,
+                 field + 32, &flen);
+        flen += 32;
+    } else {
+        rv = sm4(EVP_sm4_ecb(), false, kek, NULL, 0, env->cbEncryptedPriKey, 64, field, &flen);
+    }
+    if (rv != SAR_OK)
         goto out;
     rv = SAR_INDATAERR;
     for (size_t i = 0; i < 32; i++)

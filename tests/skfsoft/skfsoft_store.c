@@ -260,6 +260,26 @@ unsigned long sks_capacity(sks_dev *d)
     return cap;
 }
 
+/* A real device's slowness, for fault tests: the device's optional keygen_ms file makes
+ * SKF_GenECCKeyPair take that long (0..60000 ms), so a test can pull the device while a key
+ * is being made. */
+unsigned long sks_keygen_ms(sks_dev *d)
+{
+    char p[PATH_MAX];
+    unsigned char *buf = NULL;
+    size_t len;
+    unsigned long ms = 0;
+    if (sks_path(p, sizeof(p), d->path, "keygen_ms", NULL) == SAR_OK &&
+        sks_read(p, &buf, &len) == SAR_OK) {
+        char *end;
+        unsigned long v = strtoul((char *)buf, &end, 10);
+        if (end != (char *)buf && v <= 60000)
+            ms = v;
+    }
+    free(buf);
+    return ms;
+}
+
 /* Would `more` bytes still fit? Usage is the bytes stored under apps/. */
 unsigned long sks_used(sks_dev *d)
 {
