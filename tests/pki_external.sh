@@ -84,10 +84,12 @@ expect_status 0 "ca show" -- "$SEALKEY" ca show --station "$st"
 expect_output "mode: external" "show says external"
 
 # A crash right after the first order starts waiting (setsid: the crash point kills the
-# process group), then batches that find all 5 waiting and redo nothing.
+# process group), then batches that find all 5 waiting and redo nothing. A build without
+# the test hooks (Release) is not killed: the same run, then the rest of the test.
+killed=137; have_test_hooks || killed=0
 rc=$( (SEALKEY_TEST_CRASH_AT=awaiting_certificate setsid "$SEALKEY" batch --station "$st" \
     --orders "$orders" --jobs 1 >"$T/out" 2>&1; echo $?) 2>/dev/null)
-check "batch killed while the first order waits (exit $rc)" test "$rc" -eq 137
+check "batch killed while the first order waits (exit $rc)" test "$rc" -eq $killed
 db=$st/ledger.sqlite
 first_token=$(sqlite3 "$db" "SELECT token_serial FROM issuances WHERE order_number='EXT-0001'")
 check "the crashed order waits" test "$(sqlite3 "$db" "SELECT step FROM issuances WHERE order_number='EXT-0001'")" = awaiting_certificate
@@ -178,9 +180,9 @@ expect_status 0 "reissue waits" -- "$SEALKEY" issue --station "$st" --orders "$o
 expect_output "waiting for its certificate" "the reissue waits"
 sign_one "$T/re1.pem"
 rc=$( (SEALKEY_TEST_CRASH_AT=cert_imported setsid "$SEALKEY" cert-import --station "$st" --orders "$orders" "$T/re1.pem" >"$T/out" 2>&1; echo $?) 2>/dev/null)
-check "cert-import killed after recording the certificate (exit $rc)" test "$rc" -eq 137
+check "cert-import killed after recording the certificate (exit $rc)" test "$rc" -eq $killed
 expect_status 0 "the reissue again: the interrupted attempt closed, waiting anew" -- "$SEALKEY" issue --station "$st" --orders "$orders" --order EXT-0001 --reissue
-check "the certificate of the interrupted attempt is revoked" test "$(sqlite3 "$db" "SELECT revocation_reason FROM issuances WHERE order_number='EXT-0001' AND step='failed'")" = cessationOfOperation
+have_test_hooks && check "the certificate of the interrupted attempt is revoked" test "$(sqlite3 "$db" "SELECT revocation_reason FROM issuances WHERE order_number='EXT-0001' AND step='failed'")" = cessationOfOperation
 sign_one "$T/re2.pem"
 expect_status 0 "cert-import finishes the reissue" -- imp "$T/re2.pem"
 check "the replaced certificate is superseded" test "$(sqlite3 "$db" "SELECT step || ' ' || revocation_reason FROM issuances WHERE cert_serial='$old_serial'")" = "superseded superseded"
