@@ -102,6 +102,45 @@ expect_status 0 "--since a second later" -- "$SEALKEY" export status --station "
 expect_no_output "JX2026-000103" "--since $later leaves it out"
 expect_status 2 "--since an impossible date" -- "$SEALKEY" export status --station "$st" --since 2026-02-30
 expect_output "export: --since '2026-02-30': no day 30 in February 2026" "the option and the reason named"
+# -- --json on the commands merged after the output option (cli/cli_output.h): the token
+#    verbs, ocsp-index, ledger backup; each one document, in the same form
+tok() { "$SEALKEY" token "$@" --station "$st" --json > "$T/j" 2>"$T/err"; }
+c101=$(sqlite3 "$st/ledger.sqlite" "SELECT cert_serial FROM issuances WHERE order_number='JX2026-000101'")
+tok show --order JX2026-000101
+check "token show --json (exit $?)" js '
+assert d["ledger"]["order_number"] == "JX2026-000101" and d["ledger"]["cert_serial"] == sys.argv[2], d
+assert d["token"]["label"] == "JX2026-000101" and d["token_serial"] == d["ledger"]["token_serial"], d' "$c101"
+check "token show --json: keys in the command's order, not sorted" js 'assert list(d) == ["token_serial", "ledger", "token", "events"], list(d)'
+tok hold --order JX2026-000101
+check "token hold --json (exit $?)" js '
+assert d["action"] == "hold" and d["cert_serial"] == sys.argv[2] and d["held_since"].endswith("Z"), d' "$c101"
+tok release --order JX2026-000101
+check "token release --json (exit $?)" js 'assert d["action"] == "release" and d["held_since"] is None, d'
+tok unblock --order JX2026-000101 --force
+check "token unblock --json (exit $?)" js '
+assert d["order_number"] == "JX2026-000101" and d["was_locked"] is False, d
+assert d["pin_mailer"].endswith("/pin-mailer-unblock-1.txt"), d'
+pin=$(sed -n 's/^user PIN: *//p' "$st/out/JX2026-000101/pin-mailer-unblock-1.txt")
+check "token unblock --json never carries the new PIN" test -n "$pin" -a -z "$(grep -F -- "$pin" "$T/j")"
+tok lost --order JX2026-000102
+check "token lost --json (exit $?)" js '
+assert d["order_number"] == "JX2026-000102" and d["reason"] == "keyCompromise", d
+assert len(d["revoked"]) == 1 and d["revoked"][0]["cert_serial"] == d["cert_serial"], d'
+for v in show hold release lost unblock; do
+    expect_status 0 "token $v --help" -- "$SEALKEY" token $v --help
+    expect_output "^  --json +the result as one JSON document" "token $v --help: --json in the one wording"
+done
+"$SEALKEY" ocsp-index --station "$st" --json > "$T/j" 2>"$T/err"
+check "ocsp-index --json (exit $?)" js '
+assert d["good"] == 1 and d["revoked"] == 2 and d["path"].endswith("ocsp/index.txt"), d'
+check "ocsp-index --json: its numbers are the file's" test "$(grep -c '^R' "$st/ocsp/index.txt")" = 2
+"$SEALKEY" ledger backup --station "$st" --to "$T/bk.tar" --json > "$T/j" 2>"$T/err"
+check "ledger backup --json (exit $?)" js '
+assert d["to"] == sys.argv[2] and d["archive"] is True and d["ledger"] == "ledger.sqlite", d
+assert d["audit_log"] is True and d["ca_files"] > 0, d' "$T/bk.tar"
+check "ledger backup --json: the archive is there" test -s "$T/bk.tar"
+expect_status 2 "ledger version --json" -- "$SEALKEY" ledger version --station "$st" --json
+expect_output "for reconcile \(--json also for backup\)" "--json named where it belongs"
 # -- test-only hooks: in a test build only, and the version line says which this is
 bin=${SEALKEY_VALGRIND_BIN:-$SEALKEY}
 if have_test_hooks; then
