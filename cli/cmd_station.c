@@ -155,6 +155,9 @@ static void settled(const sup_event *ev)
         }
         say("reader %s: order %s done (token %s)%s", ev->reader, j->order, r->token_serial,
             ev->pulled ? ", just before its token was pulled" : " -- the token may be pulled");
+        if (r->validity_capped) /* as issue says it (cli/cmd_issue.c) */
+            say("reader %s: order %s: notice: validity capped at the issuing CA's notAfter %s; "
+                "renew the CA", ev->reader, j->order, r->not_after);
         break;
     case SUP_DONE_BEFORE:
         say("reader %s: order %s is already issued (token %s) -- the token was not used",
