@@ -13,6 +13,24 @@ for c in "issue" "batch" "ledger" "ca init" "seal verify" "order check" "export 
     expect_status 0 "help $c" -- "$SEALKEY" help $c
     check "help $c prints what $c --help does" cmp -s "$T/want" "$T/out"
 done
+# ... for every row of the command table (the man pages are made from the same --help), the
+# commands and verbs merged since (token, ca request/import, ocsp-index, csr-export,
+# cert-import, seal sign) included; a group's verbs inside it (ledger backup) by the group.
+"$SEALKEY" --list-commands | cut -f1 > "$T/rows"
+for c in token "token show" "token unblock" "token hold" "token release" "token lost" \
+    "ca request" "ca import" ocsp-index csr-export cert-import "seal sign"; do
+    check "the command table has '$c'" grep -qx "$c" "$T/rows"
+done
+bad=
+while read -r c; do
+    "$SEALKEY" $c --help > "$T/want" 2>&1 || bad="$bad [$c --help failed]"
+    "$SEALKEY" help $c > "$T/got" 2>&1 || bad="$bad [help $c failed]"
+    cmp -s "$T/want" "$T/got" || bad="$bad [help $c differs]"
+    grep -q "^usage: sealkey " "$T/got" && grep -q "sealkey $c" "$T/got" || bad="$bad [help $c: no usage of $c]"
+done < "$T/rows"
+check "help CMD [VERB] is CMD [VERB] --help for all $(wc -l < "$T/rows") rows:$bad" test -z "$bad"
+"$SEALKEY" help ledger backup > "$T/got" 2>&1
+check "help ledger backup: the ledger's help, backup and its --json in it" grep -q "^  backup --to DIR|FILE.tar \[--json\]" "$T/got"
 expect_status 2 "help of a command that does not exist" -- "$SEALKEY" help frobnicate
 expect_output "help: 'frobnicate' is not a command" "help names the unknown command"
 # -- a station with two orders issued, for what follows

@@ -47,6 +47,12 @@ while IFS=$'\t' read -r cmd _; do
     done
 done < <("$SK" --list-commands)
 check "the table has commands ($n)" test "$n" -ge 10
+# The commands merged after the man pages were made are in them, with the one --json.
+for cmd in "token show" "token unblock" "token hold" "token release" "token lost" "ca request" \
+    "ca import" ocsp-index csr-export cert-import "seal sign"; do
+    render "$MAN/sealkey-${cmd// /-}.1" >"$T/page.txt"
+    check "man page of '$cmd' documents --json" grep -qE -- '--json[[:space:]]+the result as one JSON' "$T/page.txt"
+done
 
 # The unit is well-formed and its Documentation= pages resolve in the installed man pages.
 if command -v systemd-analyze >/dev/null; then
