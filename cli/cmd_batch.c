@@ -1,7 +1,7 @@
 /* sealkey batch: every approved order of a file that the ledger has not finished, onto the
  * available blank tokens, several at once, each in a worker process of its own. The work is
- * the supervisor's (issuer/supervisor/supervisor.h); this file parses the options and prints what it
- * reports: a progress bar or a line per order, or a --json report. */
+ * the supervisor's (issuer/supervisor/supervisor.h); this file parses the options and prints what
+ * it reports: a progress bar or a line per order, or a --json report. */
 #include <getopt.h>
 #include <jansson.h>
 #include <stdio.h>

@@ -19,8 +19,9 @@ static const char usage[] =
     "  No root key is ever on the station. Refuses (exit 4) a station with a CA or a request.\n"
     "  --ca-pass SOURCE  the new passphrase (asked twice at a prompt), or the CA HSM's PIN:\n"
     "                    env:NAME, file:PATH, fd:N or prompt (default: ca.passphrase)\n"
-    CLI_HELP_JSON "                    ({\"key_algorithm\", \"issuing_key\", \"requests\": [{\"path\",\n"
-    "                    \"for\"}]})";
+    CLI_HELP_JSON
+    "                    ({\"key_algorithm\", \"issuing_key\",\n"
+    "                    \"requests\": [{\"path\", \"for\"}]})";
 
 struct request_args {
     const char *alg;

@@ -25,7 +25,8 @@ static const char usage[] =
     "  --module PATH      the PKCS#11 module of a pkcs11: key (PKCS#11 tokens have no SM2\n"
     "                     mechanism: an SM2 token key will sign through SKF)\n"
     "  --property TEXT    propertyInfo, 1..255 printable ASCII (default: DOC's file name)\n"
-    CLI_HELP_JSON "                    ({\"document\", \"signature\", \"seal_id\", \"time\", ...})\n"
+    CLI_HELP_JSON
+    "                    ({\"document\", \"signature\", \"seal_id\", \"time\", ...})\n"
     "exit status: 0 signed; 3 a file is unreadable or not what it should be, the certificate\n"
     "  is not in the seal's certList, the key is not SM2; 4 SIG exists; 6 wrong passphrase or\n"
     "  PIN; 7 the key is not the certificate's; 2 bad command line";

@@ -1,8 +1,8 @@
 /* sealkey station: the interactive sibling of batch. It waits for tokens inserted into the
  * card readers (pcsc-lite), issues the next unfinished order of the file onto each in a
  * worker process of its own, and tells the operator what went where and when a token may be
- * pulled. The work is the supervisor's (issuer/supervisor/supervisor.h); this file parses the options,
- * builds the list of the orders' problems, catches Ctrl-C and prints what it reports. */
+ * pulled. The work is the supervisor's (issuer/supervisor/supervisor.h); this file parses the
+ * options, builds the list of the orders' problems, catches Ctrl-C and prints what it reports. */
 #include <getopt.h>
 #include <signal.h>
 #include <stdarg.h>
