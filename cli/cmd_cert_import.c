@@ -101,8 +101,8 @@ int cmd_cert_import_prepare(cli_ctx *cx, sk_err *e)
     return ret;
 }
 
-/* --json: one object per certificate, kept until the end (a NULL list: out of memory,
- * found when the document is built). */
+/* --json: one object per certificate, kept until the end. A path or message that is not
+ * UTF-8 (JSON holds nothing else) is given as null rather than the certificate left out. */
 static void said_json(json_t *items, const issue_import_item *it)
 {
     json_t *o;
@@ -115,8 +115,12 @@ static void said_json(json_t *items, const issue_import_item *it)
         o = json_pack("{s:s, s:s?, s:s, s:i, s:s}", "path", it->path, "order_number",
                       it->order[0] ? it->order : NULL, "status", "refused", "exit_status",
                       it->status, "error", it->err->msg);
-    if (json_array_append_new(items, o) != 0)
-        json_array_clear(items);
+    if (o == NULL)
+        o = json_pack("{s:n, s:s?, s:s, s:i, s:n}", "path", "order_number",
+                      it->order[0] ? it->order : NULL, "status",
+                      it->status == SK_OK ? "issued" : "refused", "exit_status", it->status,
+                      "error");
+    json_array_append_new(items, o);
 }
 
 static void said(void *ctx, const issue_import_item *it)
