@@ -103,6 +103,12 @@ mv "$P.moved" "$P"
 exit $((fails > 0))
 INNER
 mkdir "$T/work"
+# A sanitizer run's leak suppressions (tests/lsan.supp, third-party leaks such as
+# fontconfig's) are in the source tree, which is about to be hidden: a copy goes along.
+if [[ ${LSAN_OPTIONS:-} == *suppressions=* ]]; then
+    cp "$SOURCE_DIR/tests/lsan.supp" "$T/lsan.supp"
+    export LSAN_OPTIONS=$(sed "s|suppressions=[^:]*|suppressions=$T/lsan.supp|" <<<"$LSAN_OPTIONS")
+fi
 unshare --mount --propagation private bash -c \
     'mount -t tmpfs sk-hidden "$BUILD_DIR" && mount -t tmpfs sk-hidden "$SOURCE_DIR" &&
      exec bash "$1/inner.sh" "$2" "$1/work"' _ "$T" "$P" >"$T/out" 2>&1
