@@ -29,7 +29,8 @@ static int dump(json_t *doc, size_t flags, sk_err *e)
     int ret = SK_OK;
 
     if (doc == NULL)
-        return sk_err_set(e, SK_EINTERNAL, "JSON output: out of memory");
+        return sk_err_set(e, SK_EINTERNAL, "JSON output: a value that is not UTF-8 (a file name?), "
+                          "or out of memory");
     if (json_dumpf(doc, stdout, flags) != 0 || fputc('\n', stdout) == EOF ||
         fflush(stdout) != 0)
         ret = sk_err_set(e, SK_EIO, "standard output: write failed");

@@ -1,7 +1,7 @@
 /* sealkey batch: every approved order of a file that the ledger has not finished, onto the
  * available blank tokens, several at once, each in a worker process of its own. The work is
- * the supervisor's (issuer/supervisor/supervisor.h); this file parses the options and prints what it
- * reports: a progress bar or a line per order, or a --json report. */
+ * the supervisor's (issuer/supervisor/supervisor.h); this file parses the options and prints what
+ * it reports: a progress bar or a line per order, or a --json report. */
 #include <getopt.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -149,7 +149,10 @@ static void progress(const struct tally *t, const sup_report *j)
     const sup_result *r = &j->result;
     char buf[WHY_MAX];
 
-    if (!t->tty || j->outcome == SUP_FAILED || j->outcome == SUP_INVALID) {
+    /* A capped validity is shown even under the progress bar: the CA needs renewing. */
+    bool capped = j->outcome == SUP_ISSUED && r->validity_capped;
+
+    if (!t->tty || j->outcome == SUP_FAILED || j->outcome == SUP_INVALID || capped) {
         if (t->tty)
             fputs("\r\033[K", stdout);
         if (j->outcome == SUP_ISSUED && r->awaiting_cert)
@@ -158,6 +161,9 @@ static void progress(const struct tally *t, const sup_report *j)
         else if (j->outcome == SUP_ISSUED)
             printf("%s issued: token %s, certificate %s (%.1f s) [%zu/%zu]\n", j->order,
                    r->token_serial, r->cert_serial, j->seconds, t->done, t->total);
+        if (capped) /* as issue says it (cli/cmd_issue.c) */
+            printf("  notice: validity capped at the issuing CA's notAfter %s; renew the CA\n",
+                   r->not_after);
         else if (j->outcome == SUP_ELSEWHERE)
             printf("%s skipped: being issued by another process or station [%zu/%zu]\n",
                    j->order, t->done, t->total);
@@ -202,6 +208,11 @@ static void report_order(struct tally *t, const sup_report *j)
                       : "",
                   "token_serial", r->token_serial, "cert_serial", r->cert_serial, "seal_ids",
                   seals, "seconds", j->seconds);
+    /* As issue --json gives them; the date only for a certificate signed. */
+    if (o != NULL && j->outcome == SUP_ISSUED && !r->awaiting_cert) {
+        json_object_set_new(o, "not_after", json_string(r->not_after));
+        json_object_set_new(o, "validity_capped", json_boolean(r->validity_capped));
+    }
     text = o != NULL ? json_dumps(o, 0) : NULL;
     printf("%s    %s", t->json_first ? "" : ",\n", text != NULL ? text : "{}");
     t->json_first = false;

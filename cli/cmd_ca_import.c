@@ -1,14 +1,16 @@
 #include <getopt.h>
+#include <jansson.h>
 #include <stdio.h>
 
 #include "cli/cli.h"
+#include "cli/cli_output.h"
 #include "cli/cli_secrets.h"
 #include "cli/cmd_ca.h"
 #include "issuer/operations/operations.h"
 
 static const char usage[] =
     "sealkey ca import [--station DIR] --cert FILE --root FILE\n"
-    "                  [--seal-cert FILE --seal-root FILE] [--ca-pass SOURCE]\n"
+    "                  [--seal-cert FILE --seal-root FILE] [--ca-pass SOURCE] [--json]\n"
     "  Install the certificates the CA signed for sealkey ca request, after checking them:\n"
     "  --cert   the issuing CA certificate: its key must be the station's (the request's, and\n"
     "           the key file or HSM key, checked with --ca-pass), basicConstraints CA:TRUE\n"
@@ -19,7 +21,13 @@ static const char usage[] =
     "           seal root that signed it (SM2 with SM3, ID 1234567812345678).\n"
     "  Either pair may be imported later, on its own. The station then has root.crt,\n"
     "  issuing.crt, chain.pem (and seal-maker.crt, seal-root.crt) and no root key. A\n"
-    "  certificate that fails a check is refused, naming it and the reason (exit 7).";
+    "  certificate that fails a check is refused, naming it and the reason (exit 7).\n"
+    CLI_HELP_JSON "                    ({\"ca_dir\", \"installed\": the files written})";
+
+struct import_args {
+    ca_import_files f;
+    cli_output out;
+};
 
 int cmd_ca_import_parse(int argc, char **argv, cli_ctx *cx)
 {
@@ -29,12 +37,14 @@ int cmd_ca_import_parse(int argc, char **argv, cli_ctx *cx)
                                          {"seal-cert", required_argument, NULL, 'C'},
                                          {"seal-root", required_argument, NULL, 'R'},
                                          {"ca-pass", required_argument, NULL, 'p'},
+                                         CLI_OPT_JSON_ROW,
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
-    ca_import_files *f = cli_args(cx, sizeof(*f), NULL);
+    struct import_args *a = cli_args(cx, sizeof(*a), NULL);
+    ca_import_files *f = a != NULL ? &a->f : NULL;
     int c;
 
-    if (f == NULL)
+    if (a == NULL)
         return SK_OK;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
@@ -56,6 +66,9 @@ int cmd_ca_import_parse(int argc, char **argv, cli_ctx *cx)
         case 'p':
             cx->ca_pass_opt = optarg;
             break;
+        CLI_OUTPUT_CASES:
+            cli_output_set(&a->out, c);
+            break;
         case 'h':
             printf("usage: %s\n", usage);
             return CLI_DONE;
@@ -71,12 +84,29 @@ int cmd_ca_import_parse(int argc, char **argv, cli_ctx *cx)
         return cli_usage_error(usage, "ca import: --seal-cert and --seal-root go together");
     if (f->cert == NULL && f->seal_cert == NULL)
         return cli_usage_error(usage, "ca import: nothing to import (--cert, --seal-cert)");
-    return SK_OK;
+    return cli_output_check(&a->out, CLI_FMT_TEXT, usage, "ca import");
+}
+
+/* The files the text names, under ca/ of the station. */
+static int print_json(const char *dir, const ca_import_files *f, sk_err *e)
+{
+    static const char *const ca_files[] = {"root.crt", "issuing.crt", "chain.pem"};
+    static const char *const seal_files[] = {"seal-maker.crt", "seal-root.crt"};
+    char ca_dir[PATH_MAX + 4];
+    json_t *files = json_array();
+
+    snprintf(ca_dir, sizeof(ca_dir), "%s/ca", dir);
+    for (size_t i = 0; files != NULL && f->cert != NULL && i < 3; i++)
+        json_array_append_new(files, json_string(ca_files[i]));
+    for (size_t i = 0; files != NULL && f->seal_cert != NULL && i < 2; i++)
+        json_array_append_new(files, json_string(seal_files[i]));
+    return cli_json_print(json_pack("{s:s, s:o}", "ca_dir", ca_dir, "installed", files), e);
 }
 
 int cmd_ca_import_run(cli_ctx *cx, sk_err *e)
 {
-    const ca_import_files *f = cx->args;
+    const struct import_args *a = cx->args;
+    const ca_import_files *f = &a->f;
     op_env env = CLI_OP_ENV(cx);
     tok_module *hsm = NULL;
     int ret;
@@ -85,6 +115,10 @@ int cmd_ca_import_run(cli_ctx *cx, sk_err *e)
         (ret = op_ca_import(&env, f, cx->secrets->ca_secret, hsm, e)) != SK_OK)
         goto out;
     cli_ctx_wipe(cx);
+    if (a->out.format == CLI_FMT_JSON) {
+        ret = print_json(cx->st->dir, f, e);
+        goto out;
+    }
     if (f->cert != NULL)
         printf("installed the issuing CA certificate in %s/ca (root.crt, issuing.crt, "
                "chain.pem); no root key on this station\n",

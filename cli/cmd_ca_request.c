@@ -1,13 +1,16 @@
 #include <getopt.h>
+#include <jansson.h>
 #include <stdio.h>
 
 #include "cli/cli.h"
+#include "cli/cli_output.h"
 #include "cli/cli_secrets.h"
 #include "cli/cmd_ca.h"
 #include "issuer/operations/operations.h"
 
 static const char usage[] =
     "sealkey ca request [--station DIR] [--key-alg ec-p256|ec-p384|rsa-3072] [--ca-pass SOURCE]\n"
+    "                   [--json]\n"
     "  A production station, whose CA root is kept offline by the CA: make the issuing CA key\n"
     "  (AES-256 encrypted DIR/ca/issuing.key, or on the HSM of ca.key_uri) and the seal\n"
     "  maker's SM2 key (DIR/ca/seal-maker.key), and a PKCS#10 request for each, signed by its\n"
@@ -15,11 +18,15 @@ static const char usage[] =
     "  its SM2 seal root. Take them there, and install what comes back with sealkey ca import.\n"
     "  No root key is ever on the station. Refuses (exit 4) a station with a CA or a request.\n"
     "  --ca-pass SOURCE  the new passphrase (asked twice at a prompt), or the CA HSM's PIN:\n"
-    "                    env:NAME, file:PATH, fd:N or prompt (default: ca.passphrase)";
+    "                    env:NAME, file:PATH, fd:N or prompt (default: ca.passphrase)\n"
+    CLI_HELP_JSON
+    "                    ({\"key_algorithm\", \"issuing_key\",\n"
+    "                    \"requests\": [{\"path\", \"for\"}]})";
 
 struct request_args {
     const char *alg;
     sk_keyalg key_alg;
+    cli_output out;
 };
 
 int cmd_ca_request_parse(int argc, char **argv, cli_ctx *cx)
@@ -27,6 +34,7 @@ int cmd_ca_request_parse(int argc, char **argv, cli_ctx *cx)
     static const struct option opts[] = {{"station", required_argument, NULL, 's'},
                                          {"key-alg", required_argument, NULL, 'k'},
                                          {"ca-pass", required_argument, NULL, 'p'},
+                                         CLI_OPT_JSON_ROW,
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
     struct request_args *a = cli_args(cx, sizeof(*a), NULL);
@@ -45,6 +53,9 @@ int cmd_ca_request_parse(int argc, char **argv, cli_ctx *cx)
         case 'p':
             cx->ca_pass_opt = optarg;
             break;
+        CLI_OUTPUT_CASES:
+            cli_output_set(&a->out, c);
+            break;
         case 'h':
             printf("usage: %s\n", usage);
             return CLI_DONE;
@@ -54,7 +65,7 @@ int cmd_ca_request_parse(int argc, char **argv, cli_ctx *cx)
     }
     if (optind != argc)
         return cli_usage_error(usage, "ca request: unexpected argument '%s'", argv[optind]);
-    return SK_OK;
+    return cli_output_check(&a->out, CLI_FMT_TEXT, usage, "ca request");
 }
 
 /* The key algorithm (the station's, or --key-alg) before the new passphrase is asked for. */
@@ -64,6 +75,26 @@ int cmd_ca_request_prepare(cli_ctx *cx, sk_err *e)
 
     a->key_alg = cx->st->ca_key_alg;
     return a->alg != NULL ? sk_keyalg_parse(a->alg, &a->key_alg, e) : SK_OK;
+}
+
+/* The requests made, as the text lists them; issuing_key null when the CA's own system
+ * keeps it (external signing). */
+static int print_json(const station_config *st, sk_keyalg alg, sk_err *e)
+{
+    char issuing[PATH_MAX + 16], seal[PATH_MAX + 16];
+    json_t *reqs;
+
+    snprintf(issuing, sizeof(issuing), "%s/ca/issuing.csr", st->dir);
+    snprintf(seal, sizeof(seal), "%s/ca/seal-maker.csr", st->dir);
+    reqs = json_pack("[{s:s, s:s}]", "path", seal, "for", "the CA's SM2 seal root");
+    if (reqs != NULL && !st->ca_external)
+        json_array_insert_new(reqs, 0, json_pack("{s:s, s:s}", "path", issuing, "for",
+                                                 "the CA's root"));
+    return cli_json_print(json_pack("{s:s?, s:s?, s:o}", "key_algorithm",
+                                    st->ca_external ? NULL : sk_keyalg_name(alg), "issuing_key",
+                                    st->ca_external ? NULL : st->ca_key_uri ? "hsm" : "file",
+                                    "requests", reqs),
+                          e);
 }
 
 int cmd_ca_request_run(cli_ctx *cx, sk_err *e)
@@ -77,6 +108,10 @@ int cmd_ca_request_run(cli_ctx *cx, sk_err *e)
         (ret = op_ca_request(&env, a->key_alg, cx->secrets->ca_secret, hsm, e)) != SK_OK)
         goto out;
     cli_ctx_wipe(cx);
+    if (a->out.format == CLI_FMT_JSON) {
+        ret = print_json(cx->st, a->key_alg, e);
+        goto out;
+    }
     if (cx->st->ca_external) {
         printf("external signing (ca.signing): the CA's own system keeps the issuing key; made "
                "the seal maker's SM2 key; request to sign:\n"

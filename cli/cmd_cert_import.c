@@ -1,14 +1,16 @@
 #include <getopt.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "cli/cli.h"
+#include "cli/cli_output.h"
 #include "cli/cli_secrets.h"
 #include "issuer/issuance/issue_import.h"
 #include "util/sk_problems.h"
 
 static const char usage[] =
-    "sealkey cert-import --orders FILE [--station DIR] [--ca-pass SOURCE] CERT|DIR...\n"
+    "sealkey cert-import --orders FILE [--station DIR] [--ca-pass SOURCE] [--json] CERT|DIR...\n"
     "  External signing (ca.signing \"external\"; docs/pki.md): finish the tokens of orders\n"
     "  waiting for their certificates with those the CA's own system signed: one certificate\n"
     "  file (PEM or DER) or a directory of them (*.pem *.crt *.cer *.der). Each is matched to\n"
@@ -17,6 +19,9 @@ static const char usage[] =
     "  another subject than the order's, or is a CA certificate. Its token must be present:\n"
     "  a new random user PIN goes to the PIN mailer, then the certificate, chain and seals are\n"
     "  written and verified as in sealkey issue. FILE holds the orders (for the seals).\n"
+    CLI_HELP_JSON "                    ({\"certificates\": one object per certificate file, its\n"
+    "                    \"status\" \"issued\" or \"refused\" with its exit status and error;\n"
+    "                    \"finished\", \"refused\"; printed when some were refused too)\n"
     "  Exit status: 0 when every certificate finished its order, else the first failure's.";
 
 struct import_args {
@@ -24,6 +29,8 @@ struct import_args {
     char **paths;
     size_t n;
     order_file *f;
+    cli_output out;
+    json_t *items; /* --json: what said() heard */
 };
 
 static void import_args_free(void *p)
@@ -31,6 +38,7 @@ static void import_args_free(void *p)
     struct import_args *a = p;
 
     order_file_free(a->f);
+    json_decref(a->items);
 }
 
 int cmd_cert_import_parse(int argc, char **argv, cli_ctx *cx)
@@ -38,7 +46,8 @@ int cmd_cert_import_parse(int argc, char **argv, cli_ctx *cx)
     static const struct option opts[] = {
         {"station", required_argument, NULL, 's'}, {"orders", required_argument, NULL, 'f'},
         {"ca-pass", required_argument, NULL, 'p'}, {"operator", required_argument, NULL, 'O'},
-        {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0}};
+        CLI_OPT_JSON_ROW,                          {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0}};
     struct import_args *a = cli_args(cx, sizeof(*a), import_args_free);
     int c;
 
@@ -58,6 +67,9 @@ int cmd_cert_import_parse(int argc, char **argv, cli_ctx *cx)
         case 'O':
             cx->operator_opt = optarg;
             break;
+        CLI_OUTPUT_CASES:
+            cli_output_set(&a->out, c);
+            break;
         case 'h':
             printf("usage: %s\n", usage);
             return CLI_DONE;
@@ -67,6 +79,8 @@ int cmd_cert_import_parse(int argc, char **argv, cli_ctx *cx)
     }
     if (a->orders == NULL)
         return cli_usage_error(usage, "cert-import: --orders is required");
+    if (cli_output_check(&a->out, CLI_FMT_TEXT, usage, "cert-import") != SK_OK)
+        return SK_EUSAGE;
     if (optind == argc)
         return cli_usage_error(usage, "cert-import: no certificate file or directory");
     a->paths = argv + optind;
@@ -87,10 +101,35 @@ int cmd_cert_import_prepare(cli_ctx *cx, sk_err *e)
     return ret;
 }
 
+/* --json: one object per certificate, kept until the end. A path or message that is not
+ * UTF-8 (JSON holds nothing else) is given as null rather than the certificate left out. */
+static void said_json(json_t *items, const issue_import_item *it)
+{
+    json_t *o;
+
+    if (it->status == SK_OK)
+        o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "path", it->path, "order_number",
+                      it->order, "status", "issued", "token_serial", it->r->token_serial,
+                      "cert_serial", it->r->cert_serial, "pin_mailer", it->r->pin_mailer);
+    else
+        o = json_pack("{s:s, s:s?, s:s, s:i, s:s}", "path", it->path, "order_number",
+                      it->order[0] ? it->order : NULL, "status", "refused", "exit_status",
+                      it->status, "error", it->err->msg);
+    if (o == NULL)
+        o = json_pack("{s:n, s:s?, s:s, s:i, s:n}", "path", "order_number",
+                      it->order[0] ? it->order : NULL, "status",
+                      it->status == SK_OK ? "issued" : "refused", "exit_status", it->status,
+                      "error");
+    json_array_append_new(items, o);
+}
+
 static void said(void *ctx, const issue_import_item *it)
 {
-    (void)ctx;
-    if (it->status == SK_OK)
+    struct import_args *a = ctx;
+
+    if (a->out.format == CLI_FMT_JSON)
+        said_json(a->items, it);
+    else if (it->status == SK_OK)
         printf("%s issued: token %s, certificate %s, from %s; PIN mailer (0600): %s\n", it->order,
                it->r->token_serial, it->r->cert_serial, it->path, it->r->pin_mailer);
     else
@@ -99,15 +138,27 @@ static void said(void *ctx, const issue_import_item *it)
 
 int cmd_cert_import_run(cli_ctx *cx, sk_err *e)
 {
-    const struct import_args *a = cx->args;
+    struct import_args *a = cx->args;
     issue_run_secrets rs = {.so_pin = cx->secrets->so_pin, .ca_secret = cx->secrets->ca_secret};
     size_t done = 0, failed = 0;
-    int ret;
+    int ret, pret;
 
+    if (a->out.format == CLI_FMT_JSON && (a->items = json_array()) == NULL)
+        return sk_err_set(e, SK_EINTERNAL, "out of memory");
     ret = issue_import_certs(cx->st, a->f, (const char *const *)a->paths, a->n, &rs,
-                             cx->operator_name, said, NULL, &done, &failed, e);
+                             cx->operator_name, said, a, &done, &failed, e);
     cli_ctx_wipe(cx);
-    if (done + failed > 0) {
+    if (done + failed > 0 && a->out.format == CLI_FMT_JSON) {
+        /* As batch --json: every certificate's outcome, the status the first refusal's. */
+        pret = cli_json_print(json_pack("{s:O, s:I, s:I}", "certificates", a->items,
+                                        "finished", (json_int_t)done, "refused",
+                                        (json_int_t)failed),
+                              e);
+        if (pret != SK_OK)
+            return pret;
+        if (ret != SK_OK)
+            sk_err_clear(e);
+    } else if (done + failed > 0) {
         printf("cert-import: %zu certificate(s): %zu finished, %zu refused\n", done + failed, done,
                failed);
         /* Each refusal was said with its reason; the status is the first one's. */

@@ -29,13 +29,15 @@ static const char usage[] =
     "                add an export to the station's shared ledger, in one transaction;\n"
     "                issuances get new ids and keep the old ones as STATION_ID:ID\n"
     "  audit-verify  check the audit chain of every station on the shared ledger\n"
-    "  backup --to DIR|FILE.tar\n"
+    "  backup --to DIR|FILE.tar [--json]\n"
     "                a consistent copy of the station while stations run: the SQLite ledger\n"
     "                (SQLite's online backup), audit.log and audit.head taken with it, the CA\n"
     "                directory and station.json, into DIR, a new directory (0700, files 0600),\n"
     "                or FILE.tar, a new tar archive (0600) of such a directory; either\n"
     "                appears only when complete; never the secret files or out/. A shared\n"
-    "                ledger is backed up with pg_dump (docs/ledger.md, \"Backups\")\n"
+    "                ledger is backed up with pg_dump (docs/ledger.md, \"Backups\"); --json:\n"
+    "                {\"to\", \"archive\", \"ledger\", \"audit_log\", \"ca_files\"} on standard\n"
+    "                output\n"
     "  reconcile [--json] [--no-tokens]\n"
     "                check that every certificate ever signed is live on one verified\n"
     "                issuance or revoked, no order or token has two live ones, no issuance\n"
@@ -201,6 +203,14 @@ static int run_backup(cli_ctx *c, const struct ledger_args *a, sk_err *e)
 
     if (ret != SK_OK)
         return ret;
+    if (a->json)
+        /* ledger null: a shared ledger, not copied (pg_dump). */
+        return cli_json_print(json_pack("{s:s, s:b, s:s?, s:b, s:I, s:b}", "to", a->to,
+                                        "archive", r.archive, "ledger",
+                                        r.ledger_copied ? r.ledger_name : NULL, "audit_log",
+                                        r.audit_copied, "ca_files", (json_int_t)r.ca_files,
+                                        "station_json", 1),
+                              e);
     if (r.ledger_copied)
         printf("backup %s: ledger %s, ", a->to, r.ledger_name);
     else
@@ -274,8 +284,10 @@ int cmd_ledger_parse(int argc, char **argv, cli_ctx *cx)
         return cli_usage_error(usage, "ledger import: --from FILE is required");
     if (a->out != NULL && strcmp(cmd, "export") != 0)
         return cli_usage_error(usage, "ledger %s: --out is for export", cmd);
-    if ((a->json || a->no_tokens) && strcmp(cmd, "reconcile") != 0)
-        return cli_usage_error(usage, "ledger %s: --json and --no-tokens are for reconcile", cmd);
+    if ((a->no_tokens && strcmp(cmd, "reconcile") != 0) ||
+        (a->json && strcmp(cmd, "reconcile") != 0 && strcmp(cmd, "backup") != 0))
+        return cli_usage_error(usage, "ledger %s: --json and --no-tokens are for reconcile "
+                               "(--json also for backup)", cmd);
     if ((a->to != NULL) != (strcmp(cmd, "backup") == 0))
         return cli_usage_error(usage, "ledger %s: --to DIR|FILE.tar is for backup, and backup "
                                "needs it", cmd);

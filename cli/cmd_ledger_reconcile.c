@@ -1,5 +1,5 @@
-/* sealkey ledger reconcile: the lifecycle invariant checked (issuer/records/reconcile.h), one line per
- * violation or a JSON report. */
+/* sealkey ledger reconcile: the lifecycle invariant checked (issuer/records/reconcile.h), one line
+ * per violation or a JSON report. */
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>

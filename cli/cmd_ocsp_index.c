@@ -1,28 +1,38 @@
 #include <getopt.h>
+#include <jansson.h>
 #include <stdio.h>
 
 #include "cli/cli.h"
+#include "cli/cli_output.h"
 #include "issuer/operations/operations.h"
 
 static const char usage[] =
-    "sealkey ocsp-index [--station DIR] [-o FILE]\n"
+    "sealkey ocsp-index [--station DIR] [-o FILE] [--json]\n"
     "  Write the revocation status of every certificate the station's issuing CA signed, from\n"
     "  the ledger, in the index format `openssl ocsp -index` serves (the index.txt of\n"
     "  `openssl ca`): V for a certificate not revoked, R with its time and reason for a revoked\n"
     "  one. Default FILE: DIR/ocsp/index.txt (mode 0644, replaced atomically). Run it after\n"
     "  every revoke (or with every crl) and copy it to the responder (docs/pki.md); no CA\n"
-    "  secret is needed.";
+    "  secret is needed.\n"
+    "  -o, --output FILE  where to write the index\n"
+    CLI_HELP_JSON "                    ({\"path\", \"good\", \"revoked\"})";
+
+struct ocsp_args {
+    const char *out;
+    cli_output output;
+};
 
 int cmd_ocsp_index_parse(int argc, char **argv, cli_ctx *cx)
 {
     static const struct option opts[] = {{"station", required_argument, NULL, 's'},
                                          {"output", required_argument, NULL, 'o'},
+                                         CLI_OPT_JSON_ROW,
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
-    const char **out = cli_args(cx, sizeof(*out), NULL);
+    struct ocsp_args *a = cli_args(cx, sizeof(*a), NULL);
     int c;
 
-    if (out == NULL)
+    if (a == NULL)
         return SK_OK;
     while ((c = getopt_long(argc, argv, "ho:", opts, NULL)) != -1) {
         switch (c) {
@@ -30,7 +40,10 @@ int cmd_ocsp_index_parse(int argc, char **argv, cli_ctx *cx)
             cx->station_opt = optarg;
             break;
         case 'o':
-            *out = optarg;
+            a->out = optarg;
+            break;
+        CLI_OUTPUT_CASES:
+            cli_output_set(&a->output, c);
             break;
         case 'h':
             printf("usage: %s\n", usage);
@@ -41,17 +54,21 @@ int cmd_ocsp_index_parse(int argc, char **argv, cli_ctx *cx)
     }
     if (optind != argc)
         return cli_usage_error(usage, "ocsp-index: unexpected argument '%s'", argv[optind]);
-    return SK_OK;
+    return cli_output_check(&a->output, CLI_FMT_TEXT, usage, "ocsp-index");
 }
 
 int cmd_ocsp_index_run(cli_ctx *cx, sk_err *e)
 {
-    const char *const *out = cx->args;
+    const struct ocsp_args *a = cx->args;
     op_env env = CLI_OP_ENV(cx);
     op_ocsp_result r;
-    int ret;
+    int ret = op_ocsp_index(&env, a->out, &r, e);
 
-    if ((ret = op_ocsp_index(&env, *out, &r, e)) == SK_OK)
+    if (ret == SK_OK && a->output.format == CLI_FMT_JSON)
+        ret = cli_json_print(json_pack("{s:s, s:I, s:I}", "path", r.path, "good",
+                                       (json_int_t)r.good, "revoked", (json_int_t)r.revoked),
+                             e);
+    else if (ret == SK_OK)
         printf("OCSP index with %zu good and %zu revoked certificate(s) written to %s\n", r.good,
                r.revoked, r.path);
     return ret;

@@ -1,15 +1,17 @@
 /* sealkey seal sign: a GB/T 38540 document signature (SES_Signature) over a file. */
 #include <getopt.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/cli_output.h"
 #include "cli/cli_secrets.h"
 #include "issuer/operations/op_seal_sign.h"
 
 static const char usage[] =
     "sealkey seal sign --seal SEAL.esl --cert CERT.pem --key KEY --in DOC --out SIG\n"
-    "                  [--key-pass SOURCE] [--module PATH] [--property TEXT]\n"
+    "                  [--key-pass SOURCE] [--module PATH] [--property TEXT] [--json]\n"
     "  Sign the file DOC with the seal holder's SM2 key and its seal: a GB/T 38540 v4\n"
     "  SES_Signature whose toSign holds the seal unchanged, the time, the SM3 hash of DOC's\n"
     "  bytes and TEXT; signed SM2-with-SM3 with the SM2 ID 1234567812345678 over DER(toSign).\n"
@@ -26,6 +28,8 @@ static const char usage[] =
     "  --module PATH      the PKCS#11 module of a pkcs11: key (PKCS#11 tokens have no SM2\n"
     "                     mechanism), or the vendor's SKF library of an skf: key\n"
     "  --property TEXT    propertyInfo, 1..255 printable ASCII (default: DOC's file name)\n"
+    CLI_HELP_JSON
+    "                    ({\"document\", \"signature\", \"seal_id\", \"time\", ...})\n"
     "exit status: 0 signed; 3 a file is unreadable or not what it should be, the certificate\n"
     "  is not in the seal's certList, the key is not SM2; 4 SIG exists; 6 wrong passphrase or\n"
     "  PIN; 7 the key is not the certificate's; 2 bad command line";
@@ -34,6 +38,7 @@ struct sign_args {
     op_sign_req req;
     const char *pass_src;
     op_sign st;
+    cli_output out;
 };
 
 static void sign_args_free(void *p)
@@ -48,7 +53,8 @@ int cmd_seal_sign_parse(int argc, char **argv, cli_ctx *cx)
         {"key", required_argument, NULL, 'k'},    {"in", required_argument, NULL, 'i'},
         {"out", required_argument, NULL, 'o'},    {"key-pass", required_argument, NULL, 'p'},
         {"module", required_argument, NULL, 'm'}, {"property", required_argument, NULL, 'P'},
-        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0}};
+        CLI_OPT_JSON_ROW,                         {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0}};
     struct sign_args *a = cli_args(cx, sizeof(*a), sign_args_free);
     int c;
 
@@ -80,6 +86,9 @@ int cmd_seal_sign_parse(int argc, char **argv, cli_ctx *cx)
         case 'P':
             a->req.property = optarg;
             break;
+        CLI_OUTPUT_CASES:
+            cli_output_set(&a->out, c);
+            break;
         case 'h':
             printf("usage: %s\n", usage);
             return CLI_DONE;
@@ -98,7 +107,7 @@ int cmd_seal_sign_parse(int argc, char **argv, cli_ctx *cx)
     if (strncmp(a->req.key, "skf:", 4) == 0 && a->req.module == NULL)
         return cli_usage_error(usage, "seal sign: an skf: key needs --module PATH (the SKF "
                                "library)");
-    return SK_OK;
+    return cli_output_check(&a->out, CLI_FMT_TEXT, usage, "seal sign");
 }
 
 int cmd_seal_sign_run(cli_ctx *cx, sk_err *e)
@@ -134,6 +143,15 @@ int cmd_seal_sign_run(cli_ctx *cx, sk_err *e)
     sec = NULL;
     if (ret != SK_OK)
         goto out;
+    if (a->out.format == CLI_FMT_JSON) {
+        ret = cli_json_print(json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "document",
+                                       a->req.doc_path, "signature", a->req.out_path, "seal_id",
+                                       res->es_id, "format", "SES_Signature v4", "time",
+                                       res->time, "property", res->property, "signer",
+                                       res->signer),
+                             e);
+        goto out;
+    }
     printf("signed %s with seal %s: %s (SES_Signature v4, SM2-with-SM3, time %s, property "
            "'%s', signer %s)\n",
            a->req.doc_path, res->es_id, a->req.out_path, res->time, res->property, res->signer);

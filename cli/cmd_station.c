@@ -1,8 +1,8 @@
 /* sealkey station: the interactive sibling of batch. It waits for tokens inserted into the
  * card readers (pcsc-lite), issues the next unfinished order of the file onto each in a
  * worker process of its own, and tells the operator what went where and when a token may be
- * pulled. The work is the supervisor's (issuer/supervisor/supervisor.h); this file parses the options,
- * builds the list of the orders' problems, catches Ctrl-C and prints what it reports. */
+ * pulled. The work is the supervisor's (issuer/supervisor/supervisor.h); this file parses the
+ * options, builds the list of the orders' problems, catches Ctrl-C and prints what it reports. */
 #include <getopt.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -155,6 +155,9 @@ static void settled(const sup_event *ev)
         }
         say("reader %s: order %s done (token %s)%s", ev->reader, j->order, r->token_serial,
             ev->pulled ? ", just before its token was pulled" : " -- the token may be pulled");
+        if (r->validity_capped) /* as issue says it (cli/cmd_issue.c) */
+            say("reader %s: order %s: notice: validity capped at the issuing CA's notAfter %s; "
+                "renew the CA", ev->reader, j->order, r->not_after);
         break;
     case SUP_DONE_BEFORE:
         say("reader %s: order %s is already issued (token %s) -- the token was not used",

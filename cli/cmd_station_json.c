@@ -57,12 +57,24 @@ static json_t *settled(const sup_event *ev)
     const sup_result *r = &j->result;
     bool failed = j->outcome == SUP_FAILED || j->outcome == SUP_INVALID ||
                   j->outcome == SUP_PENDING;
+    json_t *o;
 
-    return json_pack("{s:s, s:s, s:i, s:s, s:s, s:s, s:b, s:s, s:f}", "order_number", j->order,
+    o = json_pack("{s:s, s:s, s:i, s:s, s:s, s:s, s:b, s:s, s:f}", "order_number", j->order,
                      "status", outcome_name(j->outcome), "exit_status", r->status, "error",
                      failed ? r->message : "", "token_serial", r->token_serial, "cert_serial",
                      r->cert_serial, "pulled", ev->pulled, "next", next_name(ev->next),
                      "seconds", j->seconds);
+    /* As batch --json and issue --json give them, for a certificate signed. */
+    if (o != NULL && j->outcome == SUP_ISSUED && !r->awaiting_cert) {
+        json_t *seals = json_array();
+        for (size_t k = 0; seals != NULL && k < r->n_seals; k++)
+            if (r->seal_ids[k][0] != '\0')
+                json_array_append_new(seals, json_string(r->seal_ids[k]));
+        json_object_set_new(o, "seal_ids", seals);
+        json_object_set_new(o, "not_after", json_string(r->not_after));
+        json_object_set_new(o, "validity_capped", json_boolean(r->validity_capped));
+    }
+    return o;
 }
 
 void station_json_event(const sup_event *ev)

@@ -1,6 +1,7 @@
 /* sealkey token: the group, the options its verbs share, and the verbs that change the
  * ledger (hold, release, lost) or the token (unblock); show is in cmd_token_show.c. */
 #include <getopt.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -9,9 +10,10 @@
 
 static const char group_usage[] =
     "sealkey token show|unblock|hold|release|lost (--order NUMBER | --serial TOKEN-SERIAL |\n"
-    "              --token URI) [--station DIR] [options]\n"
-    "  A token after its issuance (sealkey token VERB --help for each):\n"
-    "  show     what the ledger says and what the token holds, side by side [--json]\n"
+    "              --token URI) [--station DIR] [--json] [options]\n"
+    "  A token after its issuance (sealkey token VERB --help for each); with --json, each\n"
+    "  verb's result as one JSON document on standard output:\n"
+    "  show     what the ledger says and what the token holds, side by side\n"
     "  unblock  a new random user PIN set with the SO PIN, into a new PIN mailer\n"
     "  hold     revoke the certificate as certificateHold, until released\n"
     "  release  lift a hold: the next CRL leaves the certificate out\n"
@@ -33,7 +35,7 @@ int cmd_token_parse_common(const char *verb, const char *usage, const char *extr
         {"order", required_argument, NULL, 'N'},   {"serial", required_argument, NULL, 'S'},
         {"token", required_argument, NULL, 'T'},   {"reason", required_argument, NULL, 'r'},
         {"force", no_argument, NULL, 'f'},         {"orders", required_argument, NULL, 'o'},
-        {"json", no_argument, NULL, 'j'},          {"no-token", no_argument, NULL, 'n'},
+        CLI_OPT_JSON_ROW,                          {"no-token", no_argument, NULL, 'n'},
         {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0}};
     struct token_args *a = cli_args(cx, sizeof(*a), token_args_free);
     int c, named = 0, idx = 0;
@@ -42,8 +44,9 @@ int cmd_token_parse_common(const char *verb, const char *usage, const char *extr
         return SK_OK;
     sk_problems_init(&a->probs);
     while ((c = getopt_long(argc, argv, "h", opts, &idx)) != -1) {
+        /* --json is every verb's; extra holds the characters of the verb's own options. */
         if (c != '?' && c != 'h' && c != 's' && c != 'O' && c != 'N' && c != 'S' && c != 'T' &&
-            strchr(extra, c) == NULL)
+            c != CLI_OPT_JSON && (c > 0x7f || strchr(extra, c) == NULL))
             return cli_usage_error(usage, "token %s: --%s is not an option of %s", verb,
                                    opts[idx].name, verb);
         switch (c) {
@@ -55,7 +58,7 @@ int cmd_token_parse_common(const char *verb, const char *usage, const char *extr
         case 'r': a->reason = optarg; break;
         case 'f': a->force = true; break;
         case 'o': a->orders = optarg; break;
-        case 'j': a->as_json = true; break;
+        CLI_OUTPUT_CASES: cli_output_set(&a->out, c); break;
         case 'n': a->no_token = true; break;
         case 'h': printf("usage: %s\n", usage); return CLI_DONE;
         default: return cli_usage_error(usage, "token %s: bad option", verb);
@@ -63,6 +66,8 @@ int cmd_token_parse_common(const char *verb, const char *usage, const char *extr
     }
     if (optind != argc)
         return cli_usage_error(usage, "token %s: unexpected argument '%s'", verb, argv[optind]);
+    if (cli_output_check(&a->out, CLI_FMT_TEXT, usage, "token") != SK_OK)
+        return SK_EUSAGE;
     if (named != 1)
         return cli_usage_error(usage, "token %s: name the token by exactly one of --order, "
                                "--serial, --token", verb);
@@ -89,17 +94,21 @@ int cmd_token(int argc, char **argv)
 
 static const char hold_usage[] =
     "sealkey token hold (--order NUMBER | --serial TOKEN-SERIAL | --token URI) [--station DIR]\n"
+    "              [--json]\n"
     "  Put the order's live certificate on hold: revoked with reason certificateHold, so the\n"
     "  next `sealkey crl` lists it, until `sealkey token release` lifts the hold. The token\n"
     "  stays the order's (no other order may take it). Recorded in the ledger and the audit\n"
-    "  log. Exit status: 4 the order has no live certificate (not issued, on hold already,\n"
+    "  log.\n"
+    CLI_HELP_JSON "                    ({\"order_number\", \"action\", \"cert_serial\", ...})\n"
+    "  Exit status: 4 the order has no live certificate (not issued, on hold already,\n"
     "  revoked).";
 
 static const char release_usage[] =
     "sealkey token release (--order NUMBER | --serial TOKEN-SERIAL | --token URI)\n"
-    "              [--station DIR]\n"
+    "              [--station DIR] [--json]\n"
     "  Lift a hold (sealkey token hold): the certificate is live again and the next\n"
     "  `sealkey crl` leaves it out. Recorded in the ledger and the audit log.\n"
+    CLI_HELP_JSON "                    ({\"order_number\", \"action\", \"cert_serial\", ...})\n"
     "  Exit status: 4 the certificate is not on hold.";
 
 int cmd_token_hold_parse(int argc, char **argv, cli_ctx *cx)
@@ -126,6 +135,13 @@ static int hold_or_release(cli_ctx *cx, bool hold, sk_err *e)
                : op_token_release(&env, number, cx->operator_name, &iss, e);
     if (ret != SK_OK)
         return ret;
+    if (a->out.format == CLI_FMT_JSON)
+        return cli_json_print(json_pack("{s:s, s:s, s:s, s:s?, s:s?}", "order_number", number,
+                                        "action", hold ? "hold" : "release", "cert_serial",
+                                        iss.cert_serial, "token_serial",
+                                        iss.token_serial[0] ? iss.token_serial : NULL,
+                                        "held_since", hold ? iss.revoked_at : NULL),
+                              e);
     if (hold)
         printf("order %s: certificate %s (token %s) on hold since %s; run sealkey crl to "
                "publish\n", number, iss.cert_serial, iss.token_serial[0] ? iss.token_serial : "-",
@@ -151,12 +167,15 @@ int cmd_token_release_run(cli_ctx *cx, sk_err *e)
 
 static const char lost_usage[] =
     "sealkey token lost (--order NUMBER | --serial TOKEN-SERIAL | --token URI)\n"
-    "              [--reason REASON] [--station DIR]\n"
+    "              [--reason REASON] [--station DIR] [--json]\n"
     "  The token is lost: every certificate of its order not revoked yet is revoked (as\n"
     "  `sealkey revoke`; a certificate on hold too), with REASON keyCompromise by default\n"
     "  (whoever finds the token holds the key; `revoke`'s reasons are taken), and the token\n"
     "  is marked lost in the ledger. Run sealkey crl to publish, sealkey issue --reissue for\n"
-    "  a replacement. Exit status: 3 bad reason, 4 no issued token, or marked lost already.";
+    "  a replacement.\n"
+    CLI_HELP_JSON "                    ({\"order_number\", \"token_serial\", \"cert_serial\",\n"
+    "                    \"reason\", \"revoked\": what this run revoked})\n"
+    "  Exit status: 3 bad reason, 4 no issued token, or marked lost already.";
 
 int cmd_token_lost_parse(int argc, char **argv, cli_ctx *cx)
 {
@@ -173,6 +192,24 @@ int cmd_token_lost_parse(int argc, char **argv, cli_ctx *cx)
     return SK_OK;
 }
 
+/* In the form of revoke --json's list, and what the token now is. */
+static json_t *lost_json(const char *number, const op_token_lost_result *r)
+{
+    json_t *list = json_array();
+
+    for (size_t i = 0; list != NULL && i < r->revoke.n; i++) {
+        const ledger_issuance *v = &r->revoke.revoked[i];
+        json_array_append_new(list, json_pack("{s:s, s:s, s:s, s:s, s:s}", "cert_serial",
+                                              v->cert_serial, "token_serial", v->token_serial,
+                                              "step", iss_step_name(v->step), "reason",
+                                              v->revocation_reason, "revoked_at",
+                                              v->revoked_at));
+    }
+    return json_pack("{s:s, s:s, s:s, s:s, s:b, s:o}", "order_number", number, "token_serial",
+                     r->token_serial, "cert_serial", r->cert_serial, "reason", r->reason,
+                     "lost", 1, "revoked", list);
+}
+
 int cmd_token_lost_run(cli_ctx *cx, sk_err *e)
 {
     const struct token_args *a = cx->args;
@@ -183,7 +220,10 @@ int cmd_token_lost_run(cli_ctx *cx, sk_err *e)
 
     if ((ret = op_token_order(&env, &a->ref, number, sizeof(number), e)) != SK_OK)
         return ret;
-    if ((ret = op_token_lost(&env, number, a->reason, cx->operator_name, &r, e)) == SK_OK) {
+    ret = op_token_lost(&env, number, a->reason, cx->operator_name, &r, e);
+    if (ret == SK_OK && a->out.format == CLI_FMT_JSON)
+        ret = cli_json_print(lost_json(number, &r), e);
+    else if (ret == SK_OK) {
         for (size_t i = 0; i < r.revoke.n; i++)
             printf("order %s: certificate serial %s (token %s, %s) revoked (%s)\n", number,
                    r.revoke.revoked[i].cert_serial,
@@ -201,7 +241,7 @@ int cmd_token_lost_run(cli_ctx *cx, sk_err *e)
 
 static const char unblock_usage[] =
     "sealkey token unblock (--order NUMBER | --serial TOKEN-SERIAL | --token URI)\n"
-    "              [--orders FILE] [--force] [--station DIR]\n"
+    "              [--orders FILE] [--force] [--station DIR] [--json]\n"
     "  The token's user PIN is locked (too many wrong tries): with the SO PIN\n"
     "  (pin_policy.so_pin) set a new random user PIN by pin_policy, written first to a NEW\n"
     "  0600 PIN mailer out/ORDER/pin-mailer-unblock-N.txt (never over an earlier mailer),\n"
@@ -209,6 +249,8 @@ static const char unblock_usage[] =
     "  an order's live (or held) token still labelled with the order is unblocked.\n"
     "  --orders FILE  the order file, for the unit and recipient on the mailer\n"
     "  --force        set a new PIN even though the PIN is not locked\n"
+    CLI_HELP_JSON "                    ({\"order_number\", \"token_serial\", \"was_locked\",\n"
+    "                    \"pin_mailer\"}: the mailer's path, never the PIN)\n"
     "  Exit status: 4 not locked (without --force) or not an issued token, 5 token absent,\n"
     "  6 SO PIN wrong or locked.";
 
@@ -247,7 +289,13 @@ int cmd_token_unblock_run(cli_ctx *cx, sk_err *e)
     ret = op_token_unblock(&env, m, &a->ref, cx->secrets->so_pin, a->force, a->o,
                            cx->operator_name, &r, e);
     cli_ctx_wipe(cx);
-    if (ret == SK_OK)
+    if (ret == SK_OK && a->out.format == CLI_FMT_JSON)
+        ret = cli_json_print(json_pack("{s:s, s:s, s:s, s:b, s:s}", "order_number", r.order,
+                                       "token_serial", r.token_serial, "token_label",
+                                       r.token_label, "was_locked", r.was_locked, "pin_mailer",
+                                       r.pin_mailer),
+                             e);
+    else if (ret == SK_OK)
         printf("order %s: token %s unblocked (the PIN was %slocked); the new user PIN is in "
                "%s\n", r.order, r.token_serial, r.was_locked ? "" : "not ", r.pin_mailer);
 out:

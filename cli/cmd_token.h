@@ -5,6 +5,7 @@
 #include <stdbool.h>
 
 #include "cli/cli.h"
+#include "cli/cli_output.h"
 #include "issuer/operations/op_token.h"
 #include "util/sk_problems.h"
 
@@ -14,7 +15,7 @@ struct token_args {
     const char *reason;  /* lost */
     const char *orders;  /* unblock: the order file, for the mailer's unit and recipient */
     bool force;          /* unblock a PIN that is not locked */
-    bool as_json;        /* show */
+    cli_output out;      /* --json, every verb */
     bool no_token;       /* show: the ledger only */
     order_file *of;      /* unblock, with --orders */
     sk_problems probs;   /* the order file's (the mailer needs only names) */
@@ -22,8 +23,8 @@ struct token_args {
 };
 
 /* Options of verb (its usage text): --order | --serial | --token (exactly one), --station,
- * --operator, and what the verb takes: 'r' --reason, 'f' --force, 'o' --orders, 'j' --json,
- * 'n' --no-token. */
+ * --operator, --json (every verb: its result as one JSON document), and what the verb takes:
+ * 'r' --reason, 'f' --force, 'o' --orders, 'n' --no-token. */
 int cmd_token_parse_common(const char *verb, const char *usage, const char *extra, int argc,
                            char **argv, cli_ctx *cx);
 

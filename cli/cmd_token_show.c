@@ -19,7 +19,7 @@ static const char usage[] =
     "  on hold, revoked or lost, its events) beside what the token holds (label, serial,\n"
     "  PIN counters, its public objects: read without a PIN). A token that is not in a\n"
     "  reader shows the ledger side alone. What the token says is shown escaped (\\xHH).\n"
-    "  --json      one JSON object: {\"token_serial\", \"ledger\", \"token\", \"events\"}\n"
+    CLI_HELP_JSON "                    ({\"token_serial\", \"ledger\", \"token\", \"events\"})\n"
     "  --no-token  do not open the token module\n"
     "  Exit status: 3 the order is not in the ledger, 5 token module failure.";
 
@@ -268,9 +268,7 @@ static json_t *token_json(const op_token_view *v)
 
 static int print_json(const op_token_view *v, sk_err *e)
 {
-    json_t *events = json_array(), *doc;
-    char *text = NULL;
-    int ret = SK_OK;
+    json_t *events = json_array();
 
     for (size_t k = 0; events != NULL && k < v->n_events; k++)
         json_array_append_new(events, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "at",
@@ -279,16 +277,10 @@ static int print_json(const op_token_view *v, sk_err *e)
                                                 v->events[k].operator_name, "station",
                                                 v->events[k].station_id, "detail",
                                                 v->events[k].detail));
-    doc = json_pack("{s:s, s:o, s:o, s:o}", "token_serial", v->token_serial, "ledger",
-                    ledger_json(v), "token", token_json(v), "events", events);
-    if (doc == NULL || (text = json_dumps(doc, JSON_INDENT(2) | JSON_SORT_KEYS)) == NULL)
-        ret = sk_err_set(e, SK_EINTERNAL, "token show: a field that is not UTF-8, or out of "
-                         "memory");
-    else
-        printf("%s\n", text);
-    free(text);
-    json_decref(doc);
-    return ret;
+    return cli_json_print(json_pack("{s:s, s:o, s:o, s:o}", "token_serial", v->token_serial,
+                                    "ledger", ledger_json(v), "token", token_json(v), "events",
+                                    events),
+                          e);
 }
 
 int cmd_token_show_run(cli_ctx *cx, sk_err *e)
@@ -312,7 +304,7 @@ int cmd_token_show_run(cli_ctx *cx, sk_err *e)
         goto out;
     }
     shown_view(&v);
-    if (a->as_json)
+    if (a->out.format == CLI_FMT_JSON)
         ret = print_json(&v, e);
     else
         print_text(&v, m != NULL);

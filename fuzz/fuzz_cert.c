@@ -1,5 +1,5 @@
-/* Certificates read back from a token (issuer/issuance/issue_verify.c): the DER of a CKO_CERTIFICATE
- * value goes through d2i_X509 and then the checks verification makes on it: the
+/* Certificates read back from a token (issuer/issuance/issue_verify.c): the DER of a
+ * CKO_CERTIFICATE value goes through d2i_X509 and then the checks verification makes on it: the
  * SubjectKeyIdentifier as a CKA_ID, the DER round trip, the public key comparison, the dates
  * as the ledger records them, the PEM written to out/ORDER/cert.pem, and a chain
  * verification (here against itself as the only trusted certificate). */

@@ -142,7 +142,7 @@ int skf_get_pin_info(skf_app *a, bool so, skf_pin_info *out, sk_err *e)
 static int login(skf_app *a, ULONG type, const char *pin, sk_err *e)
 {
     const char *who = type == ADMIN_TYPE ? "SO" : "user";
-    skf_pin_info pi;
+    skf_pin_info pi = {0}; /* set by skf_get_pin_info; -O2 cannot see that */
     ULONG retry = 0, rv;
     int ret;
     if ((ret = skf_get_pin_info(a, type == ADMIN_TYPE, &pi, e)) != SK_OK)

@@ -51,9 +51,9 @@ typedef struct form_template form_template;
  * templates, <datadir>/sealkey/templates beside the binary (util/sk_datadir.h). */
 const char *form_template_dir(const char *opt);
 
-/* Load DIR/NAME.json (DIR NULL: the installed templates; NAME: application, authorization, seal-collection, delivery, or any
- * other file staff add). Unknown keys, wrong types and positions off the page are refused
- * with the file and the item's index. */
+/* Load DIR/NAME.json (DIR NULL: the installed templates; NAME: application, authorization,
+ * seal-collection, delivery, or any other file staff add). Unknown keys, wrong types and positions
+ * off the page are refused with the file and the item's index. */
 int form_template_load(const char *dir, const char *name, form_template **out, sk_err *e);
 void form_template_free(form_template *t);
 

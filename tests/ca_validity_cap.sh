@@ -24,6 +24,18 @@ seal_end=$("$SEALKEY" seal show "$st/out/$n/official.esl" --json | python3 -c 'i
 check "seal ends no later than the certificate ($seal_end)" \
     test "$(date -u -d "$seal_end" +%s)" -le "$(date -u -d "$ca_end" +%s)"
 
+# batch says it too, order by order (issue 16): the notice in its text, the flag and the
+# date in its --json, as issue --json gives them.
+expect_status 0 "batch under the capped CA" -- "$SEALKEY" batch --station "$st" --orders "$orders" --jobs 2
+check "batch prints the notice after each order it issued" test "$(grep -A1 ' issued: ' "$T/out" | grep -c "^  notice: validity capped at the issuing CA's notAfter $ledger_end; renew the CA")" = 5
+clone_orders 1 CAP GCJS "$T/c"
+"$SEALKEY" batch --station "$st" --orders "$T/c/orders.json" --json > "$T/j" 2>"$T/err"
+check "batch --json: validity_capped and not_after for each order issued" python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+new = [o for o in d["orders"] if o["status"] == "issued"]
+assert new and all(o["validity_capped"] is True for o in new), d
+assert all(o["not_after"] == sys.argv[2] for o in new), (d, sys.argv[2])' "$T/j" "$ledger_end"
 # A CA with 20 days left: refused (exit 4), nothing reserved, no token touched.
 st2=$T/short
 make_station "$st2"

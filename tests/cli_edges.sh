@@ -13,6 +13,24 @@ for c in "issue" "batch" "ledger" "ca init" "seal verify" "order check" "export 
     expect_status 0 "help $c" -- "$SEALKEY" help $c
     check "help $c prints what $c --help does" cmp -s "$T/want" "$T/out"
 done
+# ... for every row of the command table (the man pages are made from the same --help), the
+# commands and verbs merged since (token, ca request/import, ocsp-index, csr-export,
+# cert-import, seal sign) included; a group's verbs inside it (ledger backup) by the group.
+"$SEALKEY" --list-commands | cut -f1 > "$T/rows"
+for c in token "token show" "token unblock" "token hold" "token release" "token lost" \
+    "ca request" "ca import" ocsp-index csr-export cert-import "seal sign"; do
+    check "the command table has '$c'" grep -qx "$c" "$T/rows"
+done
+bad=
+while read -r c; do
+    "$SEALKEY" $c --help > "$T/want" 2>&1 || bad="$bad [$c --help failed]"
+    "$SEALKEY" help $c > "$T/got" 2>&1 || bad="$bad [help $c failed]"
+    cmp -s "$T/want" "$T/got" || bad="$bad [help $c differs]"
+    grep -q "^usage: sealkey " "$T/got" && grep -q "sealkey $c" "$T/got" || bad="$bad [help $c: no usage of $c]"
+done < "$T/rows"
+check "help CMD [VERB] is CMD [VERB] --help for all $(wc -l < "$T/rows") rows:$bad" test -z "$bad"
+"$SEALKEY" help ledger backup > "$T/got" 2>&1
+check "help ledger backup: the ledger's help, backup and its --json in it" grep -q "^  backup --to DIR|FILE.tar \[--json\]" "$T/got"
 expect_status 2 "help of a command that does not exist" -- "$SEALKEY" help frobnicate
 expect_output "help: 'frobnicate' is not a command" "help names the unknown command"
 # -- a station with two orders issued, for what follows
@@ -102,6 +120,45 @@ expect_status 0 "--since a second later" -- "$SEALKEY" export status --station "
 expect_no_output "JX2026-000103" "--since $later leaves it out"
 expect_status 2 "--since an impossible date" -- "$SEALKEY" export status --station "$st" --since 2026-02-30
 expect_output "export: --since '2026-02-30': no day 30 in February 2026" "the option and the reason named"
+# -- --json on the commands merged after the output option (cli/cli_output.h): the token
+#    verbs, ocsp-index, ledger backup; each one document, in the same form
+tok() { "$SEALKEY" token "$@" --station "$st" --json > "$T/j" 2>"$T/err"; }
+c101=$(sqlite3 "$st/ledger.sqlite" "SELECT cert_serial FROM issuances WHERE order_number='JX2026-000101'")
+tok show --order JX2026-000101
+check "token show --json (exit $?)" js '
+assert d["ledger"]["order_number"] == "JX2026-000101" and d["ledger"]["cert_serial"] == sys.argv[2], d
+assert d["token"]["label"] == "JX2026-000101" and d["token_serial"] == d["ledger"]["token_serial"], d' "$c101"
+check "token show --json: keys in the command's order, not sorted" js 'assert list(d) == ["token_serial", "ledger", "token", "events"], list(d)'
+tok hold --order JX2026-000101
+check "token hold --json (exit $?)" js '
+assert d["action"] == "hold" and d["cert_serial"] == sys.argv[2] and d["held_since"].endswith("Z"), d' "$c101"
+tok release --order JX2026-000101
+check "token release --json (exit $?)" js 'assert d["action"] == "release" and d["held_since"] is None, d'
+tok unblock --order JX2026-000101 --force
+check "token unblock --json (exit $?)" js '
+assert d["order_number"] == "JX2026-000101" and d["was_locked"] is False, d
+assert d["pin_mailer"].endswith("/pin-mailer-unblock-1.txt"), d'
+pin=$(sed -n 's/^user PIN: *//p' "$st/out/JX2026-000101/pin-mailer-unblock-1.txt")
+check "token unblock --json never carries the new PIN" test -n "$pin" -a -z "$(grep -F -- "$pin" "$T/j")"
+tok lost --order JX2026-000102
+check "token lost --json (exit $?)" js '
+assert d["order_number"] == "JX2026-000102" and d["reason"] == "keyCompromise", d
+assert len(d["revoked"]) == 1 and d["revoked"][0]["cert_serial"] == d["cert_serial"], d'
+for v in show hold release lost unblock; do
+    expect_status 0 "token $v --help" -- "$SEALKEY" token $v --help
+    expect_output "^  --json +the result as one JSON document" "token $v --help: --json in the one wording"
+done
+"$SEALKEY" ocsp-index --station "$st" --json > "$T/j" 2>"$T/err"
+check "ocsp-index --json (exit $?)" js '
+assert d["good"] == 1 and d["revoked"] == 2 and d["path"].endswith("ocsp/index.txt"), d'
+check "ocsp-index --json: its numbers are the file's" test "$(grep -c '^R' "$st/ocsp/index.txt")" = 2
+"$SEALKEY" ledger backup --station "$st" --to "$T/bk.tar" --json > "$T/j" 2>"$T/err"
+check "ledger backup --json (exit $?)" js '
+assert d["to"] == sys.argv[2] and d["archive"] is True and d["ledger"] == "ledger.sqlite", d
+assert d["audit_log"] is True and d["ca_files"] > 0, d' "$T/bk.tar"
+check "ledger backup --json: the archive is there" test -s "$T/bk.tar"
+expect_status 2 "ledger version --json" -- "$SEALKEY" ledger version --station "$st" --json
+expect_output "for reconcile \(--json also for backup\)" "--json named where it belongs"
 # -- test-only hooks: in a test build only, and the version line says which this is
 bin=${SEALKEY_VALGRIND_BIN:-$SEALKEY}
 if have_test_hooks; then

@@ -47,6 +47,12 @@ while IFS=$'\t' read -r cmd _; do
     done
 done < <("$SK" --list-commands)
 check "the table has commands ($n)" test "$n" -ge 10
+# The commands merged after the man pages were made are in them, with the one --json.
+for cmd in "token show" "token unblock" "token hold" "token release" "token lost" "ca request" \
+    "ca import" ocsp-index csr-export cert-import "seal sign"; do
+    render "$MAN/sealkey-${cmd// /-}.1" >"$T/page.txt"
+    check "man page of '$cmd' documents --json" grep -qE -- '--json[[:space:]]+the result as one JSON' "$T/page.txt"
+done
 
 # The unit is well-formed and its Documentation= pages resolve in the installed man pages.
 if command -v systemd-analyze >/dev/null; then
@@ -97,10 +103,11 @@ mv "$P.moved" "$P"
 exit $((fails > 0))
 INNER
 mkdir "$T/work"
-# A sanitizer build's suppressions live in the source tree, hidden below: take a copy along.
-if [ -n "${LSAN_OPTIONS:-}" ] && [ -f "$SOURCE_DIR/tests/lsan.supp" ]; then
+# A sanitizer run's leak suppressions (tests/lsan.supp, third-party leaks such as
+# fontconfig's) are in the source tree, which is about to be hidden: a copy goes along.
+if [[ ${LSAN_OPTIONS:-} == *suppressions=* ]]; then
     cp "$SOURCE_DIR/tests/lsan.supp" "$T/lsan.supp"
-    export LSAN_OPTIONS=${LSAN_OPTIONS//$SOURCE_DIR\/tests\/lsan.supp/$T\/lsan.supp}
+    export LSAN_OPTIONS=$(sed "s|suppressions=[^:]*|suppressions=$T/lsan.supp|" <<<"$LSAN_OPTIONS")
 fi
 unshare --mount --propagation private bash -c \
     'mount -t tmpfs sk-hidden "$BUILD_DIR" && mount -t tmpfs sk-hidden "$SOURCE_DIR" &&

@@ -46,6 +46,23 @@ sed "s/\"schema\": *$latest/\"schema\": $((latest - 1))/" "$T/export.json" > "$T
 umask 022
 expect_status 3 "import of an older schema's export" -- "$SEALKEY" ledger import --station "$st" --from "$T/old-export.json"
 expect_output "of ledger schema $((latest - 1)), this sealkey's is $latest: export it again" "names both schemas and the remedy"
+# Its times are read by the one date parser: an impossible date, or a time in another form
+# than the ledger's, refused naming the table and column, nothing imported.
+bad_time() {
+    (umask 077; python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+r = [r for r in d["tables"]["issuances"] if r["revoked_at"]][0]
+r["revoked_at"] = sys.argv[3]
+json.dump(d, open(sys.argv[2], "w"))' "$T/export.json" "$T/bad-time.json" "$1")
+}
+bad_time 2026-02-30T10:00:00Z
+expect_status 3 "import with an impossible revocation date" -- "$SEALKEY" ledger import --station "$st" --from "$T/bad-time.json"
+expect_output "issuances: revoked_at '2026-02-30T10:00:00Z': no day 30 in February 2026" "the table, column and reason named"
+bad_time 2026-11-25T18:00:00+08:00
+expect_status 3 "import with a time in another form" -- "$SEALKEY" ledger import --station "$st" --from "$T/bad-time.json"
+expect_output "revoked_at '2026-11-25T18:00:00\+08:00': not the ledger's form" "another form refused"
+check "nothing imported" test "$(pg_sql "SELECT count(*) FROM issuances")" = 0
 expect_status 0 "import" -- "$SEALKEY" ledger import --station "$st" --from "$T/export.json"
 expect_output "3 issuances, .* $audit_n audit records" "import counts"
 expect_output "audit log: $audit_n records of 1 stations, chains intact" "import verifies the chain"

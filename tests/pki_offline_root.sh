@@ -131,8 +131,12 @@ softhsm2-util --init-token --free --label pki-ca --so-pin 87654321 --pin 1122334
 printf '11223344\n' > "$hsm/ca-pass"
 sed 's|"passphrase": "file:ca-pass"|"passphrase": "file:ca-pass", "key_uri": "pkcs11:token=pki-ca;object=issuing%20CA"|' \
     "$SOURCE_DIR/examples/station.json" > "$hsm/station.json"
-expect_status 0 "ca request with the HSM" -- "$SEALKEY" ca request --station "$hsm"
-expect_output "on the HSM" "request says the key is on the HSM"
+"$SEALKEY" ca request --station "$hsm" --json > "$T/j" 2>"$T/err"
+check "ca request --json with the HSM (exit $?)" python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["issuing_key"] == "hsm" and d["key_algorithm"], d
+assert [r["path"] for r in d["requests"]] == [sys.argv[2] + "/ca/issuing.csr", sys.argv[2] + "/ca/seal-maker.csr"], d' "$T/j" "$hsm"
 check "no issuing key file" test ! -e "$hsm/ca/issuing.key"
 check "the HSM-signed request verifies" openssl req -in "$hsm/ca/issuing.csr" -noout -verify
 sign_issuing "$hsm/ca/issuing.csr" "$off/hsm-issuing.crt" || fail "root signs the HSM station's CA"
@@ -142,7 +146,11 @@ openssl x509 -req -in "$hsm/ca/seal-maker.csr" -CA "$off/sm2root.crt" -CAkey "$o
 expect_status 7 "the other station's certificate" -- "$SEALKEY" ca import --station "$hsm" --cert "$off/issuing.crt" --root "$off/root.crt"
 expect_output "not the one of this station's request" "another station's certificate refused"
 expect_status 0 "ca import with the HSM key" -- "$SEALKEY" ca import --station "$hsm" --cert "$off/hsm-issuing.crt" \
-    --root "$off/root.crt" --seal-cert "$off/hsm-seal-maker.crt" --seal-root "$off/sm2root.crt"
+    --root "$off/root.crt" --seal-cert "$off/hsm-seal-maker.crt" --seal-root "$off/sm2root.crt" --json
+check "ca import --json: the files installed" python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["ca_dir"] == sys.argv[2] + "/ca" and d["installed"] == ["root.crt", "issuing.crt", "chain.pem", "seal-maker.crt", "seal-root.crt"], d' "$T/out" "$hsm"
 expect_status 0 "issue with the HSM key under the offline root" -- "$SEALKEY" issue --station "$hsm" --orders "$orders" --order JX2026-000101
 check "verifies against the offline root alone" \
     openssl verify -CAfile "$off/root.crt" -untrusted "$hsm/ca/issuing.crt" "$hsm/out/JX2026-000101/cert.pem"

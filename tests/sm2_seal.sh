@@ -123,6 +123,15 @@ expect_status 3 "seal sign: signer certificate not in the seal's certList" -- \
     "$SEALKEY" seal sign --seal "$T/fx/seal.esl" --cert "$ST/ca/issuing.crt" --key "$T/fx/org.key" \
     --key-pass "file:$T/fx/key-pass" --in "$T/contract.txt" --out "$T/other.sig"
 expect_output "not in the seal's certList" "names the certList"
+"$SEALKEY" seal sign --seal "$T/fx/seal.esl" --cert "$T/fx/org.pem" --key "$T/fx/org.key" \
+    --key-pass "file:$T/fx/key-pass" --in "$T/contract.txt" --out "$T/json.sig" --json > "$T/j" 2>"$T/err"
+check "seal sign --json (exit $?)" python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["signature"] == sys.argv[2] and d["format"] == "SES_Signature v4" and d["seal_id"], d
+assert d["property"] == "contract.txt" and d["time"], d' "$T/j" "$T/json.sig"
+expect_status 0 "the --json signature verifies" -- \
+    "$SEALKEY" seal verify "$T/json.sig" --station "$ST" --doc "$T/contract.txt"
 expect_status 2 "seal sign: a pkcs11: key needs --module" -- "$SEALKEY" seal sign \
     --seal "$T/fx/seal.esl" --cert "$T/fx/org.pem" --key "pkcs11:token=t;object=k" \
     --in "$T/contract.txt" --out "$T/p11.sig"

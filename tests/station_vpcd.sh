@@ -7,7 +7,8 @@
 # next insertion resumes it on the same half-made token; exit statuses, ledger, token count;
 # an interrupted reissue and a step over its time limit are handled as a batch handles them.
 source "$SOURCE_DIR/tests/lib.sh"
-require_test_hooks  # SEALKEY_TEST_CRASH_AT
+# Part 4 kills a reissue with SEALKEY_TEST_CRASH_AT: a build without the test hooks (Release)
+# runs the rest.
 : "${P11FAULT_SO:?needs the p11fault test module (tests/faults.cmake)}"
 VICC_PY=/usr/lib/python3/site-packages/virtualsmartcard
 for need in /usr/sbin/pcscd /usr/bin/vicc /usr/lib/pcsc/drivers/serial/libifdvpcd.so \
@@ -166,24 +167,26 @@ expect_output "timed out after 1 s" "the timeout is reported"
 # 4 (as a batch does): an order whose reissue was killed half-way is queued, not skipped; its
 # worker closes the interrupted attempt and finds the order still issued, so the token
 # inserted is not used.
-rc=$( (SEALKEY_TEST_CRASH_AT=token_initialised setsid "$SEALKEY" issue --station "$st" \
-    --orders "$T/o/orders.json" --order ST-0001 --reissue >/dev/null 2>&1; echo $?) 2>/dev/null)
-check "a reissue of ST-0001 killed after its token was initialised (exit $rc)" test "$rc" -eq 137
-"$SEALKEY" station --station "$st" --orders "$T/o/orders.json" --exit-when-done --timeout 60 \
-    > "$T/d.out" 2>&1 &
-station_pid=$!
-wait_for "1 orders in the queue, 2 already issued" "$T/d.out" 20
-wait_for "waiting for tokens" "$T/d.out" 20
-insert
-wait_for "$R: order ST-0001 is already issued \(token [0-9a-f]+\) -- the token was not used" "$T/d.out" 30
-wait "$station_pid"
-check "station exits 0 once the interrupted reissue is closed" test $? -eq 0
-station_pid=
-pull
-check "the interrupted reissue is closed as failed" \
-    test "$(sql "SELECT count(*) FROM issuances WHERE order_number='ST-0001' AND step NOT IN ('verified','failed')")" = 0
-check "ST-0001 keeps its one live certificate" \
-    test "$(sql "SELECT count(*) FROM issuances WHERE order_number='ST-0001' AND step='verified'")" = 1
+if have_test_hooks; then
+    rc=$( (SEALKEY_TEST_CRASH_AT=token_initialised setsid "$SEALKEY" issue --station "$st" \
+        --orders "$T/o/orders.json" --order ST-0001 --reissue >/dev/null 2>&1; echo $?) 2>/dev/null)
+    check "a reissue of ST-0001 killed after its token was initialised (exit $rc)" test "$rc" -eq 137
+    "$SEALKEY" station --station "$st" --orders "$T/o/orders.json" --exit-when-done --timeout 60 \
+        > "$T/d.out" 2>&1 &
+    station_pid=$!
+    wait_for "1 orders in the queue, 2 already issued" "$T/d.out" 20
+    wait_for "waiting for tokens" "$T/d.out" 20
+    insert
+    wait_for "$R: order ST-0001 is already issued \(token [0-9a-f]+\) -- the token was not used" "$T/d.out" 30
+    wait "$station_pid"
+    check "station exits 0 once the interrupted reissue is closed" test $? -eq 0
+    station_pid=
+    pull
+    check "the interrupted reissue is closed as failed" \
+        test "$(sql "SELECT count(*) FROM issuances WHERE order_number='ST-0001' AND step NOT IN ('verified','failed')")" = 0
+    check "ST-0001 keeps its one live certificate" \
+        test "$(sql "SELECT count(*) FROM issuances WHERE order_number='ST-0001' AND step='verified'")" = 1
+fi
 
 # 5 (as a batch does): a step over its time limit fails the order as a token error that names
 # the limit (it read "internal" before), and the order goes back to the queue.
@@ -205,4 +208,55 @@ expect_status 0 "the timed-out order finishes in a batch" -- \
     "$SEALKEY" batch --station "$st" --orders "$T/s/orders.json"
 # Every certificate signed along the way is live on one token or revoked.
 expect_status 0 "ledger reconcile" -- "$SEALKEY" ledger reconcile --station "$st"
+
+# 6: station --json end to end (issue 16), on a station whose issuing CA has 100 days left:
+# one JSON line per event, the token's order settled with the ledger's serials, its validity
+# capped at the CA's end and said so (as issue says it), and the summary line last.
+st6=$T/capped
+make_station "$st6"
+sed -i 's|^  "station_id": "JX-NC-01",|&\n  "readers": {"Virtual PCD 00 00": "blank"},|' "$st6/station.json"
+"$SEALKEY" ca init --station "$st6" --issuing-days 100 >/dev/null 2>&1 || fail "ca init (100 days)"
+clone_orders 1 JS GCJS "$T/js"
+"$SEALKEY" station --station "$st6" --orders "$T/js/orders.json" --exit-when-done --timeout 60 \
+    --json > "$T/f.out" 2> "$T/f.err" &
+station_pid=$!
+wait_for '"event":"watching"' "$T/f.out" 20
+insert
+wait_for '"event":"settled"' "$T/f.out" 30
+wait "$station_pid"
+check "station --json exits 0 when the queue is empty" test $? -eq 0
+station_pid=
+pull
+check "station --json: nothing but JSON lines on standard output" python3 -c '
+import json, sys
+[json.loads(l) for l in open(sys.argv[1])]' "$T/f.out"
+row=$(sqlite3 -separator ' ' "$st6/ledger.sqlite" "SELECT token_serial, cert_serial, not_after FROM issuances WHERE order_number='JS-0001'")
+check "station --json: the plan, the order settled as the ledger has it, the summary last" python3 -c '
+import json, sys
+ev = [json.loads(l) for l in open(sys.argv[1])]
+tok, cert, end = sys.argv[2].split()
+names = [e["event"] for e in ev]
+assert names[0] == "planned" and ev[0]["queued"] == 1 and ev[0]["already_issued"] == 0, ev
+assert "watching" in names and "started" in names and names[-1] == "summary", names
+s = [e for e in ev if e["event"] == "settled"]
+assert len(s) == 1 and s[0]["order_number"] == "JS-0001" and s[0]["status"] == "issued", s
+assert s[0]["reader"] == "Virtual PCD 00 00" and s[0]["exit_status"] == 0 and s[0]["error"] == "", s
+assert s[0]["token_serial"] == tok and s[0]["cert_serial"] == cert and len(s[0]["seal_ids"]) == 2, (s, tok, cert)
+assert s[0]["validity_capped"] is True and s[0]["not_after"] == end, (s, end)
+sm = ev[-1]
+assert sm["issued"] == 1 and sm["failed"] == 0 and sm["left"] == 0 and sm["timed_out"] is False, sm
+assert all(e["time"].endswith("Z") for e in ev), ev' "$T/f.out" "$row"
+# The text station says the notice under the order's line, as issue and batch do.
+clone_orders 1 JT GCJS "$T/jt"
+"$SEALKEY" station --station "$st6" --orders "$T/jt/orders.json" --exit-when-done --timeout 60 \
+    > "$T/g.out" 2>&1 &
+station_pid=$!
+wait_for "waiting for tokens" "$T/g.out" 20
+insert
+wait "$station_pid"
+check "the text station exits 0" test $? -eq 0
+station_pid=
+pull
+cp "$T/g.out" "$T/out"
+expect_output "$R: order JT-0001: notice: validity capped at the issuing CA's notAfter 20[0-9-]+T[0-9:]+Z; renew the CA" "the station says the validity was capped"
 finish

@@ -1,5 +1,5 @@
-/* The station's operations (issuer/operations/operations.h) called as a library, as a front end other
- * than the CLI would: ca init, ship, revoke, then crl lists the revoked certificate, the
+/* The station's operations (issuer/operations/operations.h) called as a library, as a front end
+ * other than the CLI would: ca init, ship, revoke, then crl lists the revoked certificate, the
  * audit log holds a record of each, and ledger export carries the log. A real station
  * directory (examples/station.json), a real SQLite ledger, a real CA. */
 #include <openssl/pem.h>

@@ -35,6 +35,7 @@ static void test_round_trip(void)
     fill(r.seal_ids[0], sizeof(r.seal_ids[0]), 'a');
     fill(r.seal_ids[1], sizeof(r.seal_ids[1]), 'b');
     fill(r.message, sizeof(r.message), 'm');
+    fill(r.not_after, sizeof(r.not_after), 'z');
     CHECK(sup_wire_result(&r, buf, sizeof(buf), &n, &e) == SK_OK);
     CHECK(n == SUP_WIRE_MAX);
     CHECK(sup_wire_take(buf, n, &f, &used, &e) == SK_OK);
@@ -57,6 +58,15 @@ static void test_round_trip(void)
     CHECK(sup_wire_result(&waiting, buf, sizeof(buf), &n, &e) == SK_OK);
     CHECK(sup_wire_take(buf, n, &f, &used, &e) == SK_OK && used == n);
     CHECK(f.result.awaiting_cert && !f.result.already_issued);
+
+    /* A certificate capped at the issuing CA's notAfter, and that date (issue 16). */
+    sup_result capped;
+    memset(&capped, 0, sizeof(capped));
+    capped.validity_capped = true;
+    snprintf(capped.not_after, sizeof(capped.not_after), "2027-03-11T08:00:00Z");
+    CHECK(sup_wire_result(&capped, buf, sizeof(buf), &n, &e) == SK_OK);
+    CHECK(sup_wire_take(buf, n, &f, &used, &e) == SK_OK && used == n);
+    CHECK(memcmp(&f.result, &capped, sizeof(capped)) == 0);
 
     /* Steps then a result in one read; every cut short of a whole frame waits for more. */
     size_t at = 0, k;
@@ -107,8 +117,8 @@ static void refused(void (*edit)(unsigned char *buf, size_t *n), const char *wan
 }
 
 static void bad_kind(unsigned char *b, size_t *n) { b[0] = 'X'; (void)n; }
-/* Bits 0 and 1 are already_issued and awaiting_cert; bit 2 is nothing. */
-static void bad_flags(unsigned char *b, size_t *n) { b[4] = 4; (void)n; }
+/* Bits 0 to 2 are already_issued, awaiting_cert and validity_capped; bit 3 is nothing. */
+static void bad_flags(unsigned char *b, size_t *n) { b[4] = 8; (void)n; }
 static void bad_seals(unsigned char *b, size_t *n) { b[5] = 3; (void)n; }
 static void nul_in_serial(unsigned char *b, size_t *n) { b[8 + 3] = '\0'; (void)n; }
 /* token_serial claims 40 bytes: more than its field holds (39 and the NUL). */
@@ -141,7 +151,7 @@ static void huge(unsigned char *b, size_t *n) { b[1] = 0xff; b[2] = 0xff; (void)
 static void test_refusals(void)
 {
     refused(bad_kind, "unknown kind 0x58");
-    refused(bad_flags, "flags 4");
+    refused(bad_flags, "flags 8");
     refused(bad_seals, "3 seals");
     refused(nul_in_serial, "token_serial: holds a NUL byte");
     refused(serial_too_long, "token_serial: 40 bytes, at most 39");

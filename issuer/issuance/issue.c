@@ -698,11 +698,6 @@ out:
 
 /* The steps' shared pieces, for the SKF path (issue_skf.c), which runs the same state machine
  * on another token API. */
-void issue_crash_point(const char *point)
-{
-    crash_point(point);
-}
-
 void issue_step_recorded(const issue_opts *opts, iss_step step)
 {
     step_recorded(opts, step);

@@ -1,5 +1,5 @@
-/* The crl operation (issuer/operations/operations.h): the CRLs of the station's CA chain, numbered by
- * the ledger, kept in the station, published, and recorded in the audit log. */
+/* The crl operation (issuer/operations/operations.h): the CRLs of the station's CA chain, numbered
+ * by the ledger, kept in the station, published, and recorded in the audit log. */
 #include "issuer/operations/operations.h"
 
 #include <openssl/pem.h>

@@ -1,5 +1,5 @@
-/* The ledger export operation (issuer/operations/operations.h): the station's ledger and audit log as
- * one document, for moving a station into a shared ledger (docs/ledger.md). */
+/* The ledger export operation (issuer/operations/operations.h): the station's ledger and audit log
+ * as one document, for moving a station into a shared ledger (docs/ledger.md). */
 #include "issuer/operations/operations.h"
 
 #include <errno.h>

@@ -102,11 +102,12 @@ int op_ledger_export(const op_env *env, const char *out_path, char **text,
                      op_export_result *r, sk_err *e);
 
 /* backup: a consistent copy of the station into dest, a new directory (0700, files 0600)
- * that appears by rename when complete, or a new archive if dest ends in ".tar": the SQLite ledger (ledger_backup) copied under the
- * audit log's lock together with audit.log and audit.head (audit_copy_locked), so that the
- * copy's audit anchor matches its log; the CA directory under ca.lock; station.json. Never
- * the secret files nor out/. A shared ledger (and its audit log) is not copied: pg_dump
- * (docs/ledger.md, "Backups"); ledger_copied says which. SK_ESTATE if dest exists. */
+ * that appears by rename when complete, or a new archive if dest ends in ".tar": the SQLite ledger
+ * (ledger_backup) copied under the audit log's lock together with audit.log and audit.head
+ * (audit_copy_locked), so that the copy's audit anchor matches its log; the CA directory under
+ * ca.lock; station.json. Never the secret files nor out/. A shared ledger (and its audit log) is
+ * not copied: pg_dump (docs/ledger.md, "Backups"); ledger_copied says which. SK_ESTATE if dest
+ * exists. */
 typedef struct op_backup_result {
     bool archive;          /* dest ends in ".tar": one ustar file (0600), util/sk_tar.h */
     bool ledger_copied, audit_copied;

@@ -23,8 +23,8 @@
  *
  * This header is the whole interface. The rules above are written once (issuer/records/ledger.c,
  * ledger_issuance.c, ledger_read.c, ledger_move.c, ledger_audit.c) over a driver
- * (issuer/records/ledger_driver.h) that ledger.c picks by the ledger's location: ledger_sqlite.c, the
- * embedded single-station default, or ledger_pg.c for a ledger shared by stations. */
+ * (issuer/records/ledger_driver.h) that ledger.c picks by the ledger's location: ledger_sqlite.c,
+ * the embedded single-station default, or ledger_pg.c for a ledger shared by stations. */
 #ifndef SK_LEDGER_H
 #define SK_LEDGER_H
 
@@ -248,8 +248,8 @@ int ledger_export(ledger *l, char **json, sk_err *e);
 int ledger_import(ledger *l, const char *json, size_t len, const char *origin,
                   ledger_import_counts *counts, sk_err *e);
 
-/* For issuer/records/audit_shared.c: append one record to a station's audit log in a shared ledger over
- * this ledger's own connection, in a transaction of its own. Under the station's head row
+/* For issuer/records/audit_shared.c: append one record to a station's audit log in a shared ledger
+ * over this ledger's own connection, in a transaction of its own. Under the station's head row
  * lock, build is handed the next seq, the previous record's hash and the database time, and
  * returns the record's line (heap) and hash (65 bytes). SK_ESTATE on a SQLite ledger, whose
  * stations keep their log in their directory. */
@@ -260,8 +260,8 @@ int ledger_audit_append(ledger *l, const char *station, ledger_audit_build_fn bu
 
 /* The audit log's anchor (docs/audit.md): after each record appended to a station's file log
  * (audit.log), issuer/records/audit_file.c records the station's last seq and hash (64 hex
- * digits) here, so that a log deleted or cut together with its audit.head is told from an empty one. Only
- * a SQLite ledger keeps anchors: a shared ledger holds the audit log itself, with its
+ * digits) here, so that a log deleted or cut together with its audit.head is told from an empty
+ * one. Only a SQLite ledger keeps anchors: a shared ledger holds the audit log itself, with its
  * audit_heads in the same transaction (SK_ESTATE there). *found is false when the ledger
  * holds no anchor for the station (a new station, or a log older than the anchor). */
 int ledger_audit_anchor_set(ledger *l, const char *station, unsigned long long seq,

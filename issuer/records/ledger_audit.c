@@ -105,8 +105,8 @@ out:
     return ret;
 }
 
-/* The anchor of the station's audit log (issuer/records/audit_file.c writes it under the log's lock, so
- * anchors arrive in the log's order). */
+/* The anchor of the station's audit log (issuer/records/audit_file.c writes it under the log's
+ * lock, so anchors arrive in the log's order). */
 int ledger_audit_anchor_set(ledger *l, const char *station, unsigned long long seq,
                             const char *hash, sk_err *e)
 {

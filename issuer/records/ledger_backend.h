@@ -1,7 +1,7 @@
 /* The audit log of stations on a shared ledger, for issuer/records/audit_shared.c, which checks
  * the records (issuer/records/ledger_audit.c stores them). The ledger's rules and its drivers are
- * behind issuer/records/ledger.h and issuer/records/ledger_driver.h; this header is only the audit store's
- * way in by URI for reading, without a ledger opened. */
+ * behind issuer/records/ledger.h and issuer/records/ledger_driver.h; this header is only the audit
+ * store's way in by URI for reading, without a ledger opened. */
 #ifndef SK_LEDGER_BACKEND_H
 #define SK_LEDGER_BACKEND_H
 

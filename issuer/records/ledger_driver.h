@@ -1,12 +1,12 @@
 /* What the ledger's rules (issuer/ledger*.c) need of a database: a connection, transactions
  * with the locking the database needs, statements with parameters and their rows, the
- * schema version, and claims. A driver (issuer/records/ledger_sqlite.c, issuer/records/ledger_pg.c) holds no
- * rule of the ledger: every decision of issuer/records/ledger.h (which step may follow which, one
- * issuance in flight per order, serials, revocation, claims' meaning) is written once above
- * it, in SQL both databases run.
+ * schema version, and claims. A driver (issuer/records/ledger_sqlite.c, issuer/records/ledger_pg.c)
+ * holds no rule of the ledger: every decision of issuer/records/ledger.h (which step may follow
+ * which, one issuance in flight per order, serials, revocation, claims' meaning) is written once
+ * above it, in SQL both databases run.
  *
- * The SQL the rules hand to ledger_sql (issuer/records/ledger_int.h) uses '?' for each parameter and
- * these words for what the two dialects spell differently; ledger_sql rewrites them with the
+ * The SQL the rules hand to ledger_sql (issuer/records/ledger_int.h) uses '?' for each parameter
+ * and these words for what the two dialects spell differently; ledger_sql rewrites them with the
  * driver's dialect below before the driver sees the statement:
  *   {now}           the database's time, ISO 8601 UTC text (2026-11-25T09:30:00Z)
  *   {for_update}    after a SELECT in a write transaction: lock the rows read

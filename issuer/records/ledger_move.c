@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "issuer/records/ledger_int.h"
+#include "util/sk_time.h"
 
 /* A record's station is at most this long (issuer/records/audit.h, AUDIT_FIELD_MAX); the ledger
  * does not include the audit log's header, which includes this one. */
@@ -149,6 +150,31 @@ static long long map_id(const struct idmap *m, long long old)
     return 0;
 }
 
+/* A time column's value: "" (not yet, e.g. revoked_at) or exactly the ledger's form
+ * "YYYY-MM-DDTHH:MM:SSZ", read by the program's one date parser and written back the same.
+ * An export is a file that came from elsewhere: a date that is impossible or in another
+ * form would otherwise stop a CRL, an OCSP index or a form long after the import. */
+static int check_time(const ledger *l, const char *table, const char *col, const char *v,
+                      sk_err *e)
+{
+    size_t n = strlen(col);
+    char back[SK_TIME_TEXT];
+    sk_err te;
+    time_t t;
+
+    if (!(strcmp(col, "at") == 0 || (n > 3 && strcmp(col + n - 3, "_at") == 0) ||
+          strcmp(col, "not_before") == 0 || strcmp(col, "not_after") == 0) ||
+        v[0] == '\0')
+        return SK_OK;
+    if (sk_time_parse(col, v, &t, &te) != SK_OK)
+        return sk_err_set(e, SK_EINPUT, "ledger %s: import: %s: %s", l->where, table, te.msg);
+    sk_time_format(t, back, sizeof(back));
+    if (strcmp(back, v) != 0)
+        return sk_err_set(e, SK_EINPUT, "ledger %s: import: %s: %s '%s': not the ledger's "
+                          "form YYYY-MM-DDTHH:MM:SSZ", l->where, table, col, v);
+    return SK_OK;
+}
+
 /* One row's values as text parameters (the database casts each to its column's type);
  * issuance references renumbered. */
 static int row_params(ledger *l, const char *table, json_t *row, const char *const *cols,
@@ -160,6 +186,8 @@ static int row_params(ledger *l, const char *table, json_t *row, const char *con
         json_t *v = json_object_get(row, cols[k]);
         p[k] = LT(NULL);
         if (json_is_string(v)) {
+            if (check_time(l, table, cols[k], json_string_value(v), e) != SK_OK)
+                return SK_EINPUT;
             p[k] = LT(json_string_value(v));
         } else if (json_is_integer(v)) {
             long long x = (long long)json_integer_value(v);

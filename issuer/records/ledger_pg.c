@@ -1,6 +1,6 @@
-/* The PostgreSQL driver of the ledger (issuer/records/ledger_driver.h): one ledger shared by several
- * issuing stations (docs/ledger.md). Every time is the database's (now(), in UTC), never the
- * station's clock, and rows are ordered by ids the database hands out, so clock skew
+/* The PostgreSQL driver of the ledger (issuer/records/ledger_driver.h): one ledger shared by
+ * several issuing stations (docs/ledger.md). Every time is the database's (now(), in UTC), never
+ * the station's clock, and rows are ordered by ids the database hands out, so clock skew
  * between stations changes nothing. Writers lock the rows they decide on (FOR UPDATE) or a
  * name (an advisory lock), so stations wait for each other only on the same order or
  * issuer. A lost connection is never re-established behind the caller's back: the claim

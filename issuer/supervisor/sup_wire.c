@@ -41,36 +41,39 @@ int sup_wire_step(iss_step step, unsigned char *buf, size_t len, size_t *used, s
 }
 
 /* The result's strings, in their order on the wire. */
-static void result_strings(const sup_result *r, const char *out[5])
+#define N_STRINGS 6
+static void result_strings(const sup_result *r, const char *out[N_STRINGS])
 {
     out[0] = r->token_serial;
     out[1] = r->cert_serial;
     out[2] = r->seal_ids[0];
     out[3] = r->seal_ids[1];
     out[4] = r->message;
+    out[5] = r->not_after;
 }
 
 int sup_wire_result(const sup_result *r, unsigned char *buf, size_t len, size_t *used, sk_err *e)
 {
-    const char *s[5];
-    size_t n[5], payload = 3, at;
+    const char *s[N_STRINGS];
+    size_t n[N_STRINGS], payload = 3, at;
     int ret;
 
     if (r->status < 0 || r->status > 255 || r->n_seals > 2)
         return sk_err_set(e, SK_EINTERNAL, "worker frame: status %d or %zu seals out of range",
                           r->status, r->n_seals);
     result_strings(r, s);
-    for (int k = 0; k < 5; k++) {
+    for (int k = 0; k < N_STRINGS; k++) {
         n[k] = strlen(s[k]);
         payload += 2 + n[k];
     }
     if ((ret = frame_begin(buf, len, SUP_FRAME_RESULT, payload, used, e)) != SK_OK)
         return ret;
     buf[3] = (unsigned char)r->status;
-    buf[4] = (r->already_issued ? 1 : 0) | (r->awaiting_cert ? 2 : 0);
+    buf[4] = (r->already_issued ? 1 : 0) | (r->awaiting_cert ? 2 : 0) |
+             (r->validity_capped ? 4 : 0);
     buf[5] = (unsigned char)r->n_seals;
     at = 6;
-    for (int k = 0; k < 5; k++) {
+    for (int k = 0; k < N_STRINGS; k++) {
         put16(buf + at, n[k]);
         memcpy(buf + at + 2, s[k], n[k]);
         at += 2 + n[k];
@@ -103,26 +106,28 @@ static int take_string(const unsigned char *p, size_t len, size_t *at, char *fie
 
 static int take_result(const unsigned char *p, size_t len, sup_result *r, sk_err *e)
 {
-    static const char *const names[5] = {"token_serial", "cert_serial", "seal_ids[0]",
-                                         "seal_ids[1]", "message"};
-    char *fields[5] = {r->token_serial, r->cert_serial, r->seal_ids[0], r->seal_ids[1],
-                       r->message};
-    const size_t caps[5] = {sizeof(r->token_serial), sizeof(r->cert_serial),
-                            sizeof(r->seal_ids[0]), sizeof(r->seal_ids[1]), sizeof(r->message)};
+    static const char *const names[N_STRINGS] = {"token_serial", "cert_serial", "seal_ids[0]",
+                                                 "seal_ids[1]", "message", "not_after"};
+    char *fields[N_STRINGS] = {r->token_serial, r->cert_serial, r->seal_ids[0],
+                               r->seal_ids[1], r->message, r->not_after};
+    const size_t caps[N_STRINGS] = {sizeof(r->token_serial), sizeof(r->cert_serial),
+                                    sizeof(r->seal_ids[0]), sizeof(r->seal_ids[1]),
+                                    sizeof(r->message), sizeof(r->not_after)};
     size_t at = 3;
     int ret;
 
     memset(r, 0, sizeof(*r));
     if (len < 3)
         return sk_err_set(e, SK_EINPUT, "worker result: %zu bytes, at least 3", len);
-    if (p[1] > 3 || p[2] > 2)
+    if (p[1] > 7 || p[2] > 2)
         return sk_err_set(e, SK_EINPUT, "worker result: flags %u or %u seals out of range",
                           p[1], p[2]);
     r->status = p[0];
     r->already_issued = (p[1] & 1) != 0;
     r->awaiting_cert = (p[1] & 2) != 0;
+    r->validity_capped = (p[1] & 4) != 0;
     r->n_seals = p[2];
-    for (int k = 0; k < 5; k++)
+    for (int k = 0; k < N_STRINGS; k++)
         if ((ret = take_string(p, len, &at, fields[k], caps[k], names[k], e)) != SK_OK)
             return ret;
     if (at != len)

@@ -4,9 +4,9 @@
  *   frame  = kind (1 byte) | length (2 bytes, big-endian) | payload (length bytes)
  *   kind 'S', a step:   step (1 byte, iss_step ISS_RESERVED .. ISS_VERIFIED)
  *   kind 'R', a result: status (1 byte, sk_status) | flags (1 byte: bit 0 already_issued,
- *                       bit 1 awaiting_cert)
- *                       | n_seals (1 byte, 0-2) | five strings: token_serial, cert_serial,
- *                       seal_ids[0], seal_ids[1], message
+ *                       bit 1 awaiting_cert, bit 2 validity_capped)
+ *                       | n_seals (1 byte, 0-2) | six strings: token_serial, cert_serial,
+ *                       seal_ids[0], seal_ids[1], message, not_after
  *   string = length (2 bytes, big-endian) | bytes (no NUL; shorter than the field it fills)
  *
  * A frame that breaks these rules (unknown kind, a length that does not add up, a string
@@ -25,15 +25,19 @@ typedef struct sup_result {
     int status;             /* SK_OK or the issuance's sk_status (also the worker's exit) */
     bool already_issued;    /* SK_OK: the ledger held the order as issued; nothing was done */
     bool awaiting_cert;     /* SK_OK: external signing, the order waits for its certificate */
+    /* SK_OK: the certificate's notAfter was capped at the issuing CA's (issue_result's
+     * not_after_capped), so batch and station say so as issue does. */
+    bool validity_capped;
     char token_serial[40];
     char cert_serial[80];
     size_t n_seals;
     char seal_ids[2][48];   /* esIDs: official, then legal-rep when made */
     char message[2048];     /* the error (an sk_err message), "" on success */
+    char not_after[32];     /* the certificate's, as the ledger writes times; "" if none */
 } sup_result;
 
 /* The longest frame: a result whose every string fills its field. */
-#define SUP_WIRE_MAX (3 + 3 + 5 * 2 + (40 - 1) + (80 - 1) + 2 * (48 - 1) + (2048 - 1))
+#define SUP_WIRE_MAX (3 + 3 + 6 * 2 + (40 - 1) + (80 - 1) + 2 * (48 - 1) + (2048 - 1) + (32 - 1))
 
 typedef enum sup_frame_kind { SUP_FRAME_STEP = 'S', SUP_FRAME_RESULT = 'R' } sup_frame_kind;
 

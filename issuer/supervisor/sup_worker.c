@@ -137,6 +137,8 @@ static int issue_work(sup *s, void *arg, int fd, sup_result *res)
     if (ret == SK_OK) {
         res->already_issued = r.already_issued;
         res->awaiting_cert = r.awaiting_cert;
+        res->validity_capped = r.not_after_capped;
+        snprintf(res->not_after, sizeof(res->not_after), "%s", r.not_after);
         snprintf(res->token_serial, sizeof(res->token_serial), "%s", r.token_serial);
         snprintf(res->cert_serial, sizeof(res->cert_serial), "%s", r.cert_serial);
         res->n_seals = r.n_seals < 2 ? r.n_seals : 2;

@@ -2,8 +2,8 @@
  *
  * Each order runs in a worker of its own (a fork), so one order's crash or hung token cannot
  * take the others down. A worker tells its supervisor over a pipe each step the ledger
- * records, then its typed result (issuer/supervisor/sup_wire.h). The supervisor holds every worker to
- * the time limits of station.json "timeouts" (the whole order, and each step from the one
+ * records, then its typed result (issuer/supervisor/sup_wire.h). The supervisor holds every worker
+ * to the time limits of station.json "timeouts" (the whole order, and each step from the one
  * before), stops one that overruns (SIGKILL: the ledger keeps the step it reached and the
  * next run resumes on its token), and decides by one retry policy what becomes of an order
  * that failed. Two drivers feed it: a batch reads the order file as a stream (sup_batch_*),
