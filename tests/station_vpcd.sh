@@ -210,31 +210,9 @@ expect_status 0 "ledger reconcile" -- "$SEALKEY" ledger reconcile --station "$st
 # CA's own system signs. That is not an order issued: --max-orders 1 does not stop the
 # station after it, the summary counts the waiting orders, and a later run does not queue
 # them (they wait for cert-import, not for a token).
-xs=$T/xstation ext=$T/ext SM2ID=distid:1234567812345678
-make_station "$xs"
+xs=$T/xstation
+external_station "$xs" "$T/ext"
 sed -i 's|^  "station_id": "JX-NC-01",|&\n  "readers": {"Virtual PCD 00 00": "blank"},|' "$xs/station.json"
-sed -i 's|"passphrase": "file:ca-pass",|"passphrase": "file:ca-pass", "signing": "external",|' "$xs/station.json"
-mkdir -p "$ext"
-printf 'basicConstraints=critical,CA:TRUE,pathlen:0\nkeyUsage=critical,keyCertSign,cRLSign\n' > "$ext/ca.ext"
-printf 'basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,nonRepudiation\n' > "$ext/leaf.ext"
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$ext/root.key" \
-    -subj "/C=CN/O=Jiangxi Demo CA/CN=External Root" -days 7300 \
-    -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign \
-    -out "$ext/root.crt" 2>/dev/null || fail "external root"
-openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$ext/issuing.key" \
-    -subj "/C=CN/O=Jiangxi Demo CA/CN=External Issuing CA" -out "$ext/issuing.csr" 2>/dev/null
-openssl x509 -req -in "$ext/issuing.csr" -CA "$ext/root.crt" -CAkey "$ext/root.key" -days 3650 \
-    -extfile "$ext/ca.ext" -out "$ext/issuing.crt" 2>/dev/null || fail "external issuing CA"
-openssl genpkey -algorithm SM2 -out "$ext/sm2root.key" 2>/dev/null
-openssl req -x509 -new -key "$ext/sm2root.key" -sm3 -sigopt $SM2ID -days 7300 \
-    -subj "/O=Jiangxi Demo CA/CN=SM2 Seal Root" -addext basicConstraints=critical,CA:TRUE \
-    -addext keyUsage=critical,keyCertSign,cRLSign -out "$ext/sm2root.crt" 2>/dev/null
-"$SEALKEY" ca request --station "$xs" >/dev/null 2>&1 || fail "ca request (external)"
-openssl x509 -req -in "$xs/ca/seal-maker.csr" -CA "$ext/sm2root.crt" -CAkey "$ext/sm2root.key" \
-    -sm3 -sigopt $SM2ID -vfyopt $SM2ID -days 3650 -extfile "$ext/leaf.ext" \
-    -out "$ext/seal-maker.crt" 2>/dev/null || fail "seal maker signed"
-"$SEALKEY" ca import --station "$xs" --cert "$ext/issuing.crt" --root "$ext/root.crt" \
-    --seal-cert "$ext/seal-maker.crt" --seal-root "$ext/sm2root.crt" >/dev/null 2>&1 || fail "ca import (external)"
 clone_orders 2 XS GCJS "$T/x"
 "$SEALKEY" station --station "$xs" --orders "$T/x/orders.json" --max-orders 1 --exit-when-done \
     --timeout 90 > "$T/f.out" 2>&1 &
