@@ -1,0 +1,115 @@
+#!/usr/bin/env bash
+# A three-level hierarchy made with plain openssl: the CA's offline root signs a policy CA,
+# the policy CA signs the station's issuing CA (sealkey ca request). `sealkey ca import
+# --chain` checks the whole path (each a CA with the right basic constraints, key usage and
+# path length, each signed by the next, ending at the root given) and refuses a missing
+# policy CA, one whose pathlen leaves no room, one from another root and a stranger in the
+# chain; then chain.pem, `ca show`, every token and out/ORDER/chain.pem carry the policy CA,
+# and `openssl verify -CAfile root -untrusted chain` accepts each token certificate. The
+# same through a bundle (--cert with the policy CA after the issuing CA).
+source "$SOURCE_DIR/tests/lib.sh"
+orders=$SOURCE_DIR/examples/orders.json
+st=$T/station
+make_station "$st"
+off=$T/offline       # the CA's own site, never on the station
+mkdir -p "$off"
+SM2ID=distid:1234567812345678
+
+ext() { # ext FILE PATHLEN: a CA's extensions
+    printf 'basicConstraints = critical,CA:TRUE%s\nkeyUsage = critical,keyCertSign,cRLSign\nsubjectKeyIdentifier = hash\nauthorityKeyIdentifier = keyid:always\n' \
+        "${2:+,pathlen:$2}" > "$1"
+}
+ext "$off/policy.ext" 1
+ext "$off/policy0.ext" 0
+ext "$off/issuing.ext" 0
+printf 'basicConstraints = critical,CA:FALSE\nkeyUsage = critical,digitalSignature,nonRepudiation\n' > "$off/maker.ext"
+# root NAME SUBJECT-CN: a self-signed root
+root() {
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-384 -nodes -keyout "$off/$1.key" \
+        -subj "/C=CN/O=Jiangxi Demo CA/CN=$2" -days 7300 \
+        -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign \
+        -out "$off/$1.crt" 2>/dev/null || fail "root $1"
+}
+# sign CSR OUT EXTFILE ISSUER: the CA's operators at work.
+sign() {
+    openssl x509 -req -in "$1" -CA "$off/$4.crt" -CAkey "$off/$4.key" -days 3650 -sha384 \
+        -extfile "$3" -out "$2" 2>/dev/null || fail "$4 signs $2"
+}
+# policy NAME EXTFILE ROOT: a policy CA key and certificate signed by ROOT
+policy() {
+    openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-384 -nodes -keyout "$off/$1.key" \
+        -subj "/C=CN/O=Jiangxi Demo CA/CN=Jiangxi Demo CA Policy CA ($1)" -out "$off/$1.csr" 2>/dev/null
+    sign "$off/$1.csr" "$off/$1.crt" "$2" "$3"
+}
+root root "Jiangxi Demo CA Offline Root"
+root root2 "Another Root"
+policy pol "$off/policy.ext" root
+policy pol0 "$off/policy0.ext" root
+policy stranger "$off/policy.ext" root2
+openssl genpkey -algorithm SM2 -out "$off/sm2root.key" 2>/dev/null
+openssl req -x509 -new -key "$off/sm2root.key" -sm3 -sigopt $SM2ID -days 7300 \
+    -subj "/O=Jiangxi Demo CA/CN=Jiangxi Demo CA SM2 Seal Root" \
+    -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign \
+    -out "$off/sm2root.crt" 2>/dev/null || fail "SM2 root"
+
+expect_status 0 "ca request" -- "$SEALKEY" ca request --station "$st"
+sign "$st/ca/issuing.csr" "$off/issuing.crt" "$off/issuing.ext" pol
+sign "$st/ca/issuing.csr" "$off/issuing0.crt" "$off/issuing.ext" pol0
+openssl x509 -req -in "$st/ca/seal-maker.csr" -CA "$off/sm2root.crt" -CAkey "$off/sm2root.key" \
+    -sm3 -sigopt $SM2ID -vfyopt $SM2ID -days 3650 -extfile "$off/maker.ext" \
+    -out "$off/seal-maker.crt" 2>/dev/null || fail "SM2 root signs the seal maker"
+
+imp() { "$SEALKEY" ca import --station "$st" --seal-cert "$off/seal-maker.crt" --seal-root "$off/sm2root.crt" "$@"; }
+expect_status 7 "no policy CA given" -- imp --cert "$off/issuing.crt" --root "$off/root.crt"
+expect_output "issuing.crt is not signed by the root .*give it with --chain" "names the gap and the option"
+expect_status 7 "a policy CA with pathlen:0" -- imp --cert "$off/issuing0.crt" --chain "$off/pol0.crt" --root "$off/root.crt"
+expect_output "pol0.crt: policy CA .*pathlen:0 leaves no room for the 1 CA" "the path length is checked"
+expect_status 7 "a policy CA of another root" -- imp --cert "$off/issuing.crt" --chain "$off/pol.crt" --root "$off/root2.crt"
+expect_output "is signed neither by the root" "another root refused"
+cat "$off/pol.crt" "$off/stranger.crt" > "$off/extra.pem"
+expect_status 7 "a stranger in the chain" -- imp --cert "$off/issuing.crt" --chain "$off/extra.pem" --root "$off/root.crt"
+expect_output "extra.pem: 'Jiangxi Demo CA Policy CA \(stranger\)' is not on the path" "the stranger is named"
+expect_status 2 "--chain without --cert" -- "$SEALKEY" ca import --station "$st" --chain "$off/pol.crt" \
+    --seal-cert "$off/seal-maker.crt" --seal-root "$off/sm2root.crt"
+check "nothing installed by the refusals" test ! -e "$st/ca/issuing.crt" -a ! -e "$st/ca/chain.pem" -a ! -e "$st/ca/seal-maker.crt"
+
+expect_status 0 "ca import --chain" -- imp --cert "$off/issuing.crt" --chain "$off/pol.crt" --root "$off/root.crt"
+check "chain.pem is the issuing CA, the policy CA, the root" \
+    cmp -s <(cat "$off/issuing.crt" "$off/pol.crt" "$off/root.crt") "$st/ca/chain.pem"
+expect_status 0 "ca show" -- "$SEALKEY" ca show --station "$st"
+expect_output "mode: production" "show says production"
+expect_output "^policy CA:" "show lists the policy CA"
+expect_output "CN ?= ?Jiangxi Demo CA Policy CA \(pol\)" "and names it"
+expect_status 0 "ca show --json" -- "$SEALKEY" ca show --station "$st" --json
+check "--json lists it" test "$(jq -r '.policy_cas[0].subject' "$T/out")" = "/C=CN/O=Jiangxi Demo CA/CN=Jiangxi Demo CA Policy CA (pol)"
+
+for n in JX2026-000101 JX2026-000102; do
+    expect_status 0 "issue $n under the policy CA" -- "$SEALKEY" issue --station "$st" --orders "$orders" --order $n
+    check "$n: out/ORDER/chain.pem carries the policy CA" cmp -s "$st/ca/chain.pem" "$st/out/$n/chain.pem"
+    expect_status 0 "openssl verify $n against the root, the rest untrusted" -- \
+        openssl verify -CAfile "$off/root.crt" -untrusted "$st/out/$n/chain.pem" "$st/out/$n/cert.pem"
+done
+check "every token holds the three CA certificates" \
+    test "$(pkcs11-tool --module "$SOFTHSM2_MODULE" --token-label JX2026-000101 -O --type cert 2>/dev/null | grep -c 'label:.*Jiangxi Demo CA')" -ge 3
+expect_status 0 "crl" -- "$SEALKEY" crl --station "$st"
+expect_status 0 "seal verify against the station (policy CA in its chain)" -- \
+    "$SEALKEY" seal verify "$st/out/JX2026-000101/official.esl" --station "$st"
+expect_status 0 "ledger reconcile" -- "$SEALKEY" ledger reconcile --station "$st"
+
+# A chain.pem whose policy CA is swapped is refused at the next open.
+cp "$st/ca/chain.pem" "$T/chain.good"
+cat "$off/issuing.crt" "$off/pol0.crt" "$off/root.crt" > "$st/ca/chain.pem"
+expect_status 7 "a chain.pem with another policy CA" -- "$SEALKEY" issue --station "$st" --orders "$orders" --order JX2026-000103
+expect_output "chain.pem: certificate 1 is not issued by certificate 2" "the break is named"
+cp "$T/chain.good" "$st/ca/chain.pem"
+
+# The same from one bundle: the issuing CA, then the policy CA (and the root, skipped).
+b=$T/bundle-station
+make_station "$b"
+expect_status 0 "ca request (bundle station)" -- "$SEALKEY" ca request --station "$b"
+sign "$b/ca/issuing.csr" "$off/b-issuing.crt" "$off/issuing.ext" pol
+cat "$off/b-issuing.crt" "$off/pol.crt" "$off/root.crt" > "$off/bundle.pem"
+expect_status 0 "ca import of a bundle" -- "$SEALKEY" ca import --station "$b" --cert "$off/bundle.pem" --root "$off/root.crt"
+check "its chain.pem is the bundle" cmp -s "$off/bundle.pem" "$b/ca/chain.pem"
+check "issuing.crt is the first of the bundle" cmp -s "$off/b-issuing.crt" "$b/ca/issuing.crt"
+finish
