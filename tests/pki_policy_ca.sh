@@ -91,9 +91,29 @@ for n in JX2026-000101 JX2026-000102; do
 done
 check "every token holds the three CA certificates" \
     test "$(pkcs11-tool --module "$SOFTHSM2_MODULE" --token-label JX2026-000101 -O --type cert 2>/dev/null | grep -c 'label:.*Jiangxi Demo CA')" -ge 3
+expect_status 0 "revoke JX2026-000102" -- "$SEALKEY" revoke --station "$st" --order JX2026-000102 --reason keyCompromise
 expect_status 0 "crl" -- "$SEALKEY" crl --station "$st"
+expect_status 0 "openssl verify -crl_check: a live certificate through the policy CA" -- \
+    openssl verify -crl_check -CAfile "$off/root.crt" -untrusted "$st/ca/chain.pem" \
+    -CRLfile "$st/ca/issuing.crl" "$st/out/JX2026-000101/cert.pem"
+expect_status 2 "openssl verify -crl_check: the revoked one" -- \
+    openssl verify -crl_check -CAfile "$off/root.crt" -untrusted "$st/ca/chain.pem" \
+    -CRLfile "$st/ca/issuing.crl" "$st/out/JX2026-000102/cert.pem"
+expect_output "certificate revoked" "openssl says revoked"
 expect_status 0 "seal verify against the station (policy CA in its chain)" -- \
     "$SEALKEY" seal verify "$st/out/JX2026-000101/official.esl" --station "$st"
+# The policy CA's CRL (it revokes issuing CAs) comes from the CA: with it, the issuing CA's
+# own status is checked too.
+mkdir -p "$off/pdb" && touch "$off/pdb/index.txt"
+printf '[ca]\ndefault_ca = d\n[d]\ndatabase = %s\ndefault_md = sha384\ndefault_crl_days = 7\ncrlnumber = %s\n' \
+    "$off/pdb/index.txt" "$off/pdb/crlnumber" > "$off/pdb/ca.cnf"
+echo 01 > "$off/pdb/crlnumber"
+openssl ca -gencrl -config "$off/pdb/ca.cnf" -keyfile "$off/pol.key" -cert "$off/pol.crt" \
+    -out "$off/pol.crl" 2>/dev/null || fail "the policy CA's CRL"
+expect_status 0 "seal verify with the policy CA's CRL" -- "$SEALKEY" seal verify \
+    "$st/out/JX2026-000101/official.esl" --station "$st" --crl "$st/ca/issuing.crl" --crl "$off/pol.crl"
+expect_output "CA certificate Jiangxi Demo CA Issuing CA 1 \(serial [0-9A-F]+\) is not on CRL 1 of Jiangxi Demo CA Policy CA \(pol\)" \
+    "the issuing CA checked against the policy CA's CRL"
 expect_status 0 "ledger reconcile" -- "$SEALKEY" ledger reconcile --station "$st"
 
 # A chain.pem whose policy CA is swapped is refused at the next open.
