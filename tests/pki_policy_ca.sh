@@ -116,6 +116,31 @@ expect_output "CA certificate Jiangxi Demo CA Issuing CA 1 \(serial [0-9A-F]+\) 
     "the issuing CA checked against the policy CA's CRL"
 expect_status 0 "ledger reconcile" -- "$SEALKEY" ledger reconcile --station "$st"
 
+# OCSP through the policy CA: a relying party that trusts the root alone verifies the
+# responder's answers with the station's chain (docs/pki.md, section 3).
+expect_status 0 "ocsp-index" -- "$SEALKEY" ocsp-index --station "$st"
+openssl ocsp -index "$st/ocsp/index.txt" -port 0 -CA "$st/ca/issuing.crt" -rsigner "$st/ca/issuing.crt" \
+    -rkey "$st/ca/issuing.key" -passin "file:$st/ca-pass" -nmin 5 > "$T/responder.log" 2>&1 &
+responder=$!
+trap 'kill $responder 2>/dev/null; rm -rf "$T"' EXIT
+port=
+for _ in $(seq 50); do
+    port=$(sed -n 's/^ACCEPT .*:\([0-9][0-9]*\) .*/\1/p' "$T/responder.log")
+    [ -n "$port" ] && break
+    sleep 0.1
+done
+check "responder listening" test -n "$port"
+query() {
+    openssl ocsp -url "http://127.0.0.1:$port" -issuer "$st/ca/issuing.crt" -CAfile "$off/root.crt" \
+        -verify_other "$st/out/JX2026-000101/chain.pem" "$@"
+}
+expect_status 0 "OCSP: the live certificate" -- query -cert "$st/out/JX2026-000101/cert.pem"
+expect_output "Response verify OK" "the answer verifies up to the root through the policy CA"
+expect_output "cert.pem: good" "good"
+expect_status 0 "OCSP: the revoked certificate" -- query -cert "$st/out/JX2026-000102/cert.pem"
+expect_output "cert.pem: revoked" "revoked"
+kill $responder 2>/dev/null
+
 # A chain.pem whose policy CA is swapped is refused at the next open.
 cp "$st/ca/chain.pem" "$T/chain.good"
 cat "$off/issuing.crt" "$off/pol0.crt" "$off/root.crt" > "$st/ca/chain.pem"
