@@ -98,8 +98,8 @@ static void cert_name(X509 *x, char *buf, size_t len)
 
 static bool signed_by(X509 *sub, X509 *iss)
 {
-    bool ok = X509_check_issued(iss, sub) == X509_V_OK &&
-              X509_verify(sub, X509_get0_pubkey(iss)) == 1;
+    bool ok =
+        X509_check_issued(iss, sub) == X509_V_OK && X509_verify(sub, X509_get0_pubkey(iss)) == 1;
 
     ERR_clear_error();
     return ok;
@@ -149,16 +149,17 @@ static int check_path(X509 *cert, STACK_OF(X509) *pool, X509 *root, const char *
                 next = i;
         cert_name(cur, name, sizeof(name));
         if (next < 0 && sk_X509_num(pol) == 0) {
-            ret = sk_err_set(e, SK_ECRYPTO, "%s is not signed by the root %s%s%s", path,
-                             root_path, n_pool > 0 ? " nor by a policy CA of " :
-                             " (a policy CA between them? give it with --chain)",
+            ret = sk_err_set(e, SK_ECRYPTO, "%s is not signed by the root %s%s%s", path, root_path,
+                             n_pool > 0 ? " nor by a policy CA of "
+                                        : " (a policy CA between them? give it with --chain)",
                              n_pool > 0 ? chain_path : "");
             goto out;
         }
         if (next < 0) {
-            ret = sk_err_set(e, SK_ECRYPTO, "%s: the policy CA '%s' is signed neither by the "
-                             "root %s nor by another certificate of %s", chain_path, name,
-                             root_path, chain_path);
+            ret = sk_err_set(e, SK_ECRYPTO,
+                             "%s: the policy CA '%s' is signed neither by the "
+                             "root %s nor by another certificate of %s",
+                             chain_path, name, root_path, chain_path);
             goto out;
         }
         if (sk_X509_num(pol) == CA_POLICY_MAX) {
@@ -191,9 +192,10 @@ static int check_path(X509 *cert, STACK_OF(X509) *pool, X509 *root, const char *
             goto out;
         /* Below it in a token certificate's path: the issuing CA and i policy CAs. */
         if (len >= 0 && len < i + 1) {
-            ret = sk_err_set(e, SK_ECRYPTO, "%s: basicConstraints pathlen:%ld leaves no room "
-                             "for the %d CA(s) below it (the issuing CA%s)", what, len, i + 1,
-                             i > 0 ? " and policy CAs" : "");
+            ret = sk_err_set(e, SK_ECRYPTO,
+                             "%s: basicConstraints pathlen:%ld leaves no room "
+                             "for the %d CA(s) below it (the issuing CA%s)",
+                             what, len, i + 1, i > 0 ? " and policy CAs" : "");
             goto out;
         }
     }
@@ -222,8 +224,7 @@ out:
 /* Every check of the issuing CA certificate, before any file is written. */
 static int check_issuing(const station_config *st, X509 *cert, X509 *root, STACK_OF(X509) *pool,
                          const char *path, const char *chain_path, const char *root_path,
-                         const char *secret, tok_module *hsm, STACK_OF(X509) **policy,
-                         sk_err *e)
+                         const char *secret, tok_module *hsm, STACK_OF(X509) **policy, sk_err *e)
 {
     char csr[PATH_MAX];
     X509_REQ *req = NULL;
@@ -272,8 +273,8 @@ static int read_pool(const ca_import_files *f, STACK_OF(X509) *bundle, STACK_OF(
 
     if ((*pool = sk_X509_new_null()) == NULL)
         return sk_err_ossl(e, SK_ECRYPTO, "out of memory");
-    if (f->chain != NULL && (ret = sk_pem_read_certs(f->chain, CA_CHAIN_MAX * 2, &chain, e)) !=
-                                SK_OK)
+    if (f->chain != NULL &&
+        (ret = sk_pem_read_certs(f->chain, CA_CHAIN_MAX * 2, &chain, e)) != SK_OK)
         return ret;
     for (int i = 1; i < sk_X509_num(bundle); i++)
         if (!sk_X509_push(*pool, X509_dup(sk_X509_value(bundle, i)))) {
@@ -288,8 +289,8 @@ static int read_pool(const ca_import_files *f, STACK_OF(X509) *bundle, STACK_OF(
     for (int i = 0; i < sk_X509_num(*pool); i++)
         if (sk_X509_value(*pool, i) == NULL ||
             (ret = sk_sm2_cert_set_id(sk_X509_value(*pool, i), e)) != SK_OK) {
-            ret = sk_X509_value(*pool, i) == NULL ? sk_err_ossl(e, SK_ECRYPTO, "out of memory")
-                                                  : ret;
+            ret =
+                sk_X509_value(*pool, i) == NULL ? sk_err_ossl(e, SK_ECRYPTO, "out of memory") : ret;
             goto out;
         }
     ret = SK_OK;
@@ -342,8 +343,8 @@ static int import_issuing(const station_config *st, const ca_import_files *f, co
         ret = check_path(*cert, pool, *root, f->cert, chain_path, f->root, policy, e);
         goto out;
     }
-    ret = check_issuing(st, *cert, *root, pool, f->cert, chain_path, f->root, secret, hsm, policy,
-                        e);
+    ret =
+        check_issuing(st, *cert, *root, pool, f->cert, chain_path, f->root, secret, hsm, policy, e);
 out:
     sk_X509_pop_free(bundle, X509_free);
     sk_X509_pop_free(pool, X509_free);
