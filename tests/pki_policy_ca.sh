@@ -6,7 +6,8 @@
 # policy CA, one whose pathlen leaves no room, one from another root and a stranger in the
 # chain; then chain.pem, `ca show`, every token and out/ORDER/chain.pem carry the policy CA,
 # and `openssl verify -CAfile root -untrusted chain` accepts each token certificate. The
-# same through a bundle (--cert with the policy CA after the issuing CA).
+# same through a bundle (--cert with the policy CA after the issuing CA), and with external
+# signing (ca.signing "external"), whose cert-import checks the whole path.
 source "$SOURCE_DIR/tests/lib.sh"
 orders=$SOURCE_DIR/examples/orders.json
 st=$T/station
@@ -157,4 +158,28 @@ cat "$off/b-issuing.crt" "$off/pol.crt" "$off/root.crt" > "$off/bundle.pem"
 expect_status 0 "ca import of a bundle" -- "$SEALKEY" ca import --station "$b" --cert "$off/bundle.pem" --root "$off/root.crt"
 check "its chain.pem is the bundle" cmp -s "$off/bundle.pem" "$b/ca/chain.pem"
 check "issuing.crt is the first of the bundle" cmp -s "$off/b-issuing.crt" "$b/ca/issuing.crt"
+
+# External signing (ca.signing "external") under a policy CA: the CA's own issuing CA, signed
+# by the policy CA, signs the token's request; cert-import checks it against the whole path.
+x=$T/external
+make_station "$x"
+sed -i 's|"passphrase": "file:ca-pass",|"passphrase": "file:ca-pass", "signing": "external",|' "$x/station.json"
+openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$off/x-issuing.key" \
+    -subj "/C=CN/O=Jiangxi Demo CA/CN=External Issuing CA" -out "$off/x-issuing.csr" 2>/dev/null
+sign "$off/x-issuing.csr" "$off/x-issuing.crt" "$off/issuing.ext" pol
+expect_status 0 "ca request (external: seal maker only)" -- "$SEALKEY" ca request --station "$x"
+openssl x509 -req -in "$x/ca/seal-maker.csr" -CA "$off/sm2root.crt" -CAkey "$off/sm2root.key" \
+    -sm3 -sigopt $SM2ID -vfyopt $SM2ID -days 3650 -extfile "$off/maker.ext" \
+    -out "$off/x-seal-maker.crt" 2>/dev/null || fail "SM2 root signs the external seal maker"
+expect_status 0 "ca import of the external CA with its policy CA" -- "$SEALKEY" ca import --station "$x" \
+    --cert "$off/x-issuing.crt" --chain "$off/pol.crt" --root "$off/root.crt" \
+    --seal-cert "$off/x-seal-maker.crt" --seal-root "$off/sm2root.crt"
+clone_orders 1 XP GCJS "$T/xp"
+expect_status 0 "the order waits for its certificate" -- "$SEALKEY" batch --station "$x" --orders "$T/xp/orders.json"
+printf 'basicConstraints = critical,CA:FALSE\nkeyUsage = critical,digitalSignature,nonRepudiation\n' > "$off/leaf.ext"
+openssl x509 -req -in "$x/out/XP-0001/request.csr" -CA "$off/x-issuing.crt" -CAkey "$off/x-issuing.key" \
+    -days 365 -extfile "$off/leaf.ext" -out "$T/xp.pem" 2>/dev/null || fail "the external CA signs XP-0001"
+expect_status 0 "cert-import under the policy CA" -- "$SEALKEY" cert-import --station "$x" --orders "$T/xp/orders.json" "$T/xp.pem"
+expect_status 0 "openssl verify XP-0001 against the root alone" -- \
+    openssl verify -CAfile "$off/root.crt" -untrusted "$x/out/XP-0001/chain.pem" "$x/out/XP-0001/cert.pem"
 finish
