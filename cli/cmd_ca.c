@@ -11,9 +11,12 @@
 #include "cli/cli_output.h"
 #include "cli/cli_secrets.h"
 #include "cli/cmd_ca.h"
+#include "issuer/ca/ca.h"
 #include "issuer/ca/ca_util.h"
 #include "issuer/operations/operations.h"
 #include "pkcs11/tok.h"
+#include "util/sk_file.h"
+#include "util/sk_pem.h"
 
 static const char usage[] =
     "sealkey ca init [--station DIR] [--key-alg ec-p256|ec-p384|rsa-3072|sm2]\n"
@@ -203,6 +206,8 @@ int cmd_ca_show_parse(int argc, char **argv, cli_ctx *cx)
 int cmd_ca_show_run(cli_ctx *cx, sk_err *e)
 {
     X509 *certs[2] = {NULL, NULL};
+    STACK_OF(X509) *chain = NULL;
+    json_t *policy = NULL;
     static const char *const names[] = {"root.crt", "issuing.crt"};
     char path[PATH_MAX];
     const struct show_args *a = cx->args;
@@ -234,11 +239,26 @@ int cmd_ca_show_run(cli_ctx *cx, sk_err *e)
         if (!as_json)
             show_cert(i == 0 ? "root CA" : "issuing CA", certs[i]);
     }
+    /* The policy CAs between them, from chain.pem (issuing CA, policy CAs, root). */
+    if ((ret = station_path(cx->st, "ca/chain.pem", path, sizeof(path), e)) != SK_OK)
+        goto out;
+    if (sk_file_exists(path) && (ret = sk_pem_read_certs(path, CA_CHAIN_MAX, &chain, e)) != SK_OK)
+        goto out;
+    if ((policy = json_array()) == NULL) {
+        ret = sk_err_set(e, SK_EINTERNAL, "out of memory");
+        goto out;
+    }
+    for (int i = 1; chain != NULL && i + 1 < sk_X509_num(chain); i++) {
+        if (!as_json)
+            show_cert("policy CA", sk_X509_value(chain, i));
+        json_array_append_new(policy, cert_json(sk_X509_value(chain, i)));
+    }
     if (as_json)
-        ret = cli_json_print(json_pack("{s:s, s:o, s:o, s:s, s:s}", "mode",
+        ret = cli_json_print(json_pack("{s:s, s:o, s:O, s:o, s:s, s:s}", "mode",
                                        ca_mode_name(mode.mode), "root_ca", cert_json(certs[0]),
-                                       "issuing_ca", cert_json(certs[1]), "issuing_key",
-                                       cx->st->ca_key_uri ? "hsm" : "file", "issuing_key_at",
+                                       "policy_cas", policy, "issuing_ca", cert_json(certs[1]),
+                                       "issuing_key", cx->st->ca_key_uri ? "hsm" : "file",
+                                       "issuing_key_at",
                                        cx->st->ca_key_uri ? cx->st->ca_key_uri
                                                           : "ca/issuing.key"),
                              e);
@@ -246,6 +266,8 @@ int cmd_ca_show_run(cli_ctx *cx, sk_err *e)
         printf("issuing key: %s\n",
                cx->st->ca_key_uri ? cx->st->ca_key_uri : "ca/issuing.key (encrypted)");
 out:
+    json_decref(policy);
+    sk_X509_pop_free(chain, X509_free);
     X509_free(certs[0]);
     X509_free(certs[1]);
     return ret;

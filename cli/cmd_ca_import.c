@@ -9,13 +9,18 @@
 #include "issuer/operations/operations.h"
 
 static const char usage[] =
-    "sealkey ca import [--station DIR] --cert FILE --root FILE\n"
+    "sealkey ca import [--station DIR] --cert FILE [--chain FILE] --root FILE\n"
     "                  [--seal-cert FILE --seal-root FILE] [--ca-pass SOURCE] [--json]\n"
     "  Install the certificates the CA signed for sealkey ca request, after checking them:\n"
     "  --cert   the issuing CA certificate: its key must be the station's (the request's, and\n"
     "           the key file or HSM key, checked with --ca-pass), basicConstraints CA:TRUE\n"
-    "           (critical), keyUsage keyCertSign and cRLSign, signed by --root directly and\n"
-    "           verifying against it alone now;\n"
+    "           (critical), keyUsage keyCertSign and cRLSign, signed by --root directly or\n"
+    "           through the policy CAs of --chain, and verifying against --root alone now;\n"
+    "           a PEM bundle (the issuing CA first, then its policy CAs) stands for --chain;\n"
+    "  --chain  the policy CA certificate(s) between the issuing CA and the root (PEM, any\n"
+    "           order): each a CA as above whose pathlen leaves room for the CAs below it,\n"
+    "           each signed by the next, all on the path; chain.pem, every token and\n"
+    "           out/ORDER/chain.pem then carry them;\n"
     "  --root   the CA's root certificate (self-signed), as you got it from the CA, out of band;\n"
     "  --seal-cert, --seal-root  the seal maker certificate for ca/seal-maker.csr and the SM2\n"
     "           seal root that signed it (SM2 with SM3, ID 1234567812345678).\n"
@@ -34,6 +39,7 @@ int cmd_ca_import_parse(int argc, char **argv, cli_ctx *cx)
     static const struct option opts[] = {{"station", required_argument, NULL, 's'},
                                          {"cert", required_argument, NULL, 'c'},
                                          {"root", required_argument, NULL, 'r'},
+                                         {"chain", required_argument, NULL, 'P'},
                                          {"seal-cert", required_argument, NULL, 'C'},
                                          {"seal-root", required_argument, NULL, 'R'},
                                          {"ca-pass", required_argument, NULL, 'p'},
@@ -56,6 +62,9 @@ int cmd_ca_import_parse(int argc, char **argv, cli_ctx *cx)
             break;
         case 'r':
             f->root = optarg;
+            break;
+        case 'P':
+            f->chain = optarg;
             break;
         case 'C':
             f->seal_cert = optarg;
@@ -80,6 +89,8 @@ int cmd_ca_import_parse(int argc, char **argv, cli_ctx *cx)
         return cli_usage_error(usage, "ca import: unexpected argument '%s'", argv[optind]);
     if ((f->cert == NULL) != (f->root == NULL))
         return cli_usage_error(usage, "ca import: --cert and --root go together");
+    if (f->chain != NULL && f->cert == NULL)
+        return cli_usage_error(usage, "ca import: --chain goes with --cert and --root");
     if ((f->seal_cert == NULL) != (f->seal_root == NULL))
         return cli_usage_error(usage, "ca import: --seal-cert and --seal-root go together");
     if (f->cert == NULL && f->seal_cert == NULL)

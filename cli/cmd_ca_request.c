@@ -9,14 +9,17 @@
 #include "issuer/operations/operations.h"
 
 static const char usage[] =
-    "sealkey ca request [--station DIR] [--key-alg ec-p256|ec-p384|rsa-3072] [--ca-pass SOURCE]\n"
-    "                   [--json]\n"
+    "sealkey ca request [--station DIR] [--key-alg ec-p256|ec-p384|rsa-3072|sm2]\n"
+    "                   [--ca-pass SOURCE] [--json]\n"
     "  A production station, whose CA root is kept offline by the CA: make the issuing CA key\n"
     "  (AES-256 encrypted DIR/ca/issuing.key, or on the HSM of ca.key_uri) and the seal\n"
     "  maker's SM2 key (DIR/ca/seal-maker.key), and a PKCS#10 request for each, signed by its\n"
     "  key: DIR/ca/issuing.csr for the CA's root (or policy CA) and DIR/ca/seal-maker.csr for\n"
     "  its SM2 seal root. Take them there, and install what comes back with sealkey ca import.\n"
     "  No root key is ever on the station. Refuses (exit 4) a station with a CA or a request.\n"
+    "  --key-alg ALG     the issuing CA key (default ca.key_algorithm); sm2: an SM2 issuing\n"
+    "                    CA (a key file, not on an HSM) whose request is SM2-with-SM3 with\n"
+    "                    the SM2 ID 1234567812345678, for the CA's SM2 root\n"
     "  --ca-pass SOURCE  the new passphrase (asked twice at a prompt), or the CA HSM's PIN:\n"
     "                    env:NAME, file:PATH, fd:N or prompt (default: ca.passphrase)\n"
     CLI_HELP_JSON

@@ -31,7 +31,9 @@ static const char usage[] =
     "  A token pulled during its issuance stops it; the order goes back to the front of the\n"
     "  queue and is resumed on that token when it comes back. Ctrl-C once: take no new\n"
     "  tokens and finish the running orders; twice: stop them too.\n"
-    "  --max-orders N    stop after N orders issued\n"
+    "  --max-orders N    stop after N orders issued (with external signing an order whose key\n"
+    "                    is made waits for its certificate: it counts as waiting, not issued;\n"
+    "                    orders waiting already are not queued, sealkey cert-import ends them)\n"
     "  --exit-when-done  stop when the queue is empty\n"
     "  --timeout S       stop (running orders too) after S seconds, exit status 1\n"
     "  --operator NAME   who runs it, for the ledger and the audit log (default\n"
@@ -215,6 +217,9 @@ static void on_event(void *ctx, const sup_event *ev)
     case SUP_EV_PLANNED:
         say("station: %zu orders in the queue, %zu already issued, %zu not queued", ev->queued,
             ev->done, ev->bad);
+        if (ev->awaiting > 0)
+            say("station: %zu orders wait for their certificate, not for a token (sealkey "
+                "cert-import)", ev->awaiting);
         break;
     case SUP_EV_WATCHING: say("station: waiting for tokens (Ctrl-C to stop)"); break;
     case SUP_EV_READER_ADDED:
@@ -279,6 +284,15 @@ static int plan(const struct args *a, const char *operator_name, station_config 
 }
 
 /* Issue until a stop rule ends it, with Ctrl-C and SIGTERM counted as stop requests. */
+/* ", N waiting for their certificate" (external signing), or nothing. */
+static const char *awaiting_note(const sup_station_counts *c, char *buf, size_t len)
+{
+    if (c->awaiting == 0)
+        return "";
+    snprintf(buf, len, ", %zu waiting for their certificate (sealkey cert-import)", c->awaiting);
+    return buf;
+}
+
 static int run(const struct args *a, sup *s, sk_err *e)
 {
     sup_station_opts opts = {.max_orders = a->max_orders,
@@ -287,6 +301,7 @@ static int run(const struct args *a, sup *s, sk_err *e)
                              .stop_requests = &stop_requests};
     struct sigaction sa, old_int, old_term;
     sup_station_counts c;
+    char note[96];
     int ret;
 
     memset(&sa, 0, sizeof(sa));
@@ -300,13 +315,13 @@ static int run(const struct args *a, sup *s, sk_err *e)
             station_json_summary(&c);
         else
             say("station: %zu issued, %zu interrupted by a pulled token, %zu failed, %zu left "
-                "in the queue",
-                c.issued, c.pulled, c.failed, c.left);
+                "in the queue%s",
+                c.issued, c.pulled, c.failed, c.left, awaiting_note(&c, note, sizeof(note)));
         cli_log_say(a->log, c.failed > 0 || c.timed_out ? LOG_WARNING : LOG_INFO,
                     "ended%s: %zu issued, %zu interrupted by a pulled token, %zu failed, "
-                    "%zu left in the queue",
+                    "%zu left in the queue%s",
                     c.timed_out ? " at its --timeout" : "", c.issued, c.pulled, c.failed,
-                    c.left);
+                    c.left, awaiting_note(&c, note, sizeof(note)));
         ret = c.timed_out || c.failed > 0 ? SK_EFAIL : SK_OK;
     }
     sigaction(SIGINT, &old_int, NULL);

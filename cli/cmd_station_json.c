@@ -91,9 +91,10 @@ void station_json_event(const sup_event *ev)
         emit("not_queued", ev, json_pack("{s:s}", "message", ev->message));
         break;
     case SUP_EV_PLANNED:
-        emit("planned", ev, json_pack("{s:I, s:I, s:I}", "queued", (json_int_t)ev->queued,
+        emit("planned", ev, json_pack("{s:I, s:I, s:I, s:I}", "queued", (json_int_t)ev->queued,
                                       "already_issued", (json_int_t)ev->done, "not_queued",
-                                      (json_int_t)ev->bad));
+                                      (json_int_t)ev->bad, "awaiting_certificate",
+                                      (json_int_t)ev->awaiting));
         break;
     case SUP_EV_WATCHING: emit("watching", ev, NULL); break;
     case SUP_EV_READER_ADDED:
@@ -120,8 +121,9 @@ void station_json_event(const sup_event *ev)
 
 void station_json_summary(const sup_station_counts *c)
 {
-    emit("summary", NULL, json_pack("{s:I, s:I, s:I, s:I, s:b}", "issued", (json_int_t)c->issued,
-                                    "pulled", (json_int_t)c->pulled, "failed",
-                                    (json_int_t)c->failed, "left", (json_int_t)c->left,
-                                    "timed_out", c->timed_out));
+    emit("summary", NULL, json_pack("{s:I, s:I, s:I, s:I, s:I, s:b}", "issued",
+                                    (json_int_t)c->issued, "awaiting_certificate",
+                                    (json_int_t)c->awaiting, "pulled", (json_int_t)c->pulled,
+                                    "failed", (json_int_t)c->failed, "left",
+                                    (json_int_t)c->left, "timed_out", c->timed_out));
 }

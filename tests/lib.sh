@@ -89,3 +89,36 @@ require_test_hooks() {
         "them (cmake -DSEALKEY_TEST_HOOKS=ON for the whole suite)"
     exit 77
 }
+
+# external_station ST EXT: make ST (make_station) a station with external signing (station.json
+# ca.signing "external", docs/pki.md) whose CA is an openssl-made root and issuing CA in EXT
+# (EXT/root.crt, issuing.crt and .key, leaf.ext for the certificates it signs), with its seal
+# maker signed by an SM2 root there; ca request and ca import done. A station.json already in
+# ST is kept (set its station_id first, say).
+external_station() {
+    local st=$1 ext=$2 id=distid:1234567812345678
+    [ -e "$st/station.json" ] || make_station "$st"
+    sed -i 's|"passphrase": "file:ca-pass",|"passphrase": "file:ca-pass", "signing": "external",|' "$st/station.json"
+    mkdir -p "$ext"
+    printf 'basicConstraints=critical,CA:TRUE,pathlen:0\nkeyUsage=critical,keyCertSign,cRLSign\n' > "$ext/ca.ext"
+    printf 'basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,nonRepudiation\n' > "$ext/leaf.ext"
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$ext/root.key" \
+        -subj "/C=CN/O=Jiangxi Demo CA/CN=External Root" -days 7300 \
+        -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign \
+        -out "$ext/root.crt" 2>/dev/null &&
+    openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$ext/issuing.key" \
+        -subj "/C=CN/O=Jiangxi Demo CA/CN=External Issuing CA" -out "$ext/issuing.csr" 2>/dev/null &&
+    openssl x509 -req -in "$ext/issuing.csr" -CA "$ext/root.crt" -CAkey "$ext/root.key" -days 3650 \
+        -extfile "$ext/ca.ext" -out "$ext/issuing.crt" 2>/dev/null &&
+    openssl genpkey -algorithm SM2 -out "$ext/sm2root.key" 2>/dev/null &&
+    openssl req -x509 -new -key "$ext/sm2root.key" -sm3 -sigopt $id -days 7300 \
+        -subj "/O=Jiangxi Demo CA/CN=SM2 Seal Root" -addext basicConstraints=critical,CA:TRUE \
+        -addext keyUsage=critical,keyCertSign,cRLSign -out "$ext/sm2root.crt" 2>/dev/null &&
+    "$SEALKEY" ca request --station "$st" >/dev/null 2>&1 &&
+    openssl x509 -req -in "$st/ca/seal-maker.csr" -CA "$ext/sm2root.crt" -CAkey "$ext/sm2root.key" \
+        -sm3 -sigopt $id -vfyopt $id -days 3650 -extfile "$ext/leaf.ext" \
+        -out "$ext/seal-maker.crt" 2>/dev/null &&
+    "$SEALKEY" ca import --station "$st" --cert "$ext/issuing.crt" --root "$ext/root.crt" \
+        --seal-cert "$ext/seal-maker.crt" --seal-root "$ext/sm2root.crt" >/dev/null 2>&1 ||
+        fail "external_station $st"
+}

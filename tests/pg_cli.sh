@@ -120,4 +120,26 @@ check "PG-0003 verified" test "$(pg_sql "SELECT step FROM issuances WHERE order_
 expect_status 0 "audit still verifies" -- "$SEALKEY" ledger audit-verify --station "$st"
 # After the server crash and the killed holder, every certificate is accounted for.
 expect_status 0 "reconcile after the crashes" -- "$SEALKEY" ledger reconcile --station "$st"
+
+# External signing (docs/pki.md): an order waiting for its certificate moves into the shared
+# ledger with its request (issuances.csr_pem); csr-export and cert-import go on there.
+xs=$T/xstation ext=$T/ext
+make_station "$xs"
+sed -i 's|"station_id": "JX-NC-01"|"station_id": "JX-NC-09"|' "$xs/station.json"
+external_station "$xs" "$ext"
+clone_orders 1 XW GCJS "$T/xw"
+expect_status 0 "an external order waits on SQLite" -- "$SEALKEY" batch --station "$xs" --orders "$T/xw/orders.json"
+expect_output "1 order\(s\) wait for their certificates" "it waits"
+expect_status 0 "export with a waiting order" -- "$SEALKEY" ledger export --station "$xs" --out "$T/xexport.json"
+sed -i "s|\"ledger\": \"[^\"]*\"|\"ledger\": \"$PG_URI\"|" "$xs/station.json"
+expect_status 0 "import with a waiting order" -- "$SEALKEY" ledger import --station "$xs" --from "$T/xexport.json"
+csr_sqlite=$(sqlite3 "$xs/ledger.sqlite" "SELECT csr_pem FROM issuances WHERE order_number = 'XW-0001'")
+check "the waiting order's request moved" test "$(pg_sql "SELECT csr_pem FROM issuances WHERE order_number = 'XW-0001'")" = "$csr_sqlite"
+check "(a request it is)" test "${csr_sqlite:0:35}" = "-----BEGIN CERTIFICATE REQUEST-----"
+expect_status 0 "csr-export from the shared ledger" -- "$SEALKEY" csr-export --station "$xs" --out "$T/xreq"
+check "the request exported is the token's" cmp "$T/xreq/XW-0001.csr" "$xs/out/XW-0001/request.csr"
+openssl x509 -req -in "$T/xreq/XW-0001.csr" -CA "$ext/issuing.crt" -CAkey "$ext/issuing.key" -days 365 \
+    -extfile "$ext/leaf.ext" -out "$T/xw.pem" 2>/dev/null || fail "the external CA signs XW-0001"
+expect_status 0 "cert-import on the shared ledger" -- "$SEALKEY" cert-import --station "$xs" --orders "$T/xw/orders.json" "$T/xw.pem"
+check "XW-0001 verified in the shared ledger" test "$(pg_sql "SELECT step FROM issuances WHERE order_number = 'XW-0001' ORDER BY id DESC LIMIT 1")" = verified
 finish

@@ -259,4 +259,37 @@ station_pid=
 pull
 cp "$T/g.out" "$T/out"
 expect_output "$R: order JT-0001: notice: validity capped at the issuing CA's notAfter 20[0-9-]+T[0-9:]+Z; renew the CA" "the station says the validity was capped"
+# 7: external signing (docs/pki.md): a token whose key is made waits for the certificate the
+# CA's own system signs. That is not an order issued: --max-orders 1 does not stop the
+# station after it, the summary counts the waiting orders, and a later run does not queue
+# them (they wait for cert-import, not for a token).
+xs=$T/xstation
+external_station "$xs" "$T/ext"
+sed -i 's|^  "station_id": "JX-NC-01",|&\n  "readers": {"Virtual PCD 00 00": "blank"},|' "$xs/station.json"
+clone_orders 2 XS GCJS "$T/x"
+"$SEALKEY" station --station "$xs" --orders "$T/x/orders.json" --max-orders 1 --exit-when-done \
+    --timeout 90 > "$T/f.out" 2>&1 &
+station_pid=$!
+wait_for "waiting for tokens" "$T/f.out" 20
+insert
+wait_for "$R: order XS-0001: key made on token [0-9a-f]+, waiting for its certificate" "$T/f.out" 30
+pull
+wait_for "$R: token removed$" "$T/f.out" 10
+insert
+wait_for "$R: order XS-0002: key made on token [0-9a-f]+, waiting for its certificate" "$T/f.out" 30
+wait "$station_pid"
+check "an external station exits 0 when its queue is empty" test $? -eq 0
+station_pid=
+pull
+cp "$T/f.out" "$T/out"
+expect_output "0 issued, 0 interrupted by a pulled token, 0 failed, 0 left in the queue, 2 waiting for their certificate" \
+    "the summary counts waiting orders, not issued ones"
+check "--max-orders 1 did not stop it" test "$(grep -c "stopping (--max-orders)" "$T/f.out")" = 0
+check "both orders wait in the ledger" \
+    test "$(sqlite3 "$xs/ledger.sqlite" "SELECT count(*) FROM issuances WHERE step='awaiting_certificate'")" = 2
+expect_status 0 "a later run queues no waiting order" -- "$SEALKEY" station --station "$xs" \
+    --orders "$T/x/orders.json" --exit-when-done --timeout 30
+expect_output "0 orders in the queue, 0 already issued, 0 not queued" "nothing queued"
+expect_output "2 orders wait for their certificate, not for a token" "the plan counts them"
+expect_output "0 issued, .*, 2 waiting for their certificate" "and so does the summary"
 finish

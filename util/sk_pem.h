@@ -10,4 +10,8 @@
 /* The first certificate of the PEM file at path; SK_EINPUT "PATH: not a PEM certificate". */
 int sk_pem_read_cert(const char *path, X509 **out, sk_err *e);
 
+/* Every certificate of the PEM file at path, in file order (at least one, at most max:
+ * SK_EINPUT otherwise); free with sk_X509_pop_free(*out, X509_free). */
+int sk_pem_read_certs(const char *path, size_t max, STACK_OF(X509) **out, sk_err *e);
+
 #endif

@@ -20,6 +20,8 @@
 struct ca {
     X509 *root;
     X509 *issuing;
+    X509 *policy[CA_POLICY_MAX]; /* the CAs between the issuing CA and the root, nearest first */
+    size_t n_policy;
     EVP_PKEY *key;        /* issuing CA key: software, or a token key via libp11 */
     tok_slot *hsm_slot;   /* the HSM slot the key lives on, or NULL */
     char issuer_id[64];
@@ -45,12 +47,25 @@ const char *ca_issuer_id(const ca *c)
     return c->issuer_id;
 }
 
+size_t ca_chain(const ca *c, X509 *out[CA_CHAIN_MAX])
+{
+    size_t n = 0;
+
+    out[n++] = c->issuing;
+    for (size_t i = 0; i < c->n_policy; i++)
+        out[n++] = c->policy[i];
+    out[n++] = c->root;
+    return n;
+}
+
 void ca_free(ca *c)
 {
     if (c == NULL)
         return;
     X509_free(c->root);
     X509_free(c->issuing);
+    for (size_t i = 0; i < c->n_policy; i++)
+        X509_free(c->policy[i]);
     /* The token key refers to the slot, so it goes first. */
     EVP_PKEY_free(c->key);
     tok_slot_free(c->hsm_slot);
@@ -369,37 +384,66 @@ int ca_load_root_key(const station_config *st, const ca *c, const char *secret, 
     return SK_OK;
 }
 
-/* ca/chain.pem must be exactly the issuing CA and the root (what tokens and verifiers get). */
-static int check_chain_file(const station_config *st, const ca *c, sk_err *e)
+/* ca/chain.pem must be the issuing CA, any policy CAs between it and the root, then the root
+ * (what tokens and verifiers get), each issued and signed by the next: files from two CAs,
+ * or one copied in, are refused. Without chain.pem (it is made with the rest) the issuing
+ * CA must be signed by the root itself. The policy CAs are kept in c. */
+static int load_chain(const station_config *st, ca *c, sk_err *e)
 {
-    char path[PATH_MAX];
-    X509 *x[3] = {NULL, NULL, NULL};
-    BIO *b = NULL;
-    int ret, n = 0;
+    char path[PATH_MAX], crt[PATH_MAX], rootcrt[PATH_MAX];
+    STACK_OF(X509) *x = NULL;
+    int ret, n;
 
-    if ((ret = ca_file(st, "chain.pem", path, sizeof(path), e)) != SK_OK)
+    if ((ret = ca_file(st, "chain.pem", path, sizeof(path), e)) != SK_OK ||
+        (ret = ca_file(st, "issuing.crt", crt, sizeof(crt), e)) != SK_OK ||
+        (ret = ca_file(st, "root.crt", rootcrt, sizeof(rootcrt), e)) != SK_OK)
         return ret;
-    if (!sk_file_exists(path))
+    if (!sk_file_exists(path)) {
+        if (X509_check_issued(c->root, c->issuing) != X509_V_OK ||
+            X509_verify(c->issuing, X509_get0_pubkey(c->root)) != 1) {
+            ERR_clear_error();
+            return sk_err_set(e, SK_ECRYPTO, "%s is not issued by %s: the CA files are not one "
+                              "CA; refusing to use them", crt, rootcrt);
+        }
         return SK_OK;
-    if ((b = BIO_new_file(path, "r")) == NULL) {
-        ret = sk_err_ossl(e, SK_EIO, "%s: cannot open", path);
+    }
+    if ((ret = sk_pem_read_certs(path, CA_CHAIN_MAX, &x, e)) != SK_OK)
+        goto out;
+    n = sk_X509_num(x);
+    if (n < 2 || X509_cmp(sk_X509_value(x, 0), c->issuing) != 0) {
+        ret = sk_err_set(e, SK_ECRYPTO, "%s is not issuing.crt followed by root.crt (with any "
+                         "policy CAs between): the CA files are not one CA; refusing to use "
+                         "them", path);
         goto out;
     }
-    while (n < 3 && (x[n] = PEM_read_bio_X509(b, NULL, NULL, NULL)) != NULL)
-        n++;
-    ERR_clear_error();
-    if (n != 2 || X509_cmp(x[0], c->issuing) != 0 || X509_cmp(x[1], c->root) != 0) {
-        ret = sk_err_set(e, SK_ECRYPTO,
-                         "%s is not issuing.crt followed by root.crt: the CA files are not one "
-                         "CA; refusing to use them",
-                         path);
+    if (X509_cmp(sk_X509_value(x, n - 1), c->root) != 0) {
+        ret = sk_err_set(e, SK_ECRYPTO, "%s is not issued by %s (directly, or through the "
+                         "policy CAs of %s): the CA files are not one CA; refusing to use them",
+                         crt, rootcrt, path);
         goto out;
+    }
+    for (int i = 1; i + 1 < n; i++) {
+        X509 *p = sk_X509_value(x, i);
+        if ((ret = sk_sm2_cert_set_id(p, e)) != SK_OK)
+            goto out;
+        X509_up_ref(p);
+        c->policy[c->n_policy++] = p;
+    }
+    for (int i = 0; i + 1 < n; i++) {
+        X509 *sub = i == 0 ? c->issuing : sk_X509_value(x, i);
+        X509 *iss = sk_X509_value(x, i + 1);
+        if (X509_check_issued(iss, sub) != X509_V_OK ||
+            X509_verify(sub, X509_get0_pubkey(iss)) != 1) {
+            ERR_clear_error();
+            ret = sk_err_set(e, SK_ECRYPTO, "%s: certificate %d is not issued by certificate %d "
+                             "(%s): the CA files are not one CA; refusing to use them", path,
+                             i + 1, i + 2, i + 2 == n ? "the root" : "a policy CA");
+            goto out;
+        }
     }
     ret = SK_OK;
 out:
-    for (int i = 0; i < 3; i++)
-        X509_free(x[i]);
-    BIO_free(b);
+    sk_X509_pop_free(x, X509_free);
     return ret;
 }
 
@@ -444,9 +488,8 @@ int ca_open(const station_config *st, const char *secret, tok_module *hsm, ca **
     }
     /* Every CA key must belong to its certificate and the issuing CA to the root, or every
      * certificate issued would be bad: files from two `ca init` runs, or one copied in. */
-    char crt[PATH_MAX], rootcrt[PATH_MAX];
-    if ((ret = ca_file(st, "issuing.crt", crt, sizeof(crt), e)) != SK_OK ||
-        (ret = ca_file(st, "root.crt", rootcrt, sizeof(rootcrt), e)) != SK_OK)
+    char crt[PATH_MAX];
+    if ((ret = ca_file(st, "issuing.crt", crt, sizeof(crt), e)) != SK_OK)
         goto out;
     if (!key_matches(c->issuing, c->key, st->ca_key_uri != NULL)) {
         ret = sk_err_set(e, SK_ECRYPTO,
@@ -455,22 +498,12 @@ int ca_open(const station_config *st, const char *secret, tok_module *hsm, ca **
                          st->ca_key_uri != NULL ? st->ca_key_uri : path, crt);
         goto out;
     }
-    EVP_PKEY *root_pub = X509_get0_pubkey(c->root);
-    if (X509_check_issued(c->root, c->issuing) != X509_V_OK || root_pub == NULL ||
-        X509_verify(c->issuing, root_pub) != 1) {
-        ERR_clear_error();
-        ret = sk_err_set(e, SK_ECRYPTO,
-                         "%s is not issued by %s: the CA files are not one CA; refusing to use "
-                         "them",
-                         crt, rootcrt);
+    if ((ret = load_chain(st, c, e)) != SK_OK)
         goto out;
-    }
     EVP_PKEY *root_key = NULL;
     if ((ret = ca_load_root_key(st, c, secret, &root_key, e)) != SK_OK)
         goto out;
     EVP_PKEY_free(root_key); /* checked; only `sealkey crl` signs with it */
-    if ((ret = check_chain_file(st, c, e)) != SK_OK)
-        goto out;
     cau_ski_hex(c->issuing, c->issuer_id, sizeof(c->issuer_id));
     *out = c;
     c = NULL;
@@ -521,8 +554,10 @@ int ca_verify_cert(const ca *c, X509 *cert, sk_err *e)
     if ((ret = sk_sm2_cert_set_id(cert, e)) != SK_OK)
         goto out;
     ret = SK_EFAIL;
-    if (store == NULL || ctx == NULL || untrusted == NULL || !X509_STORE_add_cert(store, c->root) ||
-        !sk_X509_push(untrusted, c->issuing) ||
+    bool pushed = untrusted != NULL && sk_X509_push(untrusted, c->issuing);
+    for (size_t i = 0; pushed && i < c->n_policy; i++)
+        pushed = sk_X509_push(untrusted, c->policy[i]) > 0;
+    if (store == NULL || ctx == NULL || !pushed || !X509_STORE_add_cert(store, c->root) ||
         !X509_STORE_CTX_init(ctx, store, cert, untrusted)) {
         ret = sk_err_ossl(e, SK_ECRYPTO, "setting up chain verification");
         goto out;
@@ -583,7 +618,6 @@ bool ca_int_any_file(const station_config *st, char *path, size_t len)
 int ca_open_certs(const station_config *st, ca **out, sk_err *e)
 {
     char crt[PATH_MAX], rootcrt[PATH_MAX];
-    EVP_PKEY *root_pub;
     ca *c = NULL;
     int ret;
 
@@ -598,15 +632,9 @@ int ca_open_certs(const station_config *st, ca **out, sk_err *e)
             sk_err_wrap(e, "no CA certificates in this station (run sealkey ca import)");
         goto out;
     }
-    root_pub = X509_get0_pubkey(c->root);
-    if (X509_check_issued(c->root, c->issuing) != X509_V_OK || root_pub == NULL ||
-        X509_verify(c->issuing, root_pub) != 1) {
-        ERR_clear_error();
-        ret = sk_err_set(e, SK_ECRYPTO, "%s is not issued by %s: the CA files are not one CA; "
-                         "refusing to use them", crt, rootcrt);
-        goto out;
-    }
-    if ((ret = check_chain_file(st, c, e)) != SK_OK)
+    if ((ret = sk_sm2_cert_set_id(c->root, e)) != SK_OK ||
+        (ret = sk_sm2_cert_set_id(c->issuing, e)) != SK_OK ||
+        (ret = load_chain(st, c, e)) != SK_OK)
         goto out;
     cau_ski_hex(c->issuing, c->issuer_id, sizeof(c->issuer_id));
     *out = c;

@@ -36,8 +36,9 @@ int ca_init(const station_config *st, const ca_init_opts *o, const char *secret,
 
 /* Load the issuing CA: certificates, and the key from its file or the HSM. Checks that the
  * files are one CA: the issuing key (file, or on the HSM by a test signature) and the root
- * key (when ca/root.key is in the station) match their certificates, issuing.crt is signed by
- * root.crt, chain.pem holds those two; SK_ECRYPTO naming the files otherwise. */
+ * key (when ca/root.key is in the station) match their certificates, chain.pem holds
+ * issuing.crt, any policy CAs, then root.crt, each signed by the next; SK_ECRYPTO naming the
+ * files otherwise. */
 int ca_open(const station_config *st, const char *secret, tok_module *hsm, ca **out, sk_err *e);
 
 /* The root CA key from ca/root.key, checked against root.crt; *out NULL (and SK_OK) when the
@@ -52,6 +53,15 @@ X509 *ca_root_cert(const ca *c);
 EVP_PKEY *ca_issuing_key(const ca *c);
 /* Hex SubjectKeyIdentifier of the issuing CA: the issuer id serials are unique under. */
 const char *ca_issuer_id(const ca *c);
+
+/* A policy CA, or a few, may stand between the CA's root and the station's issuing CA
+ * (ca import --chain, docs/pki.md). */
+#define CA_POLICY_MAX 4
+#define CA_CHAIN_MAX (CA_POLICY_MAX + 2)
+/* The CA certificates above a leaf, as ca/chain.pem, the tokens and out/ORDER/chain.pem carry
+ * them: the issuing CA, the policy CAs (nearest first), the root. Returns how many (2 with no
+ * policy CA); the certificates are the ca's. */
+size_t ca_chain(const ca *c, X509 *out[CA_CHAIN_MAX]);
 
 /* A fresh serial: 128 random bits, positive, as upper-case hex. */
 int ca_new_serial(char *hex, size_t hexlen, sk_err *e);
@@ -99,8 +109,8 @@ int ca_issue_org_enc_cert_csr(ca *c, const station_project *p, const order *o, X
 /* The organisation subject name of the profile (also used for the CSR). */
 int ca_org_subject(const station_project *p, const order *o, X509_NAME **out, sk_err *e);
 
-/* Build a chain-verification store: root trusted, issuing CA untrusted intermediate. Checks
- * cert against it at time now. */
+/* Build a chain-verification store: root trusted, issuing and policy CAs untrusted
+ * intermediates. Checks cert against it at time now. */
 int ca_verify_cert(const ca *c, X509 *cert, sk_err *e);
 
 /* Map a revocation reason ("lost", "faulty", "closed" or an RFC 5280 name) to its RFC 5280

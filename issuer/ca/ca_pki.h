@@ -41,7 +41,9 @@ int ca_request(const station_config *st, sk_keyalg key_alg, const char *secret, 
 /* What `ca import` installs. cert+root and seal_cert+seal_root each come as a pair; either
  * pair may be NULL (imported later), not both. */
 typedef struct ca_import_files {
-    const char *cert;      /* the issuing CA certificate signed by the CA's root */
+    const char *cert;      /* the issuing CA certificate signed by the CA's root (or by a
+                              policy CA); a bundle may follow it with the policy CAs */
+    const char *chain;     /* or NULL: the policy CA certificate(s) between cert and root */
     const char *root;      /* that root: the trust anchor the operator got out of band */
     const char *seal_cert; /* the seal maker certificate, signed by seal_root */
     const char *seal_root; /* the SM2 seal root */
@@ -51,9 +53,12 @@ typedef struct ca_import_files {
  * checking each (SK_ECRYPTO naming the file and the reason): the certificate's key is the
  * requested one and the station's key belongs to it (file key with the passphrase, or the
  * HSM key by a test signature); it is a CA certificate (basicConstraints CA:TRUE, critical;
- * keyUsage keyCertSign and cRLSign); it is signed by the root given and verifies against it
- * alone now; the root is a self-signed CA. The same for the seal maker (SM2 signatures with
- * the SM2 ID). Then root.crt, issuing.crt, chain.pem (issuing, root) and seal-maker.crt,
+ * keyUsage keyCertSign and cRLSign); it is signed by the root given, or through policy CAs
+ * (chain, or after cert in its file: each a CA as above whose pathlen leaves room for the
+ * CAs below it, each signed by the next, every one on the path), and verifies against the
+ * root alone now; the root is a self-signed CA. The same for the seal maker (SM2 signatures
+ * with the SM2 ID). Then root.crt, issuing.crt, chain.pem (issuing, policy CAs, root) and
+ * seal-maker.crt,
  * seal-root.crt are created exclusively. SK_ESTATE when the station has no request, or has
  * the certificate already. With ca.signing "external" the issuing CA certificate is the
  * external CA's: no request or key of the station's to match, every other check the same. */

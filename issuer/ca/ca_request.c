@@ -14,6 +14,7 @@
 #include "seal/sealmaker_request.h"
 #include "util/sk_file.h"
 #include "util/sk_lock.h"
+#include "util/sk_sm2.h"
 
 const char *ca_mode_name(ca_mode m)
 {
@@ -96,9 +97,20 @@ static int build_req(const station_config *st, EVP_PKEY *pub, EVP_PKEY *key, X50
             NULL ||
         !sk_X509_EXTENSION_push(exts, bc) || !sk_X509_EXTENSION_push(exts, ku) ||
         !X509_REQ_set_version(req, 0) || !X509_REQ_set_subject_name(req, name) ||
-        !X509_REQ_set_pubkey(req, pub) || !X509_REQ_add_extensions(req, exts) ||
-        X509_REQ_sign(req, key, EVP_sha256()) <= 0) {
-        ret = sk_err_ossl(e, SK_ECRYPTO, "issuing CA request: cannot build or sign it");
+        !X509_REQ_set_pubkey(req, pub) || !X509_REQ_add_extensions(req, exts)) {
+        ret = sk_err_ossl(e, SK_ECRYPTO, "issuing CA request: cannot build it");
+        goto out;
+    }
+    /* An SM2 issuing CA's request is SM2-with-SM3 with the SM2 ID (GM/T 0015), as the SM2
+     * root must check it (openssl x509 -req -vfyopt distid:...); any other key's, SHA-256
+     * through the key itself (an HSM key through libp11). */
+    if (sk_sm2_is_key(pub)) {
+        if ((ret = sk_req_sign(req, key, e)) != SK_OK) {
+            sk_err_wrap(e, "issuing CA request");
+            goto out;
+        }
+    } else if (X509_REQ_sign(req, key, EVP_sha256()) <= 0) {
+        ret = sk_err_ossl(e, SK_ECRYPTO, "issuing CA request: cannot sign it");
         goto out;
     }
     *out = req;
@@ -160,6 +172,12 @@ int ca_request(const station_config *st, sk_keyalg key_alg, const char *secret, 
         ret = sealmaker_request(dir, secret, st->ca_name, e);
         goto out;
     }
+    if (st->ca_key_uri != NULL && sk_keyalg_is_sm2(key_alg)) {
+        /* PKCS#11 defines no SM2 mechanism (SoftHSM has none): an SM2 CA key is a file. */
+        ret = sk_err_set(e, SK_EINPUT, "station.json: ca.key_uri: an sm2 CA key cannot be made "
+                         "on a PKCS#11 HSM; leave ca.key_uri out for an SM2 CA");
+        goto out;
+    }
     if (st->ca_key_uri != NULL) {
         if (hsm == NULL) {
             ret = sk_err_set(e, SK_EINTERNAL, "CA key URI set but no HSM module loaded");
@@ -172,14 +190,6 @@ int ca_request(const station_config *st, sk_keyalg key_alg, const char *secret, 
             goto out;
         pub = key;
         EVP_PKEY_up_ref(pub);
-    }
-    /* This request is signed with SHA-256; an SM2 issuing CA's would need SM3 and the SM2 ID
-     * (the seal maker's request does that): not offered yet, rather than a request no SM2 root
-     * should sign. */
-    if (EVP_PKEY_is_a(pub, "SM2")) {
-        ret = sk_err_set(e, SK_EINPUT, "ca request: an SM2 issuing CA is not supported yet; use "
-                         "ec-p256, ec-p384 or rsa-3072 (the seal maker is SM2 either way)");
-        goto out;
     }
     /* The request carries the public key the key generation returned (a token key may not
      * expose it through libp11) and is signed by the private key, on the HSM when there. */

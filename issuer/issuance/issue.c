@@ -237,15 +237,17 @@ out:
     return ret;
 }
 
+/* The issuing CA, any policy CAs and the root: the whole path a relying party needs. */
 static int write_chain(tok_slot *slot, ca *c, sk_err *e)
 {
-    X509 *certs[2] = {ca_issuing_cert(c), ca_root_cert(c)};
+    X509 *certs[CA_CHAIN_MAX];
+    size_t n = ca_chain(c, certs);
     unsigned char id[TOK_ID_MAX];
     size_t id_len;
     char label[256];
     int ret;
 
-    for (int i = 0; i < 2; i++) {
+    for (size_t i = 0; i < n; i++) {
         if ((ret = issue_ca_cert_id(certs[i], id, &id_len, e)) != SK_OK)
             return ret;
         if (X509_NAME_get_text_by_NID(X509_get_subject_name(certs[i]), NID_commonName, label,
@@ -260,13 +262,14 @@ static int write_chain(tok_slot *slot, ca *c, sk_err *e)
 static int write_outputs(const issue_env *env, const char *out_dir, X509 *cert, sk_err *e)
 {
     char path[PATH_MAX];
-    X509 *chain[3] = {cert, ca_issuing_cert(env->ca), ca_root_cert(env->ca)};
+    X509 *chain[CA_CHAIN_MAX];
+    size_t n = ca_chain(env->ca, chain);
     int ret;
 
     if ((ret = sk_path_join(path, sizeof(path), out_dir, "cert.pem", e)) != SK_OK ||
-        (ret = cau_write_certs(path, chain, 1, e)) != SK_OK ||
+        (ret = cau_write_certs(path, &cert, 1, e)) != SK_OK ||
         (ret = sk_path_join(path, sizeof(path), out_dir, "chain.pem", e)) != SK_OK ||
-        (ret = cau_write_certs(path, chain + 1, 2, e)) != SK_OK)
+        (ret = cau_write_certs(path, chain, n, e)) != SK_OK)
         return ret;
     return SK_OK;
 }

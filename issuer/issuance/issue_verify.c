@@ -31,6 +31,16 @@ static bool same_der(const tok_object *ob, X509 *cert)
     return same;
 }
 
+/* Which of the CA chain's certificates (issue_env's ca_chain) this object is, or -1. */
+static int ca_cert_of(const tok_object *ob, X509 *const *certs,
+                      unsigned char ids[][TOK_ID_MAX], const size_t *id_lens, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (same_id(ob, ids[i], id_lens[i]) && same_der(ob, certs[i]))
+            return (int)i;
+    return -1;
+}
+
 /* The seal this data object should be, or NULL. */
 static const issue_seal *seal_for(const tok_object *ob, const issue_seal *seals, size_t n)
 {
@@ -67,13 +77,14 @@ int issue_verify_token(const issue_env *env, tok_slot *slot, const unsigned char
     size_t n = 0;
     EVP_PKEY *pub = NULL;
     tok_key_attrs attrs;
-    X509 *ca_certs[2] = {ca_issuing_cert(env->ca), ca_root_cert(env->ca)};
-    unsigned char ca_ids[2][TOK_ID_MAX];
-    size_t ca_id_lens[2];
-    int seen_priv = 0, seen_pub = 0, seen_cert = 0, seen_ca[2] = {0, 0};
-    size_t seen_seals = 0;
+    X509 *ca_certs[CA_CHAIN_MAX];
+    size_t n_ca = ca_chain(env->ca, ca_certs);
+    unsigned char ca_ids[CA_CHAIN_MAX][TOK_ID_MAX];
+    size_t ca_id_lens[CA_CHAIN_MAX];
+    int seen_priv = 0, seen_pub = 0, seen_cert = 0, seen_ca[CA_CHAIN_MAX] = {0};
+    size_t seen_seals = 0, ca_ok = 0;
 
-    for (int i = 0; i < 2; i++)
+    for (size_t i = 0; i < n_ca; i++)
         if ((ret = issue_ca_cert_id(ca_certs[i], ca_ids[i], &ca_id_lens[i], e)) != SK_OK)
             goto out;
     if ((ret = tok_list_objects(slot, &objs, &n, e)) != SK_OK)
@@ -91,12 +102,9 @@ int issue_verify_token(const issue_env *env, tok_slot *slot, const unsigned char
                 goto out;
             }
             seen_cert++;
-        } else if (ob->cls == CKO_CERTIFICATE && same_id(ob, ca_ids[0], ca_id_lens[0]) &&
-                   same_der(ob, ca_certs[0])) {
-            seen_ca[0]++;
-        } else if (ob->cls == CKO_CERTIFICATE && same_id(ob, ca_ids[1], ca_id_lens[1]) &&
-                   same_der(ob, ca_certs[1])) {
-            seen_ca[1]++;
+        } else if (ob->cls == CKO_CERTIFICATE && ca_cert_of(ob, ca_certs, ca_ids, ca_id_lens,
+                                                             n_ca) >= 0) {
+            seen_ca[ca_cert_of(ob, ca_certs, ca_ids, ca_id_lens, n_ca)]++;
         } else if (ob->cls == CKO_DATA && seal_for(ob, seals, n_seals) != NULL) {
             const issue_seal *sl = seal_for(ob, seals, n_seals);
             if (ob->value_len != sl->der_len || memcmp(ob->value, sl->der, sl->der_len) != 0) {
@@ -115,13 +123,15 @@ int issue_verify_token(const issue_env *env, tok_slot *slot, const unsigned char
             goto out;
         }
     }
-    if (seen_priv != 1 || seen_pub != 1 || seen_cert != 1 || seen_ca[0] != 1 || seen_ca[1] != 1 ||
+    for (size_t i = 0; i < n_ca; i++)
+        ca_ok += seen_ca[i] == 1;
+    if (seen_priv != 1 || seen_pub != 1 || seen_cert != 1 || ca_ok != n_ca ||
         seen_seals != n_seals) {
         sk_err_set(e, SK_EFAIL,
                    "token holds %d private key(s), %d public key(s), %d certificate(s), "
-                   "%d+%d CA certificate(s) and %zu of %zu seal(s) under the expected ids; "
-                   "expected one of each",
-                   seen_priv, seen_pub, seen_cert, seen_ca[0], seen_ca[1], seen_seals, n_seals);
+                   "%zu of %zu CA certificate(s) once each and %zu of %zu seal(s) under the "
+                   "expected ids; expected one of each",
+                   seen_priv, seen_pub, seen_cert, ca_ok, n_ca, seen_seals, n_seals);
         goto out;
     }
     if ((ret = tok_get_key_attrs(slot, key_id, key_id_len, &attrs, e)) != SK_OK)

@@ -100,13 +100,16 @@ out:
 }
 
 /* Columns copied from each exported table. Those marked as issuance references are
- * renumbered: the shared ledger hands out its own ids. */
+ * renumbered: the shared ledger hands out its own ids. csr_pem (schema 8): an order waiting
+ * for its certificate (external signing) moves with its token-signed request, so that
+ * csr-export and cert-import go on from the shared ledger; the import takes only documents of
+ * its own schema, so the column is always in them. */
 static const char *const iss_cols[] = {
     "order_number", "step",      "station_id", "operator",   "key_alg",    "issuer_id",
     "cert_serial",  "token_label", "token_serial", "key_id", "not_before", "not_after",
     "cert_pem",     "error",     "reissue_of", "started_at", "updated_at", "waybill",
-    "revoked_at",   "revocation_reason",
-    /* migration 7: a dual-certificate token's encryption certificate */
+    "revoked_at",   "revocation_reason", "csr_pem",
+    /* migration 9: a dual-certificate token's encryption certificate */
     "enc_cert_serial", "enc_cert_pem", NULL};
 static const char *const step_cols[] = {"issuance_id", "step", "at", "detail", NULL};
 static const char *const serial_cols[] = {"issuer_id", "serial", "state", "issuance_id",

@@ -75,6 +75,7 @@ struct sup {
     int *attempts;             /* per order index */
     sup_reader *readers;       /* PCSC_MAX_READERS of them, nr in use */
     size_t nr;
+    size_t awaiting;           /* orders the plan found waiting for their certificate */
 };
 
 /* In a worker, before it exits: wipe and free its inherited copy of everything s holds. */
@@ -86,8 +87,10 @@ void sup_emit(sup *s, const sup_event *ev);
 
 /* The planner's judgement of one order from the ledger: issued (a live certificate and no
  * attempt in flight: *live holds it), half-made (its latest attempt stopped part-way: a
- * worker closes it, and reports it issued if a live certificate remains), or to do. */
-typedef enum sup_verdict { SUP_TODO, SUP_HALF_MADE, SUP_DONE } sup_verdict;
+ * worker closes it, and reports it issued if a live certificate remains), waiting for the
+ * certificate the CA's own system signs (external signing: a worker redoes nothing, and
+ * reports it waiting), or to do. */
+typedef enum sup_verdict { SUP_TODO, SUP_HALF_MADE, SUP_AWAITING, SUP_DONE } sup_verdict;
 int sup_judge(sup *s, const char *number, sup_verdict *v, ledger_issuance *live, sk_err *e);
 
 /* What a worker runs (in the child): fills r except status, returns the status, which is

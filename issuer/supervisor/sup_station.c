@@ -62,7 +62,11 @@ int sup_station_plan(sup *s, order_file *f, const char *const *problems, sk_err 
         if ((ret = sup_judge(s, f->orders[i].number, &kind[i], &live, e)) != SK_OK)
             goto out;
         ev.done += kind[i] == SUP_DONE;
+        /* Waiting for cert-import, not for a token: queued, it would take the next token
+         * inserted and leave it unused. */
+        ev.awaiting += kind[i] == SUP_AWAITING;
     }
+    s->awaiting = ev.awaiting;
     for (size_t i = 0; i < f->n; i++)
         if (kind[i] == SUP_HALF_MADE)
             s->queue[s->qn++] = i;
@@ -150,7 +154,10 @@ static void finished(sup *s, struct run *run, sup_reader *rd, const sup_report *
     case SUP_NEXT_DONE:
     case SUP_NEXT_DROPPED: break;
     }
-    run->c->issued += rep->outcome == SUP_ISSUED;
+    /* A key made for external signing is not an order issued: --max-orders counts tokens
+     * finished, and the token comes back for cert-import. */
+    run->c->issued += rep->outcome == SUP_ISSUED && !rep->result.awaiting_cert;
+    run->c->awaiting += rep->outcome == SUP_ISSUED && rep->result.awaiting_cert;
     run->c->pulled += rep->outcome == SUP_STOPPED && rd->pulled;
     run->c->failed += rep->outcome == SUP_FAILED;
     sup_emit(s, &ev);
@@ -287,6 +294,7 @@ int sup_station_run(sup *s, const sup_station_opts *o, sup_station_counts *c, sk
     int ret;
 
     memset(c, 0, sizeof(*c));
+    c->awaiting = s->awaiting;
     if (s->file == NULL || s->sec == NULL) {
         ret = sk_err_set(e, SK_EINTERNAL, "supervisor: a station needs its plan and secrets");
         goto out;

@@ -125,8 +125,10 @@ int sup_judge(sup *s, const char *number, sup_verdict *v, ledger_issuance *live,
      * station never reissues. One whose latest attempt was interrupted goes to a worker all
      * the same, which closes that attempt (revoking its certificate if one was signed) and
      * reports the order as issued before when a live certificate remains. */
+    /* (ISS_AWAITING_CERT sorts after ISS_VERIFIED in the enum, not in the steps.) */
+    bool awaiting = in_flight && latest.step == ISS_AWAITING_CERT;
     in_flight = in_flight && latest.step < ISS_VERIFIED;
-    *v = in_flight ? SUP_HALF_MADE : found ? SUP_DONE : SUP_TODO;
+    *v = awaiting ? SUP_AWAITING : in_flight ? SUP_HALF_MADE : found ? SUP_DONE : SUP_TODO;
     return SK_OK;
 }
 

@@ -101,6 +101,7 @@ typedef struct sup_event {
     sup_stop stop;              /* STOPPING */
     size_t running;             /* STOPPING: workers still running */
     size_t queued, done, bad;   /* PLANNED: in the queue, issued before, left out */
+    size_t awaiting;            /* PLANNED: left out, waiting for their certificate */
     size_t issued;              /* STOPPING: orders issued so far */
 } sup_event;
 
@@ -145,7 +146,8 @@ int sup_batch_run(sup *s, size_t jobs, sk_err *e);
 
 /* Station: the queue, from the orders of f (taken over, like st) and the ledger. problems[i]
  * is order i's first problem or NULL; those with one are left out (NOT_QUEUED), those the
- * ledger holds as issued are skipped, those it holds half-made come first (their tokens are
+ * ledger holds as issued are skipped, and so are those waiting for their certificate
+ * (external signing: counted in PLANNED's awaiting), those it holds half-made come first (their tokens are
  * reconciled before new ones are taken), then the rest in file order (PLANNED). */
 int sup_station_plan(sup *s, order_file *f, const char *const *problems, sk_err *e);
 
@@ -160,6 +162,8 @@ typedef struct sup_station_opts {
 
 typedef struct sup_station_counts {
     size_t issued, pulled, failed, left; /* left: still in the queue */
+    size_t awaiting; /* external signing: waiting for their certificate (from the plan, and
+                        keys made in this run); never counted as issued */
     bool timed_out;
 } sup_station_counts;
 
