@@ -1,15 +1,22 @@
 #include "cli/cli.h"
 
 #include "issuer/records/audit.h"
+#include "util/sk_name.h"
 
 #include <pwd.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <unistd.h>
 
+/* Messages quote what came from outside (a token's label, an order's field, a file name):
+ * escaped, so a label holding a terminal escape sequence cannot reach the operator's screen. */
 int cli_report(const sk_err *e)
 {
-    fprintf(stderr, "sealkey: %s\n", e->msg[0] ? e->msg : sk_status_name(e->code));
+    const char *msg = e->msg[0] ? e->msg : sk_status_name(e->code);
+    char *safe = sk_name_escape(msg);
+
+    fprintf(stderr, "sealkey: %s\n", safe != NULL ? safe : msg);
+    free(safe);
     return e->code != SK_OK ? e->code : SK_EINTERNAL;
 }
 

@@ -41,21 +41,24 @@ trap 'rm -rf "$T"' EXIT
 eval "$("$here/softhsm-config/new-store.sh" "$T/hsm")"
 # run NAME command...: one program under valgrind; its result is a line in $T/results.
 run() {
-    local name=$1; shift
+    local name=$1 t0=$SECONDS; shift
     if "${vg[@]}" "$@" >"$T/$name.log" 2>&1; then
         echo pass >> "$T/results"
     else
         echo fail >> "$T/results"; echo "valgrind: $name failed:"; tail -30 "$T/$name.log"
     fi
+    echo "$((SECONDS - t0)) $name" >> "$T/times"
 }
 # sh_test NAME: the ctest shell test NAME, every sealkey run in it under valgrind.
 sh_test() {
+    local t0=$SECONDS
     if (cd "$build" && SEALKEY_VALGRIND=1 ctest -R "^$1\$" --output-on-failure) >"$T/$1.log" 2>&1 &&
         grep -q '100% tests passed' "$T/$1.log"; then
         echo pass >> "$T/results"
     else
         echo fail >> "$T/results"; echo "valgrind: shell test $1 failed:"; tail -60 "$T/$1.log"
     fi
+    echo "$((SECONDS - t0)) $1" >> "$T/times"
 }
 # Lane 1: the C tests, one issuance end to end (CA, token, certificate, seals,
 # verification), then shell tests: issuance with seals, seal files, a CA on an HSM.
@@ -93,6 +96,6 @@ lane2
 wait "$pid1"
 passed=$(grep -c pass "$T/results")
 failed=$(grep -c fail "$T/results")
-echo "valgrind: $(( $(date +%s) - start )) s"
+echo "valgrind: $(( $(date +%s) - start )) s; slowest: $(sort -rn "$T/times" | head -4 | awk '{printf "%s %s s, ", $2, $1}')"
 echo "valgrind: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

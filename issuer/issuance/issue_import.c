@@ -32,6 +32,11 @@ static int read_cert(const char *path, X509 **out, sk_err *e)
     if (*out == NULL) {
         p = data;
         *out = d2i_X509(NULL, &p, (long)len);
+        /* One DER certificate and nothing after it: trailing bytes are not ours to ignore. */
+        if (*out != NULL && p != data + len) {
+            X509_free(*out);
+            *out = NULL;
+        }
     }
     ERR_clear_error();
     BIO_free(b);

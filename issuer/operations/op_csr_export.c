@@ -49,7 +49,9 @@ static void subject_of(const char *pem, char *buf, size_t len)
 static int one(const op_env *env, const char *dir, const ledger_issuance *iss, json_t *list,
                sk_err *e)
 {
-    char name[96], path[PATH_MAX], hex[65], subject[512], *pem = NULL;
+    /* Room for a subject of long Chinese names (3 bytes a character) without a cut. */
+    char name[96], path[PATH_MAX], hex[65], subject[4096], *pem = NULL;
+    json_t *entry = NULL;
     int ret;
 
     if ((ret = ledger_csr_pem(env->ledger, iss->id, &pem, e)) != SK_OK)
@@ -67,11 +69,16 @@ static int one(const op_env *env, const char *dir, const ledger_issuance *iss, j
         goto out;
     sha256_hex(pem, strlen(pem), hex);
     subject_of(pem, subject, sizeof(subject));
-    json_array_append_new(
-        list, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "order_number",
-                        iss->order_number, "file", name, "sha256", hex, "subject", subject,
-                        "token_serial", iss->token_serial, "token_label", iss->token_label,
-                        "key_alg", iss->key_alg, "requested_at", iss->updated_at));
+    /* A request written but left out of the manifest would be lost to the CA's system. */
+    entry = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "order_number",
+                      iss->order_number, "file", name, "sha256", hex, "subject", subject,
+                      "token_serial", iss->token_serial, "token_label", iss->token_label,
+                      "key_alg", iss->key_alg, "requested_at", iss->updated_at);
+    if (entry == NULL || json_array_append_new(list, entry) != 0) {
+        ret = sk_err_set(e, SK_EINTERNAL, "%s: cannot list order %s in the manifest", path,
+                         iss->order_number);
+        goto out;
+    }
     ret = SK_OK;
 out:
     free(pem);
