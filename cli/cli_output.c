@@ -1,3 +1,4 @@
+#include <getopt.h>
 /* cli/cli_output.h: one output option and one JSON form for every command. */
 #include "cli/cli_output.h"
 
@@ -53,4 +54,38 @@ int cli_csv_begin(const cli_output *o, FILE *f, sk_err *e)
     if (o->format == CLI_FMT_CSV && o->bom && fputs("\xEF\xBB\xBF", f) == EOF)
         return sk_err_set(e, SK_EIO, "standard output: write failed");
     return SK_OK;
+}
+
+int cli_parse_out_json(int argc, char **argv, struct cli_ctx *cx, const char *usage,
+                       const char *cmd, const char **out, cli_output *output)
+{
+    static const struct option opts[] = {{"station", required_argument, NULL, 's'},
+                                         {"output", required_argument, NULL, 'o'},
+                                         {"out", required_argument, NULL, 'o'},
+                                         CLI_OPT_JSON_ROW,
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
+    int c;
+
+    while ((c = getopt_long(argc, argv, "ho:", opts, NULL)) != -1) {
+        switch (c) {
+        case 's':
+            cx->station_opt = optarg;
+            break;
+        case 'o':
+            *out = optarg;
+            break;
+        CLI_OUTPUT_CASES:
+            cli_output_set(output, c);
+            break;
+        case 'h':
+            printf("usage: %s\n", usage);
+            return CLI_DONE;
+        default:
+            return cli_usage_error(usage, "%s: bad option", cmd);
+        }
+    }
+    if (optind != argc)
+        return cli_usage_error(usage, "%s: unexpected argument '%s'", cmd, argv[optind]);
+    return cli_output_check(output, CLI_FMT_TEXT, usage, cmd);
 }

@@ -57,6 +57,13 @@ int cli_json_print(json_t *doc, sk_err *e);
  * at once; doc taken as above. */
 int cli_json_line(json_t *doc, sk_err *e);
 
+struct cli_ctx;
+
+/* The whole option parse of a command whose only options are --station, -o/--output FILE
+ * (also spelt --out) and --json, and which takes no argument: *out NULL unless given. */
+int cli_parse_out_json(int argc, char **argv, struct cli_ctx *cx, const char *usage,
+                       const char *cmd, const char **out, cli_output *output);
+
 /* Begin CSV output on f: the byte order mark if --bom. */
 int cli_csv_begin(const cli_output *o, FILE *f, sk_err *e);
 

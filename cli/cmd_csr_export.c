@@ -1,4 +1,3 @@
-#include <getopt.h>
 #include <jansson.h>
 #include <stdio.h>
 
@@ -8,13 +7,14 @@
 #include "issuer/operations/operations.h"
 
 static const char usage[] =
-    "sealkey csr-export [--station DIR] [--out DIR2] [--json]\n"
+    "sealkey csr-export [--station DIR] [-o|--output DIR2] [--json]\n"
     "  External signing (ca.signing \"external\" in station.json; docs/pki.md): write every\n"
     "  request the ledger holds for an order waiting for its certificate, one PKCS#10 file\n"
     "  per order signed by its token's key (DIR2/ORDER.csr), and DIR2/manifest.json listing\n"
     "  them (order, file, SHA-256, subject, token serial, key algorithm). Default DIR2:\n"
     "  DIR/requests. Take them to the CA's own system; sealkey cert-import finishes the\n"
     "  tokens with the certificates that come back.\n"
+    "  -o, --output DIR2  where to write them (--out is the same)\n"
     CLI_HELP_JSON "                    ({\"dir\", \"manifest\", \"count\", \"requests\": the\n"
     "                    manifest's list})";
 
@@ -45,37 +45,11 @@ static int print_json(const op_csr_result *r, sk_err *e)
 
 int cmd_csr_export_parse(int argc, char **argv, cli_ctx *cx)
 {
-    static const struct option opts[] = {{"station", required_argument, NULL, 's'},
-                                         {"out", required_argument, NULL, 'o'},
-                                         CLI_OPT_JSON_ROW,
-                                         {"help", no_argument, NULL, 'h'},
-                                         {NULL, 0, NULL, 0}};
     struct csr_args *a = cli_args(cx, sizeof(*a), NULL);
-    int c;
 
     if (a == NULL)
         return SK_OK;
-    while ((c = getopt_long(argc, argv, "ho:", opts, NULL)) != -1) {
-        switch (c) {
-        case 's':
-            cx->station_opt = optarg;
-            break;
-        case 'o':
-            a->out = optarg;
-            break;
-        CLI_OUTPUT_CASES:
-            cli_output_set(&a->output, c);
-            break;
-        case 'h':
-            printf("usage: %s\n", usage);
-            return CLI_DONE;
-        default:
-            return cli_usage_error(usage, "csr-export: bad option");
-        }
-    }
-    if (optind != argc)
-        return cli_usage_error(usage, "csr-export: unexpected argument '%s'", argv[optind]);
-    return cli_output_check(&a->output, CLI_FMT_TEXT, usage, "csr-export");
+    return cli_parse_out_json(argc, argv, cx, usage, "csr-export", &a->out, &a->output);
 }
 
 int cmd_csr_export_run(cli_ctx *cx, sk_err *e)

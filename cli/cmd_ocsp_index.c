@@ -1,4 +1,3 @@
-#include <getopt.h>
 #include <jansson.h>
 #include <stdio.h>
 
@@ -24,37 +23,11 @@ struct ocsp_args {
 
 int cmd_ocsp_index_parse(int argc, char **argv, cli_ctx *cx)
 {
-    static const struct option opts[] = {{"station", required_argument, NULL, 's'},
-                                         {"output", required_argument, NULL, 'o'},
-                                         CLI_OPT_JSON_ROW,
-                                         {"help", no_argument, NULL, 'h'},
-                                         {NULL, 0, NULL, 0}};
     struct ocsp_args *a = cli_args(cx, sizeof(*a), NULL);
-    int c;
 
     if (a == NULL)
         return SK_OK;
-    while ((c = getopt_long(argc, argv, "ho:", opts, NULL)) != -1) {
-        switch (c) {
-        case 's':
-            cx->station_opt = optarg;
-            break;
-        case 'o':
-            a->out = optarg;
-            break;
-        CLI_OUTPUT_CASES:
-            cli_output_set(&a->output, c);
-            break;
-        case 'h':
-            printf("usage: %s\n", usage);
-            return CLI_DONE;
-        default:
-            return cli_usage_error(usage, "ocsp-index: bad option");
-        }
-    }
-    if (optind != argc)
-        return cli_usage_error(usage, "ocsp-index: unexpected argument '%s'", argv[optind]);
-    return cli_output_check(&a->output, CLI_FMT_TEXT, usage, "ocsp-index");
+    return cli_parse_out_json(argc, argv, cx, usage, "ocsp-index", &a->out, &a->output);
 }
 
 int cmd_ocsp_index_run(cli_ctx *cx, sk_err *e)
