@@ -68,6 +68,8 @@ sm2_order=$(grep -o '"order_number": *"[^"]*"' "$here/examples/orders.json" | he
 "$sealkey" ca init --station "$skf_station"
 "$sealkey" issue --station "$skf_station" --orders "$here/examples/orders.json" --order "$sm2_order" \
     --token skf:usbkey-1
+# A current CRL, so that a relying party (and seal verify --station) can check revocation.
+"$sealkey" crl --station "$skf_station"
 "$sealkey" ledger reconcile --station "$skf_station"
 cat <<MSG
 
