@@ -45,9 +45,9 @@ static void import_args_free(void *p)
 int cmd_cert_import_parse(int argc, char **argv, cli_ctx *cx)
 {
     static const struct option opts[] = {
-        CLI_OPT_STATION_ROW,  {"orders", required_argument, NULL, 'f'},
-        CLI_OPT_CA_PASS_ROW,  CLI_OPT_OPERATOR_ROW,
-        CLI_OPT_JSON_ROW,     CLI_OPT_HELP_ROW,
+        CLI_OPT_STATION_ROW, {"orders", required_argument, NULL, 'f'},
+        CLI_OPT_CA_PASS_ROW, CLI_OPT_OPERATOR_ROW,
+        CLI_OPT_JSON_ROW,    CLI_OPT_HELP_ROW,
         {NULL, 0, NULL, 0}};
     struct import_args *a = cli_args(cx, sizeof(*a), import_args_free);
     int c, ret;
