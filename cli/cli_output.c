@@ -3,6 +3,7 @@
 #include "cli/cli_output.h"
 
 #include "cli/cli.h"
+#include "cli/cli_opts.h"
 
 void cli_output_set(cli_output *o, int c)
 {
@@ -59,33 +60,25 @@ int cli_csv_begin(const cli_output *o, FILE *f, sk_err *e)
 int cli_parse_out_json(int argc, char **argv, struct cli_ctx *cx, const char *usage,
                        const char *cmd, const char **out, cli_output *output)
 {
-    static const struct option opts[] = {{"station", required_argument, NULL, 's'},
+    static const struct option opts[] = {CLI_OPT_STATION_ROW,
                                          {"output", required_argument, NULL, 'o'},
                                          {"out", required_argument, NULL, 'o'},
                                          CLI_OPT_JSON_ROW,
-                                         {"help", no_argument, NULL, 'h'},
+                                         CLI_OPT_HELP_ROW,
                                          {NULL, 0, NULL, 0}};
-    int c;
+    int c, ret;
 
     while ((c = getopt_long(argc, argv, "ho:", opts, NULL)) != -1) {
         switch (c) {
-        case 's':
-            cx->station_opt = optarg;
-            break;
         case 'o':
             *out = optarg;
             break;
-        CLI_OUTPUT_CASES:
-            cli_output_set(output, c);
-            break;
-        case 'h':
-            printf("usage: %s\n", usage);
-            return CLI_DONE;
         default:
-            return cli_usage_error(usage, "%s: bad option", cmd);
+            if ((ret = cli_opt_common(cx, output, c, usage, cmd)) != SK_OK)
+                return ret;
         }
     }
-    if (optind != argc)
-        return cli_usage_error(usage, "%s: unexpected argument '%s'", cmd, argv[optind]);
+    if ((ret = cli_opt_no_args(argc, argv, usage, cmd)) != SK_OK)
+        return ret;
     return cli_output_check(output, CLI_FMT_TEXT, usage, cmd);
 }

@@ -13,6 +13,7 @@
 
 #include "cli/cli.h"
 #include "cli/cli_log.h"
+#include "cli/cli_opts.h"
 #include "cli/cli_output.h"
 #include "cli/cli_orders.h"
 #include "issuer/supervisor/supervisor.h"
@@ -77,23 +78,25 @@ static double since(const struct timespec *t0)
 
 int cmd_batch_parse(int argc, char **argv, cli_ctx *cx)
 {
-    static const struct option opts[] = {
-        {"station", required_argument, NULL, 's'},   {"orders", required_argument, NULL, 'f'},
-        {"jobs", required_argument, NULL, 'j'},      CLI_OPT_JSON_ROW,
-        {"ca-pass", required_argument, NULL, 'p'},   {"operator", required_argument, NULL, 'O'},
-        {"order-timeout", required_argument, NULL, 't'}, {"dry-run", no_argument, NULL, 'n'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0}};
+    static const struct option opts[] = {CLI_OPT_STATION_ROW,
+                                         {"orders", required_argument, NULL, 'f'},
+                                         {"jobs", required_argument, NULL, 'j'},
+                                         CLI_OPT_JSON_ROW,
+                                         CLI_OPT_CA_PASS_ROW,
+                                         CLI_OPT_OPERATOR_ROW,
+                                         {"order-timeout", required_argument, NULL, 't'},
+                                         {"dry-run", no_argument, NULL, 'n'},
+                                         CLI_OPT_HELP_ROW,
+                                         {NULL, 0, NULL, 0}};
     struct batch_args *a = cli_args(cx, sizeof(*a), batch_args_free);
     cli_output out = {0};
-    int c;
+    int c, ret;
 
     if (a == NULL)
         return SK_OK;
     a->jobs = 1;
     while ((c = getopt_long(argc, argv, "hj:", opts, NULL)) != -1) {
         switch (c) {
-        case 's': cx->station_opt = optarg; break;
         case 'f': a->orders = optarg; break;
         case 'j':
             if (cli_parse_long(optarg, 1, 64, &a->jobs) != 0)
@@ -103,16 +106,14 @@ int cmd_batch_parse(int argc, char **argv, cli_ctx *cx)
             if (cli_parse_long(optarg, 1, 86400, &a->timeout) != 0)
                 return cli_usage_error(usage, "batch: --order-timeout takes 1 to 86400 seconds");
             break;
-        CLI_OUTPUT_CASES: cli_output_set(&out, c); break;
         case 'n': a->dry_run = true; break;
-        case 'p': cx->ca_pass_opt = optarg; break;
-        case 'O': cx->operator_opt = optarg; break;
-        case 'h': printf("usage: %s\n", usage); return CLI_DONE;
-        default: return cli_usage_error(usage, "batch: bad option");
+        default:
+            if ((ret = cli_opt_common(cx, &out, c, usage, "batch")) != SK_OK)
+                return ret;
         }
     }
-    if (optind != argc)
-        return cli_usage_error(usage, "batch: unexpected argument '%s'", argv[optind]);
+    if ((ret = cli_opt_no_args(argc, argv, usage, "batch")) != SK_OK)
+        return ret;
     if (a->orders == NULL)
         return cli_usage_error(usage, "batch: --orders is required");
     if (cli_output_check(&out, CLI_FMT_TEXT, usage, "batch") != SK_OK)

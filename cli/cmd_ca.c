@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/cli_opts.h"
 #include "cli/cli_output.h"
 #include "cli/cli_secrets.h"
 #include "cli/cmd_ca.h"
@@ -52,15 +53,15 @@ struct init_args {
 
 int cmd_ca_init_parse(int argc, char **argv, cli_ctx *cx)
 {
-    static const struct option opts[] = {{"station", required_argument, NULL, 's'},
+    static const struct option opts[] = {CLI_OPT_STATION_ROW,
                                          {"key-alg", required_argument, NULL, 'k'},
-                                         {"ca-pass", required_argument, NULL, 'p'},
+                                         CLI_OPT_CA_PASS_ROW,
                                          {"root-days", required_argument, NULL, 'r'},
                                          {"issuing-days", required_argument, NULL, 'i'},
-                                         {"help", no_argument, NULL, 'h'},
+                                         CLI_OPT_HELP_ROW,
                                          {NULL, 0, NULL, 0}};
     struct init_args *a = cli_args(cx, sizeof(*a), NULL);
-    int c;
+    int c, ret;
 
     if (a == NULL)
         return SK_OK;
@@ -68,9 +69,7 @@ int cmd_ca_init_parse(int argc, char **argv, cli_ctx *cx)
     a->o.issuing_days = 3650;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
-        case 's': cx->station_opt = optarg; break;
         case 'k': a->alg = optarg; break;
-        case 'p': cx->ca_pass_opt = optarg; break;
         case 'r':
         case 'i': {
             char *end = NULL;
@@ -81,8 +80,9 @@ int cmd_ca_init_parse(int argc, char **argv, cli_ctx *cx)
             *(c == 'r' ? &a->o.root_days : &a->o.issuing_days) = (int)v;
             break;
         }
-        case 'h': printf("usage: %s\n", usage); return CLI_DONE;
-        default: return cli_usage_error(usage, "ca init: bad option");
+        default:
+            if ((ret = cli_opt_common(cx, NULL, c, usage, "ca init")) != SK_OK)
+                return ret;
         }
     }
     if (a->o.issuing_days > a->o.root_days)
@@ -90,8 +90,8 @@ int cmd_ca_init_parse(int argc, char **argv, cli_ctx *cx)
                                "ca init: --issuing-days %d exceeds the root's %d days: the "
                                "issuing CA cannot outlive its root",
                                a->o.issuing_days, a->o.root_days);
-    if (optind != argc)
-        return cli_usage_error(usage, "ca init: unexpected argument '%s'", argv[optind]);
+    if ((ret = cli_opt_no_args(argc, argv, usage, "ca init")) != SK_OK)
+        return ret;
     return SK_OK;
 }
 
@@ -181,25 +181,18 @@ struct show_args {
 
 int cmd_ca_show_parse(int argc, char **argv, cli_ctx *cx)
 {
-    static const struct option opts[] = {{"station", required_argument, NULL, 's'},
-                                         CLI_OPT_JSON_ROW,
-                                         {"help", no_argument, NULL, 'h'},
-                                         {NULL, 0, NULL, 0}};
+    static const struct option opts[] = {
+        CLI_OPT_STATION_ROW, CLI_OPT_JSON_ROW, CLI_OPT_HELP_ROW, {NULL, 0, NULL, 0}};
     struct show_args *a = cli_args(cx, sizeof(*a), NULL);
-    int c;
+    int c, ret;
 
     if (a == NULL)
         return SK_OK;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        switch (c) {
-        case 's': cx->station_opt = optarg; break;
-        CLI_OUTPUT_CASES: cli_output_set(&a->out, c); break;
-        case 'h': printf("usage: %s\n", usage); return CLI_DONE;
-        default: return cli_usage_error(usage, "ca show: bad option");
-        }
-    }
-    if (optind != argc)
-        return cli_usage_error(usage, "ca show: unexpected argument '%s'", argv[optind]);
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1)
+        if ((ret = cli_opt_common(cx, &a->out, c, usage, "ca show")) != SK_OK)
+            return ret;
+    if ((ret = cli_opt_no_args(argc, argv, usage, "ca show")) != SK_OK)
+        return ret;
     return cli_output_check(&a->out, CLI_FMT_TEXT, usage, "ca show");
 }
 

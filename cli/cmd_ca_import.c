@@ -3,6 +3,7 @@
 #include <stdio.h>
 
 #include "cli/cli.h"
+#include "cli/cli_opts.h"
 #include "cli/cli_output.h"
 #include "cli/cli_secrets.h"
 #include "cli/cmd_ca.h"
@@ -36,27 +37,24 @@ struct import_args {
 
 int cmd_ca_import_parse(int argc, char **argv, cli_ctx *cx)
 {
-    static const struct option opts[] = {{"station", required_argument, NULL, 's'},
+    static const struct option opts[] = {CLI_OPT_STATION_ROW,
                                          {"cert", required_argument, NULL, 'c'},
                                          {"root", required_argument, NULL, 'r'},
                                          {"chain", required_argument, NULL, 'P'},
                                          {"seal-cert", required_argument, NULL, 'C'},
                                          {"seal-root", required_argument, NULL, 'R'},
-                                         {"ca-pass", required_argument, NULL, 'p'},
+                                         CLI_OPT_CA_PASS_ROW,
                                          CLI_OPT_JSON_ROW,
-                                         {"help", no_argument, NULL, 'h'},
+                                         CLI_OPT_HELP_ROW,
                                          {NULL, 0, NULL, 0}};
     struct import_args *a = cli_args(cx, sizeof(*a), NULL);
     ca_import_files *f = a != NULL ? &a->f : NULL;
-    int c;
+    int c, ret;
 
     if (a == NULL)
         return SK_OK;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
-        case 's':
-            cx->station_opt = optarg;
-            break;
         case 'c':
             f->cert = optarg;
             break;
@@ -72,21 +70,13 @@ int cmd_ca_import_parse(int argc, char **argv, cli_ctx *cx)
         case 'R':
             f->seal_root = optarg;
             break;
-        case 'p':
-            cx->ca_pass_opt = optarg;
-            break;
-        CLI_OUTPUT_CASES:
-            cli_output_set(&a->out, c);
-            break;
-        case 'h':
-            printf("usage: %s\n", usage);
-            return CLI_DONE;
         default:
-            return cli_usage_error(usage, "ca import: bad option");
+            if ((ret = cli_opt_common(cx, &a->out, c, usage, "ca import")) != SK_OK)
+                return ret;
         }
     }
-    if (optind != argc)
-        return cli_usage_error(usage, "ca import: unexpected argument '%s'", argv[optind]);
+    if ((ret = cli_opt_no_args(argc, argv, usage, "ca import")) != SK_OK)
+        return ret;
     if ((f->cert == NULL) != (f->root == NULL))
         return cli_usage_error(usage, "ca import: --cert and --root go together");
     if (f->chain != NULL && f->cert == NULL)

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include "cli/cli.h"
+#include "cli/cli_opts.h"
 #include "cli/cli_output.h"
 #include "cli/cli_secrets.h"
 #include "issuer/issuance/issue_import.h"
@@ -44,37 +45,23 @@ static void import_args_free(void *p)
 int cmd_cert_import_parse(int argc, char **argv, cli_ctx *cx)
 {
     static const struct option opts[] = {
-        {"station", required_argument, NULL, 's'}, {"orders", required_argument, NULL, 'f'},
-        {"ca-pass", required_argument, NULL, 'p'}, {"operator", required_argument, NULL, 'O'},
-        CLI_OPT_JSON_ROW,                          {"help", no_argument, NULL, 'h'},
+        CLI_OPT_STATION_ROW, {"orders", required_argument, NULL, 'f'},
+        CLI_OPT_CA_PASS_ROW, CLI_OPT_OPERATOR_ROW,
+        CLI_OPT_JSON_ROW,    CLI_OPT_HELP_ROW,
         {NULL, 0, NULL, 0}};
     struct import_args *a = cli_args(cx, sizeof(*a), import_args_free);
-    int c;
+    int c, ret;
 
     if (a == NULL)
         return SK_OK;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
-        case 's':
-            cx->station_opt = optarg;
-            break;
         case 'f':
             a->orders = optarg;
             break;
-        case 'p':
-            cx->ca_pass_opt = optarg;
-            break;
-        case 'O':
-            cx->operator_opt = optarg;
-            break;
-        CLI_OUTPUT_CASES:
-            cli_output_set(&a->out, c);
-            break;
-        case 'h':
-            printf("usage: %s\n", usage);
-            return CLI_DONE;
         default:
-            return cli_usage_error(usage, "cert-import: bad option");
+            if ((ret = cli_opt_common(cx, &a->out, c, usage, "cert-import")) != SK_OK)
+                return ret;
         }
     }
     if (a->orders == NULL)

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include "cli/cli.h"
+#include "cli/cli_opts.h"
 #include "cli/cli_output.h"
 #include "cli/cli_secrets.h"
 #include "issuer/issuance/issue_env.h"
@@ -32,16 +33,16 @@ struct crl_args {
 
 int cmd_crl_parse(int argc, char **argv, cli_ctx *cx)
 {
-    static const struct option opts[] = {{"station", required_argument, NULL, 's'},
+    static const struct option opts[] = {CLI_OPT_STATION_ROW,
                                          {"days", required_argument, NULL, 'd'},
                                          {"output", required_argument, NULL, 'o'},
                                          {"publish", required_argument, NULL, 'P'},
-                                         {"ca-pass", required_argument, NULL, 'p'},
+                                         CLI_OPT_CA_PASS_ROW,
                                          CLI_OPT_JSON_ROW,
-                                         {"help", no_argument, NULL, 'h'},
+                                         CLI_OPT_HELP_ROW,
                                          {NULL, 0, NULL, 0}};
     struct crl_args *a = cli_args(cx, sizeof(*a), NULL);
-    int c;
+    int c, ret;
 
     if (a == NULL)
         return SK_OK;
@@ -50,23 +51,21 @@ int cmd_crl_parse(int argc, char **argv, cli_ctx *cx)
         char *end = NULL;
         long days;
         switch (c) {
-        case 's': cx->station_opt = optarg; break;
         case 'o': a->o.out_path = optarg; break;
         case 'P': a->o.publish_dir = optarg; break;
-        case 'p': cx->ca_pass_opt = optarg; break;
-        CLI_OUTPUT_CASES: cli_output_set(&a->out, c); break;
         case 'd':
             days = strtol(optarg, &end, 10);
             if (end == optarg || *end != '\0' || days < 1 || days > 366)
                 return cli_usage_error(usage, "crl: --days takes 1 to 366");
             a->o.days = (int)days;
             break;
-        case 'h': printf("usage: %s\n", usage); return CLI_DONE;
-        default: return cli_usage_error(usage, "crl: bad option");
+        default:
+            if ((ret = cli_opt_common(cx, &a->out, c, usage, "crl")) != SK_OK)
+                return ret;
         }
     }
-    if (optind != argc)
-        return cli_usage_error(usage, "crl: unexpected argument '%s'", argv[optind]);
+    if ((ret = cli_opt_no_args(argc, argv, usage, "crl")) != SK_OK)
+        return ret;
     return cli_output_check(&a->out, CLI_FMT_TEXT, usage, "crl");
 }
 

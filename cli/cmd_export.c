@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/cli_opts.h"
 #include "cli/cli_output.h"
 #include "issuer/orders/order.h"
 #include "util/sk_problems.h"
@@ -161,14 +162,17 @@ static int parse_since(struct export_args *a, sk_err *e)
 
 int cmd_export_parse(int argc, char **argv, cli_ctx *cx)
 {
-    static const struct option opts[] = {
-        {"station", required_argument, NULL, 's'}, {"since", required_argument, NULL, 'S'},
-        {"orders", required_argument, NULL, 'f'},  {"all", no_argument, NULL, 'a'},
-        CLI_OPT_JSON_ROW,                          CLI_OPT_CSV_ROWS,
-        {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0}};
+    static const struct option opts[] = {CLI_OPT_STATION_ROW,
+                                         {"since", required_argument, NULL, 'S'},
+                                         {"orders", required_argument, NULL, 'f'},
+                                         {"all", no_argument, NULL, 'a'},
+                                         CLI_OPT_JSON_ROW,
+                                         CLI_OPT_CSV_ROWS,
+                                         CLI_OPT_HELP_ROW,
+                                         {NULL, 0, NULL, 0}};
     struct export_args *a = cli_args(cx, sizeof(*a), NULL);
     sk_err e;
-    int c;
+    int c, ret;
 
     if (a == NULL)
         return SK_OK;
@@ -186,17 +190,16 @@ int cmd_export_parse(int argc, char **argv, cli_ctx *cx)
     argv++;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
-        case 's': cx->station_opt = optarg; break;
         case 'S': a->since = optarg; break;
         case 'f': a->orders = optarg; break;
         case 'a': a->all = true; break;
-        CLI_OUTPUT_CASES: cli_output_set(&a->out, c); break;
-        case 'h': printf("usage: %s\n", usage); return CLI_DONE;
-        default: return cli_usage_error(usage, "export: bad option");
+        default:
+            if ((ret = cli_opt_common(cx, &a->out, c, usage, "export")) != SK_OK)
+                return ret;
         }
     }
-    if (optind != argc)
-        return cli_usage_error(usage, "export: unexpected argument '%s'", argv[optind]);
+    if ((ret = cli_opt_no_args(argc, argv, usage, "export")) != SK_OK)
+        return ret;
     if (cli_output_check(&a->out, CLI_FMT_CSV, usage, "export") != SK_OK)
         return SK_EUSAGE;
     if (strcmp(a->what, "shipping") == 0 && a->orders == NULL)

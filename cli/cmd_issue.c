@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/cli_opts.h"
 #include "cli/cli_output.h"
 #include "cli/cli_secrets.h"
 #include "util/sk_file.h"
@@ -84,23 +85,28 @@ static void issue_args_free(void *p)
 
 int cmd_issue_parse(int argc, char **argv, cli_ctx *cx)
 {
-    static const struct option opts[] = {
-        {"station", required_argument, NULL, 's'}, {"orders", required_argument, NULL, 'f'},
-        {"order", required_argument, NULL, 'o'},   {"token", required_argument, NULL, 't'},
-        {"reissue", no_argument, NULL, 'R'},       {"reinit", no_argument, NULL, 'I'},
-        {"user-pin", required_argument, NULL, 'u'}, {"pin-to-tty", no_argument, NULL, 'T'},
-        {"ca-pass", required_argument, NULL, 'p'}, {"operator", required_argument, NULL, 'O'},
-        {"revoke-holder", required_argument, NULL, 'H'},
-        {"reason", required_argument, NULL, 'r'},  CLI_OPT_JSON_ROW,
-        {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0}};
+    static const struct option opts[] = {CLI_OPT_STATION_ROW,
+                                         {"orders", required_argument, NULL, 'f'},
+                                         {"order", required_argument, NULL, 'o'},
+                                         {"token", required_argument, NULL, 't'},
+                                         {"reissue", no_argument, NULL, 'R'},
+                                         {"reinit", no_argument, NULL, 'I'},
+                                         {"user-pin", required_argument, NULL, 'u'},
+                                         {"pin-to-tty", no_argument, NULL, 'T'},
+                                         CLI_OPT_CA_PASS_ROW,
+                                         CLI_OPT_OPERATOR_ROW,
+                                         {"revoke-holder", required_argument, NULL, 'H'},
+                                         {"reason", required_argument, NULL, 'r'},
+                                         CLI_OPT_JSON_ROW,
+                                         CLI_OPT_HELP_ROW,
+                                         {NULL, 0, NULL, 0}};
     struct issue_args *a = cli_args(cx, sizeof(*a), issue_args_free);
-    int c;
+    int c, ret;
 
     if (a == NULL)
         return SK_OK;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
-        case 's': cx->station_opt = optarg; break;
         case 'f': a->orders = optarg; break;
         case 'o': a->order_number = optarg; break;
         case 't': a->token = optarg; break;
@@ -108,17 +114,15 @@ int cmd_issue_parse(int argc, char **argv, cli_ctx *cx)
         case 'I': a->reinit = true; break;
         case 'u': a->user_pin_src = optarg; break;
         case 'T': a->pin_to_tty = true; break;
-        case 'p': cx->ca_pass_opt = optarg; break;
-        case 'O': cx->operator_opt = optarg; break;
         case 'H': a->revoke_holder = optarg; break;
         case 'r': a->reason = optarg; break;
-        CLI_OUTPUT_CASES: cli_output_set(&a->out, c); break;
-        case 'h': printf("usage: %s\n", usage); return CLI_DONE;
-        default: return cli_usage_error(usage, "issue: bad option");
+        default:
+            if ((ret = cli_opt_common(cx, &a->out, c, usage, "issue")) != SK_OK)
+                return ret;
         }
     }
-    if (optind != argc)
-        return cli_usage_error(usage, "issue: unexpected argument '%s'", argv[optind]);
+    if ((ret = cli_opt_no_args(argc, argv, usage, "issue")) != SK_OK)
+        return ret;
     if (a->orders == NULL || a->order_number == NULL)
         return cli_usage_error(usage, "issue: --orders and --order are required");
     if (a->reason != NULL && !a->reissue && a->revoke_holder == NULL)

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/cli_opts.h"
 #include "cli/cli_output.h"
 #include "issuer/operations/operations.h"
 
@@ -26,27 +27,26 @@ struct revoke_args {
 
 int cmd_revoke_parse(int argc, char **argv, cli_ctx *cx)
 {
-    static const struct option opts[] = {{"station", required_argument, NULL, 's'},
+    static const struct option opts[] = {CLI_OPT_STATION_ROW,
                                          {"order", required_argument, NULL, 'o'},
                                          {"reason", required_argument, NULL, 'r'},
                                          CLI_OPT_JSON_ROW,
-                                         {"help", no_argument, NULL, 'h'},
+                                         CLI_OPT_HELP_ROW,
                                          {NULL, 0, NULL, 0}};
     struct revoke_args *a = cli_args(cx, sizeof(*a), NULL);
     const char *canonical;
     sk_err e;
-    int c;
+    int c, ret;
 
     if (a == NULL)
         return SK_OK;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
-        case 's': cx->station_opt = optarg; break;
         case 'o': a->number = optarg; break;
         case 'r': a->reason = optarg; break;
-        CLI_OUTPUT_CASES: cli_output_set(&a->out, c); break;
-        case 'h': printf("usage: %s\n", usage); return CLI_DONE;
-        default: return cli_usage_error(usage, "revoke: bad option");
+        default:
+            if ((ret = cli_opt_common(cx, &a->out, c, usage, "revoke")) != SK_OK)
+                return ret;
         }
     }
     if (optind != argc || a->number == NULL || a->reason == NULL)

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/cli_opts.h"
 #include "cli/cli_secrets.h"
 #include "issuer/operations/operations.h"
 #include "util/sk_problems.h"
@@ -36,33 +37,35 @@ static void make_args_free(void *p)
 
 int cmd_seal_make_parse(int argc, char **argv, cli_ctx *cx)
 {
-    static const struct option opts[] = {
-        {"station", required_argument, NULL, 's'}, {"orders", required_argument, NULL, 'f'},
-        {"order", required_argument, NULL, 'n'},   {"kind", required_argument, NULL, 'k'},
-        {"picture", required_argument, NULL, 'p'}, {"output", required_argument, NULL, 'o'},
-        {"ca-pass", required_argument, NULL, 'c'}, {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0}};
+    static const struct option opts[] = {CLI_OPT_STATION_ROW,
+                                         {"orders", required_argument, NULL, 'f'},
+                                         {"order", required_argument, NULL, 'n'},
+                                         {"kind", required_argument, NULL, 'k'},
+                                         {"picture", required_argument, NULL, 'p'},
+                                         {"output", required_argument, NULL, 'o'},
+                                         CLI_OPT_CA_PASS_ROW,
+                                         CLI_OPT_HELP_ROW,
+                                         {NULL, 0, NULL, 0}};
     struct make_args *a = cli_args(cx, sizeof(*a), make_args_free);
-    int c;
+    int c, ret;
 
     if (a == NULL)
         return SK_OK;
     sk_problems_init(&a->probs);
     while ((c = getopt_long(argc, argv, "ho:", opts, NULL)) != -1) {
         switch (c) {
-        case 's': cx->station_opt = optarg; break;
         case 'f': a->orders = optarg; break;
         case 'n': a->number = optarg; break;
         case 'k': a->kind = optarg; break;
         case 'p': a->picture = optarg; break;
         case 'o': a->out = optarg; break;
-        case 'c': cx->ca_pass_opt = optarg; break;
-        case 'h': printf("usage: %s\n", usage); return CLI_DONE;
-        default: return cli_usage_error(usage, "seal make: bad option");
+        default:
+            if ((ret = cli_opt_common(cx, NULL, c, usage, "seal make")) != SK_OK)
+                return ret;
         }
     }
-    if (optind != argc)
-        return cli_usage_error(usage, "seal make: unexpected argument '%s'", argv[optind]);
+    if ((ret = cli_opt_no_args(argc, argv, usage, "seal make")) != SK_OK)
+        return ret;
     if (a->orders == NULL || a->number == NULL || a->kind == NULL)
         return cli_usage_error(usage, "seal make: --orders, --order and --kind are required");
     if (strcmp(a->kind, "official") != 0 && strcmp(a->kind, "legal-rep") != 0)

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/cli_opts.h"
 #include "cli/cli_output.h"
 #include "cli/cli_secrets.h"
 #include "issuer/operations/op_seal_sign.h"
@@ -53,10 +54,10 @@ int cmd_seal_sign_parse(int argc, char **argv, cli_ctx *cx)
         {"key", required_argument, NULL, 'k'},    {"in", required_argument, NULL, 'i'},
         {"out", required_argument, NULL, 'o'},    {"key-pass", required_argument, NULL, 'p'},
         {"module", required_argument, NULL, 'm'}, {"property", required_argument, NULL, 'P'},
-        CLI_OPT_JSON_ROW,                         {"help", no_argument, NULL, 'h'},
+        CLI_OPT_JSON_ROW,                         CLI_OPT_HELP_ROW,
         {NULL, 0, NULL, 0}};
     struct sign_args *a = cli_args(cx, sizeof(*a), sign_args_free);
-    int c;
+    int c, ret;
 
     if (a == NULL)
         return SK_OK;
@@ -86,18 +87,13 @@ int cmd_seal_sign_parse(int argc, char **argv, cli_ctx *cx)
         case 'P':
             a->req.property = optarg;
             break;
-        CLI_OUTPUT_CASES:
-            cli_output_set(&a->out, c);
-            break;
-        case 'h':
-            printf("usage: %s\n", usage);
-            return CLI_DONE;
         default:
-            return cli_usage_error(usage, "seal sign: bad option");
+            if ((ret = cli_opt_common(cx, &a->out, c, usage, "seal sign")) != SK_OK)
+                return ret;
         }
     }
-    if (optind != argc)
-        return cli_usage_error(usage, "seal sign: unexpected argument '%s'", argv[optind]);
+    if ((ret = cli_opt_no_args(argc, argv, usage, "seal sign")) != SK_OK)
+        return ret;
     if (a->req.seal_path == NULL || a->req.cert_path == NULL || a->req.key == NULL ||
         a->req.doc_path == NULL || a->req.out_path == NULL)
         return cli_usage_error(usage,

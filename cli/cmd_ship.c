@@ -2,6 +2,7 @@
 #include <stdio.h>
 
 #include "cli/cli.h"
+#include "cli/cli_opts.h"
 #include "issuer/operations/operations.h"
 
 static const char usage[] =
@@ -16,24 +17,24 @@ struct ship_args {
 
 int cmd_ship_parse(int argc, char **argv, cli_ctx *cx)
 {
-    static const struct option opts[] = {{"station", required_argument, NULL, 's'},
+    static const struct option opts[] = {CLI_OPT_STATION_ROW,
                                          {"order", required_argument, NULL, 'o'},
                                          {"waybill", required_argument, NULL, 'w'},
-                                         {"help", no_argument, NULL, 'h'},
+                                         CLI_OPT_HELP_ROW,
                                          {NULL, 0, NULL, 0}};
     struct ship_args *a = cli_args(cx, sizeof(*a), NULL);
     sk_err e;
-    int c;
+    int c, ret;
 
     if (a == NULL)
         return SK_OK;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
-        case 's': cx->station_opt = optarg; break;
         case 'o': a->number = optarg; break;
         case 'w': a->waybill = optarg; break;
-        case 'h': printf("usage: %s\n", usage); return CLI_DONE;
-        default: return cli_usage_error(usage, "ship: bad option");
+        default:
+            if ((ret = cli_opt_common(cx, NULL, c, usage, "ship")) != SK_OK)
+                return ret;
         }
     }
     if (optind != argc || a->number == NULL || a->waybill == NULL)

@@ -15,6 +15,7 @@
 
 #include "cli/cli.h"
 #include "cli/cli_log.h"
+#include "cli/cli_opts.h"
 #include "cli/cli_orders.h"
 #include "cli/cli_output.h"
 #include "cli/cmd_station_json.h"
@@ -98,27 +99,26 @@ static void say(const char *fmt, ...)
 
 int cmd_station_parse(int argc, char **argv, cli_ctx *cx)
 {
-    static const struct option opts[] = {
-        {"station", required_argument, NULL, 's'},   {"orders", required_argument, NULL, 'f'},
-        {"ca-pass", required_argument, NULL, 'p'},   {"operator", required_argument, NULL, 'O'},
-        {"order-timeout", required_argument, NULL, 't'},
-        {"max-orders", required_argument, NULL, 'n'},
-        {"exit-when-done", no_argument, NULL, 'x'},  {"timeout", required_argument, NULL, 'T'},
-        CLI_OPT_JSON_ROW,
-        {"help", no_argument, NULL, 'h'},            {NULL, 0, NULL, 0}};
+    static const struct option opts[] = {CLI_OPT_STATION_ROW,
+                                         {"orders", required_argument, NULL, 'f'},
+                                         CLI_OPT_CA_PASS_ROW,
+                                         CLI_OPT_OPERATOR_ROW,
+                                         {"order-timeout", required_argument, NULL, 't'},
+                                         {"max-orders", required_argument, NULL, 'n'},
+                                         {"exit-when-done", no_argument, NULL, 'x'},
+                                         {"timeout", required_argument, NULL, 'T'},
+                                         CLI_OPT_JSON_ROW,
+                                         CLI_OPT_HELP_ROW,
+                                         {NULL, 0, NULL, 0}};
     struct args *a = cli_args(cx, sizeof(*a), args_free);
-    int c;
+    int c, ret;
 
     if (a == NULL)
         return SK_OK;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
-        case 's': cx->station_opt = optarg; break;
         case 'f': a->orders = optarg; break;
-        case 'p': cx->ca_pass_opt = optarg; break;
-        case 'O': cx->operator_opt = optarg; break;
         case 'x': a->exit_when_done = true; break;
-        CLI_OUTPUT_CASES: cli_output_set(&a->out, c); break;
         case 't':
             if (cli_parse_long(optarg, 1, 86400, &a->order_timeout) != 0)
                 return cli_usage_error(usage, "station: --order-timeout takes 1 to 86400 seconds");
@@ -131,12 +131,13 @@ int cmd_station_parse(int argc, char **argv, cli_ctx *cx)
             if (cli_parse_long(optarg, 1, 604800, &a->timeout) != 0)
                 return cli_usage_error(usage, "station: --timeout takes 1 to 604800 seconds");
             break;
-        case 'h': printf("usage: %s\n", usage); return CLI_DONE;
-        default: return cli_usage_error(usage, "station: bad option");
+        default:
+            if ((ret = cli_opt_common(cx, &a->out, c, usage, "station")) != SK_OK)
+                return ret;
         }
     }
-    if (optind != argc)
-        return cli_usage_error(usage, "station: unexpected argument '%s'", argv[optind]);
+    if ((ret = cli_opt_no_args(argc, argv, usage, "station")) != SK_OK)
+        return ret;
     if (a->orders == NULL)
         return cli_usage_error(usage, "station: --orders is required");
     return cli_output_check(&a->out, CLI_FMT_TEXT, usage, "station");

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/cli_opts.h"
 #include "cli/cli_output.h"
 
 static const char usage[] =
@@ -38,27 +39,28 @@ struct status_args {
 
 int cmd_status_parse(int argc, char **argv, cli_ctx *cx)
 {
-    static const struct option opts[] = {
-        {"station", required_argument, NULL, 's'}, {"order", required_argument, NULL, 'o'},
-        {"all", no_argument, NULL, 'a'},           CLI_OPT_JSON_ROW,
-        {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0}};
+    static const struct option opts[] = {CLI_OPT_STATION_ROW,
+                                         {"order", required_argument, NULL, 'o'},
+                                         {"all", no_argument, NULL, 'a'},
+                                         CLI_OPT_JSON_ROW,
+                                         CLI_OPT_HELP_ROW,
+                                         {NULL, 0, NULL, 0}};
     struct status_args *a = cli_args(cx, sizeof(*a), NULL);
-    int c;
+    int c, ret;
 
     if (a == NULL)
         return SK_OK;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
-        case 's': cx->station_opt = optarg; break;
         case 'o': a->order_number = optarg; break;
         case 'a': a->all = true; break;
-        CLI_OUTPUT_CASES: cli_output_set(&a->out, c); break;
-        case 'h': printf("usage: %s\n", usage); return CLI_DONE;
-        default: return cli_usage_error(usage, "status: bad option");
+        default:
+            if ((ret = cli_opt_common(cx, &a->out, c, usage, "status")) != SK_OK)
+                return ret;
         }
     }
-    if (optind != argc)
-        return cli_usage_error(usage, "status: unexpected argument '%s'", argv[optind]);
+    if ((ret = cli_opt_no_args(argc, argv, usage, "status")) != SK_OK)
+        return ret;
     return cli_output_check(&a->out, CLI_FMT_TEXT, usage, "status");
 }
 

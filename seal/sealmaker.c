@@ -13,6 +13,7 @@
 #include <openssl/x509v3.h>
 
 #include "seal/ses.h"
+#include "seal/sealmaker_pem.h"
 #include "seal/ses_asn1.h"
 #include "util/sk_file.h"
 #include "util/sk_pem.h"
@@ -98,38 +99,6 @@ out:
     return ret;
 }
 
-/* The PEM text goes through a memory BIO and then sk_file_create_atomic, which creates the
- * file with its final mode and never replaces one (a second init racing this one fails
- * rather than swapping a key in); the buffer is wiped although it only holds ciphertext. */
-static int write_pem(const char *dir, const char *file, EVP_PKEY *key, X509 *cert,
-                     const char *passphrase, sk_err *e)
-{
-    char path[4096];
-    BIO *bio = NULL;
-    BUF_MEM *mem = NULL;
-    int ret, ok;
-
-    if ((ret = sk_path_join(path, sizeof(path), dir, file, e)) != SK_OK)
-        return ret;
-    if ((bio = BIO_new(BIO_s_mem())) == NULL)
-        return sk_err_ossl(e, SK_ECRYPTO, "%s", path);
-    if (key != NULL)
-        ok = PEM_write_bio_PrivateKey(bio, key, EVP_aes_256_cbc(), (const unsigned char *)passphrase,
-                                      (int)strlen(passphrase), NULL, NULL);
-    else
-        ok = PEM_write_bio_X509(bio, cert);
-    if (!ok || BIO_get_mem_ptr(bio, &mem) != 1 || mem == NULL) {
-        ret = sk_err_ossl(e, SK_ECRYPTO, "%s: cannot encode", path);
-        goto out;
-    }
-    ret = sk_file_create_atomic(path, mem->data, mem->length, key != NULL ? 0600 : 0644, e);
-out:
-    if (mem != NULL)
-        OPENSSL_cleanse(mem->data, mem->length);
-    BIO_free(bio);
-    return ret;
-}
-
 int sealmaker_init(const char *dir, const char *passphrase, const char *org_name, sk_err *e)
 {
     static const char *const files[] = {SEALMAKER_ROOT_KEY, SEALMAKER_ROOT_CRT, SEALMAKER_KEY,
@@ -162,10 +131,12 @@ int sealmaker_init(const char *dir, const char *passphrase, const char *org_name
         goto out;
     /* Keys first: a crash leaves a key without its certificate, which init then refuses to
      * overwrite, rather than a certificate whose key is lost. */
-    if ((ret = write_pem(dir, SEALMAKER_ROOT_KEY, root_key, NULL, passphrase, e)) != SK_OK ||
-        (ret = write_pem(dir, SEALMAKER_KEY, maker_key, NULL, passphrase, e)) != SK_OK ||
-        (ret = write_pem(dir, SEALMAKER_ROOT_CRT, NULL, root, NULL, e)) != SK_OK ||
-        (ret = write_pem(dir, SEALMAKER_CRT, NULL, maker, NULL, e)) != SK_OK)
+    if ((ret = sealmaker_write_pem(dir, SEALMAKER_ROOT_KEY, root_key, NULL, NULL, passphrase,
+                                   e)) != SK_OK ||
+        (ret = sealmaker_write_pem(dir, SEALMAKER_KEY, maker_key, NULL, NULL, passphrase, e)) !=
+            SK_OK ||
+        (ret = sealmaker_write_pem(dir, SEALMAKER_ROOT_CRT, NULL, root, NULL, NULL, e)) != SK_OK ||
+        (ret = sealmaker_write_pem(dir, SEALMAKER_CRT, NULL, maker, NULL, NULL, e)) != SK_OK)
         goto out;
     ret = SK_OK;
 out:

@@ -11,6 +11,7 @@
 #include <openssl/x509v3.h>
 
 #include "seal/ses.h"
+#include "seal/sealmaker_pem.h"
 #include "seal/ses_asn1.h"
 #include "util/sk_file.h"
 #include "util/sk_pem.h"
@@ -18,35 +19,6 @@
 #include "util/sk_sm2.h"
 
 #define KEY_FILE_MAX (64 * 1024)
-
-/* PEM of a key (encrypted) or a request, created exclusively in dir. */
-static int create_pem(const char *dir, const char *file, EVP_PKEY *key, X509_REQ *req,
-                      const char *passphrase, sk_err *e)
-{
-    char path[4096];
-    BIO *bio = NULL;
-    BUF_MEM *mem = NULL;
-    int ret, ok;
-
-    if ((ret = sk_path_join(path, sizeof(path), dir, file, e)) != SK_OK)
-        return ret;
-    if ((bio = BIO_new(BIO_s_mem())) == NULL)
-        return sk_err_ossl(e, SK_ECRYPTO, "%s", path);
-    ok = key != NULL ? PEM_write_bio_PrivateKey(bio, key, EVP_aes_256_cbc(),
-                                                (const unsigned char *)passphrase,
-                                                (int)strlen(passphrase), NULL, NULL)
-                     : PEM_write_bio_X509_REQ(bio, req);
-    if (!ok || BIO_get_mem_ptr(bio, &mem) != 1 || mem == NULL) {
-        ret = sk_err_ossl(e, SK_ECRYPTO, "%s: cannot encode", path);
-        goto out;
-    }
-    ret = sk_file_create_atomic(path, mem->data, mem->length, key != NULL ? 0600 : 0644, e);
-out:
-    if (mem != NULL)
-        OPENSSL_cleanse(mem->data, mem->length);
-    BIO_free(bio);
-    return ret;
-}
 
 static int build_req(EVP_PKEY *key, const char *org, X509_REQ **out, sk_err *e)
 {
@@ -107,8 +79,9 @@ int sealmaker_request(const char *dir, const char *passphrase, const char *org_n
         goto out;
     }
     if ((ret = build_req(key, org_name, &req, e)) != SK_OK ||
-        (ret = create_pem(dir, SEALMAKER_KEY, key, NULL, passphrase, e)) != SK_OK ||
-        (ret = create_pem(dir, SEALMAKER_CSR, NULL, req, NULL, e)) != SK_OK)
+        (ret = sealmaker_write_pem(dir, SEALMAKER_KEY, key, NULL, NULL, passphrase, e)) !=
+            SK_OK ||
+        (ret = sealmaker_write_pem(dir, SEALMAKER_CSR, NULL, NULL, req, NULL, e)) != SK_OK)
         goto out;
     ret = SK_OK;
 out:
@@ -190,25 +163,6 @@ static int check_pair(X509 *cert, X509 *root, EVP_PKEY *key, const char *cert_pa
     return SK_OK;
 }
 
-static int create_cert(const char *dir, const char *file, X509 *x, sk_err *e)
-{
-    char path[4096];
-    BIO *bio = BIO_new(BIO_s_mem());
-    BUF_MEM *mem = NULL;
-    int ret;
-
-    if ((ret = sk_path_join(path, sizeof(path), dir, file, e)) != SK_OK)
-        goto out;
-    if (bio == NULL || !PEM_write_bio_X509(bio, x) || BIO_get_mem_ptr(bio, &mem) != 1) {
-        ret = sk_err_ossl(e, SK_ECRYPTO, "%s: cannot encode", path);
-        goto out;
-    }
-    ret = sk_file_create_atomic(path, mem->data, mem->length, 0644, e);
-out:
-    BIO_free(bio);
-    return ret;
-}
-
 int sealmaker_import(const char *dir, const char *passphrase, const char *cert_path,
                      const char *root_path, sk_err *e)
 {
@@ -242,8 +196,8 @@ int sealmaker_import(const char *dir, const char *passphrase, const char *cert_p
         (ret = check_pair(cert, root, key, cert_path, root_path, e)) != SK_OK)
         goto out;
     /* The root first: the maker certificate is what says the import is done. */
-    if ((ret = create_cert(dir, SEALMAKER_ROOT_CRT, root, e)) != SK_OK ||
-        (ret = create_cert(dir, SEALMAKER_CRT, cert, e)) != SK_OK)
+    if ((ret = sealmaker_write_pem(dir, SEALMAKER_ROOT_CRT, NULL, root, NULL, NULL, e)) != SK_OK ||
+        (ret = sealmaker_write_pem(dir, SEALMAKER_CRT, NULL, cert, NULL, NULL, e)) != SK_OK)
         goto out;
     ret = SK_OK;
 out:

@@ -447,6 +447,27 @@ out:
     return ret;
 }
 
+/* root.crt and issuing.crt into c, as ca_open and ca_open_certs both start; when a station
+ * lacks one (SK_EINPUT) the error ends with missing, which says what to run. */
+static int read_ca_certs(const station_config *st, ca *c, const char *missing, sk_err *e)
+{
+    char path[PATH_MAX];
+    int ret;
+
+    if ((ret = ca_file(st, "root.crt", path, sizeof(path), e)) != SK_OK ||
+        (ret = sk_pem_read_cert(path, &c->root, e)) != SK_OK ||
+        (ret = ca_file(st, "issuing.crt", path, sizeof(path), e)) != SK_OK ||
+        (ret = sk_pem_read_cert(path, &c->issuing, e)) != SK_OK) {
+        if (ret == SK_EINPUT)
+            sk_err_wrap(e, "%s", missing);
+        return ret;
+    }
+    /* An SM2 CA's certificates are checked with the SM2 ID they were signed with. */
+    if ((ret = sk_sm2_cert_set_id(c->root, e)) != SK_OK)
+        return ret;
+    return sk_sm2_cert_set_id(c->issuing, e);
+}
+
 int ca_open(const station_config *st, const char *secret, tok_module *hsm, ca **out, sk_err *e)
 {
     int ret = SK_ECRYPTO;
@@ -457,17 +478,7 @@ int ca_open(const station_config *st, const char *secret, tok_module *hsm, ca **
     c = calloc(1, sizeof(*c));
     if (c == NULL)
         return sk_err_set(e, SK_ECRYPTO, "out of memory");
-    if ((ret = ca_file(st, "root.crt", path, sizeof(path), e)) != SK_OK ||
-        (ret = sk_pem_read_cert(path, &c->root, e)) != SK_OK ||
-        (ret = ca_file(st, "issuing.crt", path, sizeof(path), e)) != SK_OK ||
-        (ret = sk_pem_read_cert(path, &c->issuing, e)) != SK_OK) {
-        if (ret == SK_EINPUT)
-            sk_err_wrap(e, "no CA in this station (run sealkey ca init)");
-        goto out;
-    }
-    /* An SM2 CA's certificates are checked with the SM2 ID they were signed with. */
-    if ((ret = sk_sm2_cert_set_id(c->root, e)) != SK_OK ||
-        (ret = sk_sm2_cert_set_id(c->issuing, e)) != SK_OK)
+    if ((ret = read_ca_certs(st, c, "no CA in this station (run sealkey ca init)", e)) != SK_OK)
         goto out;
     if (st->ca_key_uri != NULL) {
         if (hsm == NULL) {
@@ -617,23 +628,14 @@ bool ca_int_any_file(const station_config *st, char *path, size_t len)
  * certificates without a key, checked as ca_open checks them (ca_pki.h). */
 int ca_open_certs(const station_config *st, ca **out, sk_err *e)
 {
-    char crt[PATH_MAX], rootcrt[PATH_MAX];
     ca *c = NULL;
     int ret;
 
     *out = NULL;
     if ((c = calloc(1, sizeof(*c))) == NULL)
         return sk_err_set(e, SK_ECRYPTO, "out of memory");
-    if ((ret = ca_file(st, "root.crt", rootcrt, sizeof(rootcrt), e)) != SK_OK ||
-        (ret = sk_pem_read_cert(rootcrt, &c->root, e)) != SK_OK ||
-        (ret = ca_file(st, "issuing.crt", crt, sizeof(crt), e)) != SK_OK ||
-        (ret = sk_pem_read_cert(crt, &c->issuing, e)) != SK_OK) {
-        if (ret == SK_EINPUT)
-            sk_err_wrap(e, "no CA certificates in this station (run sealkey ca import)");
-        goto out;
-    }
-    if ((ret = sk_sm2_cert_set_id(c->root, e)) != SK_OK ||
-        (ret = sk_sm2_cert_set_id(c->issuing, e)) != SK_OK ||
+    if ((ret = read_ca_certs(st, c, "no CA certificates in this station (run sealkey ca import)",
+                             e)) != SK_OK ||
         (ret = load_chain(st, c, e)) != SK_OK)
         goto out;
     cau_ski_hex(c->issuing, c->issuer_id, sizeof(c->issuer_id));
