@@ -161,6 +161,13 @@ static void finished(sup *s, struct run *run, sup_reader *rd, const sup_report *
     run->c->pulled += rep->outcome == SUP_STOPPED && rd->pulled;
     run->c->failed += rep->outcome == SUP_FAILED;
     sup_emit(s, &ev);
+    /* Its token went out while the worker was ending (within the debounce, or as it ended):
+     * not taken for pulled, so nothing has told the operator yet. */
+    if (rd->absent && !rd->pulled) {
+        sup_event out = {.kind = SUP_EV_TOKEN_REMOVED, .reader = rd->name};
+        sup_emit(s, &out);
+    }
+    rd->absent = false;
 }
 
 /* Reap ended workers; stop those whose token was pulled, and those over a time limit. */
@@ -229,14 +236,13 @@ static int on_reader_event(sup *s, struct run *run, const pcsc_event *pe, sk_err
         break;
     case PCSC_CARD_REMOVED:
         if (rd->w.pid != 0) {
-            if (sup_worker_reap(s, &rd->w, &rep)) {
-                finished(s, run, rd, &rep); /* it ended just before the pull */
-                break;
-            }
             if (!rd->w.stopping && !rd->absent) {
                 rd->absent = true;
                 rd->absent_at = sup_now();
             }
+            /* It ended just before the pull: finished says the token is out. */
+            if (sup_worker_reap(s, &rd->w, &rep))
+                finished(s, run, rd, &rep);
         } else if (map != NULL) {
             ev.kind = SUP_EV_TOKEN_REMOVED;
             sup_emit(s, &ev);

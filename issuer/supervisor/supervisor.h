@@ -76,7 +76,8 @@ typedef enum sup_event_kind {
     SUP_EV_READER_ADDED,   /* reader; token: its station.json mapping, NULL when it has none */
     SUP_EV_READER_REMOVED, /* reader */
     SUP_EV_TOKEN_IGNORED,  /* a token inserted into reader was not used: why (and order) */
-    SUP_EV_TOKEN_REMOVED,  /* a token left an idle mapped reader */
+    SUP_EV_TOKEN_REMOVED,  /* a token left an idle mapped reader, or left it while its
+                              worker was ending (after that worker's SETTLED) */
     SUP_EV_STARTED,        /* a worker took order (at reader, for a station) */
     SUP_EV_STEP,           /* order's worker recorded step in the ledger */
     SUP_EV_LIMIT,          /* order's worker overran the time limit message names and is
