@@ -405,6 +405,14 @@ int issue_complete(const issue_env *env, const order *o, const issue_opts *opts,
         (ret = write_outputs(env, r->out_dir, cert, e)) != SK_OK)
         return ret;
     crash_point("outputs_written");
+    return issue_record_verified(env, o, opts, id, reissue_of, r, e);
+}
+
+int issue_record_verified(const issue_env *env, const order *o, const issue_opts *opts,
+                          long long id, long long reissue_of, issue_result *r, sk_err *e)
+{
+    int ret;
+
     /* Only now does a reissue retire (and revoke) the certificate it replaces, in the same
      * transaction as this step. */
     ledger_update u4 = {.revocation_reason = opts->revocation_reason};
@@ -652,7 +660,8 @@ int issue_order(const issue_env *env, const order *o, const issue_opts *opts, is
     /* The operator asked to wipe the live token of an order: its certificate is revoked
      * before the token is touched. */
     if (tc.has_holder) {
-        if ((ret = issue_revoke_holder(env, o, &tc, reason, e)) != SK_OK)
+        if ((ret = issue_revoke_holder(env, o, &tc.holder, tc.info.serial, "token", reason,
+                                       e)) != SK_OK)
             goto out;
         snprintf(r->holder_order, sizeof(r->holder_order), "%s", tc.holder.order_number);
     }
@@ -734,10 +743,4 @@ int issue_make_seals(const issue_env *env, const order *o, long long id, X509 *c
 int issue_write_outputs(const issue_env *env, const char *out_dir, X509 *cert, sk_err *e)
 {
     return write_outputs(env, out_dir, cert, e);
-}
-
-int issue_audit_superseded(const issue_env *env, const order *o, long long reissue_of,
-                           issue_result *r, sk_err *e)
-{
-    return audit_superseded(env, o, reissue_of, r, e);
 }

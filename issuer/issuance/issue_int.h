@@ -46,10 +46,19 @@ int issue_choose_token(const issue_env *env, const order *o, const issue_opts *o
 int issue_claim_token(const issue_env *env, const char *serial, int *fd, sk_err *e);
 void issue_release_claim(const issue_env *env, const char *serial, int *fd);
 
-/* Revoke the live certificate of the order that holds the chosen token (ledger and audit
- * log), before the token is wiped for order o. */
-int issue_revoke_holder(const issue_env *env, const order *o, const issue_token_choice *c,
-                        const char *reason, sk_err *e);
+/* Revoke every certificate of the order whose live issuance (holder) is on the chosen token,
+ * in the ledger and the audit log, before the token is wiped for order o. token_word names
+ * the kind of token in the audit detail ("token", "SKF device"); reason NULL:
+ * cessationOfOperation. The same for PKCS#11 tokens and SKF devices. */
+int issue_revoke_holder(const issue_env *env, const order *o, const ledger_issuance *holder,
+                        const char *token_serial, const char *token_word, const char *reason,
+                        sk_err *e);
+
+/* The verified step recorded: the ledger (a reissue's old issuance retired in the same
+ * transaction), the audit log, the supervisor told, then the crash point. The same for
+ * PKCS#11 tokens and SKF devices, once the token is read back and the outputs written. */
+int issue_record_verified(const issue_env *env, const order *o, const issue_opts *opts,
+                          long long id, long long reissue_of, issue_result *r, sk_err *e);
 
 /* Read the token back and check that it holds exactly what the issuance wrote: the key pair
  * (on-token, sensitive, never extractable) and certificate under key_id, the certificate's
@@ -95,8 +104,6 @@ int issue_reserve(const issue_env *env, const order *o, const station_project *p
 int issue_make_seals(const issue_env *env, const order *o, long long id, X509 *cert,
                      issue_seal *seals, size_t n, issue_result *r, sk_err *e);
 int issue_write_outputs(const issue_env *env, const char *out_dir, X509 *cert, sk_err *e);
-int issue_audit_superseded(const issue_env *env, const order *o, long long reissue_of,
-                           issue_result *r, sk_err *e);
 
 /* SKF tokens (issue_skf.c): issue_order on a token_api "skf" station, from the point where
  * the project p is known. */

@@ -459,13 +459,7 @@ static int personalise(const issue_env *env, const order *o, const station_proje
             goto out;
     }
     issue_crash_point("outputs_written");
-    ledger_update u4 = {.revocation_reason = opts->revocation_reason};
-    if ((ret = ledger_step(env->ledger, id, ISS_VERIFIED, &u4, e)) != SK_OK ||
-        (ret = issue_audit(env, o, r, AUDIT_EV_VERIFIED, AUDIT_OK, NULL, e)) != SK_OK ||
-        (ret = issue_audit_superseded(env, o, reissue_of, r, e)) != SK_OK)
-        goto out;
-    issue_step_recorded(opts, ISS_VERIFIED);
-    issue_crash_point("verified");
+    ret = issue_record_verified(env, o, opts, id, reissue_of, r, e);
 out:
     EVP_PKEY_free(pub);
     X509_REQ_free(req);
@@ -474,39 +468,6 @@ out:
     free(pem);
     skf_con_free(c);
     skf_app_free(a);
-    return ret;
-}
-
-/* Revoke every certificate of the order whose live device is being wiped (as
- * issue_revoke_holder does for a PKCS#11 token), each revocation in the audit log. */
-static int revoke_holder(const issue_env *env, const order *o, const skf_choice *ch,
-                         const char *reason, sk_err *e)
-{
-    ledger_issuance *v = NULL;
-    size_t n = 0;
-    char detail[256];
-    int ret;
-
-    if (reason == NULL)
-        reason = "cessationOfOperation";
-    if ((ret = ledger_revoke(env->ledger, ch->holder.order_number, reason, &v, &n, e)) != SK_OK)
-        goto out;
-    for (size_t i = 0; i < n; i++) {
-        snprintf(detail, sizeof(detail), "%s; its SKF device %s is wiped for order %s "
-                 "(--revoke-holder)", reason, ch->info.serial, o->number);
-        audit_event ev = {.event = AUDIT_EV_REVOKED,
-                          .order = v[i].order_number,
-                          .token_serial = v[i].token_serial,
-                          .cert_serial = v[i].cert_serial,
-                          .result = AUDIT_OK,
-                          .detail = detail};
-        if ((ret = audit_append(env->audit, &ev, e)) != SK_OK) {
-            sk_err_wrap(e, "audit log");
-            goto out;
-        }
-    }
-out:
-    free(v);
     return ret;
 }
 
@@ -616,7 +577,8 @@ int issue_order_skf(const issue_env *env, const order *o, const station_project 
 
     /* --revoke-holder: the holder's certificate revoked before the device is touched. */
     if (ch.has_holder) {
-        if ((ret = revoke_holder(env, o, &ch, reason, e)) != SK_OK)
+        if ((ret = issue_revoke_holder(env, o, &ch.holder, ch.info.serial, "SKF device",
+                                       reason, e)) != SK_OK)
             goto out;
         snprintf(r->holder_order, sizeof(r->holder_order), "%s", ch.holder.order_number);
     }

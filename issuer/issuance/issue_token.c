@@ -307,8 +307,9 @@ out:
     return ret;
 }
 
-int issue_revoke_holder(const issue_env *env, const order *o, const issue_token_choice *c,
-                        const char *reason, sk_err *e)
+int issue_revoke_holder(const issue_env *env, const order *o, const ledger_issuance *holder,
+                        const char *token_serial, const char *token_word, const char *reason,
+                        sk_err *e)
 {
     ledger_issuance *v = NULL;
     size_t n = 0;
@@ -317,12 +318,12 @@ int issue_revoke_holder(const issue_env *env, const order *o, const issue_token_
 
     if (reason == NULL)
         reason = "cessationOfOperation";
-    if ((ret = ledger_revoke(env->ledger, c->holder.order_number, reason, &v, &n, e)) != SK_OK)
+    if ((ret = ledger_revoke(env->ledger, holder->order_number, reason, &v, &n, e)) != SK_OK)
         goto out;
     for (size_t i = 0; i < n; i++) {
-        if (v[i].id == c->holder.id)
-            snprintf(detail, sizeof(detail), "%s; its token %s is wiped for order %s "
-                     "(--revoke-holder)", reason, c->info.serial, o->number);
+        if (v[i].id == holder->id)
+            snprintf(detail, sizeof(detail), "%s; its %s %s is wiped for order %s "
+                     "(--revoke-holder)", reason, token_word, token_serial, o->number);
         else
             snprintf(detail, sizeof(detail), "%s; an earlier certificate of the order, revoked "
                      "with its live token (--revoke-holder for order %s)", reason, o->number);
