@@ -1,11 +1,16 @@
-/* SKF device events for the station loop: a thread blocks in SKF_WaitForDevEvent and writes
- * each event to a pipe; the loop polls the pipe with its own timeout (sup_skf_watch.h). */
+/* SKF device events for the station loop: a watcher process blocks in SKF_WaitForDevEvent and
+ * writes each event to a pipe; the loop polls the pipe with its own timeout
+ * (sup_skf_watch.h). A process, not a thread: the station forks a worker per order, and a
+ * fork while another thread sits inside the vendor's library (or the allocator) can leave
+ * the worker holding a lock no one will release; the supervisor stays single-threaded. */
 #include "issuer/supervisor/sup_skf_watch.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
-#include <pthread.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,7 +20,7 @@
 
 #define MAX_BATCH 64
 
-/* What the thread writes: one event, or its failure. */
+/* What the watcher writes: one event, or its failure. */
 struct msg {
     int event; /* SKF_EVENT_INSERTED / _REMOVED, or SKF_EVENT_NONE with failed */
     bool failed;
@@ -26,43 +31,34 @@ struct msg {
 struct sup_skf_watch {
     skf_lib *lib;
     int fds[2];
-    pthread_t thread;
-    bool started;
-    bool stopping; /* written before the cancel, read by the thread after its wait ends */
-    pthread_mutex_t lock;
+    pid_t watcher;         /* the process in SKF_WaitForDevEvent, 0 if none */
     skf_dev_info *present; /* the devices present at the start, reported by the first wait */
     size_t n_present;
     pcsc_event ev[(PCSC_MAX_READERS > MAX_BATCH ? PCSC_MAX_READERS : MAX_BATCH) * 2];
 };
 
-static bool is_stopping(sup_skf_watch *w)
+/* The watcher process: every event into the pipe until a wait fails (that failure goes into
+ * the pipe too) or the station ends it. It goes with the station (PR_SET_PDEATHSIG) and
+ * leaves Ctrl-C to the station, which stops it when it is done draining. */
+static void watch(sup_skf_watch *w)
 {
-    bool s;
-    pthread_mutex_lock(&w->lock);
-    s = w->stopping;
-    pthread_mutex_unlock(&w->lock);
-    return s;
-}
-
-static void *waiter(void *arg)
-{
-    sup_skf_watch *w = arg;
     struct msg m;
 
+    signal(SIGINT, SIG_IGN);
+    signal(SIGTERM, SIG_DFL);
+    prctl(PR_SET_PDEATHSIG, SIGTERM);
+    close(w->fds[0]);
     for (;;) {
         memset(&m, 0, sizeof(m));
         sk_err_clear(&m.err);
         /* A station's device names fit a reader name (longer ones fail here, not cut). */
         if (skf_wait_event(w->lib, m.name, sizeof(m.name), &m.event, &m.err) != SK_OK)
             m.failed = true;
-        if (is_stopping(w))
-            break;
         if (!m.failed && m.event == SKF_EVENT_NONE)
             continue; /* a cancel that was not ours */
         if (write(w->fds[1], &m, sizeof(m)) != (ssize_t)sizeof(m) || m.failed)
-            break;
+            _exit(0);
     }
-    return NULL;
 }
 
 int sup_skf_watch_new(const char *library, sup_skf_watch **out, sk_err *e)
@@ -74,7 +70,6 @@ int sup_skf_watch_new(const char *library, sup_skf_watch **out, sk_err *e)
     if (w == NULL)
         return sk_err_set(e, SK_EINTERNAL, "out of memory");
     w->fds[0] = w->fds[1] = -1;
-    pthread_mutex_init(&w->lock, NULL);
     if ((ret = skf_lib_open(library, &w->lib, e)) != SK_OK)
         goto out;
     /* Close-on-exec: a worker process has no use for them. */
@@ -87,11 +82,16 @@ int sup_skf_watch_new(const char *library, sup_skf_watch **out, sk_err *e)
      * SKF_WaitForDevEvent takes them as its start. */
     if ((ret = skf_list_devices(w->lib, &w->present, &w->n_present, e)) != SK_OK)
         goto out;
-    if (pthread_create(&w->thread, NULL, waiter, w) != 0) {
-        ret = sk_err_set(e, SK_EINTERNAL, "SKF device events: cannot start a thread");
+    fflush(NULL); /* nothing buffered is written twice */
+    if ((w->watcher = fork()) < 0) {
+        w->watcher = 0;
+        ret = sk_err_set(e, SK_EIO, "SKF device events: fork: %s", strerror(errno));
         goto out;
     }
-    w->started = true;
+    if (w->watcher == 0)
+        watch(w); /* never returns */
+    close(w->fds[1]);
+    w->fds[1] = -1;
     *out = w;
     w = NULL;
 out:
@@ -101,16 +101,12 @@ out:
 
 void sup_skf_watch_free(sup_skf_watch *w)
 {
-    sk_err e;
-
     if (w == NULL)
         return;
-    if (w->started) {
-        pthread_mutex_lock(&w->lock);
-        w->stopping = true;
-        pthread_mutex_unlock(&w->lock);
-        skf_cancel_wait(w->lib, &e);
-        pthread_join(w->thread, NULL);
+    if (w->watcher > 0) {
+        kill(w->watcher, SIGTERM);
+        while (waitpid(w->watcher, NULL, 0) < 0 && errno == EINTR)
+            ;
     }
     if (w->fds[0] >= 0)
         close(w->fds[0]);
@@ -118,7 +114,6 @@ void sup_skf_watch_free(sup_skf_watch *w)
         close(w->fds[1]);
     skf_lib_free(w->lib);
     free(w->present);
-    pthread_mutex_destroy(&w->lock);
     free(w);
 }
 

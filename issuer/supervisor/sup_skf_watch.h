@@ -14,13 +14,14 @@
 
 typedef struct sup_skf_watch sup_skf_watch;
 
-/* Load the library (its own handle) and start waiting for device events in a thread. */
+/* Load the library (its own handle) and start waiting for device events in a watcher
+ * process (not a thread: the station forks its workers, docs/station-mode.md). */
 int sup_skf_watch_new(const char *library, sup_skf_watch **out, sk_err *e);
-/* Cancel the wait (SKF_CancelWaitForDevEvent), join the thread, unload. */
+/* End the watcher process, reap it, unload. */
 void sup_skf_watch_free(sup_skf_watch *w);
 
 /* As pcsc_watch_wait: up to timeout_ms for events; *ev valid until the next call. An error of
- * the waiting thread (the library's) is returned here. */
+ * the watcher's wait (the library's) is returned here. */
 int sup_skf_watch_wait(sup_skf_watch *w, unsigned long timeout_ms, const pcsc_event **ev,
                        size_t *n, sk_err *e);
 
