@@ -31,7 +31,7 @@ echo "== valgrind memcheck (C tests, one issuance, the chosen shell tests)"
 "$here/scripts/valgrind.sh" "$here/build" || status=1
 # Every parser of outside data under libFuzzer for a short while, so regressions surface;
 # SEALKEY_FUZZ_SECONDS=0 skips it (a developer's quick run).
-secs=${SEALKEY_FUZZ_SECONDS:-10}
+secs=${SEALKEY_FUZZ_SECONDS:-8}
 fuzz_status=0
 if [ "$secs" -gt 0 ]; then
     echo "== fuzzing (${secs} s per harness)"
